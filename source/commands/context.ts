@@ -27,3 +27,5 @@ export const EXIT_FAILED = 3;
 export const EXIT_INTERRUPTED = 130;
 
 export type Command = (context: CommandContext) => Promise<number>;
+/** A bug in meliae-tui itself (set MELIAE_TUI_DEBUG=1 for the stack trace). */
+export const EXIT_INTERNAL = 70;

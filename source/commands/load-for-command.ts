@@ -1,0 +1,134 @@
+/**
+ * Shared by every command that reads a dump: load it with the common flags,
+ * show progress on stderr when stderr is a terminal, print warnings about
+ * what was skipped, and turn bad input into one line and exit code 2.
+ */
+
+import {DumpError, type LoadOptions, type LoadProgress, type LoadResult, LoadAbortedError, loadDump} from '../core/dump/load.js';
+import {escapeControls} from '../core/format/escape.js';
+import {type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED} from './context.js';
+
+export class CommandExit extends Error {
+	constructor(readonly code: number) {
+		super(`exit ${code}`);
+	}
+}
+
+export function loadOptionsFrom(flags: Readonly<Record<string, unknown>>): LoadOptions {
+	return {
+		collapse: flags['collapse'] !== false,
+		removeExpensive: flags['removeExpensive'] === true,
+		strict: flags['strict'] === true,
+	};
+}
+
+export function progressLine(file: string, progress: LoadProgress): string {
+	const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+	const seconds = Math.max(progress.elapsedMs / 1000, 0.001);
+	const rate = mb(progress.bytesRead / seconds);
+	const done = progress.bytesTotal === undefined
+		? `${mb(progress.bytesRead)} MB`
+		: `${Math.floor(progress.bytesRead * 100 / Math.max(progress.bytesTotal, 1))}% ${mb(progress.bytesRead)}/${mb(progress.bytesTotal)} MB`;
+	return `loading ${file}: ${done}, ${progress.objects.toLocaleString('en-US')} objects, ${rate} MB/s [${progress.phase}]`;
+}
+
+/** Warnings for what was skipped or tolerated; one line each. */
+export function loadWarnings(result: LoadResult): string[] {
+	const {problems} = result;
+	const file = escapeControls(result.file);
+	const lines: string[] = [];
+	if (problems.malformedLines > 0) {
+		const first = problems.malformed.slice(0, 3).map(p => String(p.line)).join(', ');
+		const plural = problems.malformedLines === 1 ? '' : 's';
+		lines.push(`warning: ${file}: skipped ${problems.malformedLines} malformed line${plural} (first at line${problems.malformed.length > 1 ? 's' : ''} ${first}: ${escapeControls(problems.malformed[0]!.message)}); loaded ${result.store.objectCount} objects`);
+	}
+
+	if (problems.truncatedGzip) {
+		lines.push(`warning: ${file}: the gzip data ends early (truncated file?); loaded the ${result.lines} lines before the cut`);
+	}
+
+	if (problems.duplicateAddresses > 0) {
+		lines.push(`warning: ${file}: ${problems.duplicateAddresses} lines repeat an address already seen (first at line ${problems.firstDuplicateLine}); the first occurrence was kept`);
+	}
+
+	return lines;
+}
+
+/** Load the dump named by ctx.input[index]; throws CommandExit on failure. */
+export async function loadForCommand(ctx: CommandContext, file: string, extra: LoadOptions = {}): Promise<LoadResult> {
+	const showProgress = ctx.stderr.isTTY === true && ctx.flags['quiet'] !== true;
+	const shown = escapeControls(file === '-' ? 'standard input' : file);
+	let lastDraw = 0;
+	const controller = new AbortController();
+	const onSigint = (): void => {
+		controller.abort();
+	};
+
+	process.once('SIGINT', onSigint);
+	try {
+		const result = await loadDump(file, {
+			...loadOptionsFrom(ctx.flags),
+			...extra,
+			signal: controller.signal,
+			onProgress: showProgress
+				? progress => {
+					const now = performance.now();
+					if (now - lastDraw < 100 && progress.phase === 'reading') {
+						return;
+					}
+
+					lastDraw = now;
+					ctx.stderr.write(`\r\u001B[2K${progressLine(shown, progress)}`);
+				}
+				: undefined,
+		});
+		if (showProgress) {
+			ctx.stderr.write('\r\u001B[2K');
+		}
+
+		for (const warning of loadWarnings(result)) {
+			ctx.stderr.write(`meliae-tui: ${warning}\n`);
+		}
+
+		return result;
+	} catch (error) {
+		if (showProgress) {
+			ctx.stderr.write('\r\u001B[2K');
+		}
+
+		if (error instanceof DumpError) {
+			ctx.stderr.write(`meliae-tui: ${escapeControls(error.message)}\n`);
+			throw new CommandExit(EXIT_BAD_INPUT);
+		}
+
+		if (error instanceof LoadAbortedError) {
+			ctx.stderr.write('meliae-tui: interrupted\n');
+			throw new CommandExit(EXIT_INTERRUPTED);
+		}
+
+		throw error;
+	} finally {
+		process.removeListener('SIGINT', onSigint);
+	}
+}
+
+/** Run a command body, mapping CommandExit to its code. */
+export async function withExit(body: () => Promise<number>): Promise<number> {
+	try {
+		return await body();
+	} catch (error) {
+		if (error instanceof CommandExit) {
+			return error.code;
+		}
+
+		throw error;
+	}
+}
+
+/** Require `count` positional arguments; print usage otherwise. */
+export function requireInput(ctx: CommandContext, count: number, usage: string): void {
+	if (ctx.input.length < count) {
+		ctx.stderr.write(`meliae-tui: usage: ${usage}\n`);
+		throw new CommandExit(EXIT_BAD_INPUT);
+	}
+}

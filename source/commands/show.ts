@@ -1,0 +1,136 @@
+/**
+ * `meliae-tui show DUMP ADDRESS [--json] [--limit N]`: one object in
+ * meliae's repr form, with its value, children, parents and (for dicts and
+ * collapsed instances) its refs_as_dict view.
+ */
+
+import {refsAsDict} from '../core/analyses/objects.js';
+import {walkReachable} from '../core/analyses/reachable.js';
+import {hexAddress, parseAddress} from '../core/format/address.js';
+import {escapeControls} from '../core/format/escape.js';
+import {pythonRepr} from '../core/format/python.js';
+import {formatRefValue} from '../core/format/ref-value.js';
+import {reprObject, reprTarget} from '../core/format/repr.js';
+import {meliaeSize} from '../core/format/size.js';
+import {FLAG_COLLAPSED, NO_OBJECT} from '../core/graph/layout.js';
+import type {GraphStore} from '../core/graph/store.js';
+import {stringifyJson, tokenToJson} from '../core/util/json-out.js';
+import {type Command, EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK} from './context.js';
+import {loadForCommand, requireInput, withExit} from './load-for-command.js';
+import {limitFlag} from './summarize.js';
+
+const USAGE = 'meliae-tui show DUMP ADDRESS [--json] [--limit N]';
+
+/** Whether refs_as_dict makes sense for this object. */
+export function isDictLike(store: GraphStore, ordinal: number): boolean {
+	const type = store.typeName(ordinal);
+	return type === 'dict' || (store.objectFlags[ordinal]! & FLAG_COLLAPSED) !== 0;
+}
+
+export function showJson(store: GraphStore, ordinal: number, totalSize: number): Record<string, unknown> {
+	const kind = store.valueKind(ordinal);
+	const value = store.value(ordinal);
+	const children: unknown[] = [];
+	for (let e = store.firstChild[ordinal]!; e < store.firstChild[ordinal + 1]!; e++) {
+		children.push(store.targetAddress(store.childTargets[e]!));
+	}
+
+	const parents: number[] = [];
+	for (let e = store.firstParent[ordinal]!; e < store.firstParent[ordinal + 1]!; e++) {
+		parents.push(store.objectAddress[store.parentSources[e]!]!);
+	}
+
+	return {
+		address: store.objectAddress[ordinal],
+		type: store.typeName(ordinal),
+		size: store.objectSize[ordinal],
+		len: store.length(ordinal) ?? null,
+		value: kind === 'string' ? value : (kind === 'token' ? tokenToJson(value!) : null),
+		name: kind === 'name' ? value : null,
+		children,
+		parents,
+		total_size: totalSize,
+	};
+}
+
+export function showText(store: GraphStore, ordinal: number, totalSize: number, reached: number, limit: number): string {
+	const lines: string[] = [];
+	const address = store.objectAddress[ordinal]!;
+	lines.push(reprObject(store, ordinal, {totalSize}));
+	lines.push(`address  ${address} (${hexAddress(address)})`);
+	lines.push(`type     ${escapeControls(store.typeName(ordinal))}`);
+	lines.push(`size     ${store.objectSize[ordinal]} bytes; reachable ${meliaeSize(totalSize)} (${totalSize} bytes in ${reached} objects)`);
+	const length = store.length(ordinal);
+	if (length !== undefined) {
+		lines.push(`len      ${length}`);
+	}
+
+	const kind = store.valueKind(ordinal);
+	if (kind !== 'none') {
+		const value = store.value(ordinal)!;
+		lines.push(`${kind === 'name' ? 'name ' : 'value'}    ${kind === 'token' ? escapeControls(value) : pythonRepr(value)}`);
+	}
+
+	const more = (total: number): void => {
+		if (total > limit) {
+			lines.push(`  ... ${total - limit} more`);
+		}
+	};
+
+	const childCount = store.childCount(ordinal);
+	lines.push(`children (${childCount}):`);
+	const firstChild = store.firstChild[ordinal]!;
+	for (let k = 0; k < Math.min(childCount, limit); k++) {
+		lines.push(`  ${reprTarget(store, store.childTargets[firstChild + k]!)}`);
+	}
+
+	more(childCount);
+	const parentCount = store.parentCount(ordinal);
+	lines.push(`parents (${parentCount}):`);
+	const firstParent = store.firstParent[ordinal]!;
+	for (let k = 0; k < Math.min(parentCount, limit); k++) {
+		lines.push(`  ${reprObject(store, store.parentSources[firstParent + k]!)}`);
+	}
+
+	more(parentCount);
+	if (isDictLike(store, ordinal)) {
+		const entries = refsAsDict(store, ordinal, limit + 1);
+		const total = Math.floor(childCount / 2);
+		lines.push(`as dict (${total} entries):`);
+		for (const entry of entries.slice(0, limit)) {
+			lines.push(`  ${formatRefValue(store, entry.key)}: ${formatRefValue(store, entry.value)}`);
+		}
+
+		more(total);
+	}
+
+	return lines.join('\n');
+}
+
+export const main: Command = async ctx => withExit(async () => {
+	requireInput(ctx, 2, USAGE);
+	const addressText = ctx.input[1]!;
+	const address = parseAddress(addressText);
+	if (address === undefined) {
+		ctx.stderr.write(`meliae-tui: not an address: ${escapeControls(addressText)} (use decimal as meliae prints, or 0x-hex)\n`);
+		return EXIT_BAD_INPUT;
+	}
+
+	const limit = limitFlag(ctx, 100);
+	const result = await loadForCommand(ctx, ctx.input[0]!);
+	const {store} = result;
+	const ordinal = store.indexOf(address);
+	if (ordinal === NO_OBJECT) {
+		ctx.stderr.write(`meliae-tui: ${escapeControls(result.file)}: no object at address ${address} (${hexAddress(address)})\n`);
+		return EXIT_NOT_FOUND;
+	}
+
+	const reach = walkReachable(store, ordinal);
+	if (ctx.flags['json'] === true) {
+		ctx.stdout.write(stringifyJson(showJson(store, ordinal, reach.totalSize)) + '\n');
+	} else {
+		ctx.stdout.write(showText(store, ordinal, reach.totalSize, reach.order.length, limit) + '\n');
+	}
+
+	return EXIT_OK;
+});

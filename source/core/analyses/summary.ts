@@ -1,0 +1,90 @@
+/**
+ * Per-type summaries (meliae's om.summarize()): count, total size, max size
+ * and the address of the largest, for the whole store or for the objects
+ * reachable from one object.
+ */
+
+import type {GraphStore} from '../graph/store.js';
+
+export type TypeSummary = {
+	readonly typeId: number;
+	readonly type: string;
+	readonly count: number;
+	readonly size: number;
+	readonly maxSize: number;
+	/** Address of the first object of the largest size. */
+	readonly maxAddress: number;
+};
+
+export type Summary = {
+	readonly totalCount: number;
+	readonly totalSize: number;
+	/** Sorted by the requested order, largest first; all types. */
+	readonly types: readonly TypeSummary[];
+};
+
+export type SummaryOrder = 'size' | 'count';
+
+/** Sort as meliae does: by (size, count) or (count, size), largest first; ties by name. */
+export function sortTypeSummaries(types: readonly TypeSummary[], by: SummaryOrder): TypeSummary[] {
+	const sorted = [...types];
+	sorted.sort(by === 'size'
+		? (a, b) => (b.size - a.size) || (b.count - a.count) || compareNames(a.type, b.type)
+		: (a, b) => (b.count - a.count) || (b.size - a.size) || compareNames(a.type, b.type));
+	return sorted;
+}
+
+function compareNames(a: string, b: string): number {
+	return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+/**
+ * Summarize the objects whose `member[i]` is non-zero, or all objects when
+ * `member` is undefined.
+ */
+export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', member?: Uint8Array): Summary {
+	const typeCount = store.typeNames.length;
+	const counts = new Float64Array(typeCount);
+	const sizes = new Float64Array(typeCount);
+	const maxSizes = new Float64Array(typeCount).fill(-1);
+	const maxOrdinal = new Uint32Array(typeCount);
+	const {objectType, objectSize} = store;
+	let totalCount = 0;
+	let totalSize = 0;
+	const n = store.objectCount;
+	for (let i = 0; i < n; i++) {
+		if (member !== undefined && member[i] === 0) {
+			continue;
+		}
+
+		const type = objectType[i]!;
+		const size = objectSize[i]!;
+		counts[type]++;
+		sizes[type] += size;
+		if (size > maxSizes[type]!) {
+			maxSizes[type] = size;
+			maxOrdinal[type] = i;
+		}
+
+		totalCount++;
+		totalSize += size;
+	}
+
+	const types: TypeSummary[] = [];
+	for (let t = 0; t < typeCount; t++) {
+		if (counts[t] === 0) {
+			continue;
+		}
+
+		types.push({
+			typeId: t,
+			type: store.typeNames[t]!,
+			count: counts[t]!,
+			size: sizes[t]!,
+			maxSize: maxSizes[t]!,
+			maxAddress: store.objectAddress[maxOrdinal[t]!]!,
+		});
+	}
+
+	return {totalCount, totalSize, types: sortTypeSummaries(types, by)};
+}

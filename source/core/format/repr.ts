@@ -1,0 +1,59 @@
+/**
+ * meliae's repr of an object, `dict(140478455628136 1048B 24refs 1par
+ * 'value' 2.1Ktot)`, with every piece of dump text made terminal-safe.
+ */
+
+import type {GraphStore} from '../graph/store.js';
+import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
+import {escapeControls} from './escape.js';
+import {pythonRepr} from './python.js';
+import {meliaeSize} from './size.js';
+
+/** The value part of a repr: ints bare, strings (and names) as Python repr. */
+export function reprValue(store: GraphStore, ordinal: number): string | undefined {
+	const kind = store.valueKind(ordinal);
+	if (kind === 'none') {
+		return undefined;
+	}
+
+	const value = store.value(ordinal)!;
+	return kind === 'token' ? escapeControls(value) : pythonRepr(value);
+}
+
+export type ReprOptions = {
+	/** Reachable size to append as `2.1Ktot` (meliae shows it once computed). */
+	totalSize?: number;
+};
+
+export function reprObject(store: GraphStore, ordinal: number, options: ReprOptions = {}): string {
+	let text = `${escapeControls(store.typeName(ordinal))}(${store.objectAddress[ordinal]} ${store.objectSize[ordinal]}B`;
+	const children = store.childCount(ordinal);
+	if (children > 0) {
+		text += ` ${children}refs`;
+	}
+
+	const parents = store.parentCount(ordinal);
+	if (parents > 0) {
+		text += ` ${parents}par`;
+	}
+
+	const value = reprValue(store, ordinal);
+	if (value !== undefined) {
+		text += ` ${value}`;
+	}
+
+	if (options.totalSize !== undefined && options.totalSize > 0) {
+		text += ` ${meliaeSize(options.totalSize)}tot`;
+	}
+
+	return text + ')';
+}
+
+/** repr of a child target, which may be an address the dump never listed. */
+export function reprTarget(store: GraphStore, target: number): string {
+	if (target >= UNRESOLVED_BIT) {
+		return `<missing ${store.unresolvedAddress[target & UNRESOLVED_MASK]}>`;
+	}
+
+	return reprObject(store, target);
+}

@@ -1,0 +1,245 @@
+/**
+ * The graph store: every object of a dump as one row across typed arrays
+ * (struct of arrays, indexed by ordinal = position in file order after
+ * duplicates and collapsed dicts are dropped), references in CSR form both
+ * ways, an address hash, a type-name table and a byte arena for values.
+ *
+ * Nothing here creates a JS object per node or edge. Accessors that return
+ * strings decode one value on demand, for display.
+ */
+
+import {decodeJsonStringBytes} from '../dump/json-string.js';
+import {AddressIndex} from './address-index.js';
+import {
+	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH, NO_OBJECT,
+	UNRESOLVED_BIT, UNRESOLVED_MASK,
+} from './layout.js';
+
+export {NO_OBJECT, NO_LENGTH, UNRESOLVED_BIT} from './layout.js';
+
+const latin1 = new TextDecoder('latin1');
+
+export type StoreColumns = {
+	objectAddress: Float64Array;
+	objectType: Uint32Array;
+	objectSize: Float64Array;
+	objectLength: Uint32Array;
+	objectFlags: Uint8Array;
+	valueOffset: Uint32Array;
+	valueBytes: Uint8Array;
+	firstChild: Uint32Array;
+	childTargets: Uint32Array;
+	unresolvedAddress: Float64Array;
+	typeNames: string[];
+	/** Computed when absent. */
+	firstParent?: Uint32Array;
+	parentSources?: Uint32Array;
+};
+
+export type ValueKind = 'none' | 'string' | 'token' | 'name';
+
+export class GraphStore {
+	readonly objectCount: number;
+	/** Address of each object (all dumps so far are below 2^53). */
+	readonly objectAddress: Float64Array;
+	/** Index into typeNames. */
+	readonly objectType: Uint32Array;
+	/** Bytes, as reported by the dump (after collapse, instance + its dict). */
+	readonly objectSize: Float64Array;
+	/** "len" or NO_LENGTH. */
+	readonly objectLength: Uint32Array;
+	readonly objectFlags: Uint8Array;
+	/** objectCount + 1 offsets into valueBytes: the raw (still escaped) value or name. */
+	readonly valueOffset: Uint32Array;
+	readonly valueBytes: Uint8Array;
+	/** objectCount + 1 offsets into childTargets. */
+	readonly firstChild: Uint32Array;
+	/** Ordinals, or UNRESOLVED_BIT | index into unresolvedAddress. In dump order, duplicates kept. */
+	readonly childTargets: Uint32Array;
+	/** Referenced addresses that no line of the dump describes. */
+	readonly unresolvedAddress: Float64Array;
+	/** objectCount + 1 offsets into parentSources. */
+	readonly firstParent: Uint32Array;
+	/** Ordinals of distinct referrers, ascending. */
+	readonly parentSources: Uint32Array;
+	readonly typeNames: readonly string[];
+	readonly addressIndex: AddressIndex;
+	/** How many child references point at addresses not in the dump. */
+	readonly unresolvedReferenceCount: number;
+
+	constructor(columns: StoreColumns, addressIndex?: AddressIndex) {
+		this.objectCount = columns.objectAddress.length;
+		this.objectAddress = columns.objectAddress;
+		this.objectType = columns.objectType;
+		this.objectSize = columns.objectSize;
+		this.objectLength = columns.objectLength;
+		this.objectFlags = columns.objectFlags;
+		this.valueOffset = columns.valueOffset;
+		this.valueBytes = columns.valueBytes;
+		this.firstChild = columns.firstChild;
+		this.childTargets = columns.childTargets;
+		this.unresolvedAddress = columns.unresolvedAddress;
+		this.typeNames = columns.typeNames;
+		if (addressIndex === undefined) {
+			addressIndex = new AddressIndex(this.objectAddress);
+			for (let i = 0; i < this.objectCount; i++) {
+				addressIndex.insert(i);
+			}
+		}
+
+		this.addressIndex = addressIndex;
+		let unresolved = 0;
+		const targets = this.childTargets;
+		for (let e = 0; e < targets.length; e++) {
+			if (targets[e]! >= UNRESOLVED_BIT) {
+				unresolved++;
+			}
+		}
+
+		this.unresolvedReferenceCount = unresolved;
+		if (columns.firstParent !== undefined && columns.parentSources !== undefined) {
+			this.firstParent = columns.firstParent;
+			this.parentSources = columns.parentSources;
+		} else {
+			const parents = buildParents(this.objectCount, this.firstChild, this.childTargets);
+			this.firstParent = parents.firstParent;
+			this.parentSources = parents.parentSources;
+		}
+	}
+
+	get edgeCount(): number {
+		return this.childTargets.length;
+	}
+
+	get typeCount(): number {
+		return this.typeNames.length;
+	}
+
+	/** Ordinal of the object at `address`, or NO_OBJECT. */
+	indexOf(address: number): number {
+		return this.addressIndex.get(address);
+	}
+
+	typeName(ordinal: number): string {
+		return this.typeNames[this.objectType[ordinal]!]!;
+	}
+
+	/** The type id of a type name, or -1. */
+	typeId(name: string): number {
+		return this.typeNames.indexOf(name);
+	}
+
+	childCount(ordinal: number): number {
+		return this.firstChild[ordinal + 1]! - this.firstChild[ordinal]!;
+	}
+
+	parentCount(ordinal: number): number {
+		return this.firstParent[ordinal + 1]! - this.firstParent[ordinal]!;
+	}
+
+	/** Address of a child target (resolved or not). */
+	targetAddress(target: number): number {
+		return target >= UNRESOLVED_BIT
+			? this.unresolvedAddress[target & UNRESOLVED_MASK]!
+			: this.objectAddress[target]!;
+	}
+
+	length(ordinal: number): number | undefined {
+		const length = this.objectLength[ordinal]!;
+		return length === NO_LENGTH ? undefined : length;
+	}
+
+	valueKind(ordinal: number): ValueKind {
+		const flags = this.objectFlags[ordinal]!;
+		if ((flags & FLAG_VALUE_STRING) !== 0) {
+			return (flags & FLAG_VALUE_IS_NAME) === 0 ? 'string' : 'name';
+		}
+
+		if ((flags & FLAG_VALUE_TOKEN) !== 0) {
+			return 'token';
+		}
+
+		return 'none';
+	}
+
+	/**
+	 * The value (or name) decoded to text: a str's text, an int's digits
+	 * (exact, beyond 2^53 too), "True"/"False", a frame's code name, a
+	 * module's name. Undefined when the object has none. Not escaped: pass
+	 * it through displayString() before it reaches a terminal.
+	 */
+	value(ordinal: number): string | undefined {
+		const flags = this.objectFlags[ordinal]!;
+		const start = this.valueOffset[ordinal]!;
+		const end = this.valueOffset[ordinal + 1]!;
+		if ((flags & FLAG_VALUE_STRING) !== 0) {
+			return decodeJsonStringBytes(this.valueBytes, start, end);
+		}
+
+		if ((flags & FLAG_VALUE_TOKEN) !== 0) {
+			return latin1.decode(this.valueBytes.subarray(start, end));
+		}
+
+		return undefined;
+	}
+
+	/** Bytes held by the store's arrays (not counting the JS engine's own overhead). */
+	get byteLength(): number {
+		return this.objectAddress.byteLength + this.objectType.byteLength + this.objectSize.byteLength
+			+ this.objectLength.byteLength + this.objectFlags.byteLength + this.valueOffset.byteLength
+			+ this.valueBytes.byteLength + this.firstChild.byteLength + this.childTargets.byteLength
+			+ this.unresolvedAddress.byteLength + this.firstParent.byteLength + this.parentSources.byteLength
+			+ this.addressIndex.byteLength;
+	}
+}
+
+/**
+ * Parents in CSR form: count, prefix sum, fill. An object that references
+ * the same child several times is one parent. Sources come out ascending.
+ */
+export function buildParents(
+	objectCount: number,
+	firstChild: Uint32Array,
+	childTargets: Uint32Array,
+): {firstParent: Uint32Array; parentSources: Uint32Array} {
+	const firstParent = new Uint32Array(objectCount + 1);
+	// lastSource[t] = 1 + the last source counted for t, to drop repeats.
+	const lastSource = new Uint32Array(objectCount);
+	for (let source = 0; source < objectCount; source++) {
+		const end = firstChild[source + 1]!;
+		const mark = source + 1;
+		for (let e = firstChild[source]!; e < end; e++) {
+			const target = childTargets[e]!;
+			if (target >= UNRESOLVED_BIT || lastSource[target] === mark) {
+				continue;
+			}
+
+			lastSource[target] = mark;
+			firstParent[target + 1]!++;
+		}
+	}
+
+	for (let i = 0; i < objectCount; i++) {
+		firstParent[i + 1]! += firstParent[i]!;
+	}
+
+	const parentSources = new Uint32Array(firstParent[objectCount]!);
+	const fill = firstParent.slice(0, objectCount);
+	lastSource.fill(0);
+	for (let source = 0; source < objectCount; source++) {
+		const end = firstChild[source + 1]!;
+		const mark = source + 1;
+		for (let e = firstChild[source]!; e < end; e++) {
+			const target = childTargets[e]!;
+			if (target >= UNRESOLVED_BIT || lastSource[target] === mark) {
+				continue;
+			}
+
+			lastSource[target] = mark;
+			parentSources[fill[target]!++] = source;
+		}
+	}
+
+	return {firstParent, parentSources};
+}
+
