@@ -130,6 +130,17 @@ function systemReason(error: unknown): string {
 	}
 }
 
+function concatPieces(pieces: readonly Uint8Array[], total: number): Uint8Array {
+	const joined = new Uint8Array(total);
+	let offset = 0;
+	for (const piece of pieces) {
+		joined.set(piece, offset);
+		offset += piece.length;
+	}
+
+	return joined;
+}
+
 /** Splits a stream of arbitrary byte pieces into blocks of whole lines. */
 async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: number): AsyncGenerator<Block> {
 	let pending: Uint8Array[] = [];
@@ -139,7 +150,9 @@ async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: n
 			return undefined;
 		}
 
-		const joined = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+		// Always a buffer of our own: blocks may be transferred to worker
+		// threads, which detaches them, and stream pieces belong to the stream.
+		const joined = pending.length === 1 ? new Uint8Array(pending[0]!) : concatPieces(pending, pendingBytes);
 		pending = [];
 		pendingBytes = 0;
 		if (all) {
@@ -155,6 +168,7 @@ async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: n
 
 		if (cut + 1 < joined.length) {
 			const tail = joined.slice(cut + 1);
+			// (Uint8Array.prototype.slice copies; the block goes its own way.)
 			pending = [tail];
 			pendingBytes = tail.length;
 		}

@@ -91,22 +91,49 @@ export function padToWidth(text: string, width: number): string {
 }
 
 /**
- * Escape and truncate text from a dump for display. `maxWidth` defaults to
- * no limit, but very long input is still cut before escaping so a
- * megabyte-long value costs no more than a short one.
+ * Escape and truncate text from a dump for display, in one pass over
+ * graphemes so that an escape (`\x1b`) is never cut in half. `maxWidth`
+ * defaults to 4096 columns; a megabyte-long value costs no more than a short
+ * one.
  */
-export function displayString(text: string, maxWidth?: number): string {
-	const limit = maxWidth === undefined ? 4096 : Math.max(0, maxWidth);
-	// Escapes only widen text, and no character is wider than 2 columns,
-	// so this many code units always cover the visible part.
-	const budget = limit * 2 + 8;
-	const clipped = text.length > budget ? text.slice(0, budget) : text;
-	const escaped = escapeControls(clipped);
-	const wasClipped = clipped.length < text.length;
-	const cut = truncateToWidth(escaped, limit);
-	if (wasClipped && cut === escaped) {
-		return truncateToWidth(escaped + ELLIPSIS + ELLIPSIS, limit);
+export function displayString(text: string, maxWidth = 4096): string {
+	const limit = Math.max(0, maxWidth);
+	if (text.length <= limit && /^[\x20-\x7e]*$/.test(text)) {
+		return text;
 	}
 
-	return cut;
+	// No grapheme is narrower than one column once escaped, so this many code
+	// units (with room for surrogate pairs) always cover the visible part.
+	const budget = limit * 2 + 8;
+	const clipped = text.length > budget ? text.slice(0, budget) : text;
+	const pieces: string[] = [];
+	const widths: number[] = [];
+	let total = 0;
+	for (const {segment} of segmenter.segment(clipped)) {
+		const piece = UNSAFE.test(segment) ? escapeControls(segment) : segment;
+		const width = textWidth(piece);
+		pieces.push(piece);
+		widths.push(width);
+		total += width;
+		if (total > limit) {
+			break;
+		}
+	}
+
+	if (total <= limit && clipped.length === text.length) {
+		return pieces.join('');
+	}
+
+	let result = '';
+	let width = 0;
+	for (const [i, piece] of pieces.entries()) {
+		if (width + widths[i]! > limit - 1) {
+			break;
+		}
+
+		result += piece;
+		width += widths[i]!;
+	}
+
+	return limit === 0 ? '' : result + ELLIPSIS;
 }
