@@ -8,7 +8,6 @@
 import {
 	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH,
 } from '../graph/layout.js';
-import {Float64Column, Uint32Column, Uint8Column} from '../util/growable.js';
 import {
 	decodeJsonStringBytes, encodeJsonStringBody, repairMojibake,
 } from './json-string.js';
@@ -73,7 +72,6 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
-const MINUS = 0x2d;
 const BACKSLASH = 0x5c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
@@ -194,342 +192,527 @@ export type ParseOptions = {
 };
 
 /**
- * Parse the whole lines in bytes [0, end). The block must start at a line
- * start; a last line without a newline is parsed as a whole line.
+ * The columns of one chunk. Writers fill the slot at `count` (and past
+ * `valueLength` / `childLength`) and commit by advancing the counters, so a
+ * line that turns out malformed is dropped by not committing it.
  */
-export function parseChunk(bytes: Uint8Array, end: number = bytes.length, options: ParseOptions = {}): ParsedChunk {
-	const expected = options.expectedObjects ?? Math.max(64, Math.ceil(end / 120));
-	const address = new Float64Column(expected);
-	const typeIds = new Uint32Column(expected);
-	const size = new Float64Column(expected);
-	const lengths = new Uint32Column(expected);
-	const flags = new Uint8Column(expected);
-	const valueOffset = new Uint32Column(expected + 1);
-	const valueBytes = new Uint8Column(Math.max(1024, end >>> 3));
-	const childOffset = new Uint32Column(expected + 1);
-	const childAddress = new Float64Column(expected * 3);
-	const types = new TypeTable();
-	const problems: LineProblem[] = [];
-	let problemCount = 0;
-	const lineAnchors: number[] = [];
-	let lastObjectLine = -1;
-	valueOffset.push(0);
-	childOffset.push(0);
+class Columns {
+	count = 0;
+	capacity: number;
+	address: Float64Array;
+	typeId: Uint32Array;
+	size: Float64Array;
+	length: Uint32Array;
+	flags: Uint8Array;
+	valueOffset: Uint32Array;
+	childOffset: Uint32Array;
+	valueBytes: Uint8Array;
+	valueLength = 0;
+	childAddress: Float64Array;
+	childLength = 0;
 
-	// Fields of the line being parsed by the fast path.
-	let fieldAddress = 0;
-	let fieldType = 0;
-	let fieldSize = 0;
-	let fieldLength = NO_LENGTH;
-	let fieldFlags = 0;
+	constructor(capacity: number, valueCapacity: number, childCapacity: number) {
+		this.capacity = capacity;
+		this.address = new Float64Array(capacity);
+		this.typeId = new Uint32Array(capacity);
+		this.size = new Float64Array(capacity);
+		this.length = new Uint32Array(capacity);
+		this.flags = new Uint8Array(capacity);
+		this.valueOffset = new Uint32Array(capacity + 1);
+		this.childOffset = new Uint32Array(capacity + 1);
+		this.valueBytes = new Uint8Array(valueCapacity);
+		this.childAddress = new Float64Array(childCapacity);
+	}
 
-	const matches = (p: number, lineEnd: number, literal: Uint8Array): boolean => {
-		if (p + literal.length > lineEnd) {
+	/** Room for one more object. */
+	reserveObject(): void {
+		if (this.count < this.capacity) {
+			return;
+		}
+
+		const capacity = this.capacity * 2;
+		const grow = <T extends Float64Array | Uint32Array | Uint8Array>(old: T, length: number): T => {
+			const next = new (old.constructor as new (n: number) => T)(length);
+			next.set(old);
+			return next;
+		};
+
+		this.address = grow(this.address, capacity);
+		this.typeId = grow(this.typeId, capacity);
+		this.size = grow(this.size, capacity);
+		this.length = grow(this.length, capacity);
+		this.flags = grow(this.flags, capacity);
+		this.valueOffset = grow(this.valueOffset, capacity + 1);
+		this.childOffset = grow(this.childOffset, capacity + 1);
+		this.capacity = capacity;
+	}
+
+	/** Room for `extra` more value bytes past valueLength. */
+	reserveValue(extra: number): void {
+		const needed = this.valueLength + extra;
+		if (needed <= this.valueBytes.length) {
+			return;
+		}
+
+		let capacity = this.valueBytes.length * 2;
+		while (capacity < needed) {
+			capacity *= 2;
+		}
+
+		const next = new Uint8Array(capacity);
+		next.set(this.valueBytes.subarray(0, this.valueLength));
+		this.valueBytes = next;
+	}
+
+	/** Room for `extra` more child addresses past childLength. */
+	reserveChildren(extra: number): void {
+		const needed = this.childLength + extra;
+		if (needed <= this.childAddress.length) {
+			return;
+		}
+
+		let capacity = this.childAddress.length * 2;
+		while (capacity < needed) {
+			capacity *= 2;
+		}
+
+		const next = new Float64Array(capacity);
+		next.set(this.childAddress.subarray(0, this.childLength));
+		this.childAddress = next;
+	}
+
+	/** Commit the object written at `count`, whose value ends at valueEnd and children at childEnd. */
+	commit(valueEnd: number, childEnd: number): void {
+		this.valueLength = valueEnd;
+		this.childLength = childEnd;
+		this.count++;
+		this.valueOffset[this.count] = valueEnd;
+		this.childOffset[this.count] = childEnd;
+	}
+}
+
+/** A view of the first `length` elements: chunks are short-lived, so no copy. */
+const exact = <T extends Float64Array | Uint32Array | Uint8Array>(array: T, length: number): T =>
+	(array.length === length ? array : array.subarray(0, length)) as T;
+
+/**
+ * The fast path: canonical key order and meliae's spacing. Writes the
+ * object at `columns.count` without committing it; returns false (having
+ * committed nothing) when the line needs the slow path.
+ */
+function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: Columns, types: TypeTable): boolean {
+	// {"address": 
+	if (end - start < 40 || bytes[start + 2] !== 0x61 || !matchesAt(bytes, start, ADDRESS_KEY)) {
+		return false;
+	}
+
+	let p = start + ADDRESS_KEY.length;
+	let number = 0;
+	let digit = bytes[p]! - 0x30;
+	if (digit < 0 || digit > 9) {
+		return false;
+	}
+
+	do {
+		number = (number * 10) + digit;
+		digit = bytes[++p]! - 0x30;
+	} while (digit >= 0 && digit <= 9);
+
+	const address = number;
+	// , "type": "
+	if (bytes[p + 3] !== 0x74 || !matchesAt(bytes, p, TYPE_KEY)) {
+		return false;
+	}
+
+	p += TYPE_KEY.length;
+	const typeStart = p;
+	let hash = 0x81_1c_9d_c5;
+	for (;;) {
+		if (p >= end) {
 			return false;
 		}
 
-		for (let k = 0; k < literal.length; k++) {
-			if (bytes[p + k] !== literal[k]) {
+		const c = bytes[p]!;
+		if (c === QUOTE) {
+			break;
+		}
+
+		if (c === BACKSLASH) {
+			hash = Math.imul(hash ^ c, 0x01_00_01_93);
+			p++;
+			if (p >= end) {
 				return false;
 			}
 		}
 
-		return true;
-	};
+		hash = Math.imul(hash ^ bytes[p]!, 0x01_00_01_93);
+		p++;
+	}
 
-	/** Scan a string body starting at p (after the opening quote); returns the closing quote's index or -1. */
-	const scanString = (p: number, lineEnd: number): number => {
-		while (p < lineEnd) {
-			const c = bytes[p]!;
-			if (c === QUOTE) {
-				return p;
-			}
+	const typeEnd = p;
+	p++;
+	// , "size": 
+	if (bytes[p + 3] !== 0x73 || !matchesAt(bytes, p, SIZE_KEY)) {
+		return false;
+	}
 
-			p += c === BACKSLASH ? 2 : 1;
-		}
+	p += SIZE_KEY.length;
+	number = 0;
+	digit = bytes[p]! - 0x30;
+	if (digit < 0 || digit > 9) {
+		return false;
+	}
 
-		return -1;
-	};
+	do {
+		number = (number * 10) + digit;
+		digit = bytes[++p]! - 0x30;
+	} while (digit >= 0 && digit <= 9);
 
-	/** Parse an unsigned integer at p; returns the index after it, or -1 when none. */
-	let parsedNumber = 0;
-	const scanUint = (p: number, lineEnd: number): number => {
-		let value = 0;
-		const start = p;
-		while (p < lineEnd) {
-			const digit = bytes[p]! - 0x30;
-			if (digit < 0 || digit > 9) {
-				break;
-			}
+	const size = number;
+	let length = NO_LENGTH;
+	let flags = 0;
+	columns.reserveValue(end - p);
+	const valueBytes = columns.valueBytes;
+	const valueStart = columns.valueLength;
+	let valueEnd = valueStart;
 
-			value = (value * 10) + digit;
-			p++;
-		}
-
-		parsedNumber = value;
-		return p === start ? -1 : p;
-	};
-
-	/** The fast path: canonical key order, meliae's spacing. False means "try the slow path". */
-	const parseFast = (start: number, lineEnd: number): boolean => {
-		if (!matches(start, lineEnd, ADDRESS_KEY)) {
+	// , "name": "...
+	if (bytes[p + 3] === 0x6e) {
+		if (!matchesAt(bytes, p, NAME_KEY)) {
 			return false;
 		}
 
-		let p = scanUint(start + ADDRESS_KEY.length, lineEnd);
-		if (p < 0) {
-			return false;
-		}
-
-		fieldAddress = parsedNumber;
-		if (!matches(p, lineEnd, TYPE_KEY)) {
-			return false;
-		}
-
-		p += TYPE_KEY.length;
-		const typeStart = p;
-		let hash = 0x81_1c_9d_c5;
-		while (p < lineEnd) {
+		p += NAME_KEY.length;
+		while (p < end) {
 			const c = bytes[p]!;
 			if (c === QUOTE) {
 				break;
 			}
 
 			if (c === BACKSLASH) {
-				hash = Math.imul(hash ^ c, 0x01_00_01_93);
+				valueBytes[valueEnd++] = c;
 				p++;
-				if (p >= lineEnd) {
-					return false;
-				}
 			}
 
-			hash = Math.imul(hash ^ bytes[p]!, 0x01_00_01_93);
-			p++;
+			valueBytes[valueEnd++] = bytes[p++]!;
 		}
 
-		if (p >= lineEnd) {
+		if (p >= end) {
 			return false;
 		}
 
-		const typeEnd = p;
 		p++;
-		if (!matches(p, lineEnd, SIZE_KEY)) {
+		flags = FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME;
+	}
+
+	// , "len": 
+	if (bytes[p + 3] === 0x6c) {
+		if (!matchesAt(bytes, p, LEN_KEY)) {
 			return false;
 		}
 
-		p = scanUint(p + SIZE_KEY.length, lineEnd);
-		if (p < 0) {
+		p += LEN_KEY.length;
+		number = 0;
+		digit = bytes[p]! - 0x30;
+		if (digit < 0 || digit > 9) {
 			return false;
 		}
 
-		fieldSize = parsedNumber;
-		fieldLength = NO_LENGTH;
-		fieldFlags = 0;
-		const valueMark = valueBytes.length;
-		let valueWritten = false;
+		do {
+			number = (number * 10) + digit;
+			digit = bytes[++p]! - 0x30;
+		} while (digit >= 0 && digit <= 9);
 
-		if (matches(p, lineEnd, NAME_KEY)) {
-			const nameStart = p + NAME_KEY.length;
-			const close = scanString(nameStart, lineEnd);
-			if (close < 0) {
-				return false;
-			}
+		length = number > 0xff_ff_ff_fe ? 0xff_ff_ff_fe : number;
+	}
 
-			valueBytes.append(bytes, nameStart, close);
-			valueWritten = true;
-			fieldFlags = FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME;
-			p = close + 1;
+	// , "value": 
+	if (bytes[p + 3] === 0x76) {
+		if (!matchesAt(bytes, p, VALUE_KEY)) {
+			return false;
 		}
 
-		if (matches(p, lineEnd, LEN_KEY)) {
-			p = scanUint(p + LEN_KEY.length, lineEnd);
-			if (p < 0) {
-				valueBytes.length = valueMark;
-				return false;
-			}
-
-			fieldLength = parsedNumber > 0xff_ff_ff_fe ? 0xff_ff_ff_fe : parsedNumber;
-		}
-
-		if (matches(p, lineEnd, VALUE_KEY)) {
-			p += VALUE_KEY.length;
-			// A value replaces a name: the store keeps one slot per object.
-			valueBytes.length = valueMark;
-			if (bytes[p] === QUOTE) {
-				const close = scanString(p + 1, lineEnd);
-				if (close < 0) {
-					return false;
+		p += VALUE_KEY.length;
+		// A value replaces a name: the store keeps one slot per object.
+		valueEnd = valueStart;
+		if (bytes[p] === QUOTE) {
+			p++;
+			while (p < end) {
+				const c = bytes[p]!;
+				if (c === QUOTE) {
+					break;
 				}
 
-				valueBytes.append(bytes, p + 1, close);
-				fieldFlags = FLAG_VALUE_STRING;
-				p = close + 1;
-			} else {
-				const tokenStart = p;
-				if (bytes[p] === MINUS) {
+				if (c === BACKSLASH) {
+					valueBytes[valueEnd++] = c;
 					p++;
 				}
 
-				while (p < lineEnd) {
-					const c = bytes[p]!;
-					if (c === COMMA || c === CLOSE_BRACE || c === SPACE) {
-						break;
-					}
-
-					p++;
-				}
-
-				if (p === tokenStart) {
-					return false;
-				}
-
-				const isNull = p - tokenStart === 4 && bytes[tokenStart] === 0x6e;
-				if (isNull) {
-					fieldFlags = 0;
-				} else {
-					valueBytes.append(bytes, tokenStart, p);
-					fieldFlags = FLAG_VALUE_TOKEN;
-				}
+				valueBytes[valueEnd++] = bytes[p++]!;
 			}
 
-			valueWritten = fieldFlags !== 0;
-		}
+			if (p >= end) {
+				return false;
+			}
 
-		if (!matches(p, lineEnd, REFS_KEY)) {
-			valueBytes.length = valueMark;
-			return false;
-		}
-
-		p += REFS_KEY.length;
-		const edgeMark = childAddress.length;
-		while (p < lineEnd && bytes[p] === SPACE) {
 			p++;
-		}
-
-		if (bytes[p] === CLOSE_BRACKET) {
-			p++;
+			flags = FLAG_VALUE_STRING;
 		} else {
-			for (;;) {
-				p = scanUint(p, lineEnd);
-				if (p < 0) {
-					childAddress.length = edgeMark;
-					valueBytes.length = valueMark;
-					return false;
-				}
-
-				childAddress.push(parsedNumber);
-				while (p < lineEnd && bytes[p] === SPACE) {
-					p++;
-				}
-
-				const c = bytes[p];
-				if (c === COMMA) {
-					p++;
-					while (p < lineEnd && bytes[p] === SPACE) {
-						p++;
-					}
-				} else if (c === CLOSE_BRACKET) {
-					p++;
+			const tokenStart = p;
+			while (p < end) {
+				const c = bytes[p]!;
+				if (c === COMMA || c === CLOSE_BRACE || c === SPACE) {
 					break;
-				} else {
-					childAddress.length = edgeMark;
-					valueBytes.length = valueMark;
-					return false;
 				}
+
+				valueBytes[valueEnd++] = c;
+				p++;
+			}
+
+			if (p === tokenStart) {
+				return false;
+			}
+
+			flags = FLAG_VALUE_TOKEN;
+			// "value": null means no value.
+			if (p - tokenStart === 4 && bytes[tokenStart] === 0x6e && bytes[tokenStart + 1] === 0x75) {
+				flags = 0;
+				valueEnd = valueStart;
 			}
 		}
+	}
 
-		if (p !== lineEnd - 1 || bytes[p] !== CLOSE_BRACE) {
-			childAddress.length = edgeMark;
-			valueBytes.length = valueMark;
+	// , "refs": [
+	if (bytes[p + 3] !== 0x72 || !matchesAt(bytes, p, REFS_KEY)) {
+		return false;
+	}
+
+	p += REFS_KEY.length;
+	// Every reference takes at least two bytes ("1,").
+	columns.reserveChildren(((end - p) >> 1) + 1);
+	const childAddress = columns.childAddress;
+	let childEnd = columns.childLength;
+	if (bytes[p] === CLOSE_BRACKET) {
+		p++;
+	} else {
+		for (;;) {
+			while (bytes[p] === SPACE) {
+				p++;
+			}
+
+			number = 0;
+			digit = bytes[p]! - 0x30;
+			if (digit < 0 || digit > 9) {
+				return false;
+			}
+
+			do {
+				number = (number * 10) + digit;
+				digit = bytes[++p]! - 0x30;
+			} while (digit >= 0 && digit <= 9);
+
+			childAddress[childEnd++] = number;
+			const c = bytes[p];
+			if (c === COMMA) {
+				p++;
+			} else if (c === CLOSE_BRACKET) {
+				p++;
+				break;
+			} else if (c === SPACE) {
+				while (bytes[p] === SPACE) {
+					p++;
+				}
+
+				if (bytes[p] === CLOSE_BRACKET) {
+					p++;
+					break;
+				}
+
+				if (bytes[p] !== COMMA) {
+					return false;
+				}
+
+				p++;
+			} else {
+				return false;
+			}
+
+			if (p >= end) {
+				return false;
+			}
+		}
+	}
+
+	if (p !== end - 1 || bytes[p] !== CLOSE_BRACE) {
+		return false;
+	}
+
+	const i = columns.count;
+	columns.address[i] = address;
+	columns.typeId[i] = types.intern(bytes, typeStart, typeEnd, hash >>> 0);
+	columns.size[i] = size;
+	columns.length[i] = length;
+	columns.flags[i] = flags;
+	columns.commit(valueEnd, childEnd);
+	return true;
+}
+
+function matchesAt(bytes: Uint8Array, p: number, literal: Uint8Array): boolean {
+	for (let k = 0; k < literal.length; k++) {
+		if (bytes[p + k] !== literal[k]) {
 			return false;
 		}
+	}
 
-		if (!valueWritten) {
-			valueBytes.length = valueMark;
-		}
+	return true;
+}
 
-		fieldType = types.intern(bytes, typeStart, typeEnd, hash >>> 0);
-		return true;
-	};
+const numberOf = (token: JsonToken | undefined, what: string): number => {
+	if (token?.kind !== 'number' || token.text.startsWith('-') || /[.eE]/.test(token.text)) {
+		throw new LineSyntaxError(`"${what}" is not a non-negative integer`);
+	}
 
-	const numberOf = (token: JsonToken | undefined, what: string): number => {
-		if (token?.kind !== 'number' || token.text.startsWith('-') || /[.eE]/.test(token.text)) {
-			throw new LineSyntaxError(`"${what}" is not a non-negative integer`);
-		}
+	return Number(token.text);
+};
 
-		return Number(token.text);
-	};
+/** The slow path: any key order, extra keys, other spacing. Throws LineSyntaxError. */
+function parseGeneral(bytes: Uint8Array, start: number, end: number, columns: Columns, types: TypeTable): void {
+	const text = utf8.decode(bytes.subarray(start, end));
+	const entries = parseJsonLine(text);
+	const addressToken = entries.get('address');
+	if (addressToken === undefined) {
+		throw new LineSyntaxError('no "address"');
+	}
 
-	/** The slow path: any key order, extra keys, other spacing. Throws LineSyntaxError. */
-	const parseGeneral = (start: number, lineEnd: number): void => {
-		const text = utf8.decode(bytes.subarray(start, lineEnd));
-		const entries = parseJsonLine(text);
-		const addressToken = entries.get('address');
-		if (addressToken === undefined) {
-			throw new LineSyntaxError('no "address"');
-		}
+	const address = numberOf(addressToken, 'address');
+	const typeToken = entries.get('type');
+	if (typeToken?.kind !== 'string') {
+		throw new LineSyntaxError('no "type" string');
+	}
 
-		fieldAddress = numberOf(addressToken, 'address');
-		const typeToken = entries.get('type');
-		if (typeToken?.kind !== 'string') {
-			throw new LineSyntaxError('no "type" string');
-		}
-
-		fieldType = types.internText(typeToken.text);
-		const sizeToken = entries.get('size');
-		fieldSize = sizeToken === undefined ? 0 : numberOf(sizeToken, 'size');
-		const lengthToken = entries.get('len');
-		fieldLength = lengthToken === undefined || lengthToken.kind === 'literal'
-			? NO_LENGTH
-			: Math.min(numberOf(lengthToken, 'len'), 0xff_ff_ff_fe);
-		fieldFlags = 0;
-		const valueToken = entries.get('value');
-		const nameToken = entries.get('name');
-		if (valueToken !== undefined && !(valueToken.kind === 'literal' && valueToken.text === 'null')) {
-			switch (valueToken.kind) {
-				case 'string': {
-					const body = encodeJsonStringBody(valueToken.text);
-					valueBytes.append(body, 0, body.length);
-					fieldFlags = FLAG_VALUE_STRING;
-					break;
-				}
-
-				case 'number': {
-					const body = encoder.encode(valueToken.text);
-					valueBytes.append(body, 0, body.length);
-					fieldFlags = FLAG_VALUE_TOKEN;
-					break;
-				}
-
-				case 'literal': {
-					const body = encoder.encode(valueToken.text === 'true' ? 'True' : 'False');
-					valueBytes.append(body, 0, body.length);
-					fieldFlags = FLAG_VALUE_STRING;
-					break;
-				}
-
-				default: {
-					throw new LineSyntaxError('"value" is neither a string nor a number');
-				}
-			}
-		} else if (nameToken?.kind === 'string') {
-			const body = encodeJsonStringBody(nameToken.text);
-			valueBytes.append(body, 0, body.length);
-			fieldFlags = FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME;
-		}
-
-		const refsToken = entries.get('refs');
-		if (refsToken !== undefined) {
-			if (refsToken.kind !== 'array') {
-				throw new LineSyntaxError('"refs" is not a list');
+	const sizeToken = entries.get('size');
+	const size = sizeToken === undefined ? 0 : numberOf(sizeToken, 'size');
+	const lengthToken = entries.get('len');
+	const length = lengthToken === undefined || lengthToken.kind === 'literal'
+		? NO_LENGTH
+		: Math.min(numberOf(lengthToken, 'len'), 0xff_ff_ff_fe);
+	let flags = 0;
+	let body: Uint8Array | undefined;
+	const valueToken = entries.get('value');
+	const nameToken = entries.get('name');
+	if (valueToken !== undefined && !(valueToken.kind === 'literal' && valueToken.text === 'null')) {
+		switch (valueToken.kind) {
+			case 'string': {
+				body = encodeJsonStringBody(valueToken.text);
+				flags = FLAG_VALUE_STRING;
+				break;
 			}
 
-			for (const item of refsToken.items) {
-				childAddress.push(numberOf(item, 'refs'));
+			case 'number': {
+				body = encoder.encode(valueToken.text);
+				flags = FLAG_VALUE_TOKEN;
+				break;
+			}
+
+			case 'literal': {
+				body = encoder.encode(valueToken.text === 'true' ? 'True' : 'False');
+				flags = FLAG_VALUE_STRING;
+				break;
+			}
+
+			default: {
+				throw new LineSyntaxError('"value" is neither a string nor a number');
 			}
 		}
-	};
+	} else if (nameToken?.kind === 'string') {
+		body = encodeJsonStringBody(nameToken.text);
+		flags = FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME;
+	}
+
+	const refs: number[] = [];
+	const refsToken = entries.get('refs');
+	if (refsToken !== undefined) {
+		if (refsToken.kind !== 'array') {
+			throw new LineSyntaxError('"refs" is not a list');
+		}
+
+		for (const item of refsToken.items) {
+			refs.push(numberOf(item, 'refs'));
+		}
+	}
+
+	const typeId = types.internText(typeToken.text);
+	const i = columns.count;
+	columns.address[i] = address;
+	columns.typeId[i] = typeId;
+	columns.size[i] = size;
+	columns.length[i] = length;
+	columns.flags[i] = flags;
+	let valueEnd = columns.valueLength;
+	if (body !== undefined) {
+		columns.reserveValue(body.length);
+		columns.valueBytes.set(body, valueEnd);
+		valueEnd += body.length;
+	}
+
+	columns.reserveChildren(refs.length);
+	let childEnd = columns.childLength;
+	for (const ref of refs) {
+		columns.childAddress[childEnd++] = ref;
+	}
+
+	columns.commit(valueEnd, childEnd);
+}
+
+/**
+ * Parse the whole lines in bytes [0, end). The block must start at a line
+ * start; a last line without a newline is parsed as a whole line.
+ */
+export function parseChunk(bytes: Uint8Array, end: number = bytes.length, options: ParseOptions = {}): ParsedChunk {
+	if (!warm) {
+		warm = true;
+		warmUp();
+	}
+
+	return parseLines(bytes, end, options);
+}
+
+let warm = false;
+
+/**
+ * Run every path of the parser once on a small block, so the JIT has type
+ * feedback for all branches (big and small numbers, names, values, the slow
+ * path, junk) before the first real block: without it, V8 optimizes the
+ * loop early and then deoptimizes on each branch it had not seen yet.
+ */
+function warmUp(): void {
+	const lines: string[] = [];
+	for (let i = 0; i < 600; i++) {
+		const address = 140_000_000_000_000 + (i * 16);
+		lines.push(
+			`{"address": ${address}, "type": "dict", "size": ${i}, "len": 2, "refs": [${address + 16}, ${i}]}`,
+			`{"address": ${i + 1}, "type": "str", "size": 50, "len": 3, "value": "a\\u00e9\\"${i}", "refs": []}`,
+			`{"address": ${address + 8}, "type": "module", "size": 72, "name": "m${i % 7}", "refs": [ ${address} , 3 ]}`,
+			`{"address": ${address + 9}, "type": "int", "size": 28, "value": ${i % 2 ? '-' : ''}${i}, "refs": []}`,
+		);
+		if (i % 50 === 0) {
+			lines.push('', '[', ` {"refs": [], "address": ${i + 5}, "size": 1, "type": "odd"},\r`, ']', 'junk', '{"address": 1, "type": "x", "size": 1, "refs": [1');
+		}
+	}
+
+	const block = new TextEncoder().encode(lines.join('\n').replaceAll('\\r', '\r'));
+	parseLines(block, block.length, {});
+}
+
+function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): ParsedChunk {
+	const expected = options.expectedObjects ?? Math.max(64, Math.ceil(end / 100));
+	const columns = new Columns(expected, Math.max(1024, end >>> 3), Math.max(1024, expected * 3));
+	const types = new TypeTable();
+	const problems: LineProblem[] = [];
+	let problemCount = 0;
+	const lineAnchors: number[] = [];
+	let lastObjectLine = -1;
+	const strict = options.strict ?? false;
 
 	const record = (line: number, message: string): void => {
 		problemCount++;
@@ -550,6 +733,17 @@ export function parseChunk(bytes: Uint8Array, end: number = bytes.length, option
 		let s = lineStart;
 		let e = lineEnd;
 		lineStart = lineEnd + 1;
+		columns.reserveObject();
+		// The common case: a canonical line, nothing around it.
+		if (bytes[s] === OPEN_BRACE && bytes[e - 1] === CLOSE_BRACE && parseCanonical(bytes, s, e, columns, types)) {
+			if (line !== lastObjectLine + 1) {
+				lineAnchors.push(columns.count - 1, line);
+			}
+
+			lastObjectLine = line;
+			continue;
+		}
+
 		while (s < e && (bytes[s] === SPACE || bytes[s] === TAB || bytes[s] === CR)) {
 			s++;
 		}
@@ -590,27 +784,23 @@ export function parseChunk(bytes: Uint8Array, end: number = bytes.length, option
 
 		if (bytes[s] !== OPEN_BRACE) {
 			record(line, describeJunk(bytes, s, e));
-			if (options.strict) {
+			if (strict) {
 				break;
 			}
 
 			continue;
 		}
 
-		if (!parseFast(s, e)) {
-			const edgeMark = childAddress.length;
-			const valueMark = valueBytes.length;
+		if (!parseCanonical(bytes, s, e, columns, types)) {
 			try {
-				parseGeneral(s, e);
+				parseGeneral(bytes, s, e, columns, types);
 			} catch (error) {
-				childAddress.length = edgeMark;
-				valueBytes.length = valueMark;
 				if (!(error instanceof LineSyntaxError)) {
 					throw error;
 				}
 
 				record(line, error.message);
-				if (options.strict) {
+				if (strict) {
 					break;
 				}
 
@@ -619,34 +809,27 @@ export function parseChunk(bytes: Uint8Array, end: number = bytes.length, option
 		}
 
 		if (line !== lastObjectLine + 1) {
-			lineAnchors.push(address.length, line);
+			lineAnchors.push(columns.count - 1, line);
 		}
 
 		lastObjectLine = line;
-
-		address.push(fieldAddress);
-		typeIds.push(fieldType);
-		size.push(fieldSize);
-		lengths.push(fieldLength);
-		flags.push(fieldFlags);
-		valueOffset.push(valueBytes.length);
-		childOffset.push(childAddress.length);
 	}
 
+	const count = columns.count;
 	return {
-		objectCount: address.length,
+		objectCount: count,
 		lineCount: line,
 		bytes: end,
-		address: address.finish(),
-		typeId: typeIds.finish(),
+		address: exact(columns.address, count),
+		typeId: exact(columns.typeId, count),
 		typeNames: types.names,
-		size: size.finish(),
-		length: lengths.finish(),
-		flags: flags.finish(),
-		valueOffset: valueOffset.finish(),
-		valueBytes: valueBytes.finish(),
-		childOffset: childOffset.finish(),
-		childAddress: childAddress.finish(),
+		size: exact(columns.size, count),
+		length: exact(columns.length, count),
+		flags: exact(columns.flags, count),
+		valueOffset: exact(columns.valueOffset, count + 1),
+		valueBytes: exact(columns.valueBytes, columns.valueLength),
+		childOffset: exact(columns.childOffset, count + 1),
+		childAddress: exact(columns.childAddress, columns.childLength),
 		problems,
 		problemCount,
 		lineAnchors,
