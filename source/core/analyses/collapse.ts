@@ -5,6 +5,10 @@
  * leaves the graph. A module whose one reference is a dict absorbs it the
  * same way; an old-style `instance` with [classobj, dict] takes the class
  * name as its type. The dict must have exactly one parent: the object.
+ *
+ * Works in place: the store's columns are compacted where they are (the
+ * store passed in must not be used afterwards); only the reference arrays
+ * are rebuilt.
  */
 
 import {AddressIndex} from '../graph/address-index.js';
@@ -26,7 +30,6 @@ export type CollapseResult = {
 export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	const n = store.objectCount;
 	const {objectType, firstChild, childTargets, firstParent, parentSources, typeNames} = store;
-	const typeCount = typeNames.length;
 	const dictType = typeNames.indexOf('dict');
 	if (dictType < 0) {
 		return {store, collapsed: 0};
@@ -36,23 +39,20 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	const moduleType = typeNames.indexOf('module');
 	const instanceType = typeNames.indexOf('instance');
 	const classobjType = typeNames.indexOf('classobj');
-	const skipped = new Uint8Array(typeCount);
+	const skipped = new Uint8Array(typeNames.length);
 	for (const [id, name] of typeNames.entries()) {
 		if (SKIPPED_TYPES.has(name)) {
 			skipped[id] = 1;
 		}
 	}
 
-	// absorbed[owner] = 1 + ordinal of the dict it absorbs; removed[dict] = 1.
+	// absorbed[owner] = 1 + the dict it absorbs; removed[dict] = 1.
 	const absorbed = new Uint32Array(n);
 	const removed = new Uint8Array(n);
-	// Old-style instances get their class name as type.
 	const newTypeNames = [...typeNames];
+	// Old-style instances get their class name as type.
 	const renamed = new Map<number, number>();
 	let collapsed = 0;
-	const soleParentIs = (dict: number, owner: number): boolean =>
-		firstParent[dict + 1]! - firstParent[dict]! === 1 && parentSources[firstParent[dict]!] === owner;
-
 	for (let i = 0; i < n; i++) {
 		const type = objectType[i]!;
 		if (skipped[type] === 1) {
@@ -62,6 +62,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		const start = firstChild[i]!;
 		const count = firstChild[i + 1]! - start;
 		let dict = -1;
+		let className: string | undefined;
 		if (type === moduleType && count === 1) {
 			const only = childTargets[start]!;
 			if (only < UNRESOLVED_BIT && objectType[only] === dictType) {
@@ -78,127 +79,126 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 				dict = first;
 			} else if (type === instanceType && objectType[first] === classobjType && objectType[second] === dictType) {
 				dict = second;
-				const className = store.value(first);
-				if (className !== undefined) {
-					let id = newTypeNames.indexOf(className);
-					if (id < 0) {
-						id = newTypeNames.length;
-						newTypeNames.push(className);
-					}
-
-					renamed.set(i, id);
-				}
+				className = store.value(first);
 			}
 		}
 
-		if (dict < 0 || dict === i || removed[dict] === 1 || absorbed[dict] !== 0 || !soleParentIs(dict, i)) {
-			renamed.delete(i);
+		if (dict < 0 || dict === i || removed[dict] === 1 || absorbed[dict] !== 0
+			|| firstParent[dict + 1]! - firstParent[dict]! !== 1 || parentSources[firstParent[dict]!] !== i) {
 			continue;
 		}
 
 		absorbed[i] = dict + 1;
 		removed[dict] = 1;
 		collapsed++;
+		if (className !== undefined) {
+			let id = newTypeNames.indexOf(className);
+			if (id < 0) {
+				id = newTypeNames.length;
+				newTypeNames.push(className);
+			}
+
+			renamed.set(i, id);
+		}
 	}
 
 	if (collapsed === 0) {
 		return {store, collapsed: 0};
 	}
 
-	// Compact: new ordinals skip the removed dicts.
 	const kept = n - collapsed;
 	const newOrdinal = new Uint32Array(n);
-	{
-		let next = 0;
-		for (let i = 0; i < n; i++) {
-			newOrdinal[i] = next;
-			if (removed[i] === 0) {
-				next++;
-			}
-		}
-	}
-
-	const objectAddress = new Float64Array(kept);
-	const newType = new Uint32Array(kept);
-	const objectSize = new Float64Array(kept);
-	const objectLength = new Uint32Array(kept);
-	const objectFlags = new Uint8Array(kept);
-	const valueOffset = new Uint32Array(kept + 1);
-	const newFirstChild = new Uint32Array(kept + 1);
-	// The edge count only loses each owner's reference to its dict.
-	const newTargets = new Uint32Array(childTargets.length - collapsed);
-	const oldValueOffset = store.valueOffset;
-	let valueBytesKept = 0;
-	for (let i = 0; i < n; i++) {
+	for (let i = 0, next = 0; i < n; i++) {
+		newOrdinal[i] = next;
 		if (removed[i] === 0) {
-			valueBytesKept += oldValueOffset[i + 1]! - oldValueOffset[i]!;
+			next++;
 		}
 	}
 
-	const valueBytes = new Uint8Array(valueBytesKept);
-	const mapTarget = (target: number): number => target >= UNRESOLVED_BIT ? target : newOrdinal[target]!;
-	let out = 0;
-	let edge = 0;
-	let valueEnd = 0;
-	for (let i = 0; i < n; i++) {
-		if (removed[i] === 1) {
-			continue;
+	// References: a new CSR (the dict's children move to their owner).
+	const newFirstChild = new Uint32Array(kept + 1);
+	const newTargets = new Uint32Array(childTargets.length - collapsed);
+	{
+		let out = 0;
+		let edge = 0;
+		for (let i = 0; i < n; i++) {
+			if (removed[i] === 1) {
+				continue;
+			}
+
+			const dictPlusOne = absorbed[i]!;
+			if (dictPlusOne === 0) {
+				const end = firstChild[i + 1]!;
+				for (let e = firstChild[i]!; e < end; e++) {
+					const target = childTargets[e]!;
+					newTargets[edge++] = target >= UNRESOLVED_BIT ? target : newOrdinal[target]!;
+				}
+			} else {
+				const dict = dictPlusOne - 1;
+				const dictEnd = firstChild[dict + 1]!;
+				for (let e = firstChild[dict]!; e < dictEnd; e++) {
+					const target = childTargets[e]!;
+					newTargets[edge++] = target >= UNRESOLVED_BIT ? target : newOrdinal[target]!;
+				}
+
+				// The other reference: the type (new style) or the classobj (old style).
+				const start = firstChild[i]!;
+				if (firstChild[i + 1]! - start === 2) {
+					const first = childTargets[start]!;
+					const other = first === dict ? childTargets[start + 1]! : first;
+					newTargets[edge++] = other >= UNRESOLVED_BIT ? other : newOrdinal[other]!;
+				}
+			}
+
+			newFirstChild[++out] = edge;
 		}
-
-		objectAddress[out] = store.objectAddress[i]!;
-		newType[out] = renamed.get(i) ?? objectType[i]!;
-		objectLength[out] = store.objectLength[i]!;
-		objectFlags[out] = store.objectFlags[i]!;
-		const vStart = oldValueOffset[i]!;
-		const vEnd = oldValueOffset[i + 1]!;
-		valueBytes.set(store.valueBytes.subarray(vStart, vEnd), valueEnd);
-		valueEnd += vEnd - vStart;
-		valueOffset[out + 1] = valueEnd;
-		const dictPlusOne = absorbed[i]!;
-		if (dictPlusOne === 0) {
-			objectSize[out] = store.objectSize[i]!;
-			const end = firstChild[i + 1]!;
-			for (let e = firstChild[i]!; e < end; e++) {
-				newTargets[edge++] = mapTarget(childTargets[e]!);
-			}
-		} else {
-			const dict = dictPlusOne - 1;
-			objectSize[out] = store.objectSize[i]! + store.objectSize[dict]!;
-			objectFlags[out] = objectFlags[out]! | FLAG_COLLAPSED;
-			const dictEnd = firstChild[dict + 1]!;
-			for (let e = firstChild[dict]!; e < dictEnd; e++) {
-				newTargets[edge++] = mapTarget(childTargets[e]!);
-			}
-
-			// The other reference: the type (new style) or the classobj (old style).
-			const start = firstChild[i]!;
-			const count = firstChild[i + 1]! - start;
-			if (count === 2) {
-				const first = childTargets[start]!;
-				const other = first === dict ? childTargets[start + 1]! : first;
-				newTargets[edge++] = mapTarget(other);
-			}
-		}
-
-		newFirstChild[out + 1] = edge;
-		out++;
 	}
 
-	const index = new AddressIndex(objectAddress, kept);
+	// Scalar columns and values, compacted in place (new ordinal <= old).
+	const {objectAddress, objectSize, objectLength, objectFlags, valueOffset, valueBytes} = store;
+	{
+		let out = 0;
+		let valueEnd = 0;
+		for (let i = 0; i < n; i++) {
+			if (removed[i] === 1) {
+				continue;
+			}
+
+			const dictPlusOne = absorbed[i]!;
+			const size = dictPlusOne === 0 ? objectSize[i]! : objectSize[i]! + objectSize[dictPlusOne - 1]!;
+			const vStart = valueOffset[i]!;
+			const vEnd = valueOffset[i + 1]!;
+			objectAddress[out] = objectAddress[i]!;
+			objectType[out] = renamed.get(i) ?? objectType[i]!;
+			objectSize[out] = size;
+			objectLength[out] = objectLength[i]!;
+			objectFlags[out] = dictPlusOne === 0 ? objectFlags[i]! : objectFlags[i]! | FLAG_COLLAPSED;
+			if (valueEnd !== vStart) {
+				valueBytes.copyWithin(valueEnd, vStart, vEnd);
+			}
+
+			valueEnd += vEnd - vStart;
+			valueOffset[out + 1] = valueEnd;
+			out++;
+		}
+	}
+
+	const addresses = objectAddress.subarray(0, kept);
+	const index = new AddressIndex(addresses, kept, store.addressIndex.slots);
 	for (let i = 0; i < kept; i++) {
 		index.insert(i);
 	}
 
 	const result = new GraphStore({
-		objectAddress,
-		objectType: newType,
-		objectSize,
-		objectLength,
-		objectFlags,
-		valueOffset,
-		valueBytes,
+		objectAddress: addresses,
+		objectType: objectType.subarray(0, kept),
+		objectSize: objectSize.subarray(0, kept),
+		objectLength: objectLength.subarray(0, kept),
+		objectFlags: objectFlags.subarray(0, kept),
+		valueOffset: valueOffset.subarray(0, kept + 1),
+		valueBytes: valueBytes.subarray(0, valueOffset[kept]),
 		firstChild: newFirstChild,
-		childTargets: edge === newTargets.length ? newTargets : newTargets.slice(0, edge),
+		childTargets: newTargets,
 		unresolvedAddress: store.unresolvedAddress,
 		typeNames: newTypeNames,
 	}, index);

@@ -35,9 +35,17 @@ export class AddressIndex {
 	/**
 	 * @param keys the address of each ordinal; read, never copied
 	 * @param expected how many entries will be inserted
+	 * @param reuse a slot array to reuse (cleared) when it is big enough
 	 */
-	constructor(private readonly keys: Float64Array, expected: number = keys.length) {
-		this.slots = new Uint32Array(capacityFor(expected));
+	constructor(private readonly keys: Float64Array, expected: number = keys.length, reuse?: Uint32Array) {
+		const capacity = capacityFor(expected);
+		if (reuse !== undefined && reuse.length >= capacity && (reuse.length & (reuse.length - 1)) === 0) {
+			reuse.fill(0);
+			this.slots = reuse;
+		} else {
+			this.slots = new Uint32Array(capacity);
+		}
+
 		this.mask = this.slots.length - 1;
 	}
 

@@ -2,6 +2,11 @@
  * From parsed chunks (in file order) to a GraphStore: merge the columns,
  * drop duplicate addresses (the first occurrence wins, as in meliae), build
  * the address hash, resolve child addresses to ordinals, build parents.
+ *
+ * Memory: columns move from the chunks into the store one at a time, and
+ * each chunk's raw child addresses are resolved straight into the store's
+ * targets and then dropped, so the peak stays close to the size of the
+ * chunks themselves.
  */
 
 import {chunkLineOf, type ParsedChunk} from '../dump/parse-chunk.js';
@@ -27,7 +32,15 @@ export type BuildOptions = {
 
 export class TooManyObjectsError extends Error {}
 
-export async function buildStore(chunks: readonly ParsedChunk[], options: BuildOptions = {}): Promise<BuildResult> {
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+
+/**
+ * Build the store. The chunks are consumed: their arrays are released as
+ * they are copied (the objects in `chunks` are emptied).
+ */
+export async function buildStore(chunks: ParsedChunk[], options: BuildOptions = {}): Promise<BuildResult> {
 	await options.onPhase?.('merging');
 	let rawCount = 0;
 	let rawEdges = 0;
@@ -65,17 +78,18 @@ export async function buildStore(chunks: readonly ParsedChunk[], options: BuildO
 		return map;
 	});
 
-	// Addresses first, so duplicates are known before anything else is copied.
-	const rawAddress = new Float64Array(rawCount);
+	// Addresses first, so duplicates are known before anything else moves.
+	let objectAddress = new Float64Array(rawCount);
 	{
 		let offset = 0;
 		for (const chunk of chunks) {
-			rawAddress.set(chunk.address, offset);
+			objectAddress.set(chunk.address, offset);
 			offset += chunk.objectCount;
+			chunk.address = EMPTY_F64;
 		}
 	}
 
-	let index = new AddressIndex(rawAddress, rawCount);
+	let index = new AddressIndex(objectAddress, rawCount);
 	let keep: Uint8Array | undefined;
 	let duplicateCount = 0;
 	let firstDuplicateOrdinal = -1;
@@ -90,38 +104,101 @@ export async function buildStore(chunks: readonly ParsedChunk[], options: BuildO
 		}
 	}
 
-	const count = rawCount - duplicateCount;
-	let objectAddress = rawAddress;
+	let firstDuplicateLine = 0;
 	if (keep !== undefined) {
-		objectAddress = new Float64Array(count);
+		let raw = 0;
+		for (const [c, chunk] of chunks.entries()) {
+			if (firstDuplicateOrdinal < raw + chunk.objectCount) {
+				if (options.chunkFirstLine !== undefined) {
+					firstDuplicateLine = options.chunkFirstLine[c]! - 1 + chunkLineOf(chunk, firstDuplicateOrdinal - raw);
+				}
+
+				break;
+			}
+
+			raw += chunk.objectCount;
+		}
+
 		let out = 0;
 		for (let i = 0; i < rawCount; i++) {
 			if (keep[i] === 1) {
-				objectAddress[out++] = rawAddress[i]!;
+				objectAddress[out++] = objectAddress[i]!;
 			}
 		}
 
-		index = new AddressIndex(objectAddress, count);
-		for (let i = 0; i < count; i++) {
+		objectAddress = objectAddress.slice(0, out);
+		index = new AddressIndex(objectAddress, out);
+		for (let i = 0; i < out; i++) {
 			index.insert(i);
 		}
 	}
 
+	const count = rawCount - duplicateCount;
+	const kept = keep;
+	/** Copy one column from every chunk into `target`, skipping duplicates, releasing the chunk's copy. */
+	const gather = <T extends Float64Array | Uint32Array | Uint8Array>(
+		target: T,
+		take: (chunk: ParsedChunk) => T,
+		release: (chunk: ParsedChunk) => void,
+	): T => {
+		let out = 0;
+		let raw = 0;
+		for (const chunk of chunks) {
+			const source = take(chunk);
+			if (kept === undefined) {
+				target.set(source, out);
+				out += source.length;
+			} else {
+				for (let i = 0; i < source.length; i++, raw++) {
+					if (kept[raw] === 1) {
+						target[out++] = source[i]!;
+					}
+				}
+			}
+
+			release(chunk);
+		}
+
+		return target;
+	};
+
 	const objectType = new Uint32Array(count);
-	const objectSize = new Float64Array(count);
-	const objectLength = new Uint32Array(count);
-	const objectFlags = new Uint8Array(count);
-	const valueOffset = new Uint32Array(count + 1);
-	const firstChild = new Uint32Array(count + 1);
+	{
+		let out = 0;
+		let raw = 0;
+		for (const [c, chunk] of chunks.entries()) {
+			const map = chunkTypeMaps[c]!;
+			const source = chunk.typeId;
+			for (let i = 0; i < source.length; i++, raw++) {
+				if (kept === undefined || kept[raw] === 1) {
+					objectType[out++] = map[source[i]!]!;
+				}
+			}
+
+			chunk.typeId = EMPTY_U32;
+		}
+	}
+
+	const objectSize = gather(new Float64Array(count), chunk => chunk.size, chunk => {
+		chunk.size = EMPTY_F64;
+	});
+	const objectLength = gather(new Uint32Array(count), chunk => chunk.length, chunk => {
+		chunk.length = EMPTY_U32;
+	});
+	const objectFlags = gather(new Uint8Array(count), chunk => chunk.flags, chunk => {
+		chunk.flags = EMPTY_U8;
+	});
+
+	// Values: offsets shifted by the bytes of earlier chunks.
 	let keptValueBytes = valueBytesTotal;
 	let keptEdges = rawEdges;
-	if (keep !== undefined) {
+	if (kept !== undefined) {
 		keptValueBytes = 0;
 		keptEdges = 0;
 		let raw = 0;
 		for (const chunk of chunks) {
 			for (let i = 0; i < chunk.objectCount; i++, raw++) {
-				if (keep[raw] === 1) {
+				if (kept[raw] === 1) {
 					keptValueBytes += chunk.valueOffset[i + 1]! - chunk.valueOffset[i]!;
 					keptEdges += chunk.childOffset[i + 1]! - chunk.childOffset[i]!;
 				}
@@ -129,66 +206,88 @@ export async function buildStore(chunks: readonly ParsedChunk[], options: BuildO
 		}
 	}
 
+	const valueOffset = new Uint32Array(count + 1);
 	const valueBytes = new Uint8Array(keptValueBytes);
-	const childAddress = new Float64Array(keptEdges);
-	let out = 0;
-	let raw = 0;
-	let valueEnd = 0;
-	let edgeEnd = 0;
-	let firstDuplicateLine = 0;
-	for (const [c, chunk] of chunks.entries()) {
-		const typeMap = chunkTypeMaps[c]!;
-		if (keep === undefined) {
-			// Fast path: whole columns copied at once.
-			const n = chunk.objectCount;
-			for (let i = 0; i < n; i++) {
-				objectType[out + i] = typeMap[chunk.typeId[i]!]!;
-				valueOffset[out + i + 1] = valueEnd + chunk.valueOffset[i + 1]!;
-				firstChild[out + i + 1] = edgeEnd + chunk.childOffset[i + 1]!;
-			}
-
-			objectSize.set(chunk.size, out);
-			objectLength.set(chunk.length, out);
-			objectFlags.set(chunk.flags, out);
-			valueBytes.set(chunk.valueBytes, valueEnd);
-			childAddress.set(chunk.childAddress, edgeEnd);
-			valueEnd += chunk.valueBytes.length;
-			edgeEnd += chunk.childAddress.length;
-			out += n;
-			raw += n;
-			continue;
-		}
-
-		for (let i = 0; i < chunk.objectCount; i++, raw++) {
-			if (keep[raw] === 0) {
-				if (raw === firstDuplicateOrdinal && options.chunkFirstLine !== undefined) {
-					firstDuplicateLine = options.chunkFirstLine[c]! - 1 + chunkLineOf(chunk, i);
+	{
+		let out = 0;
+		let raw = 0;
+		let valueEnd = 0;
+		for (const chunk of chunks) {
+			const offsets = chunk.valueOffset;
+			if (kept === undefined) {
+				for (let i = 0; i < chunk.objectCount; i++) {
+					valueOffset[out + i + 1] = valueEnd + offsets[i + 1]!;
 				}
 
-				continue;
+				valueBytes.set(chunk.valueBytes, valueEnd);
+				valueEnd += chunk.valueBytes.length;
+				out += chunk.objectCount;
+			} else {
+				for (let i = 0; i < chunk.objectCount; i++, raw++) {
+					if (kept[raw] === 0) {
+						continue;
+					}
+
+					const start = offsets[i]!;
+					const end = offsets[i + 1]!;
+					valueBytes.set(chunk.valueBytes.subarray(start, end), valueEnd);
+					valueEnd += end - start;
+					valueOffset[++out] = valueEnd;
+				}
 			}
 
-			objectType[out] = typeMap[chunk.typeId[i]!]!;
-			objectSize[out] = chunk.size[i]!;
-			objectLength[out] = chunk.length[i]!;
-			objectFlags[out] = chunk.flags[i]!;
-			const vStart = chunk.valueOffset[i]!;
-			const vEnd = chunk.valueOffset[i + 1]!;
-			valueBytes.set(chunk.valueBytes.subarray(vStart, vEnd), valueEnd);
-			valueEnd += vEnd - vStart;
-			valueOffset[out + 1] = valueEnd;
-			const eStart = chunk.childOffset[i]!;
-			const eEnd = chunk.childOffset[i + 1]!;
-			childAddress.set(chunk.childAddress.subarray(eStart, eEnd), edgeEnd);
-			edgeEnd += eEnd - eStart;
-			firstChild[out + 1] = edgeEnd;
-			out++;
+			chunk.valueOffset = EMPTY_U32;
+			chunk.valueBytes = EMPTY_U8;
 		}
 	}
 
 	await options.onPhase?.('resolving');
-	const {childTargets, unresolvedAddress} = resolveTargets(childAddress, index);
+	// Children: each chunk's raw addresses go straight to ordinals.
+	const firstChild = new Uint32Array(count + 1);
+	const childTargets = new Uint32Array(keptEdges);
+	const unresolved = new Map<number, number>();
+	const unresolvedList: number[] = [];
+	{
+		let out = 0;
+		let raw = 0;
+		let edgeEnd = 0;
+		for (const chunk of chunks) {
+			const offsets = chunk.childOffset;
+			const addresses = chunk.childAddress;
+			for (let i = 0; i < chunk.objectCount; i++, raw++) {
+				const start = offsets[i]!;
+				const end = offsets[i + 1]!;
+				if (kept !== undefined && kept[raw] === 0) {
+					continue;
+				}
 
+				for (let e = start; e < end; e++) {
+					const address = addresses[e]!;
+					const ordinal = index.get(address);
+					if (ordinal !== NO_OBJECT) {
+						childTargets[edgeEnd++] = ordinal;
+						continue;
+					}
+
+					let k = unresolved.get(address);
+					if (k === undefined) {
+						k = unresolvedList.length;
+						unresolved.set(address, k);
+						unresolvedList.push(address);
+					}
+
+					childTargets[edgeEnd++] = UNRESOLVED_BIT | k;
+				}
+
+				firstChild[++out] = edgeEnd;
+			}
+
+			chunk.childOffset = EMPTY_U32;
+			chunk.childAddress = EMPTY_F64;
+		}
+	}
+
+	chunks.length = 0;
 	await options.onPhase?.('parents');
 	const {firstParent, parentSources} = buildParents(count, firstChild, childTargets);
 	const store = new GraphStore({
@@ -201,39 +300,10 @@ export async function buildStore(chunks: readonly ParsedChunk[], options: BuildO
 		valueBytes,
 		firstChild,
 		childTargets,
-		unresolvedAddress,
+		unresolvedAddress: Float64Array.from(unresolvedList),
 		typeNames,
 		firstParent,
 		parentSources,
 	}, index);
 	return {store, duplicateCount, firstDuplicateLine};
-}
-
-/** Child addresses → ordinals; unknown addresses get UNRESOLVED_BIT | k. */
-export function resolveTargets(
-	childAddress: Float64Array,
-	index: AddressIndex,
-): {childTargets: Uint32Array; unresolvedAddress: Float64Array} {
-	const childTargets = new Uint32Array(childAddress.length);
-	const unresolved = new Map<number, number>();
-	const unresolvedList: number[] = [];
-	for (let e = 0; e < childAddress.length; e++) {
-		const address = childAddress[e]!;
-		const ordinal = index.get(address);
-		if (ordinal !== NO_OBJECT) {
-			childTargets[e] = ordinal;
-			continue;
-		}
-
-		let k = unresolved.get(address);
-		if (k === undefined) {
-			k = unresolvedList.length;
-			unresolved.set(address, k);
-			unresolvedList.push(address);
-		}
-
-		childTargets[e] = UNRESOLVED_BIT | k;
-	}
-
-	return {childTargets, unresolvedAddress: Float64Array.from(unresolvedList)};
 }
