@@ -12,7 +12,7 @@ import {NO_OBJECT, type GraphStore} from '../graph/store.js';
  * ties keep file order.
  */
 export function objectsOfType(store: GraphStore, typeId: number): Uint32Array {
-	const {objectType, objectSize, firstChild, firstParent} = store;
+	const {objectType} = store;
 	const n = store.objectCount;
 	let count = 0;
 	for (let i = 0; i < n; i++) {
