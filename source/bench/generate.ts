@@ -2652,20 +2652,21 @@ async function main(argv: string[]): Promise<number> {
 	return 0;
 }
 
-function isMain(): boolean {
+/** Whether the module at `moduleUrl` is the script node was started with. */
+export function isMainModule(moduleUrl: string): boolean {
 	const script = process.argv[1];
 	if (script === undefined) {
 		return false;
 	}
 
 	try {
-		return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+		return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
 	} catch {
 		return false;
 	}
 }
 
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
 	main(process.argv.slice(2)).then(
 		code => {
 			process.exitCode = code;

@@ -1,0 +1,122 @@
+/**
+ * Load one dump with the project's loader, in this process, and print one
+ * JSON line of figures for the benchmark driver:
+ *
+ *   {file, bytes, fileBytes, objects, refs, msToSummary, msTotal,
+ *    phases: [{name, ms}], maxRssBytes, ...}
+ *
+ * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N]
+ *
+ * `msToSummary` is the time until the per-type summary could be shown: the
+ * loader's phases up to the end of `resolving` (every object's type and size
+ * known) plus the time `summarizeTypes` takes. `msTotal` is the time until
+ * everything is done: parents and collapse included, plus the summary.
+ */
+
+import {statSync} from 'node:fs';
+import {parseArgs} from 'node:util';
+import {summarizeTypes} from '../core/analyses/summary.js';
+import {loadDump} from '../core/dump/load.js';
+import {isMainModule} from './generate.js';
+
+export type LoadFigures = {
+	readonly file: string;
+	/** Dump text bytes (uncompressed). */
+	readonly bytes: number;
+	/** Bytes on disk. */
+	readonly fileBytes: number;
+	readonly compressed: boolean;
+	/** Objects in the dump (lines read), before collapse. */
+	readonly objects: number;
+	/** Objects in the store after collapse. */
+	readonly storeObjects: number;
+	/** References in the store. */
+	readonly refs: number;
+	readonly msToSummary: number;
+	readonly msTotal: number;
+	readonly phases: ReadonlyArray<{readonly name: string; readonly ms: number}>;
+	readonly maxRssBytes: number;
+	readonly types: number;
+	readonly collapsedDicts: number;
+	readonly unresolvedReferences: number;
+	readonly malformedLines: number;
+};
+
+/** The phase after which every object's type and size are known. */
+const SUMMARY_READY_AFTER = 'resolving';
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+export async function loadOne(file: string, options: {collapse?: boolean; workers?: number} = {}): Promise<LoadFigures> {
+	const started = performance.now();
+	const phases: Array<{name: string; ms: number}> = [];
+	let summaryReadyMs: number | undefined;
+	const result = await loadDump(file, {
+		collapse: options.collapse ?? true,
+		workers: options.workers,
+		onPhase(phase, ms) {
+			phases.push({name: phase, ms: round(ms)});
+			if (phase === SUMMARY_READY_AFTER) {
+				summaryReadyMs = performance.now() - started;
+			}
+		},
+	});
+	const loadedMs = performance.now() - started;
+	const summaryStarted = performance.now();
+	const summary = summarizeTypes(result.store);
+	const summaryMs = performance.now() - summaryStarted;
+	phases.push({name: 'summary', ms: round(summaryMs)});
+	const {store, problems} = result;
+	return {
+		file,
+		bytes: result.textBytes,
+		fileBytes: statSync(file).size,
+		compressed: result.compressed,
+		objects: result.lines - problems.malformedLines,
+		storeObjects: store.objectCount,
+		refs: store.edgeCount,
+		msToSummary: round((summaryReadyMs ?? loadedMs) + summaryMs),
+		msTotal: round(loadedMs + summaryMs),
+		phases,
+		maxRssBytes: process.resourceUsage().maxRSS * 1024,
+		types: summary.types.length,
+		collapsedDicts: problems.collapsedDicts,
+		unresolvedReferences: problems.unresolvedReferences,
+		malformedLines: problems.malformedLines,
+	};
+}
+
+async function main(argv: string[]): Promise<number> {
+	const {values, positionals} = parseArgs({
+		args: argv,
+		options: {
+			'no-collapse': {type: 'boolean', default: false},
+			workers: {type: 'string'},
+		},
+		allowPositionals: true,
+		strict: true,
+	});
+	if (positionals.length !== 1) {
+		process.stderr.write('Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N]\n');
+		return 2;
+	}
+
+	const figures = await loadOne(positionals[0]!, {
+		collapse: !values['no-collapse'],
+		workers: values.workers === undefined ? undefined : Number(values.workers),
+	});
+	process.stdout.write(JSON.stringify(figures) + '\n');
+	return 0;
+}
+
+if (isMainModule(import.meta.url)) {
+	main(process.argv.slice(2)).then(
+		code => {
+			process.exitCode = code;
+		},
+		(error: unknown) => {
+			process.stderr.write(`load-one: ${error instanceof Error ? error.message : String(error)}\n`);
+			process.exitCode = 1;
+		},
+	);
+}
