@@ -1,7 +1,12 @@
 /**
- * Entry of the interactive explorer: `meliae-tui DUMP...`.
+ * Entry of the interactive explorer: `meliae-tui DUMP...`. Refuses to run
+ * without a terminal (scripts get `summarize` and `show`), then starts the
+ * session in explorer.tsx. React and Ink are imported only after
+ * NODE_ENV is settled: React's development build costs several
+ * milliseconds per key press.
  */
 
+import process from 'node:process';
 import type {CommandContext} from '../commands/context.js';
 import {EXIT_BAD_INPUT} from '../commands/context.js';
 
@@ -11,6 +16,12 @@ export async function runExplorer(ctx: CommandContext): Promise<number> {
 		return EXIT_BAD_INPUT;
 	}
 
-	ctx.stderr.write('meliae-tui: the explorer is not built yet\n');
-	return EXIT_BAD_INPUT;
+	if (ctx.input.includes('-')) {
+		ctx.stderr.write('meliae-tui: the explorer reads keys from standard input, so it cannot read a dump from it; give a file name\n');
+		return EXIT_BAD_INPUT;
+	}
+
+	process.env['NODE_ENV'] ??= 'production';
+	const {explore} = await import('./explorer.js');
+	return explore(ctx);
 }

@@ -1,0 +1,150 @@
+/**
+ * The Ink root of the explorer: one reducer holds the UI state, `useInput`
+ * maps keys to commands through the keymap and dispatches, and the screen
+ * on top of the stack is drawn from selectors. Every frame is exactly
+ * `layout.height` lines, so Ink can update it line by line.
+ */
+
+import {Box, useApp, useInput, useStdout} from 'ink';
+import {useEffect, useMemo, useSyncExternalStore} from 'react';
+import type {GraphStore} from './core/graph/store.js';
+import {Breadcrumb} from './ui/components/Breadcrumb.js';
+import {Footer} from './ui/components/Footer.js';
+import {ListPane} from './ui/components/ListPane.js';
+import {ObjectListPane} from './ui/components/ObjectListPane.js';
+import {ObjectPane} from './ui/components/ObjectPane.js';
+import {StatusLine} from './ui/components/StatusLine.js';
+import {SummaryPane} from './ui/components/SummaryPane.js';
+import {TooSmall} from './ui/components/TooSmall.js';
+import {useBackground} from './ui/hooks/use-background.js';
+import {useTerminalSize} from './ui/hooks/use-terminal-size.js';
+import {matchKey, promptText, splitKeys} from './ui/keymap.js';
+import {computeLayout, type TerminalSize} from './ui/layout.js';
+import {topScreen} from './ui/state/lists.js';
+import {type Analyses, type DumpSource, ExplorerModel} from './ui/state/model.js';
+import {initialState, reducerFor} from './ui/state/reducer.js';
+import {scopeOf, selectFrame} from './ui/state/selectors.js';
+import type {Status} from './ui/state/types.js';
+import {UiStore} from './ui/state/ui-store.js';
+import {osc52} from './ui/terminal.js';
+import {type Theme, ThemeContext} from './ui/theme.js';
+
+export type AppProps = {
+	/** One dump: its store (and file name for the header)... */
+	readonly store?: GraphStore;
+	readonly file?: string;
+	/** ...or several, oldest first (the newest is explored, the others compared). */
+	readonly dumps?: readonly DumpSource[];
+	/** Fixed terminal size (tests); by default the terminal's, following resizes. */
+	readonly size?: TerminalSize;
+	readonly theme?: Theme;
+	readonly analyses?: Analyses;
+	/** A message for the status line at start (load warnings). */
+	readonly initialStatus?: Status;
+	/** Where escape sequences that are not part of a frame go (OSC 52); default: Ink's stdout. */
+	readonly writeTerminal?: (data: string) => void;
+	readonly onQuit?: () => void;
+};
+
+export function App(props: AppProps) {
+	const {size: fixedSize, theme = {color: true}} = props;
+	// No overflow clipping on the root: Ink would re-slice every line of
+	// every frame, and the selectors already cut each line to the width.
+	const model = useMemo(() => {
+		const dumps = props.dumps ?? (props.store === undefined ? [] : [{file: props.file ?? 'dump', store: props.store}]);
+		return new ExplorerModel(dumps, props.analyses);
+		// The model is made once; a new store means a new App.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, []);
+	const size = useTerminalSize(fixedSize);
+	const ui = useMemo(() => new UiStore(reducerFor(model), initialState(size, props.initialStatus)), [model]);
+	const state = useSyncExternalStore(ui.subscribe, ui.getState);
+	const {dispatch} = ui;
+	const {exit} = useApp();
+	const pump = useBackground(model);
+
+	useEffect(() => {
+		dispatch({type: 'resize', size});
+	}, [dispatch, size.columns, size.rows]);
+
+	useInput((input, key) => {
+		for (const event of splitKeys(input, key)) {
+			// Each key is matched on the screen the previous key left.
+			const scope = scopeOf(ui.getState());
+			const command = matchKey(scope, event.input, event.key);
+			if (command !== undefined) {
+				dispatch({type: 'command', command});
+			} else if (scope === 'prompt') {
+				const text = promptText(event.input, event.key);
+				if (text !== undefined) {
+					dispatch({type: 'text', text});
+				}
+			}
+		}
+	});
+
+	// Background work the shown screen wants: its reachable size, the
+	// comparison with the previous dump, retained sizes.
+	const screen = topScreen(state);
+	const objectOrdinal = screen.kind === 'object' ? screen.ordinal : -1;
+	useEffect(() => {
+		const done = (): void => {
+			dispatch({type: 'computed'});
+		};
+
+		if (objectOrdinal >= 0) {
+			model.requestReachable(objectOrdinal, done);
+		}
+
+		model.requestNewObjects(done);
+		model.requestRetained(done);
+		pump();
+	}, [model, dispatch, objectOrdinal, pump]);
+
+	const {stdout} = useStdout();
+	const writeTerminal = useMemo(
+		() => props.writeTerminal ?? ((data: string): void => {
+			stdout.write(data);
+		}),
+		[props.writeTerminal, stdout],
+	);
+	const clipboard = state.clipboard;
+	useEffect(() => {
+		if (clipboard !== undefined) {
+			writeTerminal(osc52(clipboard.text));
+		}
+	}, [clipboard?.serial, writeTerminal]);
+
+	useEffect(() => {
+		if (state.quit) {
+			props.onQuit?.();
+			exit();
+		}
+	}, [state.quit]);
+
+	const layout = computeLayout(state.size.columns, state.size.rows);
+	if (layout.tooSmall) {
+		return (
+			<Box flexDirection="column" width={layout.width} height={layout.height}>
+				<TooSmall layout={layout}/>
+			</Box>
+		);
+	}
+
+	const frame = selectFrame(model, state);
+	const contentHeight = layout.height - 3;
+	const view = frame.screen;
+	return (
+		<ThemeContext.Provider value={theme}>
+			<Box flexDirection="column" width={layout.width} height={layout.height}>
+				<Breadcrumb text={frame.chrome.breadcrumb}/>
+				{view.kind === 'summary' && <SummaryPane view={view} height={contentHeight}/>}
+				{view.kind === 'objects' && <ObjectListPane view={view} height={contentHeight}/>}
+				{view.kind === 'object' && <ObjectPane view={view} height={contentHeight}/>}
+				{(view.kind === 'path' || view.kind === 'trend' || view.kind === 'help') && <ListPane view={view} height={contentHeight}/>}
+				<StatusLine status={frame.chrome.status}/>
+				<Footer text={frame.chrome.footer}/>
+			</Box>
+		</ThemeContext.Provider>
+	);
+}

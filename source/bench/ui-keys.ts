@@ -1,0 +1,361 @@
+/**
+ * Key-press latency of the explorer on a large store: builds a store of N
+ * objects (directly from typed arrays, or from a dump file with --dump),
+ * renders <App/> at 80x24 into an in-memory terminal, presses keys on every
+ * view and prints p50 / p99 of the time from key to finished frame, plus
+ * one-off costs (opening the biggest type, an object with a million
+ * parents). Figures only: nothing here fails on timing.
+ *
+ *   node dist/bench/ui-keys.js [--objects 5M] [--dump FILE] [--rounds 40]
+ */
+
+import {EventEmitter} from 'node:events';
+import {realpathSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {loadDump} from '../core/dump/load.js';
+import {FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH, UNRESOLVED_BIT} from '../core/graph/layout.js';
+import {GraphStore} from '../core/graph/store.js';
+
+// ------------------------------------------------------------------ synthetic store
+
+export type SyntheticOptions = {
+	readonly objects: number;
+	readonly seed?: number;
+	/** Objects of the biggest type ("dict"); default 40% of all. */
+	readonly bigType?: number;
+	/** Parents of the hub object (a module every early dict refers to); default 20% of all. */
+	readonly hubParents?: number;
+};
+
+const TYPE_NAMES = [
+	'dict', 'str', 'tuple', 'list', 'int', 'function', 'type', 'module', 'set', 'bytes', 'float', 'cell',
+	'Session', 'Request', 'Node', 'weakref', 'method', 'frame', 'code', 'frozenset',
+];
+
+/**
+ * A store shaped like a big service's dump, built straight into typed
+ * arrays: ordinal 0 is a module (the hub) referred to by `hubParents`
+ * dicts; ordinal 1 a list holding up to a million references; then dicts,
+ * strs with values, ints with digits, tuples and the rest, each with a few
+ * references to earlier objects, and some references to missing addresses.
+ */
+export function syntheticStore(options: SyntheticOptions): GraphStore {
+	const n = Math.max(4, Math.floor(options.objects));
+	let state = (options.seed ?? 1) >>> 0 || 1;
+	const random = (): number => {
+		state ^= state << 13;
+		state ^= state >>> 17;
+		state ^= state << 5;
+		return (state >>> 0) / 4_294_967_296;
+	};
+
+	const bigType = Math.min(n - 2, options.bigType ?? Math.floor(n * 0.4));
+	const hubParents = Math.min(bigType, options.hubParents ?? Math.floor(n * 0.2));
+	const objectAddress = new Float64Array(n);
+	const objectType = new Uint32Array(n);
+	const objectSize = new Float64Array(n);
+	const objectLength = new Uint32Array(n).fill(NO_LENGTH);
+	const objectFlags = new Uint8Array(n);
+	const valueOffset = new Uint32Array(n + 1);
+	const firstChild = new Uint32Array(n + 1);
+	const encoder = new TextEncoder();
+	const values: Uint8Array[] = [];
+	let valueLength = 0;
+	const listChildren = Math.min(1_000_000, n - 2);
+	// Child counts first, for the CSR arrays.
+	const childCount = new Uint8Array(n);
+	for (let i = 2; i < n; i++) {
+		childCount[i] = i < 2 + bigType ? 1 + Math.floor(random() * 6) + (i - 2 < hubParents ? 1 : 0) : Math.floor(random() * 4);
+	}
+
+	let edges = 1 + listChildren;
+	for (let i = 2; i < n; i++) {
+		edges += childCount[i]!;
+	}
+
+	const childTargets = new Uint32Array(edges);
+	const unresolvedAddress = new Float64Array(64);
+	for (let k = 0; k < unresolvedAddress.length; k++) {
+		unresolvedAddress[k] = 0x7f_00_00_00_00_00 + k * 16;
+	}
+
+	let edge = 0;
+	const otherTypes = TYPE_NAMES.length - 1;
+	for (let i = 0; i < n; i++) {
+		objectAddress[i] = 0x7f_10_00_00_00_00 + i * 16 + Math.floor(i / 4096) * 64;
+		firstChild[i] = edge;
+		if (i === 0) {
+			objectType[i] = TYPE_NAMES.indexOf('module');
+			objectSize[i] = 88;
+			objectFlags[i] = FLAG_VALUE_STRING | 4;
+			const bytes = encoder.encode('app.hub');
+			values.push(bytes);
+			valueLength += bytes.length;
+			childTargets[edge++] = 1;
+		} else if (i === 1) {
+			objectType[i] = TYPE_NAMES.indexOf('list');
+			objectSize[i] = 56 + 8 * listChildren;
+			objectLength[i] = listChildren;
+			for (let k = 0; k < listChildren; k++) {
+				childTargets[edge++] = 2 + k;
+			}
+		} else {
+			const type = i < 2 + bigType ? 0 : 1 + Math.floor(random() * otherTypes);
+			objectType[i] = type;
+			const name = TYPE_NAMES[type]!;
+			objectSize[i] = name === 'dict' ? [232, 360, 640, 1184, 2272, 4704][Math.floor(random() * random() * 6)]! : 16 + Math.floor(random() * 48) * 8;
+			if (name === 'str' || name === 'int') {
+				const text = name === 'str' ? `value-${i.toString(36)}-${Math.floor(random() * 1e6)}` : String(Math.floor(random() * 1e9));
+				const bytes = encoder.encode(text);
+				values.push(bytes);
+				valueLength += bytes.length;
+				objectFlags[i] = name === 'str' ? FLAG_VALUE_STRING : FLAG_VALUE_TOKEN;
+				objectLength[i] = name === 'str' ? text.length : NO_LENGTH;
+			} else if (name === 'dict' || name === 'list' || name === 'tuple') {
+				objectLength[i] = childCount[i]!;
+			}
+
+			const count = childCount[i]!;
+			let k = 0;
+			if (i - 2 < hubParents && type === 0) {
+				childTargets[edge++] = 0;
+				k++;
+			}
+
+			for (; k < count; k++) {
+				childTargets[edge++] = random() < 0.002
+					? (UNRESOLVED_BIT | Math.floor(random() * unresolvedAddress.length)) >>> 0
+					: 2 + Math.floor(random() * (n - 2));
+			}
+		}
+
+		valueOffset[i + 1] = valueLength;
+	}
+
+	firstChild[n] = edge;
+	const valueBytes = new Uint8Array(valueLength);
+	let offset = 0;
+	for (const bytes of values) {
+		valueBytes.set(bytes, offset);
+		offset += bytes.length;
+	}
+
+	return new GraphStore({
+		objectAddress, objectType, objectSize, objectLength, objectFlags, valueOffset, valueBytes,
+		firstChild, childTargets: childTargets.subarray(0, edge), unresolvedAddress, typeNames: [...TYPE_NAMES],
+	});
+}
+
+// ------------------------------------------------------------------ in-memory terminal
+
+class FakeStdout extends EventEmitter {
+	columns = 80;
+	rows = 24;
+	isTTY = false;
+	frames = 0;
+	last = '';
+	/** performance.now() of the last write. */
+	wroteAt = 0;
+	write = (data: string): boolean => {
+		this.wroteAt = performance.now();
+		this.frames++;
+		this.last = data;
+		return true;
+	};
+}
+
+class FakeStdin extends EventEmitter {
+	isTTY = true;
+	private data: string | null = null;
+	write(data: string): void {
+		this.data = data;
+		this.emit('readable');
+		this.emit('data', data);
+	}
+
+	read = (): string | null => {
+		const {data} = this;
+		this.data = null;
+		return data;
+	};
+
+	setEncoding(): void {}
+	setRawMode(): void {}
+	resume(): void {}
+	pause(): void {}
+	ref(): void {}
+	unref(): void {}
+}
+
+const KEYS = {
+	up: '\u001B[A', down: '\u001B[B', pageUp: '\u001B[5~', pageDown: '\u001B[6~',
+	home: '\u001B[H', end: '\u001B[F', enter: '\r', escape: '\u001B', backspace: '\u007F', tab: '\t',
+} as const;
+
+function percentile(sorted: readonly number[], p: number): number {
+	return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+async function settle(): Promise<void> {
+	await new Promise(resolve => {
+		setImmediate(resolve);
+	});
+}
+
+export async function benchmark(store: GraphStore, rounds: number, log: (line: string) => void): Promise<void> {
+	// Imported here so that NODE_ENV (set by main, as the CLI does) picks React's production build.
+	const [{render}, {createElement}, {App}] = await Promise.all([import('ink'), import('react'), import('../app.js')]);
+	const stdout = new FakeStdout();
+	const stdin = new FakeStdin();
+	/** Ink's own figure for each frame: layout and output, after React. */
+	const inkRenderMs: number[] = [];
+	const started = performance.now();
+	const instance = render(createElement(App, {store, file: 'synthetic', size: {columns: 80, rows: 24}, writeTerminal() {}}), {
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		debug: true,
+		exitOnCtrlC: false,
+		patchConsole: false,
+		onRender({renderTime}) {
+			inkRenderMs.push(renderTime);
+		},
+	});
+	log(`first frame (summary of ${store.typeNames.length} types): ${(performance.now() - started).toFixed(1)} ms`);
+
+	const syncFrames = {hits: 0, misses: 0};
+	/** CPU time (user + system, all threads) of each key press, in ms. */
+	let lastCpuMs = 0;
+	/** Press a key; the time until Ink has written the frame. */
+	const press = async (key: string): Promise<number> => {
+		const before = stdout.frames;
+		const cpu0 = process.cpuUsage();
+		const t0 = performance.now();
+		stdin.write(key);
+		let elapsed = performance.now() - t0;
+		if (stdout.frames === before) {
+			syncFrames.misses++;
+			// A lone Esc is only known to be Esc on the next tick; React may
+			// also defer. Wait for the frame.
+			while (stdout.frames === before && performance.now() - t0 < 1000) {
+				// eslint-disable-next-line no-await-in-loop
+				await settle();
+			}
+
+			elapsed = stdout.wroteAt - t0;
+		} else {
+			syncFrames.hits++;
+		}
+
+		const cpu = process.cpuUsage(cpu0);
+		lastCpuMs = (cpu.user + cpu.system) / 1000;
+
+		await settle();
+		return elapsed;
+	};
+
+	const measure = async (view: string, keys: readonly string[]): Promise<void> => {
+		const times: number[] = [];
+		const cpus: number[] = [];
+		for (let round = 0; round < rounds; round++) {
+			for (const key of keys) {
+				// eslint-disable-next-line no-await-in-loop
+				times.push(await press(key));
+				cpus.push(lastCpuMs);
+			}
+		}
+
+		times.sort((a, b) => a - b);
+		cpus.sort((a, b) => a - b);
+		const ms = (value: number): string => value.toFixed(2).padStart(6);
+		log(`${view.padEnd(30)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} ms (${times.length} keys)`);
+	};
+
+	const once = async (what: string, keys: readonly string[]): Promise<void> => {
+		let total = 0;
+		let cpu = 0;
+		for (const key of keys) {
+			// eslint-disable-next-line no-await-in-loop
+			total += await press(key);
+			cpu += lastCpuMs;
+		}
+
+		log(`${what.padEnd(30)} wall ${total.toFixed(1).padStart(7)} ms · cpu ${cpu.toFixed(1).padStart(7)} ms`);
+	};
+
+	await measure('summary: j k PgDn PgUp G g', ['j', 'k', KEYS.pageDown, KEYS.pageUp, 'G', 'g']);
+	await measure('summary: s (sort toggle)', ['s']);
+	await once('summary: filter "dic" typed', ['/', 'd', 'i', 'c']);
+	await once('summary: clear filter (Esc)', [KEYS.escape]);
+	await once('open dict (first time: sort)', [KEYS.enter]);
+	await measure('object list: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
+	await measure('object list: G g (2M rows)', ['G', 'g']);
+	await once('object list: search miss "zzzz"', ['/', 'zzzz', KEYS.enter]);
+	await press(KEYS.backspace);
+	await once('reopen dict (cached)', [KEYS.enter]);
+	await once('open an object', [KEYS.enter]);
+	await measure('object view: j k Tab', ['j', 'k', KEYS.tab, KEYS.tab]);
+	await press(KEYS.escape);
+	await press(KEYS.escape);
+	await once('go to the hub (1M parents)', [':', String(store.objectAddress[0]), KEYS.enter]);
+	await once('hub: show parents', ['p']);
+	await measure('hub parents: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
+	await measure('hub parents: G g', ['G', 'g']);
+	await measure('help: ? ?', ['?', '?']);
+	inkRenderMs.sort((a, b) => a - b);
+	log(`Ink layout+output per frame: p50 ${percentile(inkRenderMs, 0.5).toFixed(2)} ms, p99 ${percentile(inkRenderMs, 0.99).toFixed(2)} ms`);
+	log(`(frames written during the key press: ${syncFrames.hits}; after it: ${syncFrames.misses})`);
+	instance.unmount();
+}
+
+async function main(argv: string[]): Promise<number> {
+	const {values} = parseArgs({
+		args: argv,
+		options: {
+			objects: {type: 'string', default: '5000000'},
+			dump: {type: 'string'},
+			rounds: {type: 'string', default: '30'},
+		},
+		strict: true,
+	});
+	const log = (line: string): void => {
+		process.stdout.write(line + '\n');
+	};
+
+	process.env['NODE_ENV'] ??= 'production';
+
+	const t0 = performance.now();
+	let store: GraphStore;
+	if (values.dump === undefined) {
+		const objects = Number(values.objects.replace(/m$/i, 'e6').replace(/k$/i, 'e3'));
+		store = syntheticStore({objects});
+		log(`synthetic store: ${store.objectCount.toLocaleString('en-US')} objects, ${store.edgeCount.toLocaleString('en-US')} references, built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+	} else {
+		store = (await loadDump(values.dump)).store;
+		log(`${values.dump}: ${store.objectCount.toLocaleString('en-US')} objects, loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+	}
+
+	await benchmark(store, Number(values.rounds), log);
+	return 0;
+}
+
+function isMain(): boolean {
+	const script = process.argv[1];
+	try {
+		return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+	} catch {
+		return false;
+	}
+}
+
+if (isMain()) {
+	main(process.argv.slice(2)).then(
+		code => {
+			process.exitCode = code;
+		},
+		(error: unknown) => {
+			process.stderr.write(`ui-keys: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+			process.exitCode = 2;
+		},
+	);
+}

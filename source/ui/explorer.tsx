@@ -1,0 +1,124 @@
+/**
+ * The explorer's session, once run-explorer.ts has checked there is a
+ * terminal: switch to the alternate screen, load the dumps (oldest first,
+ * the last one explored) with a progress screen that Ctrl-C cancels, run
+ * the explorer, and restore the terminal on the way out, whatever happens.
+ */
+
+import process from 'node:process';
+import {render} from 'ink';
+import {App} from '../app.js';
+import type {CommandContext} from '../commands/context.js';
+import {EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from '../commands/context.js';
+import {loadOptionsFrom, loadWarnings} from '../commands/load-for-command.js';
+import {DumpError, LoadAbortedError, type LoadProgress, loadDump} from '../core/dump/load.js';
+import {escapeControls} from '../core/format/escape.js';
+import {Loading} from './components/Loading.js';
+import type {DumpSource} from './state/model.js';
+import type {Status} from './state/types.js';
+import {ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR} from './terminal.js';
+import {themeFromEnv} from './theme.js';
+
+/** Progress redraws at most this often while reading (phases always redraw). */
+const PROGRESS_INTERVAL_MS = 100;
+
+function startupStatus(warnings: readonly string[]): Status | undefined {
+	if (warnings.length === 0) {
+		return undefined;
+	}
+
+	const more = warnings.length > 1 ? ` (+${warnings.length - 1} more)` : '';
+	return {text: warnings[0]!.replace(/^warning: /, '') + more, tone: 'error'};
+}
+
+export async function explore(ctx: CommandContext): Promise<number> {
+	const stdout = ctx.stdout as NodeJS.WriteStream;
+	let inAltScreen = true;
+	const restore = (): void => {
+		if (inAltScreen) {
+			inAltScreen = false;
+			stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+		}
+	};
+
+	process.once('exit', restore);
+	stdout.write(ENTER_ALT_SCREEN);
+	const controller = new AbortController();
+	const files = ctx.input;
+	const interrupt = (): void => {
+		controller.abort();
+	};
+
+	const loadingScreen = (index: number, progress: LoadProgress | undefined) => (
+		<Loading file={files[index]!} index={index + 1} count={files.length} progress={progress} onInterrupt={interrupt}/>
+	);
+
+	const instance = render(loadingScreen(0, undefined), {
+		stdout,
+		stdin: process.stdin,
+		exitOnCtrlC: false,
+		// Ink's standard renderer: a frame is written only when it changed,
+		// inside a synchronized update. (Ink 6.8's incremental renderer puts
+		// frames that end with a newline one row too low.)
+		maxFps: 60,
+	});
+
+	try {
+		const dumps: DumpSource[] = [];
+		const warnings: string[] = [];
+		for (let index = 0; index < files.length; index++) {
+			let lastDraw = 0;
+			let lastPhase = '';
+			const result = await loadDump(files[index]!, {
+				...loadOptionsFrom(ctx.flags),
+				signal: controller.signal,
+				onProgress(progress) {
+					const now = performance.now();
+					if (progress.phase === lastPhase && now - lastDraw < PROGRESS_INTERVAL_MS) {
+						return;
+					}
+
+					lastDraw = now;
+					lastPhase = progress.phase;
+					instance.rerender(loadingScreen(index, progress));
+				},
+			});
+			dumps.push({file: result.file, store: result.store, warnings: loadWarnings(result)});
+			warnings.push(...loadWarnings(result));
+			if (controller.signal.aborted) {
+				throw new LoadAbortedError();
+			}
+		}
+
+		instance.rerender(
+			<App
+				dumps={dumps}
+				theme={themeFromEnv(ctx.env)}
+				initialStatus={startupStatus(warnings)}
+				writeTerminal={data => {
+					stdout.write(data);
+				}}
+			/>,
+		);
+		await instance.waitUntilExit();
+		restore();
+		return EXIT_OK;
+	} catch (error) {
+		instance.unmount();
+		await instance.waitUntilExit().catch(() => undefined);
+		restore();
+		if (error instanceof LoadAbortedError) {
+			ctx.stderr.write('meliae-tui: interrupted\n');
+			return EXIT_INTERRUPTED;
+		}
+
+		if (error instanceof DumpError) {
+			ctx.stderr.write(`meliae-tui: ${escapeControls(error.message)}\n`);
+			return EXIT_BAD_INPUT;
+		}
+
+		throw error;
+	} finally {
+		process.removeListener('exit', restore);
+	}
+}

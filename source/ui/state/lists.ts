@@ -1,0 +1,84 @@
+/**
+ * The list each screen scrolls through: its length, how many rows the
+ * layout gives it, and (for lists of objects) the entries themselves as a
+ * view into the store's arrays. Shared by the reducer (to clamp cursor and
+ * scroll) and the selectors (to draw the visible window), so both always
+ * agree. Nothing here copies a list.
+ */
+
+import {refsAsDict} from '../../core/analyses/objects.js';
+import {helpLines} from '../keymap.js';
+import {computeLayout, type Layout, objectListRows} from '../layout.js';
+import type {ExplorerModel} from './model.js';
+import type {ListPosition, ObjectScreen, Screen, State} from './types.js';
+
+export type ScreenList = {
+	readonly total: number;
+	readonly height: number;
+	/** Entries of lists of objects: ordinals, or unresolved targets in a children list. */
+	readonly entries?: Uint32Array;
+};
+
+const EMPTY = new Uint32Array(0);
+
+export function layoutOf(state: State): Layout {
+	return computeLayout(state.size.columns, state.size.rows);
+}
+
+export function topScreen(state: State): Screen {
+	return state.stack[state.stack.length - 1]!;
+}
+
+/** Entries of the dict preview shown above an object's references (0 when none). */
+export function previewCount(model: ExplorerModel, ordinal: number, layout: Layout): number {
+	if (layout.objectPreviewEntries === 0 || !model.isDictLike(ordinal)) {
+		return 0;
+	}
+
+	return refsAsDict(model.store, ordinal, layout.objectPreviewEntries).length;
+}
+
+export function refsOf(model: ExplorerModel, screen: ObjectScreen): Uint32Array {
+	const {store} = model;
+	const {ordinal} = screen;
+	return screen.side === 'children'
+		? store.childTargets.subarray(store.firstChild[ordinal]!, store.firstChild[ordinal + 1]!)
+		: store.parentSources.subarray(store.firstParent[ordinal]!, store.firstParent[ordinal + 1]!);
+}
+
+export function positionOf(screen: Screen): ListPosition {
+	return screen.kind === 'object' ? screen[screen.side] : screen;
+}
+
+export function screenList(model: ExplorerModel, state: State, screen: Screen): ScreenList {
+	const layout = layoutOf(state);
+	switch (screen.kind) {
+		case 'summary': {
+			return {total: model.typeRows(state.sortBy, state.filter).types.length, height: layout.summaryRows};
+		}
+
+		case 'objects': {
+			const entries = model.objectsOf(screen.typeId, screen.newOnly);
+			return {total: entries.length, height: layout.listRows, entries};
+		}
+
+		case 'object': {
+			const entries = refsOf(model, screen);
+			return {total: entries.length, height: objectListRows(layout, previewCount(model, screen.ordinal, layout)), entries};
+		}
+
+		case 'path': {
+			const path = model.pathTo(screen.ordinal);
+			const entries = path.status === 'ready' ? path.steps : EMPTY;
+			return {total: entries.length, height: layout.listRows, entries};
+		}
+
+		case 'trend': {
+			return {total: model.trendRows().length, height: layout.listRows};
+		}
+
+		case 'help': {
+			return {total: helpLines(layout.width).length, height: layout.helpRows};
+		}
+	}
+}

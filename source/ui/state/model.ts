@@ -1,0 +1,318 @@
+/**
+ * What the explorer knows about the loaded dumps, and every query the views
+ * make, cached: summaries by order, the filtered type list, each type's
+ * objects in get_all order, reachable sizes and the objects new since the
+ * previous dump (both computed in the background). Nothing here depends on
+ * React or Ink; the reducer and the selectors read it.
+ *
+ * Analyses that take long or come from other modules plug in here: see
+ * `retained` and `pathTo` below.
+ */
+
+import {type Summary, type SummaryOrder, type TypeSummary, sortTypeSummaries, summarizeTypes} from '../../core/analyses/summary.js';
+import {FLAG_COLLAPSED} from '../../core/graph/layout.js';
+import type {GraphStore} from '../../core/graph/store.js';
+import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
+import {JobQueue} from './jobs.js';
+import {TypeIndex} from './object-order.js';
+
+export type DumpSource = {
+	/** Shown in the header (escaped there). */
+	readonly file: string;
+	readonly store: GraphStore;
+	/** One line each: skipped lines, truncated gzip... */
+	readonly warnings?: readonly string[];
+};
+
+export type TypeRows = {
+	/** The types shown, in order. */
+	readonly types: readonly TypeSummary[];
+	readonly totalCount: number;
+	readonly totalSize: number;
+	/** Totals of every type, filter or not. */
+	readonly allCount: number;
+	readonly allSize: number;
+	readonly allTypes: number;
+};
+
+/** A type's numbers in the previous dump, by name. */
+export type PreviousType = {readonly count: number; readonly size: number};
+
+export type TrendRow = {
+	readonly type: string;
+	/** Count and size in each dump, oldest first (0 where absent). */
+	readonly counts: readonly number[];
+	readonly sizes: readonly number[];
+};
+
+/** Retained sizes (dominator tree), when an analysis provides them. */
+export type RetainedState =
+	| {readonly status: 'unavailable'}
+	| {readonly status: 'computing'}
+	| {readonly status: 'ready'; readonly retainedSize: Float64Array};
+
+/** A chain of references from a root to an object, root first. */
+export type PathResult =
+	| {readonly status: 'unavailable'}
+	| {readonly status: 'none'}
+	| {readonly status: 'ready'; readonly steps: Uint32Array};
+
+/** Optional analyses, wired in by whoever provides them. */
+export type Analyses = {
+	/** Start computing retained sizes; return a job whose result is read through `result()`. */
+	readonly retained?: (store: GraphStore) => {job: {step(deadline: number): boolean}; result: () => Float64Array | undefined};
+	/** Shortest path from a root to `ordinal` (root first, ordinal last), or undefined if none. */
+	readonly pathTo?: (store: GraphStore, ordinal: number) => Uint32Array | undefined;
+};
+
+export class ExplorerModel {
+	readonly dumps: readonly DumpSource[];
+	readonly current: DumpSource;
+	readonly store: GraphStore;
+	readonly previous: DumpSource | undefined;
+	readonly types: TypeIndex;
+	readonly jobs = new JobQueue();
+	private readonly summaries = new Map<SummaryOrder, Summary>();
+	private rowsCache: {by: SummaryOrder; filter: string; rows: TypeRows} | undefined;
+	private lowerTypeNames: string[] | undefined;
+	private readonly reachable = new Map<number, {total: number; reached: number}>();
+	private newObjects: NewObjects | undefined;
+	private readonly newLists = new Map<number, Uint32Array>();
+	private previousByName: Map<string, PreviousType> | undefined;
+	private trendCache: TrendRow[] | undefined;
+	private retainedState: RetainedState = {status: 'unavailable'};
+	private readonly paths = new Map<number, PathResult>();
+
+	constructor(dumps: readonly DumpSource[], private readonly analyses: Analyses = {}) {
+		if (dumps.length === 0) {
+			throw new Error('the explorer needs at least one dump');
+		}
+
+		this.dumps = dumps;
+		this.current = dumps[dumps.length - 1]!;
+		this.store = this.current.store;
+		this.previous = dumps.length > 1 ? dumps[dumps.length - 2] : undefined;
+		this.types = new TypeIndex(this.store);
+	}
+
+	// ------------------------------------------------------------ summary
+
+	summary(by: SummaryOrder): Summary {
+		let summary = this.summaries.get(by);
+		if (summary === undefined) {
+			const other = this.summaries.get(by === 'size' ? 'count' : 'size');
+			summary = other === undefined
+				? summarizeTypes(this.store, by)
+				: {...other, types: sortTypeSummaries(other.types, by)};
+			this.summaries.set(by, summary);
+		}
+
+		return summary;
+	}
+
+	/** The summary's types whose name holds `filter` (case-insensitive). */
+	typeRows(by: SummaryOrder, filter: string): TypeRows {
+		const cached = this.rowsCache;
+		if (cached !== undefined && cached.by === by && cached.filter === filter) {
+			return cached.rows;
+		}
+
+		const summary = this.summary(by);
+		let types = summary.types;
+		let totalCount = summary.totalCount;
+		let totalSize = summary.totalSize;
+		if (filter !== '') {
+			const needle = filter.toLowerCase();
+			this.lowerTypeNames ??= this.store.typeNames.map(name => name.toLowerCase());
+			const names = this.lowerTypeNames;
+			types = types.filter(type => names[type.typeId]!.includes(needle));
+			totalCount = 0;
+			totalSize = 0;
+			for (const type of types) {
+				totalCount += type.count;
+				totalSize += type.size;
+			}
+		}
+
+		const rows: TypeRows = {
+			types, totalCount, totalSize,
+			allCount: summary.totalCount, allSize: summary.totalSize, allTypes: summary.types.length,
+		};
+		this.rowsCache = {by, filter, rows};
+		return rows;
+	}
+
+	// ------------------------------------------------------------ objects
+
+	/** Objects of a type in get_all order; with `newOnly`, only those new since the previous dump. */
+	objectsOf(typeId: number, newOnly = false): Uint32Array {
+		const all = this.types.objectsOf(typeId);
+		if (!newOnly) {
+			return all;
+		}
+
+		const news = this.newObjects;
+		if (news === undefined) {
+			return new Uint32Array(0);
+		}
+
+		let list = this.newLists.get(typeId);
+		if (list === undefined) {
+			const {isNew} = news;
+			let count = 0;
+			for (const ordinal of all) {
+				count += isNew[ordinal]!;
+			}
+
+			list = new Uint32Array(count);
+			let out = 0;
+			for (const ordinal of all) {
+				if (isNew[ordinal] === 1) {
+					list[out++] = ordinal;
+				}
+			}
+
+			this.newLists.set(typeId, list);
+		}
+
+		return list;
+	}
+
+	/** Whether refs_as_dict makes sense for the object (dicts, modules, collapsed instances). */
+	isDictLike(ordinal: number): boolean {
+		const type = this.store.typeName(ordinal);
+		return type === 'dict' || type === 'module' || (this.store.objectFlags[ordinal]! & FLAG_COLLAPSED) !== 0;
+	}
+
+	// ------------------------------------------------------------ reachable size
+
+	/** Total size reachable from `ordinal`, or undefined while it is computed. */
+	reachableSize(ordinal: number): {total: number; reached: number} | undefined {
+		return this.reachable.get(ordinal);
+	}
+
+	/** Queue the reachable-size walk of `ordinal` (dropping walks of other objects). */
+	requestReachable(ordinal: number, onDone: () => void): void {
+		if (this.reachable.has(ordinal)) {
+			return;
+		}
+
+		const key = `reachable:${ordinal}`;
+		this.jobs.retain(other => !other.startsWith('reachable:') || other === key);
+		const job = new ReachableJob(this.store, ordinal);
+		this.jobs.add(key, job, () => {
+			this.reachable.set(ordinal, {total: job.total, reached: job.reached});
+			onDone();
+		});
+	}
+
+	// ------------------------------------------------------------ several dumps
+
+	get hasPrevious(): boolean {
+		return this.previous !== undefined;
+	}
+
+	/** Per-type count and size in the previous dump, by name. */
+	previousType(name: string): PreviousType | undefined {
+		if (this.previous === undefined) {
+			return undefined;
+		}
+
+		if (this.previousByName === undefined) {
+			this.previousByName = new Map();
+			for (const type of summarizeTypes(this.previous.store).types) {
+				this.previousByName.set(type.type, {count: type.count, size: type.size});
+			}
+		}
+
+		return this.previousByName.get(name);
+	}
+
+	/** New objects of a type since the previous dump; undefined while computing or with one dump. */
+	newCount(typeId: number): number | undefined {
+		return this.newObjects?.newCount[typeId];
+	}
+
+	get newObjectsReady(): boolean {
+		return this.newObjects !== undefined;
+	}
+
+	/** Start finding the objects new since the previous dump. */
+	requestNewObjects(onDone: () => void): void {
+		if (this.previous === undefined || this.newObjects !== undefined) {
+			return;
+		}
+
+		const job = new NewObjectsJob(this.store, this.previous.store);
+		this.jobs.add('new-objects', job, () => {
+			this.newObjects = job.result;
+			onDone();
+		});
+	}
+
+	/** Every type of any dump, with its count and size in each, biggest growth in size first. */
+	trendRows(): readonly TrendRow[] {
+		if (this.trendCache !== undefined) {
+			return this.trendCache;
+		}
+
+		const byName = new Map<string, {counts: number[]; sizes: number[]}>();
+		this.dumps.forEach((dump, index) => {
+			const summary = dump === this.current ? this.summary('size') : summarizeTypes(dump.store);
+			for (const type of summary.types) {
+				let row = byName.get(type.type);
+				if (row === undefined) {
+					row = {counts: new Array<number>(this.dumps.length).fill(0), sizes: new Array<number>(this.dumps.length).fill(0)};
+					byName.set(type.type, row);
+				}
+
+				row.counts[index] = type.count;
+				row.sizes[index] = type.size;
+			}
+		});
+		const rows = [...byName].map(([type, row]) => ({type, counts: row.counts, sizes: row.sizes}));
+		const growth = (row: TrendRow): number => row.sizes[row.sizes.length - 1]! - row.sizes[0]!;
+		rows.sort((a, b) => (growth(b) - growth(a)) || (a.type < b.type ? -1 : (a.type > b.type ? 1 : 0)));
+		this.trendCache = rows;
+		return rows;
+	}
+
+	// ------------------------------------------------------------ pluggable analyses
+
+	get retained(): RetainedState {
+		return this.retainedState;
+	}
+
+	/** Start the retained-size analysis if one is provided. */
+	requestRetained(onDone: () => void): void {
+		const provider = this.analyses.retained;
+		if (provider === undefined || this.retainedState.status !== 'unavailable') {
+			return;
+		}
+
+		const {job, result} = provider(this.store);
+		this.retainedState = {status: 'computing'};
+		this.jobs.add('retained', job, () => {
+			const retainedSize = result();
+			this.retainedState = retainedSize === undefined ? {status: 'unavailable'} : {status: 'ready', retainedSize};
+			onDone();
+		});
+	}
+
+	/** The path from a root to `ordinal`, computed on first request. */
+	pathTo(ordinal: number): PathResult {
+		const provider = this.analyses.pathTo;
+		if (provider === undefined) {
+			return {status: 'unavailable'};
+		}
+
+		let result = this.paths.get(ordinal);
+		if (result === undefined) {
+			const steps = provider(this.store, ordinal);
+			result = steps === undefined ? {status: 'none'} : {status: 'ready', steps};
+			this.paths.set(ordinal, result);
+		}
+
+		return result;
+	}
+}

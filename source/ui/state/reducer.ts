@@ -1,0 +1,497 @@
+/**
+ * The one reducer: (model, state, action) → state. Pure in the sense that
+ * matters: it reads the model (whose caches only memoize), never renders,
+ * never writes to the terminal, and returns the very same state object when
+ * an action changes nothing. Cursor and scroll are clamped after every
+ * action, so a resize or a shorter list never leaves them out of range.
+ */
+
+import {hexAddress, parseAddress} from '../../core/format/address.js';
+import {NO_OBJECT, UNRESOLVED_BIT} from '../../core/graph/store.js';
+import type {Command} from '../keymap.js';
+import {DEFAULT_SIZE, type TerminalSize} from '../layout.js';
+import {formatCount, safe} from '../text.js';
+import {layoutOf, positionOf, screenList, topScreen} from './lists.js';
+import type {ExplorerModel} from './model.js';
+import {findInList, makeMatcher} from './search.js';
+import type {
+	Action, ListPosition, ObjectScreen, PromptKind, Screen, State, Status,
+} from './types.js';
+
+export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status): State {
+	return {
+		size,
+		stack: [{kind: 'summary', cursor: 0, top: 0}],
+		sortBy: 'size',
+		filter: '',
+		prompt: undefined,
+		status,
+		clipboard: undefined,
+		version: 0,
+		quit: false,
+	};
+}
+
+type Move = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end';
+
+/** Clamp cursor into the list and scroll so it is visible. */
+export function clampPosition(position: ListPosition, total: number, height: number): ListPosition {
+	const rows = Math.max(1, height);
+	const cursor = total === 0 ? 0 : Math.min(Math.max(position.cursor, 0), total - 1);
+	let top = Math.min(position.top, Math.max(0, total - rows));
+	if (cursor < top) {
+		top = cursor;
+	} else if (cursor >= top + rows) {
+		top = cursor - rows + 1;
+	}
+
+	top = Math.max(0, top);
+	return cursor === position.cursor && top === position.top ? position : {cursor, top};
+}
+
+function movePosition(position: ListPosition, move: Move, total: number, height: number): ListPosition {
+	const page = Math.max(1, height);
+	let {cursor, top} = position;
+	switch (move) {
+		case 'up': { cursor--; break; }
+		case 'down': { cursor++; break; }
+		case 'pageUp': { cursor -= page; top -= page; break; }
+		case 'pageDown': { cursor += page; top += page; break; }
+		case 'home': { cursor = 0; top = 0; break; }
+		case 'end': { cursor = total - 1; top = total - page; break; }
+	}
+
+	return clampPosition({cursor, top}, total, height);
+}
+
+/** Keep a cursorless list's top in range (the cursor follows the top line). */
+function clampScroll(position: ListPosition, total: number, height: number): ListPosition {
+	const top = Math.min(Math.max(position.top, 0), Math.max(0, total - Math.max(1, height)));
+	return top === position.top && top === position.cursor ? position : {cursor: top, top};
+}
+
+/** Scroll without a cursor (help): the cursor follows the top line. */
+function scrollPosition(position: ListPosition, move: Move, total: number, height: number): ListPosition {
+	const page = Math.max(1, height);
+	const last = Math.max(0, total - page);
+	let top = position.top;
+	switch (move) {
+		case 'up': { top--; break; }
+		case 'down': { top++; break; }
+		case 'pageUp': { top -= page; break; }
+		case 'pageDown': { top += page; break; }
+		case 'home': { top = 0; break; }
+		case 'end': { top = last; break; }
+	}
+
+	top = Math.min(Math.max(top, 0), last);
+	return top === position.top && top === position.cursor ? position : {cursor: top, top};
+}
+
+function withPosition(screen: Screen, position: ListPosition): Screen {
+	if (screen.kind === 'object') {
+		return screen[screen.side] === position ? screen : {...screen, [screen.side]: position};
+	}
+
+	return position.cursor === screen.cursor && position.top === screen.top ? screen : {...screen, ...position};
+}
+
+function replaceTop(state: State, screen: Screen): State {
+	if (screen === topScreen(state)) {
+		return state;
+	}
+
+	return {...state, stack: [...state.stack.slice(0, -1), screen]};
+}
+
+function push(state: State, screen: Screen): State {
+	return {...state, stack: [...state.stack, screen]};
+}
+
+function withStatus(state: State, text: string, tone: Status['tone'] = 'info'): State {
+	return {...state, status: {text, tone}};
+}
+
+/** Clamp the shown screen's list position (after any change of list, size or screen). */
+function normalize(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	const list = screenList(model, state, screen);
+	const position = positionOf(screen);
+	const clamped = screen.kind === 'help'
+		? clampScroll(position, list.total, list.height)
+		: clampPosition(position, list.total, list.height);
+	return replaceTop(state, withPosition(screen, clamped));
+}
+
+/** An object's screen; it opens on its parents when it refers to nothing. */
+function objectScreen(model: ExplorerModel, ordinal: number): ObjectScreen {
+	return {
+		kind: 'object',
+		ordinal,
+		side: model.store.childCount(ordinal) === 0 && model.store.parentCount(ordinal) > 0 ? 'parents' : 'children',
+		children: {cursor: 0, top: 0},
+		parents: {cursor: 0, top: 0},
+		search: '',
+	};
+}
+
+function missingMessage(model: ExplorerModel, target: number): string {
+	const address = model.store.targetAddress(target);
+	return `<missing ${address}> is referenced but not in the dump: nothing to open`;
+}
+
+/** The entry under the cursor of a list of objects, or undefined. */
+function selectedEntry(model: ExplorerModel, state: State): number | undefined {
+	const screen = topScreen(state);
+	const list = screenList(model, state, screen);
+	if (list.entries === undefined || list.total === 0) {
+		return undefined;
+	}
+
+	return list.entries[positionOf(screen).cursor];
+}
+
+function open(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	switch (screen.kind) {
+		case 'summary': {
+			const type = model.typeRows(state.sortBy, state.filter).types[screen.cursor];
+			if (type === undefined) {
+				return state.filter === '' ? state : withStatus(state, 'no type matches the filter', 'error');
+			}
+
+			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, search: '', cursor: 0, top: 0});
+		}
+
+		case 'objects':
+		case 'object':
+		case 'path': {
+			const entry = selectedEntry(model, state);
+			if (entry === undefined) {
+				return state;
+			}
+
+			if (entry >= UNRESOLVED_BIT) {
+				return withStatus(state, missingMessage(model, entry), 'error');
+			}
+
+			return push(state, objectScreen(model, entry));
+		}
+
+		case 'trend': {
+			const row = model.trendRows()[screen.cursor];
+			if (row === undefined) {
+				return state;
+			}
+
+			const typeId = model.store.typeId(row.type);
+			if (typeId < 0 || model.types.count(typeId) === 0) {
+				return withStatus(state, `no ${safe(row.type, 40)} objects in the newest dump`, 'error');
+			}
+
+			return push(state, {kind: 'objects', typeId, newOnly: false, search: '', cursor: 0, top: 0});
+		}
+
+		case 'help': {
+			return state;
+		}
+	}
+}
+
+function back(state: State): State {
+	if (state.stack.length > 1) {
+		return {...state, stack: state.stack.slice(0, -1)};
+	}
+
+	if (state.filter !== '') {
+		return {...state, filter: '', stack: [{kind: 'summary', cursor: 0, top: 0}]};
+	}
+
+	return state;
+}
+
+function setSummaryCursor(state: State, cursor: number): State {
+	const screen = state.stack[0]!;
+	if (screen.kind !== 'summary' || (screen.cursor === cursor && screen.top === 0 && state.stack.length === 1)) {
+		return state;
+	}
+
+	return {...state, stack: [{...screen, cursor, top: 0}, ...state.stack.slice(1)]};
+}
+
+function toggleSort(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	const sortBy = state.sortBy === 'size' ? 'count' : 'size';
+	const before = model.typeRows(state.sortBy, state.filter).types[screen.kind === 'summary' ? screen.cursor : 0];
+	const after = model.typeRows(sortBy, state.filter).types;
+	const cursor = before === undefined ? 0 : Math.max(0, after.findIndex(type => type.typeId === before.typeId));
+	const next = withStatus({...state, sortBy}, `sorted by ${sortBy}`);
+	return screen.kind === 'summary'
+		? replaceTop(next, {...screen, cursor, top: Math.max(0, cursor - Math.floor(layoutOf(state).summaryRows / 2))})
+		: next;
+}
+
+function openPrompt(state: State, kind: PromptKind): State {
+	return {...state, prompt: {kind, text: kind === 'filter' ? state.filter : ''}};
+}
+
+function runSearch(model: ExplorerModel, state: State, needle: string, direction: 1 | -1): State {
+	const screen = topScreen(state);
+	if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path') {
+		return state;
+	}
+
+	if (needle === '') {
+		return withStatus(state, 'no search yet: press / and type a value, name or address', 'error');
+	}
+
+	const withSearch = screen.search === needle ? screen : {...screen, search: needle};
+	const list = screenList(model, state, withSearch);
+	const position = positionOf(withSearch);
+	const matcher = makeMatcher(model.store, needle, withSearch.kind !== 'objects');
+	const found = findInList(list.entries!, position.cursor, direction, matcher);
+	const shown = safe(needle, 30);
+	if (found === undefined) {
+		return withStatus(replaceTop(state, withSearch), `not found: ${shown}`, 'error');
+	}
+
+	const top = Math.max(0, found.index - Math.floor(list.height / 3));
+	const moved = withPosition(withSearch, clampPosition({cursor: found.index, top}, list.total, list.height));
+	const where = `${shown}: ${formatCount(found.index + 1)} of ${formatCount(list.total)}`;
+	return withStatus(replaceTop(state, moved), found.wrapped ? `${where} (search wrapped around)` : where);
+}
+
+function gotoAddress(model: ExplorerModel, state: State, text: string): State {
+	const address = parseAddress(text);
+	if (address === undefined) {
+		return withStatus(state, `not an address: ${safe(text, 30)} (decimal as meliae prints, or 0x-hex)`, 'error');
+	}
+
+	const ordinal = model.store.indexOf(address);
+	if (ordinal === NO_OBJECT) {
+		return withStatus(state, `no object at address ${address} (${hexAddress(address)})`, 'error');
+	}
+
+	return push(state, objectScreen(model, ordinal));
+}
+
+function acceptPrompt(model: ExplorerModel, state: State): State {
+	const prompt = state.prompt!;
+	const closed = {...state, prompt: undefined};
+	switch (prompt.kind) {
+		case 'filter': {
+			const rows = model.typeRows(state.sortBy, prompt.text);
+			return prompt.text === ''
+				? closed
+				: withStatus(closed, `${rows.types.length} of ${rows.allTypes} types match "${safe(prompt.text, 30)}"`);
+		}
+
+		case 'search': {
+			const screen = topScreen(state);
+			const needle = prompt.text === '' && screen.kind !== 'summary' && 'search' in screen ? screen.search : prompt.text;
+			return runSearch(model, closed, needle, 1);
+		}
+
+		case 'goto': {
+			return prompt.text.trim() === '' ? closed : gotoAddress(model, closed, prompt.text);
+		}
+	}
+}
+
+function cancelPrompt(state: State): State {
+	const prompt = state.prompt!;
+	if (prompt.kind === 'filter') {
+		return setSummaryCursor({...state, prompt: undefined, filter: ''}, 0);
+	}
+
+	return {...state, prompt: undefined};
+}
+
+function editPrompt(state: State, text: string): State {
+	const prompt = state.prompt!;
+	if (text === prompt.text) {
+		return state;
+	}
+
+	const next = {...state, prompt: {...prompt, text}};
+	return prompt.kind === 'filter' ? setSummaryCursor({...next, filter: text}, 0) : next;
+}
+
+function copyAddress(model: ExplorerModel, state: State): State {
+	const entry = selectedEntry(model, state);
+	if (entry === undefined) {
+		return withStatus(state, 'nothing selected to copy', 'error');
+	}
+
+	const address = String(model.store.targetAddress(entry));
+	return withStatus(
+		{...state, clipboard: {text: address, serial: (state.clipboard?.serial ?? 0) + 1}},
+		`copied ${address} to the clipboard (OSC 52)`,
+	);
+}
+
+function pathToObject(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	const ordinal = screen.kind === 'object' ? screen.ordinal : selectedEntry(model, state);
+	if (ordinal === undefined || ordinal >= UNRESOLVED_BIT) {
+		return withStatus(state, 'no object selected', 'error');
+	}
+
+	const path = model.pathTo(ordinal);
+	switch (path.status) {
+		case 'unavailable': {
+			return withStatus(state, 'paths from roots are not available in this build', 'error');
+		}
+
+		case 'none': {
+			return withStatus(state, 'no path from a root leads to this object', 'error');
+		}
+
+		case 'ready': {
+			return push(state, {kind: 'path', ordinal, search: '', cursor: Math.max(0, path.steps.length - 1), top: 0});
+		}
+	}
+}
+
+function toggleNewOnly(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	if (screen.kind !== 'objects') {
+		return state;
+	}
+
+	if (!model.hasPrevious) {
+		return withStatus(state, 'only new objects: open several dumps (meliae-tui OLD NEW)', 'error');
+	}
+
+	if (!model.newObjectsReady) {
+		return withStatus(state, 'still comparing with the previous dump…', 'error');
+	}
+
+	const newOnly = !screen.newOnly;
+	return withStatus(
+		replaceTop(state, {...screen, newOnly, cursor: 0, top: 0}),
+		newOnly ? 'showing only objects new since the previous dump' : 'showing all objects',
+	);
+}
+
+function command(model: ExplorerModel, state: State, name: Command): State {
+	const screen = topScreen(state);
+	if (state.prompt !== undefined) {
+		switch (name) {
+			case 'promptAccept': { return acceptPrompt(model, state); }
+			case 'promptCancel': { return cancelPrompt(state); }
+			case 'promptErase': { return editPrompt(state, [...state.prompt.text].slice(0, -1).join('')); }
+			case 'promptClear': { return editPrompt(state, ''); }
+			case 'interrupt': { return {...state, quit: true}; }
+			default: { return state; }
+		}
+	}
+
+	switch (name) {
+		case 'up':
+		case 'down':
+		case 'pageUp':
+		case 'pageDown':
+		case 'home':
+		case 'end': {
+			const list = screenList(model, state, screen);
+			const position = positionOf(screen);
+			const moved = screen.kind === 'help'
+				? scrollPosition(position, name, list.total, list.height)
+				: movePosition(position, name, list.total, list.height);
+			return replaceTop(state, withPosition(screen, moved));
+		}
+
+		case 'open': { return open(model, state); }
+		case 'back': { return back(state); }
+		case 'filter': { return screen.kind === 'summary' ? openPrompt(state, 'filter') : state; }
+		case 'toggleSort': { return screen.kind === 'summary' ? toggleSort(model, state) : state; }
+		case 'search': { return screen.kind === 'summary' || screen.kind === 'trend' || screen.kind === 'help' ? state : openPrompt(state, 'search'); }
+		case 'searchNext':
+		case 'searchPrevious': {
+			if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path') {
+				return state;
+			}
+
+			return runSearch(model, state, screen.search, name === 'searchNext' ? 1 : -1);
+		}
+
+		case 'showChildren':
+		case 'showParents':
+		case 'switchRefs': {
+			if (screen.kind !== 'object') {
+				return state;
+			}
+
+			const side = name === 'showChildren' ? 'children' : (name === 'showParents' ? 'parents' : (screen.side === 'children' ? 'parents' : 'children'));
+			return side === screen.side ? state : replaceTop(state, {...screen, side});
+		}
+
+		case 'gotoAddress': { return openPrompt(state, 'goto'); }
+		case 'copyAddress': { return copyAddress(model, state); }
+		case 'pathToObject': { return pathToObject(model, state); }
+		case 'toggleNewOnly': { return toggleNewOnly(model, state); }
+		case 'trend': {
+			if (!model.hasPrevious) {
+				return withStatus(state, 'the trend view needs several dumps (meliae-tui OLD ... NEW)', 'error');
+			}
+
+			return screen.kind === 'trend' ? state : push(state, {kind: 'trend', cursor: 0, top: 0});
+		}
+
+		case 'help': {
+			return screen.kind === 'help' ? back(state) : push(state, {kind: 'help', cursor: 0, top: 0});
+		}
+
+		case 'quit':
+		case 'interrupt': { return {...state, quit: true}; }
+		case 'promptAccept':
+		case 'promptCancel':
+		case 'promptErase':
+		case 'promptClear': { return state; }
+	}
+}
+
+export function reduce(model: ExplorerModel, state: State, action: Action): State {
+	let next: State;
+	switch (action.type) {
+		case 'command': {
+			// A message lasts until the next key.
+			const base = state.status === undefined ? state : {...state, status: undefined};
+			next = command(model, base, action.command);
+			if (next === base) {
+				next = state.status === undefined ? state : base;
+			}
+
+			break;
+		}
+
+		case 'text': {
+			next = state.prompt === undefined ? state : editPrompt(state, state.prompt.text + action.text);
+			break;
+		}
+
+		case 'resize': {
+			const {columns, rows} = action.size;
+			next = columns === state.size.columns && rows === state.size.rows ? state : {...state, size: action.size};
+			break;
+		}
+
+		case 'computed': {
+			next = {...state, version: state.version + 1};
+			break;
+		}
+
+		case 'status': {
+			next = action.status === state.status ? state : {...state, status: action.status};
+			break;
+		}
+	}
+
+	return next === state ? state : normalize(model, next);
+}
+
+/** Bind the model, for React's useReducer. */
+export function reducerFor(model: ExplorerModel): (state: State, action: Action) => State {
+	return (state, action) => reduce(model, state, action);
+}

@@ -1,0 +1,117 @@
+/**
+ * Search in a list of objects (an object list, a reference list, a path),
+ * as `/` and `n`/`N` do in less: by address (decimal or 0x-hex, exact), or
+ * by a case-insensitive piece of the value or name (and, in lists that mix
+ * types, of the type name). Values stay raw bytes in the store; for plain
+ * ASCII needles the bytes are scanned directly and only values holding an
+ * escape are decoded, so a miss over 2 million objects stays in the tens
+ * of milliseconds.
+ */
+
+import {parseAddress} from '../../core/format/address.js';
+import {FLAG_VALUE_STRING, FLAG_VALUE_TOKEN} from '../../core/graph/layout.js';
+import {UNRESOLVED_BIT, type GraphStore} from '../../core/graph/store.js';
+
+const BACKSLASH = 0x5c;
+
+export type Matcher = (target: number) => boolean;
+
+/** A predicate over list entries (ordinals, or unresolved targets) for a needle. */
+export function makeMatcher(store: GraphStore, needle: string, matchTypeNames: boolean): Matcher {
+	const address = parseAddress(needle);
+	const lower = needle.toLowerCase();
+	const typeMatches = new Uint8Array(store.typeNames.length);
+	if (matchTypeNames) {
+		store.typeNames.forEach((name, id) => {
+			typeMatches[id] = name.toLowerCase().includes(lower) ? 1 : 0;
+		});
+	}
+
+	// eslint-disable-next-line no-control-regex
+	const plainAscii = /^[\x20-\x7e]*$/.test(lower) && !lower.includes('\\') && !lower.includes('"');
+	const needleBytes = Uint8Array.from(lower, char => char.charCodeAt(0));
+	const {valueBytes, valueOffset, objectFlags, objectType, objectAddress} = store;
+	const valueMatches = (ordinal: number): boolean => {
+		const flags = objectFlags[ordinal]!;
+		if ((flags & (FLAG_VALUE_STRING | FLAG_VALUE_TOKEN)) === 0 || lower === '') {
+			return false;
+		}
+
+		const start = valueOffset[ordinal]!;
+		const end = valueOffset[ordinal + 1]!;
+		if (plainAscii) {
+			const m = needleBytes.length;
+			let escaped = false;
+			for (let i = start; i < end; i++) {
+				if (valueBytes[i] === BACKSLASH) {
+					escaped = true;
+				}
+
+				if (i + m > end) {
+					continue;
+				}
+
+				let k = 0;
+				for (; k < m; k++) {
+					const b = valueBytes[i + k]!;
+					const c = needleBytes[k]!;
+					if (b !== c && !(b >= 0x41 && b <= 0x5a && (b | 0x20) === c)) {
+						break;
+					}
+				}
+
+				if (k === m) {
+					return true;
+				}
+			}
+
+			// Without an escape the raw bytes are the text (non-ASCII is
+			// always escaped or multi-byte, and the needle is ASCII).
+			if (!escaped) {
+				return false;
+			}
+		}
+
+		return (store.value(ordinal) ?? '').toLowerCase().includes(lower);
+	};
+
+	return target => {
+		if (target >= UNRESOLVED_BIT) {
+			return address !== undefined && store.targetAddress(target) === address;
+		}
+
+		if (address !== undefined && objectAddress[target] === address) {
+			return true;
+		}
+
+		if (matchTypeNames && typeMatches[objectType[target]!] === 1) {
+			return true;
+		}
+
+		return valueMatches(target);
+	};
+}
+
+export type SearchResult = {index: number; wrapped: boolean} | undefined;
+
+/**
+ * The next entry after `from` (or before, with direction -1) that matches,
+ * wrapping around the end of the list once. `from` itself is tried last.
+ */
+export function findInList(list: Uint32Array, from: number, direction: 1 | -1, matches: Matcher): SearchResult {
+	const total = list.length;
+	if (total === 0) {
+		return undefined;
+	}
+
+	const start = Math.min(Math.max(from, 0), total - 1);
+	for (let step = 1; step <= total; step++) {
+		const raw = start + direction * step;
+		const index = ((raw % total) + total) % total;
+		if (matches(list[index]!)) {
+			return {index, wrapped: direction === 1 ? raw >= total : raw < 0};
+		}
+	}
+
+	return undefined;
+}

@@ -1,0 +1,485 @@
+/**
+ * From (model, state) to what each view draws: plain, terminal-safe lines
+ * already cut to the layout's width, for the visible window only
+ * (`{begin, end, total, rows}`); a list of 2 million objects costs what a
+ * list of 20 does. Components only lay these lines out.
+ */
+
+import {refsAsDict} from '../../core/analyses/objects.js';
+import {hexAddress} from '../../core/format/address.js';
+import {formatRefValue} from '../../core/format/ref-value.js';
+import {compactBytes, meliaeSize} from '../../core/format/size.js';
+import {summaryTitle} from '../../core/format/summary-table.js';
+import {formatFixed1, formatInt} from '../../core/format/python.js';
+import {footerText, helpLines, type Scope} from '../keymap.js';
+import type {Layout} from '../layout.js';
+import {type Column, fitColumns, formatHeader, formatRow, type TableHeader} from '../table.js';
+import {
+	formatCount, formatDelta, objectLine, padStartToWidth, padToWidth, safe, sparkline,
+	targetLine, textWidth, truncateLeft, truncateToWidth, valueText,
+} from '../text.js';
+import {layoutOf, positionOf, previewCount, refsOf, screenList, topScreen} from './lists.js';
+import type {ExplorerModel} from './model.js';
+import type {ObjectScreen, ObjectsScreen, PathScreen, Screen, State} from './types.js';
+
+export type Row = {readonly text: string; readonly selected: boolean};
+
+export type ListWindow = {
+	readonly begin: number;
+	readonly end: number;
+	readonly total: number;
+	readonly rows: readonly Row[];
+};
+
+export type Tone = 'info' | 'error';
+
+export type Chrome = {
+	readonly breadcrumb: string;
+	/** The prompt being typed, or a message, or a hint; with the list position on the right. */
+	readonly status: {readonly text: string; readonly tone: Tone; readonly prompt: boolean};
+	readonly footer: string;
+};
+
+export type SummaryView = {
+	readonly kind: 'summary';
+	readonly title: string;
+	readonly header: TableHeader;
+	readonly list: ListWindow;
+};
+
+export type ObjectsView = {
+	readonly kind: 'objects';
+	readonly context: string;
+	readonly list: ListWindow;
+};
+
+export type ObjectView = {
+	readonly kind: 'object';
+	readonly header: readonly string[];
+	readonly preview: readonly string[];
+	readonly tabs: {readonly children: string; readonly parents: string; readonly side: 'children' | 'parents'; readonly hint: string};
+	readonly list: ListWindow;
+};
+
+export type SimpleListView = {
+	readonly kind: 'path' | 'trend' | 'help';
+	readonly context: string;
+	readonly header?: TableHeader;
+	readonly list: ListWindow;
+};
+
+export type ScreenView = SummaryView | ObjectsView | ObjectView | SimpleListView;
+
+export type FrameView = {
+	readonly layout: Layout;
+	readonly chrome: Chrome;
+	readonly screen: ScreenView;
+};
+
+const MARKER = '> ';
+const NO_MARKER = '  ';
+
+/** A row with its marker; only the selected row is padded (its inverse bar spans the width). */
+function marked(text: string, selected: boolean, width: number, marker = MARKER, blank = NO_MARKER): Row {
+	const line = (selected ? marker : blank) + text;
+	return {text: selected ? padToWidth(line, width) : truncateToWidth(line.trimEnd(), width), selected};
+}
+
+/** Build the visible window of a list: `line(index, width)` is called for visible rows only. */
+function window(
+	total: number,
+	top: number,
+	height: number,
+	cursor: number | undefined,
+	width: number,
+	line: (index: number, width: number) => string,
+	marker = MARKER,
+): ListWindow {
+	const begin = Math.min(top, Math.max(0, total));
+	const end = Math.min(total, begin + Math.max(0, height));
+	const rows: Row[] = [];
+	const inner = Math.max(0, width - marker.length);
+	for (let index = begin; index < end; index++) {
+		rows.push(marked(line(index, inner), index === cursor, width, marker, ' '.repeat(marker.length)));
+	}
+
+	return {begin, end, total, rows};
+}
+
+// ------------------------------------------------------------------ summary
+
+function summaryColumns(model: ExplorerModel): Column[] {
+	const columns: Column[] = [
+		{key: 'index', title: 'Index', width: 6, priority: 3},
+		{key: 'count', title: 'Count', width: 8, priority: 10},
+		{key: 'countPercent', title: '%', width: 4, priority: 4},
+		{key: 'size', title: 'Size', width: 10, priority: 11},
+		{key: 'sizePercent', title: '%', width: 4, priority: 5},
+		{key: 'cum', title: 'Cum', width: 4, priority: 2},
+		{key: 'max', title: 'Max', width: 8, priority: 1},
+	];
+	if (model.hasPrevious) {
+		columns.push(
+			{key: 'deltaCount', title: '+Count', width: 9, priority: 8},
+			{key: 'deltaSize', title: '+Size', width: 11, priority: 9},
+			{key: 'new', title: 'New', width: 9, priority: 7},
+		);
+	}
+
+	return columns;
+}
+
+function percent(part: number, total: number): string {
+	return total === 0 ? '0' : formatInt(part * 100 / total);
+}
+
+function summaryView(model: ExplorerModel, state: State, layout: Layout): SummaryView {
+	const screen = topScreen(state);
+	const rows = model.typeRows(state.sortBy, state.filter);
+	const position = screen.kind === 'summary' ? screen : {cursor: 0, top: 0};
+	const table = fitColumns(summaryColumns(model), layout.width - 1, 12);
+	const title = state.filter === ''
+		? summaryTitle(model.summary(state.sortBy))
+		: `Filter "${state.filter}": ${formatCount(rows.totalCount)} objects, ${rows.types.length} of ${rows.allTypes} types, Total size = ${formatFixed1(rows.totalSize / 1024 / 1024)}MiB`;
+	// Cumulative percentages start at the top of the list, as meliae's do.
+	let cumulative = 0;
+	const cumulativeAt: number[] = [];
+	const last = Math.min(rows.types.length, position.top + layout.summaryRows);
+	for (let index = 0; index < last; index++) {
+		cumulative += rows.types[index]!.size;
+		cumulativeAt.push(cumulative);
+	}
+
+	const list = window(rows.types.length, position.top, layout.summaryRows, position.cursor, layout.width, (index, width) => {
+		const type = rows.types[index]!;
+		const cells: Record<string, string> = {
+			index: String(index),
+			count: String(type.count),
+			countPercent: percent(type.count, rows.totalCount),
+			size: String(type.size),
+			sizePercent: percent(type.size, rows.totalSize),
+			cum: percent(cumulativeAt[index]!, rows.totalSize),
+			max: String(type.maxSize),
+		};
+		if (model.hasPrevious) {
+			const before = model.previousType(type.type);
+			cells['deltaCount'] = before === undefined ? 'new' : formatDelta(type.count - before.count);
+			cells['deltaSize'] = before === undefined ? 'new' : formatDelta(type.size - before.size);
+			const news = model.newCount(type.typeId);
+			cells['new'] = news === undefined ? '…' : String(news);
+		}
+
+		return truncateToWidth(formatRow(table, cells, safe(type.type, table.flexWidth)), width);
+	}, '>');
+	return {
+		kind: 'summary',
+		title: safe(title, layout.width),
+		header: formatHeader(table, 'Kind', state.sortBy),
+		list,
+	};
+}
+
+// ------------------------------------------------------------------ objects
+
+function retainedColumn(model: ExplorerModel): Float64Array | undefined {
+	const retained = model.retained;
+	return retained.status === 'ready' ? retained.retainedSize : undefined;
+}
+
+function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, layout: Layout): ObjectsView {
+	const {store} = model;
+	const list = screenList(model, state, screen);
+	const entries = list.entries!;
+	const retained = retainedColumn(model);
+	const count = model.types.count(screen.typeId);
+	let context = `${store.typeNames[screen.typeId]!}: ${formatCount(count)} objects, largest first`;
+	if (screen.newOnly) {
+		context = `${store.typeNames[screen.typeId]!}: ${formatCount(entries.length)} of ${formatCount(count)} objects new since the previous dump`;
+	}
+
+	if (model.retained.status === 'computing') {
+		context += ' · retained sizes: computing…';
+	}
+
+	return {
+		kind: 'objects',
+		context: safe(context, layout.width),
+		list: window(list.total, screen.top, list.height, screen.cursor, layout.width, (index, width) => {
+			const ordinal = entries[index]!;
+			if (retained === undefined) {
+				return objectLine(store, ordinal, width);
+			}
+
+			return padStartToWidth(compactBytes(retained[ordinal]!), 6) + ' ' + objectLine(store, ordinal, width - 7);
+		}),
+	};
+}
+
+// ------------------------------------------------------------------ object
+
+function objectHeader(model: ExplorerModel, ordinal: number, layout: Layout): string[] {
+	const {store} = model;
+	const width = layout.width;
+	const reach = model.reachableSize(ordinal);
+	if (layout.objectHeaderLines === 1) {
+		return [objectLine(store, ordinal, width, reach?.total)];
+	}
+
+	const address = store.objectAddress[ordinal]!;
+	const first = `${safe(store.typeName(ordinal), Math.max(8, width - 45))} at ${address} (${hexAddress(address)})`;
+	const facts = [`size ${formatCount(store.objectSize[ordinal]!)} B`];
+	const length = store.length(ordinal);
+	if (length !== undefined) {
+		facts.push(`len ${formatCount(length)}`);
+	}
+
+	facts.push(`${formatCount(store.childCount(ordinal))} refs`, `${formatCount(store.parentCount(ordinal))} par`);
+	facts.push(reach === undefined ? 'reachable …' : `reachable ${meliaeSize(reach.total)} (${formatCount(reach.reached)} object${reach.reached === 1 ? '' : 's'})`);
+	const retained = model.retained;
+	if (retained.status === 'ready') {
+		facts.push(`retained ${meliaeSize(retained.retainedSize[ordinal]!)}`);
+	} else if (retained.status === 'computing') {
+		facts.push('retained …');
+	}
+
+	const kind = store.valueKind(ordinal);
+	let third: string;
+	if (kind === 'none') {
+		third = model.isDictLike(ordinal) ? 'no value (a mapping: its contents are below)' : 'no value';
+	} else {
+		third = `${kind === 'name' ? 'name ' : 'value'} ${valueText(store, ordinal, width - 6)!}`;
+	}
+
+	return [
+		truncateToWidth(first, width),
+		truncateToWidth(facts.join(' · '), width),
+		truncateToWidth(third, width),
+	];
+}
+
+function objectPreview(model: ExplorerModel, ordinal: number, layout: Layout): string[] {
+	const count = previewCount(model, ordinal, layout);
+	if (count === 0) {
+		return [];
+	}
+
+	const {store} = model;
+	const entries = refsAsDict(store, ordinal, count);
+	const total = Math.floor(store.childCount(ordinal) / 2);
+	const width = layout.width;
+	const keyWidth = Math.min(24, Math.max(6, Math.floor((width - 6) / 3)));
+	const lines = [truncateToWidth(`contents (${formatCount(total)} ${total === 1 ? 'entry' : 'entries'}):`, width)];
+	for (const entry of entries) {
+		const key = padToWidth(safe(formatRefValue(store, entry.key), keyWidth), keyWidth);
+		const value = safe(formatRefValue(store, entry.value), Math.max(0, width - keyWidth - 5));
+		lines.push(truncateToWidth(`  ${key} : ${value}`, width));
+	}
+
+	return lines;
+}
+
+function objectView(model: ExplorerModel, state: State, screen: ObjectScreen, layout: Layout): ObjectView {
+	const {store} = model;
+	const list = screenList(model, state, screen);
+	const entries = list.entries!;
+	const position = screen[screen.side];
+	const children = store.childCount(screen.ordinal);
+	const parents = store.parentCount(screen.ordinal);
+	return {
+		kind: 'object',
+		header: objectHeader(model, screen.ordinal, layout),
+		preview: objectPreview(model, screen.ordinal, layout),
+		tabs: {
+			children: `children (${formatCount(children)})`,
+			parents: `parents (${formatCount(parents)})`,
+			side: screen.side,
+			hint: 'c / p / Tab',
+		},
+		list: window(list.total, position.top, list.height, position.cursor, layout.width, (index, width) => {
+			const target = entries[index]!;
+			return screen.side === 'children' ? targetLine(store, target, width) : objectLine(store, target, width);
+		}),
+	};
+}
+
+// ------------------------------------------------------------------ path, trend, help
+
+function pathView(model: ExplorerModel, state: State, screen: PathScreen, layout: Layout): SimpleListView {
+	const list = screenList(model, state, screen);
+	const entries = list.entries!;
+	const digits = String(Math.max(0, list.total - 1)).length;
+	return {
+		kind: 'path',
+		context: safe(`path from a root: ${formatCount(list.total)} steps to ${objectLine(model.store, screen.ordinal, layout.width)}`, layout.width),
+		list: window(list.total, screen.top, list.height, screen.cursor, layout.width, (index, width) =>
+			`${String(index).padStart(digits)} ${objectLine(model.store, entries[index]!, width - digits - 1)}`),
+	};
+}
+
+const TREND_COLUMNS: readonly Column[] = [
+	{key: 'count', title: 'Count', width: 10, priority: 5},
+	{key: 'deltaCount', title: '+Count', width: 10, priority: 4},
+	{key: 'size', title: 'Size', width: 9, priority: 3},
+	{key: 'deltaSize', title: '+Size', width: 9, priority: 6},
+];
+
+function trendView(model: ExplorerModel, state: State, layout: Layout): SimpleListView {
+	const screen = topScreen(state);
+	const position = screen.kind === 'trend' ? screen : {cursor: 0, top: 0};
+	const rows = model.trendRows();
+	const dumps = model.dumps.length;
+	const sparkWidth = Math.max(dumps, 5) + 1;
+	const columns = [...TREND_COLUMNS, {key: 'spark', title: 'Sizes', width: sparkWidth, priority: 7}];
+	const table = fitColumns(columns, layout.width - 1, 12);
+	return {
+		kind: 'trend',
+		context: safe(`growth over ${dumps} dumps (oldest to newest), biggest growth in size first`, layout.width),
+		header: formatHeader(table, 'Kind'),
+		list: window(rows.length, position.top, layout.listRows, position.cursor, layout.width, (index, width) => {
+			const row = rows[index]!;
+			const lastCount = row.counts[dumps - 1]!;
+			const lastSize = row.sizes[dumps - 1]!;
+			const sizeDelta = lastSize - row.sizes[0]!;
+			const cells = {
+				count: String(lastCount),
+				deltaCount: formatDelta(lastCount - row.counts[0]!),
+				size: compactBytes(lastSize),
+				deltaSize: (sizeDelta > 0 ? '+' : (sizeDelta < 0 ? '-' : '')) + compactBytes(Math.abs(sizeDelta)),
+				spark: ' ' + sparkline(row.sizes),
+			};
+			return truncateToWidth(formatRow(table, cells, safe(row.type, table.flexWidth)), width);
+		}, '>'),
+	};
+}
+
+function helpView(state: State, layout: Layout): SimpleListView {
+	const screen = topScreen(state);
+	const top = screen.kind === 'help' ? screen.top : 0;
+	const lines = helpLines(layout.width - 2);
+	return {
+		kind: 'help',
+		context: truncateToWidth('Keys (every screen shows its most used keys at the bottom):', layout.width),
+		list: window(lines.length, top, layout.helpRows, undefined, layout.width, index => lines[index]!),
+	};
+}
+
+// ------------------------------------------------------------------ chrome
+
+function crumb(model: ExplorerModel, screen: Screen, state: State): string {
+	const {store} = model;
+	switch (screen.kind) {
+		case 'summary': { return state.filter === '' ? 'Summary' : `Summary /${state.filter}`; }
+		case 'objects': { return store.typeNames[screen.typeId]! + (screen.newOnly ? ' (new)' : ''); }
+		case 'object': { return `${store.typeName(screen.ordinal)}@${store.objectAddress[screen.ordinal]}`; }
+		case 'path': { return 'path'; }
+		case 'trend': { return 'Trend'; }
+		case 'help': { return 'Help'; }
+	}
+}
+
+/** The file name without directories (the full name may be long). */
+function baseName(file: string): string {
+	const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+	return slash >= 0 ? file.slice(slash + 1) : file;
+}
+
+function breadcrumb(model: ExplorerModel, state: State, width: number): string {
+	const dumps = model.dumps.length;
+	const file = safe(baseName(model.current.file), 40) + (dumps > 1 ? ` (+${dumps - 1} older)` : '');
+	// Every piece is made safe before joining, so cutting can only drop whole characters.
+	const crumbs = state.stack.map(screen => safe(crumb(model, screen, state), 60));
+	return truncateLeft([file, ...crumbs].join(' > '), width);
+}
+
+export function scopeOf(state: State): Scope {
+	return state.prompt === undefined ? topScreen(state).kind : 'prompt';
+}
+
+const PROMPT_LABELS = {filter: 'filter types: ', search: 'search: ', goto: 'go to address: '} as const;
+
+function hint(model: ExplorerModel, state: State): string {
+	const screen = topScreen(state);
+	switch (screen.kind) {
+		case 'summary': {
+			const order = `sorted by ${state.sortBy} (s: by ${state.sortBy === 'size' ? 'count' : 'size'})`;
+			return model.hasPrevious ? `${order} · t: trend` : order;
+		}
+
+		case 'objects': {
+			const search = screen.search === '' ? '' : ` · n/N: next/previous "${screen.search}"`;
+			return (model.hasPrevious ? (screen.newOnly ? 'd: all objects' : 'd: only new objects') : 'Enter: open the object') + search;
+		}
+
+		case 'object': {
+			return screen.search === '' ? 'Enter: go to the selected reference' : `n/N: next/previous "${screen.search}"`;
+		}
+
+		case 'path': { return 'Enter: open a step'; }
+		case 'trend': { return 'Enter: the objects of a type'; }
+		case 'help': { return '? or Esc: close'; }
+	}
+}
+
+function chrome(model: ExplorerModel, state: State, layout: Layout): Chrome {
+	const width = layout.width;
+	const screen = topScreen(state);
+	let status: Chrome['status'];
+	if (state.prompt !== undefined) {
+		const label = PROMPT_LABELS[state.prompt.kind];
+		// The end of what is typed stays visible.
+		const typed = truncateLeft(safe(state.prompt.text, 4096), Math.max(1, width - label.length - 1));
+		status = {text: label + typed, tone: 'info', prompt: true};
+	} else {
+		const list = screenList(model, state, screen);
+		const position = positionOf(screen);
+		const where = screen.kind === 'help'
+			? `${Math.min(list.total, position.top + 1)}-${Math.min(list.total, position.top + list.height)} of ${list.total}`
+			: (list.total === 0 ? 'empty' : `${formatCount(position.cursor + 1)} of ${formatCount(list.total)}`);
+		const message = state.status?.text ?? hint(model, state);
+		const room = Math.max(0, width - textWidth(where) - 2);
+		const left = truncateToWidth(message, room);
+		const gap = Math.max(2, width - textWidth(left) - textWidth(where));
+		status = {
+			text: truncateToWidth(left + ' '.repeat(gap) + where, width),
+			tone: state.status?.tone ?? 'info',
+			prompt: false,
+		};
+	}
+
+	return {
+		breadcrumb: breadcrumb(model, state, width),
+		status,
+		footer: truncateToWidth(footerText(scopeOf(state)), width),
+	};
+}
+
+// ------------------------------------------------------------------ frame
+
+export function selectScreen(model: ExplorerModel, state: State, layout: Layout = layoutOf(state)): ScreenView {
+	const screen = topScreen(state);
+	switch (screen.kind) {
+		case 'summary': { return summaryView(model, state, layout); }
+		case 'objects': { return objectsView(model, state, screen, layout); }
+		case 'object': { return objectView(model, state, screen, layout); }
+		case 'path': { return pathView(model, state, screen, layout); }
+		case 'trend': { return trendView(model, state, layout); }
+		case 'help': { return helpView(state, layout); }
+	}
+}
+
+export function selectFrame(model: ExplorerModel, state: State): FrameView {
+	const layout = layoutOf(state);
+	return {layout, chrome: chrome(model, state, layout), screen: selectScreen(model, state, layout)};
+}
+
+/** Loading: "[#####-----] 45%  123.4 / 274.2 MB  1,234,567 objects  85.3 MB/s". */
+export function progressBar(done: number, total: number | undefined, width: number): string {
+	if (total === undefined || total <= 0) {
+		return '';
+	}
+
+	const fraction = Math.min(1, Math.max(0, done / total));
+	const inner = Math.max(0, width - 2);
+	const filled = Math.round(fraction * inner);
+	return `[${'#'.repeat(filled)}${'-'.repeat(inner - filled)}]`;
+}

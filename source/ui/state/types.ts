@@ -1,0 +1,83 @@
+/**
+ * The explorer's whole UI state: a stack of screens (Back pops), each
+ * keeping its own cursor and scroll, plus the summary's sort and filter,
+ * the open prompt, the status message and requests for side effects
+ * (clipboard, quit) that the root component carries out.
+ */
+
+import type {SummaryOrder} from '../../core/analyses/summary.js';
+import type {Command} from '../keymap.js';
+import type {TerminalSize} from '../layout.js';
+
+/** Cursor (selected row) and top (first visible row) of a list. */
+export type ListPosition = {readonly cursor: number; readonly top: number};
+
+export type SummaryScreen = ListPosition & {readonly kind: 'summary'};
+
+export type ObjectsScreen = ListPosition & {
+	readonly kind: 'objects';
+	readonly typeId: number;
+	/** Only objects new since the previous dump. */
+	readonly newOnly: boolean;
+	/** The last search, for n / N. */
+	readonly search: string;
+};
+
+export type RefsSide = 'children' | 'parents';
+
+export type ObjectScreen = {
+	readonly kind: 'object';
+	readonly ordinal: number;
+	readonly side: RefsSide;
+	readonly children: ListPosition;
+	readonly parents: ListPosition;
+	readonly search: string;
+};
+
+export type PathScreen = ListPosition & {
+	readonly kind: 'path';
+	/** The object the path leads to. */
+	readonly ordinal: number;
+	readonly search: string;
+};
+
+export type TrendScreen = ListPosition & {readonly kind: 'trend'};
+
+export type HelpScreen = ListPosition & {readonly kind: 'help'};
+
+export type Screen = SummaryScreen | ObjectsScreen | ObjectScreen | PathScreen | TrendScreen | HelpScreen;
+
+export type PromptKind = 'filter' | 'search' | 'goto';
+
+export type Prompt = {
+	readonly kind: PromptKind;
+	readonly text: string;
+};
+
+export type Status = {
+	readonly text: string;
+	readonly tone: 'info' | 'error';
+};
+
+export type State = {
+	readonly size: TerminalSize;
+	/** Never empty; the last screen is shown. */
+	readonly stack: readonly Screen[];
+	readonly sortBy: SummaryOrder;
+	/** The summary's type filter (the prompt's text while it is typed). */
+	readonly filter: string;
+	readonly prompt: Prompt | undefined;
+	readonly status: Status | undefined;
+	/** Text to put on the clipboard; `serial` changes with each request. */
+	readonly clipboard: {readonly text: string; readonly serial: number} | undefined;
+	/** Bumped when background work finishes, so views read the new results. */
+	readonly version: number;
+	readonly quit: boolean;
+};
+
+export type Action =
+	| {readonly type: 'command'; readonly command: Command}
+	| {readonly type: 'text'; readonly text: string}
+	| {readonly type: 'resize'; readonly size: TerminalSize}
+	| {readonly type: 'computed'}
+	| {readonly type: 'status'; readonly status: Status | undefined};

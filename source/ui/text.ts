@@ -1,0 +1,139 @@
+/**
+ * Text for the views. Everything that comes from a dump (type names,
+ * values, names, file names) goes through `safe()`, which is the core's
+ * `displayString()`: control characters, C1, bidi overrides become visible
+ * escapes, and the result is cut to a display width.
+ */
+
+import {displayString, padToWidth, textWidth, truncateToWidth} from '../core/format/escape.js';
+import {pythonRepr} from '../core/format/python.js';
+import {reprObject} from '../core/format/repr.js';
+import {meliaeSize} from '../core/format/size.js';
+import {UNRESOLVED_BIT, type GraphStore} from '../core/graph/store.js';
+
+export {padToWidth, textWidth, truncateToWidth};
+
+/** Dump text made terminal-safe and cut to `width` columns. */
+export function safe(text: string, width: number): string {
+	return displayString(text, Math.max(0, width));
+}
+
+/** Values longer than this (raw bytes) are clipped before repr, so a 10 MB string costs what a short one does. */
+const LONG_VALUE = 1024;
+
+/**
+ * meliae's repr of an object (`dict(140478455628136 1048B 24refs 1par
+ * 'value')`), safe and cut to `width`. `totalSize` appends `2.1Ktot`.
+ */
+export function objectLine(store: GraphStore, ordinal: number, width: number, totalSize?: number): string {
+	const rawLength = store.valueOffset[ordinal + 1]! - store.valueOffset[ordinal]!;
+	if (rawLength <= LONG_VALUE) {
+		return safe(reprObject(store, ordinal, {totalSize}), width);
+	}
+
+	// The same shape as reprObject, with the value clipped first.
+	let text = `${store.typeName(ordinal)}(${store.objectAddress[ordinal]} ${store.objectSize[ordinal]}B`;
+	const children = store.childCount(ordinal);
+	if (children > 0) {
+		text += ` ${children}refs`;
+	}
+
+	const parents = store.parentCount(ordinal);
+	if (parents > 0) {
+		text += ` ${parents}par`;
+	}
+
+	const kind = store.valueKind(ordinal);
+	const value = store.value(ordinal) ?? '';
+	const clipped = value.slice(0, Math.max(16, width * 2));
+	text += ' ' + (kind === 'token' ? clipped : pythonRepr(clipped).slice(0, -1)) + '…';
+	if (totalSize !== undefined && totalSize > 0) {
+		text += ` ${meliaeSize(totalSize)}tot`;
+	}
+
+	return safe(text + ')', width);
+}
+
+/** A child target: an object's repr, or `<missing ADDRESS>` for an address no line describes. */
+export function targetLine(store: GraphStore, target: number, width: number): string {
+	if (target >= UNRESOLVED_BIT) {
+		return safe(`<missing ${store.targetAddress(target)}>`, width);
+	}
+
+	return objectLine(store, target, width);
+}
+
+/** The value or name of an object as Python would show it, clipped. */
+export function valueText(store: GraphStore, ordinal: number, width: number): string | undefined {
+	const kind = store.valueKind(ordinal);
+	if (kind === 'none') {
+		return undefined;
+	}
+
+	const value = store.value(ordinal)!;
+	const clipped = value.length > width * 2 + 8 ? value.slice(0, width * 2 + 8) : value;
+	const shown = kind === 'token' ? clipped : pythonRepr(clipped);
+	return safe(clipped === value ? shown : shown.slice(0, -1) + '……', width);
+}
+
+/** 1234567 → "1,234,567". */
+export function formatCount(value: number): string {
+	return value.toLocaleString('en-US');
+}
+
+/** A signed delta: "+12", "-3", "0". */
+export function formatDelta(value: number): string {
+	return value > 0 ? `+${value}` : String(value);
+}
+
+/** Right-align `text` in `width` columns (cutting when too wide). */
+export function padStartToWidth(text: string, width: number): string {
+	const cut = truncateToWidth(text, width);
+	const missing = width - textWidth(cut);
+	return missing > 0 ? ' '.repeat(missing) + cut : cut;
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+/** One block character per value, scaled between the smallest and the largest. */
+export function sparkline(values: readonly number[]): string {
+	if (values.length === 0) {
+		return '';
+	}
+
+	const low = Math.min(...values);
+	const high = Math.max(...values);
+	return values.map(value => {
+		if (high === low) {
+			return value === 0 ? SPARKS[0] : SPARKS[3];
+		}
+
+		return SPARKS[Math.round((value - low) / (high - low) * (SPARKS.length - 1))];
+	}).join('');
+}
+
+/** Cut from the left so the end stays visible: "… › dict › list". */
+export function truncateLeft(text: string, width: number): string {
+	if (textWidth(text) <= width) {
+		return text;
+	}
+
+	if (width <= 1) {
+		return width === 1 ? '…' : '';
+	}
+
+	const chars = [...text];
+	let result = '';
+	let used = 0;
+	for (let k = chars.length - 1; k >= 0; k--) {
+		const w = textWidth(chars[k]!);
+		if (used + w > width - 1) {
+			break;
+		}
+
+		result = chars[k]! + result;
+		used += w;
+	}
+
+	return '…' + result;
+}
