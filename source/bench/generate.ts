@@ -1533,7 +1533,7 @@ class DumpGenerator {
 					attributes.push({nameIndex: this.nameIndex.get(attr)!, kind});
 				}
 			} else {
-				const want = slots ? rng.range(2, 4) : rng.range(3, 11);
+				const want = slots ? rng.range(2, 4) : rng.range(3, 10);
 				const used = new Set<number>();
 				while (attributes.length < want) {
 					const i = rng.int(ATTRIBUTES.length);
@@ -1796,7 +1796,7 @@ class DumpGenerator {
 
 		u.ref(c, 0, LOCAL + consts);
 		u.ref(c, 1, this.nameTuple(rng.count(0, 3, 40)));
-		u.ref(c, 2, this.nameTuple(rng.count(1, 3, 30), isMethod ? this.nameIndex.get('self') : undefined));
+		u.ref(c, 2, this.nameTuple(rng.count(1, 2.6, 30), isMethod ? this.nameIndex.get('self') : undefined));
 		u.ref(c, 3, module.file);
 		u.ref(c, 4, this.nameOrdinal(nameIndex));
 		u.ref(c, 5, qualnameRef);
