@@ -1,0 +1,293 @@
+import {afterEach, beforeAll, describe, expect, test} from 'vitest';
+import {cleanup} from 'ink-testing-library';
+import type {GraphStore} from '../../source/core/graph/store.js';
+import {textWidth} from '../../source/core/format/escape.js';
+import {osc52} from '../../source/ui/terminal.js';
+import {A, explorerStore, manyObjectsStore, oneObjectStore, WIDE_VALUE} from '../helpers/ui-dumps.js';
+import {expectFrameFits, KEY, renderApp} from './render-app.js';
+
+const SIZE = {columns: 80, rows: 24};
+
+describe('explorer at 80x24', () => {
+	let store: GraphStore;
+	beforeAll(async () => {
+		store = await explorerStore();
+	});
+	afterEach(() => {
+		cleanup();
+	});
+
+	test('the summary: meliae header and table, sort marked in text, footer keys', async () => {
+		const app = renderApp({store, file: '/data/app.json'});
+		const lines = app.lines();
+		expectFrameFits(app.frame(), SIZE);
+		expect(lines[0]).toBe('app.json > Summary');
+		expect(lines[1]).toMatch(/^Total 53 objects, 8 types, Total size = 0\.0MiB \(\d+ bytes\)$/);
+		expect(lines[2]).toBe('  Index   Count   %    [Size]   % Cum     Max Kind');
+		expect(lines[3]).toMatch(/^>\s+0\s+46\s+86\s+3209\s+51\s+51\s+120 str$/);
+		expect(lines.at(-1)).toContain('? help');
+		expect(lines.at(-2)).toMatch(/sorted by size .*1 of 8$/);
+		const sorted = await app.press('s');
+		expect(sorted.split('\n')[2]).toBe('  Index [Count]   %      Size   % Cum     Max Kind');
+	});
+
+	test('nothing from the dump reaches the frame raw, on every screen', async () => {
+		const app = renderApp({store});
+		expect(app.frame()).toContain('evil\\x1b]0;pwned\\x07type');
+		await app.press(KEY.enter);
+		expectFrameFits(app.frame(), SIZE);
+		expect(app.frame()).toContain('\\x1b[31mred BEL\\x07 CR\\rover BS\\x08 C1\\x9b2J bidi\\u20');
+		await app.press(KEY.enter);
+		const frame = await app.waitFor('reachable 120.0B');
+		expectFrameFits(frame, SIZE);
+		expect(frame).toContain('\\u202eevil\\u202c');
+	});
+
+	test('wide characters keep the columns aligned', async () => {
+		const app = renderApp({store});
+		await app.press(KEY.enter);
+		const wide = app.lines().find(line => line.includes(WIDE_VALUE))!;
+		expect(wide).toBe(`  str(${A.wide} 90B 1par '${WIDE_VALUE}')`);
+		// The dict preview pads keys by display width.
+		await app.press(':');
+		await app.press(String(A.module));
+		const frame = await app.press(KEY.enter);
+		const entries = frame.split('\n').filter(line => line.startsWith('  \'session\'') || line.startsWith('  \'items\''));
+		expect(entries).toHaveLength(2);
+		expect(entries.map(line => line.indexOf(' : '))).toEqual([entries[0]!.indexOf(' : '), entries[0]!.indexOf(' : ')]);
+		expectFrameFits(frame, SIZE);
+	});
+
+	test('keys: move, page, ends, open, back with every back key', async () => {
+		const many = await manyObjectsStore(400);
+		const app = renderApp({store: many});
+		await app.press(KEY.down);
+		expect(app.lines()[4]!.startsWith('>')).toBe(true);
+		await app.press('k');
+		expect(app.lines()[3]!.startsWith('>')).toBe(true);
+		await app.press('j');
+		await app.press('k');
+		await app.press(KEY.enter);
+		expect(app.lines()[0]).toBe('dump > Summary > str');
+		expect(app.lines()[1]).toBe('str: 400 objects, largest first');
+		await app.press(KEY.pageDown);
+		expect(app.lines().at(-2)).toMatch(/20 of 400$/);
+		await app.press(KEY.pageDown);
+		expect(app.lines().at(-2)).toMatch(/39 of 400$/);
+		await app.press(KEY.pageUp);
+		expect(app.lines().at(-2)).toMatch(/20 of 400$/);
+		await app.press('G');
+		expect(app.lines().at(-2)).toMatch(/400 of 400$/);
+		expect(app.lines().at(-3)!.startsWith('> str(')).toBe(true);
+		await app.press(KEY.home);
+		expect(app.lines().at(-2)).toMatch(/1 of 400$/);
+		await app.press(KEY.end);
+		await app.press('g');
+		expect(app.lines()[2]!.startsWith('> ')).toBe(true);
+		for (const back of [KEY.backspace, KEY.left, 'h']) {
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(KEY.enter);
+			expect(app.lines()[0]).toMatch(/> str@\d+$/);
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(back);
+			expect(app.lines()[0]).toBe('dump > Summary > str');
+		}
+
+		await app.press(KEY.escape);
+		expect(app.lines()[0]).toBe('dump > Summary');
+		expectFrameFits(app.frame(), SIZE);
+	});
+
+	test('filter: typing narrows at once, totals follow, Enter keeps, Esc clears', async () => {
+		const app = renderApp({store});
+		await app.press('/');
+		expect(app.lines().at(-2)).toBe('filter types: _');
+		expect(app.lines().at(-1)).toContain('Enter accept');
+		await app.press('S');
+		await app.press('e');
+		let lines = app.lines();
+		expect(lines[1]).toMatch(/^Filter "Se": 1 objects, 1 of 8 types, Total size = 0\.0MiB$/);
+		expect(lines[3]).toMatch(/ Session$/);
+		expect(lines[4]).toBe('');
+		await app.press(KEY.enter);
+		lines = app.lines();
+		expect(lines[0]).toBe('dump > Summary /Se');
+		expect(lines.at(-2)).toMatch(/^1 of 8 types match "Se"/);
+		await app.press(KEY.enter);
+		expect(app.lines()[0]).toBe('dump > Summary /Se > Session');
+		await app.press(KEY.escape);
+		await app.press('/');
+		await app.press('x');
+		await app.press(KEY.escape);
+		lines = app.lines();
+		expect(lines[0]).toBe('dump > Summary');
+		expect(lines[1]).toMatch(/^Total 53 objects/);
+	});
+
+	test('a filter that matches nothing says so', async () => {
+		const app = renderApp({store});
+		await app.press('/');
+		const frame = await app.press('qqq');
+		expect(frame).toContain('no type matches the filter');
+		expectFrameFits(frame, SIZE);
+	});
+
+	test('object view: header, contents, children and parents, navigate to a parent and back', async () => {
+		const app = renderApp({store});
+		await app.press(':');
+		await app.press(String(A.items));
+		await app.press(KEY.enter);
+		let frame = await app.waitFor('reachable');
+		const lines = frame.split('\n');
+		expect(lines[0]).toBe(`dump > Summary > list@${A.items}`);
+		expect(lines[1]).toBe(`list at ${A.items} (0x${A.items.toString(16)})`);
+		expect(lines[2]).toMatch(/^size 400 B · len 42 · 42 refs · 1 par · reachable (…|[\d.]+[BK] \(\d+ objects\))$/);
+		expect(lines[3]).toBe('no value');
+		expect(lines[4]).toMatch(/^\[children \(42\)\]\s+parents \(1\)/);
+		expect(lines[5]).toBe(`> int(${A.int} 28B 1par 123456789)`);
+		expect(lines[6]).toBe(`  <missing ${A.missing}>`);
+		frame = await app.press(KEY.down);
+		frame = await app.press(KEY.enter);
+		expect(frame.split('\n').at(-2)).toContain(`<missing ${A.missing}> is referenced but not in the dump`);
+		await app.press('p');
+		frame = app.frame();
+		expect(frame.split('\n')[4]).toMatch(/^ children \(42\)\s+\[parents \(1\)\]/);
+		expect(frame.split('\n')[5]).toMatch(/^> module\(1000 /);
+		await app.press(KEY.enter);
+		expect(app.lines()[0]).toBe(`dump > Summary > list@${A.items} > module@${A.module}`);
+		await app.press(KEY.tab);
+		await app.press(KEY.backspace);
+		expect(app.lines()[0]).toBe(`dump > Summary > list@${A.items}`);
+		// Back restores the side and the cursor.
+		expect(app.lines()[4]).toMatch(/\[parents \(1\)\]/);
+		frame = await app.waitFor(/reachable [\d.]+K \(\d+ objects\)/);
+		expectFrameFits(frame, SIZE);
+	});
+
+	test('the breadcrumb is cut from the left to fit', async () => {
+		const app = renderApp({store, size: {columns: 40, rows: 16}});
+		for (const address of [A.items, A.module, A.int]) {
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(':');
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(String(address));
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(KEY.enter);
+		}
+
+		const first = app.lines()[0]!;
+		expect(first.startsWith('…')).toBe(true);
+		expect(first.endsWith(`int@${A.int}`)).toBe(true);
+		expect(textWidth(first)).toBeLessThanOrEqual(39);
+	});
+
+	test('help lists every key; Esc closes it', async () => {
+		const app = renderApp({store});
+		const frame = await app.press('?');
+		expect(frame).toContain('Keys (every screen');
+		expect(frame).toMatch(/Up, k\s+move up/);
+		expectFrameFits(frame, SIZE);
+		await app.press('G');
+		expect(app.frame()).toContain('quit at once');
+		await app.press(KEY.escape);
+		expect(app.lines()[0]).toBe('dump > Summary');
+	});
+
+	test('y copies the selected address with OSC 52', async () => {
+		const app = renderApp({store});
+		await app.press(KEY.enter);
+		const frame = await app.press('y');
+		expect(app.copies).toEqual([osc52(String(A.nasty))]);
+		expect(frame.split('\n').at(-2)).toContain(`copied ${A.nasty} to the clipboard`);
+	});
+
+	test('q quits; so does Ctrl-C while typing', async () => {
+		const app = renderApp({store});
+		await app.pressQuiet('q');
+		expect(app.quit.called).toBe(true);
+		const other = renderApp({store});
+		await other.press('/');
+		await other.pressQuiet(KEY.ctrlC);
+		expect(other.quit.called).toBe(true);
+	});
+
+	test('several keys in one read each count (slow links, typing ahead)', async () => {
+		const many = await manyObjectsStore(50);
+		const app = renderApp({store: many});
+		await app.press(`${KEY.enter}jjj`);
+		expect(app.lines().at(-2)).toMatch(/4 of 50$/);
+		await app.press(`:${many.objectAddress[0]}\r`);
+		expect(app.lines()[0]).toMatch(/> list@16$/);
+	});
+});
+
+describe('terminal sizes', () => {
+	let store: GraphStore;
+	beforeAll(async () => {
+		store = await explorerStore();
+	});
+	afterEach(() => {
+		cleanup();
+	});
+
+	test('every screen fits at 80x24, 40x10, 120x40 and 30x8', async () => {
+		for (const size of [{columns: 80, rows: 24}, {columns: 40, rows: 10}, {columns: 120, rows: 40}, {columns: 30, rows: 8}]) {
+			const app = renderApp({store, size});
+			expectFrameFits(app.frame(), size);
+			for (const keys of [KEY.enter, KEY.enter, 'p', KEY.enter, '?', KEY.escape, ':']) {
+				// eslint-disable-next-line no-await-in-loop
+				expectFrameFits(await app.press(keys), size);
+			}
+
+			app.unmount();
+		}
+	});
+
+	test('below the minimum a message, still within the terminal', async () => {
+		for (const size of [{columns: 20, rows: 5}, {columns: 29, rows: 24}, {columns: 80, rows: 7}, {columns: 1, rows: 2}]) {
+			const app = renderApp({store, size});
+			const frame = app.frame();
+			expect(frame.split('\n')).toHaveLength(size.rows - 1);
+			for (const line of frame.split('\n')) {
+				expect(textWidth(line)).toBeLessThanOrEqual(Math.max(1, size.columns - 1));
+			}
+
+			if (size.rows > 2) {
+				expect(frame).toContain('terminal too');
+			}
+
+			app.unmount();
+		}
+	});
+
+	test('a resize re-lays out and keeps the cursor on screen', async () => {
+		const many = await manyObjectsStore(300);
+		const app = renderApp({store: many});
+		await app.press(KEY.enter);
+		await app.press('G');
+		app.rerender({size: {columns: 40, rows: 10}});
+		let frame = await app.waitFor(current => current.split('\n').length === 9);
+		expect(frame).toMatch(/300 of 300$/m);
+		expectFrameFits(frame, {columns: 40, rows: 10});
+		expect(frame.split('\n').some(line => line.startsWith('> str('))).toBe(true);
+		app.rerender({size: {columns: 120, rows: 40}});
+		frame = await app.waitFor(current => current.split('\n').length === 39);
+		expectFrameFits(frame, {columns: 120, rows: 40});
+		expect(frame.split('\n')[1]).toBe('str: 300 objects, largest first');
+	});
+
+	test('a dump of one object', async () => {
+		const one = await oneObjectStore();
+		const app = renderApp({store: one});
+		expect(app.lines()[1]).toMatch(/^Total 1 objects, 1 types/);
+		await app.press(KEY.enter);
+		let frame = await app.press(KEY.enter);
+		frame = await app.waitFor('reachable 28.0B (1 object)');
+		expect(frame).toContain('refers to nothing');
+		expectFrameFits(frame, SIZE);
+		await app.pressQuiet('p');
+		expect(app.frame()).toContain('nothing refers to it');
+		await app.pressQuiet(KEY.enter);
+		expect(app.lines()[0]).toMatch(/> int@4096$/);
+	});
+});
