@@ -487,7 +487,7 @@ def _is_fixed_size(t):
     """True when every instance of `t` has the same sys.getsizeof."""
     if _type_itemsize(t):
         return False
-    for base in _type_mro(t):
+    for base in _type_mro(t) or ():  # None for a type not fully initialized
         d = _type_dict(base)
         if '__sizeof__' in d:
             return d['__sizeof__'] is _object_sizeof
@@ -535,11 +535,11 @@ def _classify(t, o, fixed, kinds):
     elif t is _FrameType:
         kind = _K_FRAME
     else:
-        if _is_fixed_size(t):
-            try:
+        try:
+            if _is_fixed_size(t):
                 size = sys.getsizeof(o)
-            except Exception:
-                size = None
+        except Exception:
+            size = None
         if (_read_inline is not None and flags & _TPFLAGS_MANAGED_DICT
                 and flags & _TPFLAGS_HEAPTYPE):
             kind = _K_INLINE
@@ -556,9 +556,9 @@ def _inline_refs(o, t, refs, got):
 
     Returns None if the memory read does not match gc.get_referents (the
     instance is then written with its bare values), else `(dict_line,
-    instance_ref_text, extra)`: the stand-in dict's line (or None when a
+    instance_ref_text, follow)`: the stand-in dict's line (or None when a
     materialized dict is used), the instance's refs as text with the values
-    replaced by that dict, and objects the walk must also follow.
+    replaced by that dict, and the objects the walk must follow.
     """
     vaddr, vsize, pairs, mdict = got
     ids = [*map(id, refs)]
@@ -574,8 +574,10 @@ def _inline_refs(o, t, refs, got):
         else:
             return None
     if mdict is not None:
+        # 3.13+: a materialized dict shares the inline values. The values are
+        # followed through the dict only: they hold one reference for both.
         ids[pos:pos + n] = [id(mdict)]
-        return None, ', '.join(map(str, ids)), [mdict]
+        return None, ', '.join(map(str, ids)), refs[:pos] + [mdict] + refs[pos + n:]
     ids[pos:pos + n] = [vaddr]
     kv = []
     for k, v in pairs:
@@ -583,7 +585,7 @@ def _inline_refs(o, t, refs, got):
         kv.append(v)
     line = '{"address": %d, "type": "dict", "size": %d, "len": %d, "refs": [%s]}\n' % (
         vaddr, vsize, n, ', '.join(map(str, kv)))
-    return line, ', '.join(map(str, ids)), [k for k, _ in pairs]
+    return line, ', '.join(map(str, ids)), refs + [k for k, _ in pairs]
 
 
 def _dict_subclass_refs(o, refs):
@@ -718,8 +720,8 @@ def _walk(roots, write, follow_tracked, skip_ids):
                 if got is not None:
                     got = _inline_refs(o, t, refs, got)
                 if got is not None:
-                    line, ref_text, more = got
-                    got = None
+                    line, ref_text, follow = got
+                    got = refs = None
                     if size is None:
                         try:
                             size = getsizeof(o)
@@ -729,9 +731,8 @@ def _walk(roots, write, follow_tracked, skip_ids):
                     if line is not None:
                         emit(line)
                         count += 1
-                    push(refs if follow_tracked else filterfalse(is_tracked, refs))
-                    push(more if follow_tracked else filterfalse(is_tracked, more))
-                    refs = more = None
+                    push(follow if follow_tracked else filterfalse(is_tracked, follow))
+                    follow = None
                     continue
                 if size is None:
                     try:

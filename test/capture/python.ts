@@ -6,7 +6,7 @@
 import {type ChildProcessWithoutNullStreams, execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, realpathSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
 
@@ -34,12 +34,14 @@ let cached: Interpreter[] | undefined;
 
 /**
  * `python3` from PATH, and Debian's /usr/bin/python3.11 when it exists and
- * is another interpreter. Versions before 3.8 are left out.
+ * is another interpreter; more from MELIAE_TEST_PYTHONS (a PATH-style list).
+ * Versions before 3.8 are left out.
  */
 export function interpreters(): Interpreter[] {
 	if (cached === undefined) {
 		const found: Interpreter[] = [];
-		for (const command of ['python3', '/usr/bin/python3.11']) {
+		const extra = (process.env['MELIAE_TEST_PYTHONS'] ?? '').split(delimiter).filter(Boolean);
+		for (const command of ['python3', '/usr/bin/python3.11', ...extra]) {
 			if (command.startsWith('/') && !existsSync(command)) {
 				continue;
 			}
@@ -188,6 +190,8 @@ export type CheckedDump = {
 	byAddress: Map<number, DumpLine>;
 	/** References to addresses no line describes. */
 	dangling: number;
+	/** The first of them, for messages. */
+	danglingFrom: string[];
 	duplicates: number;
 };
 
@@ -250,15 +254,19 @@ export function checkDump(text: string): CheckedDump {
 	}
 
 	let dangling = 0;
+	const danglingFrom: string[] = [];
 	for (const line of lines) {
 		for (const ref of line.refs) {
 			if (!byAddress.has(ref)) {
 				dangling++;
+				if (danglingFrom.length < 10) {
+					danglingFrom.push(`${line.raw.slice(0, 160)} -> ${ref}`);
+				}
 			}
 		}
 	}
 
-	return {lines, byAddress, dangling, duplicates};
+	return {lines, byAddress, dangling, danglingFrom, duplicates};
 }
 
 /** How many lines have each type. */
