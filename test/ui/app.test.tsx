@@ -152,7 +152,8 @@ describe('explorer at 80x24', () => {
 		await app.press('p');
 		frame = app.frame();
 		expect(frame.split('\n')[4]).toMatch(/^ children \(42\)\s+\[parents \(1\)\]/);
-		expect(frame.split('\n')[5]).toMatch(/^> module\(1000 /);
+		// How the parent holds it: the module's attribute "items".
+		expect(frame.split('\n')[5]).toMatch(/^> \.items in module\(1000 /);
 		await app.press(KEY.enter);
 		expect(app.lines()[0]).toBe(`dump > Summary > list@${A.items} > module@${A.module}`);
 		await app.press(KEY.tab);

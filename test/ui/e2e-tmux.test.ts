@@ -81,7 +81,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 
 		tty.type('p');
 		screen = await tty.waitFor('[parents (1)]');
-		expect(screen).toMatch(/^> module\(1000 /m);
+		expect(screen).toMatch(/^> \.session in module\(1000 /m);
 		tty.keys('Enter');
 		screen = await tty.waitFor(`module at ${A.module}`);
 		expect(screen).toContain(`> Session@${A.session} > module@${A.module}`);

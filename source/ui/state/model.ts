@@ -15,6 +15,7 @@ import type {GraphStore} from '../../core/graph/store.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {JobQueue} from './jobs.js';
 import {TypeIndex} from './object-order.js';
+import {referenceLabel} from './ref-label.js';
 
 export type DumpSource = {
 	/** Shown in the header (escaped there). */
@@ -82,6 +83,7 @@ export class ExplorerModel {
 	private trendCache: TrendRow[] | undefined;
 	private retainedState: RetainedState = {status: 'unavailable'};
 	private readonly paths = new Map<number, PathResult>();
+	private readonly labels = new Map<string, string | undefined>();
 
 	constructor(dumps: readonly DumpSource[], private readonly analyses: Analyses = {}) {
 		if (dumps.length === 0) {
@@ -182,6 +184,22 @@ export class ExplorerModel {
 	isDictLike(ordinal: number): boolean {
 		const type = this.store.typeName(ordinal);
 		return type === 'dict' || type === 'module' || (this.store.objectFlags[ordinal]! & FLAG_COLLAPSED) !== 0;
+	}
+
+	/** How `parent` holds `child` (`['key']`, `.attribute`, `[3]`), cached. */
+	referenceLabel(parent: number, child: number): string | undefined {
+		const key = `${parent}:${child}`;
+		if (this.labels.has(key)) {
+			return this.labels.get(key);
+		}
+
+		if (this.labels.size > 4096) {
+			this.labels.clear();
+		}
+
+		const label = referenceLabel(this.store, parent, child);
+		this.labels.set(key, label);
+		return label;
 	}
 
 	// ------------------------------------------------------------ reachable size

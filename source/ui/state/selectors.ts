@@ -120,9 +120,9 @@ function summaryColumns(model: ExplorerModel): Column[] {
 	];
 	if (model.hasPrevious) {
 		columns.push(
-			{key: 'deltaCount', title: '+Count', width: 9, priority: 8},
-			{key: 'deltaSize', title: '+Size', width: 11, priority: 9},
-			{key: 'new', title: 'New', width: 9, priority: 7},
+			{key: 'deltaCount', title: '+Count', width: 8, priority: 8},
+			{key: 'deltaSize', title: '+Size', width: 10, priority: 9},
+			{key: 'new', title: 'New', width: 7, priority: 7},
 		);
 	}
 
@@ -137,7 +137,7 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 	const screen = topScreen(state);
 	const rows = model.typeRows(state.sortBy, state.filter);
 	const position = screen.kind === 'summary' ? screen : {cursor: 0, top: 0};
-	const table = fitColumns(summaryColumns(model), layout.width - 1, 12);
+	const table = fitColumns(summaryColumns(model), layout.width - 1, 18);
 	const title = state.filter === ''
 		? summaryTitle(model.summary(state.sortBy))
 		: `Filter "${state.filter}": ${formatCount(rows.totalCount)} objects, ${rows.types.length} of ${rows.allTypes} types, Total size = ${formatFixed1(rows.totalSize / 1024 / 1024)}MiB`;
@@ -297,7 +297,17 @@ function objectView(model: ExplorerModel, state: State, screen: ObjectScreen, la
 		},
 		list: window(list.total, position.top, list.height, position.cursor, layout.width, (index, width) => {
 			const target = entries[index]!;
-			return screen.side === 'children' ? targetLine(store, target, width) : objectLine(store, target, width);
+			if (screen.side === 'children') {
+				return targetLine(store, target, width);
+			}
+
+			const label = model.referenceLabel(target, screen.ordinal);
+			if (label === undefined) {
+				return objectLine(store, target, width);
+			}
+
+			const prefix = safe(label, Math.floor(width / 2)) + ' in ';
+			return prefix + objectLine(store, target, width - textWidth(prefix));
 		}),
 	};
 }
