@@ -4,12 +4,12 @@
  * dump is complete.
  */
 
-import {readdirSync, readFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {delimiter, join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {loadDump} from '../../source/core/dump/load.js';
 import {cliPath} from '../helpers/cli.js';
-import {attachBlocker, checkDump, type Interpreter, interpreters, Live, programsDir, readDumpText, scratchDir, waitForFile} from './python.js';
+import {attachBlocker, checkDump, type Interpreter, interpreters, Live, programsDir, pythonDir, readDumpText, scratchDir, waitForFile} from './python.js';
 
 const target = join(programsDir, 'echo_target.py');
 const live: Live[] = [];
@@ -53,6 +53,32 @@ async function exercise(process_: Live, during: () => Promise<void>): Promise<vo
 }
 
 const found = interpreters();
+
+describe('meliae-tui python-path', () => {
+	it('prints the directory holding meliae_dump.py', async () => {
+		const result = start(process.execPath, [cliPath, 'python-path']);
+		expect((await result.exited).code).toBe(0);
+		expect(result.stdout).toBe(`${pythonDir}\n`);
+		expect(existsSync(join(pythonDir, 'meliae_dump.py'))).toBe(true);
+	});
+});
+
+describe.skipIf(found.length === 0)('the sitecustomize hook', () => {
+	it('installs its handler and still runs the sitecustomize it shadows', async () => {
+		const user = scratchDir();
+		writeFileSync(join(user, 'sitecustomize.py'), 'import builtins\nbuiltins.USER_SITE_HOOK = 42\n');
+		const code = [
+			'import builtins, signal, sys',
+			'h = signal.getsignal(signal.SIGUSR1)',
+			'print(getattr(builtins, "USER_SITE_HOOK", None), getattr(h, "__name__", h), sys.modules["sitecustomize"].__file__)',
+		].join('; ');
+		const env = {...process.env, PYTHONPATH: [join(pythonDir, 'meliae_hook'), pythonDir, user].join(delimiter), MELIAE_DUMP_SIGNAL: 'USR1', MELIAE_DUMP_DIR: user};
+		const python = start(found[0]!.exe, ['-c', code], env);
+		expect((await python.exited).code).toBe(0);
+		expect(python.stdout).toBe(`42 dump_on_signal ${join(user, 'sitecustomize.py')}\n`);
+		expect(python.stderr).toBe('');
+	});
+});
 
 describe.skipIf(found.length === 0)('meliae-tui run', () => {
 	it('dumps on SIGUSR2, passes the output through and returns the exit code', async () => {
