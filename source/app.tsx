@@ -20,9 +20,9 @@ import {useBackground} from './ui/hooks/use-background.js';
 import {useTerminalSize} from './ui/hooks/use-terminal-size.js';
 import {matchKey, promptText, splitKeys} from './ui/keymap.js';
 import {computeLayout, type TerminalSize} from './ui/layout.js';
-import {topScreen} from './ui/state/lists.js';
+import {screenList, topScreen} from './ui/state/lists.js';
 import {type Analyses, type DumpSource, ExplorerModel} from './ui/state/model.js';
-import {initialState, reducerFor} from './ui/state/reducer.js';
+import {initialState, reducerFor, searchMatcher} from './ui/state/reducer.js';
 import {scopeOf, selectFrame} from './ui/state/selectors.js';
 import type {Status} from './ui/state/types.js';
 import {UiStore} from './ui/state/ui-store.js';
@@ -100,6 +100,32 @@ export function App(props: AppProps) {
 		model.requestRetained(done);
 		pump();
 	}, [model, dispatch, objectOrdinal, pump]);
+
+	// A search too long for one key press runs in the background.
+	const pendingSearch = state.search;
+	useEffect(() => {
+		if (pendingSearch === undefined) {
+			model.cancelSearch();
+			return;
+		}
+
+		const current = ui.getState();
+		const {entries} = screenList(model, current, topScreen(current));
+		const {id} = pendingSearch;
+		model.startSearch(
+			entries ?? new Uint32Array(0),
+			pendingSearch.from,
+			pendingSearch.direction,
+			searchMatcher(model, current, pendingSearch.needle),
+			fraction => {
+				dispatch({type: 'searchProgress', id, fraction});
+			},
+			result => {
+				dispatch({type: 'searchDone', id, result});
+			},
+		);
+		pump();
+	}, [model, ui, dispatch, pump, pendingSearch?.id]);
 
 	const {stdout} = useStdout();
 	const writeTerminal = useMemo(

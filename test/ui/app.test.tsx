@@ -292,3 +292,29 @@ describe('terminal sizes', () => {
 		expect(app.lines()[0]).toMatch(/> int@4096$/);
 	});
 });
+
+describe('long searches', () => {
+	afterEach(() => {
+		cleanup();
+	});
+
+	test('run in the background and report', async () => {
+		const {syntheticStore} = await import('../../source/bench/ui-keys.js');
+		const store = syntheticStore({objects: 80_000, bigType: 60_000});
+		const app = renderApp({store});
+		await app.press(KEY.enter);
+		expect(app.lines()[1]).toBe('dict: 60,000 objects, largest first');
+		await app.press('/');
+		await app.press('zzzz');
+		await app.press(KEY.enter);
+		const frame = await app.waitFor('not found: zzzz');
+		expectFrameFits(frame, SIZE);
+		await app.press('/');
+		// Ordinals 2 to 60,001 are the dicts; look for the last one by address.
+		const address = store.objectAddress[60_001]!;
+		await app.press(String(address));
+		await app.press(KEY.enter);
+		const found = await app.waitFor(new RegExp(`^${address}: [\\d,]+ of 60,000`, 'm'));
+		expect(found).toContain(`> dict(${address} `);
+	});
+});

@@ -218,3 +218,38 @@ describe('reducer', () => {
 		expect(run(initialState(size), 'open', 'pathToObject').status?.text).toMatch(/not available/);
 	});
 });
+
+describe('searches of long lists run in the background', () => {
+	const size = {columns: 80, rows: 24};
+	test('pending, progress, result, stop, and results for another list dropped', async () => {
+		const {syntheticStore} = await import('../../source/bench/ui-keys.js');
+		const {SYNC_SEARCH_LIMIT} = await import('../../source/ui/state/reducer.js');
+		const store = syntheticStore({objects: 80_000, bigType: SYNC_SEARCH_LIMIT + 10});
+		const model = new ExplorerModel([{file: 'big', store}]);
+		const go = (state: State, ...actions: Array<Command | Parameters<typeof reduce>[2]>): State =>
+			actions.reduce<State>((current, action) => reduce(model, current, typeof action === 'string' ? {type: 'command', command: action} : action), state);
+		const dictRow = model.typeRows('size', '').types.findIndex(row => row.type === 'dict');
+		let state = go(initialState(size), ...Array<Command>(dictRow).fill('down'), 'open', 'search', {type: 'text', text: 'needle'}, 'promptAccept');
+		expect(state.search).toMatchObject({id: 1, needle: 'needle', direction: 1, from: 0});
+		expect(state.status?.text).toBe('searching "needle"… (Esc stops)');
+		state = go(state, {type: 'searchProgress', id: 1, fraction: 0.5});
+		expect(state.status?.text).toBe('searching "needle"… 50% (Esc stops)');
+		// A stale result is ignored.
+		expect(go(state, {type: 'searchDone', id: 7, result: undefined})).toBe(state);
+		const found = go(state, {type: 'searchDone', id: 1, result: {index: 12_345, wrapped: false}});
+		expect(found.search).toBeUndefined();
+		expect(topScreen(found)).toMatchObject({cursor: 12_345});
+		expect(found.status?.text).toBe(`needle: 12,346 of ${(SYNC_SEARCH_LIMIT + 10).toLocaleString('en-US')}`);
+		const missed = go(state, {type: 'searchDone', id: 1, result: undefined});
+		expect(missed.status).toEqual({tone: 'error', text: 'not found: needle'});
+		// Esc stops the search and stays on the list.
+		const stopped = go(state, 'back');
+		expect(stopped.search).toBeUndefined();
+		expect(stopped.stack).toHaveLength(2);
+		expect(stopped.status?.text).toBe('search for "needle" stopped');
+		// Opening something else in the meantime: the result is dropped.
+		const elsewhere = go(state, 'open');
+		expect(go(elsewhere, {type: 'searchDone', id: 1, result: {index: 5, wrapped: false}}).search).toBeUndefined();
+		expect(topScreen(go(elsewhere, {type: 'searchDone', id: 1, result: {index: 5, wrapped: false}})).kind).toBe('object');
+	});
+});

@@ -16,6 +16,7 @@ import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {JobQueue} from './jobs.js';
 import {TypeIndex} from './object-order.js';
 import {referenceLabel} from './ref-label.js';
+import {type Matcher, SearchJob, type SearchResult} from './search.js';
 
 export type DumpSource = {
 	/** Shown in the header (escaped there). */
@@ -222,6 +223,40 @@ export class ExplorerModel {
 			this.reachable.set(ordinal, {total: job.total, reached: job.reached});
 			onDone();
 		});
+	}
+
+	// ------------------------------------------------------------ long searches
+
+	/** Search a long list in the background (one search at a time: a new one replaces the old). */
+	startSearch(
+		list: Uint32Array,
+		from: number,
+		direction: 1 | -1,
+		matcher: Matcher,
+		onProgress: (fraction: number) => void,
+		onDone: (result: SearchResult) => void,
+	): void {
+		this.jobs.retain(key => key !== 'search');
+		const job = new SearchJob(list, from, direction, matcher);
+		let reported = performance.now();
+		this.jobs.add('search', {
+			step(deadline) {
+				const done = job.step(deadline);
+				const now = performance.now();
+				if (!done && now - reported > 100) {
+					reported = now;
+					onProgress(job.fraction);
+				}
+
+				return done;
+			},
+		}, () => {
+			onDone(job.result);
+		});
+	}
+
+	cancelSearch(): void {
+		this.jobs.retain(key => key !== 'search');
 	}
 
 	// ------------------------------------------------------------ several dumps

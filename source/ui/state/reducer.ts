@@ -27,6 +27,8 @@ export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status)
 		prompt: undefined,
 		status,
 		clipboard: undefined,
+		search: undefined,
+		searchSerial: 0,
 		version: 0,
 		quit: false,
 	};
@@ -199,6 +201,10 @@ function open(model: ExplorerModel, state: State): State {
 }
 
 function back(state: State): State {
+	if (state.search !== undefined) {
+		return withStatus({...state, search: undefined}, `search for "${safe(state.search.needle, 30)}" stopped`);
+	}
+
 	if (state.stack.length > 1) {
 		return {...state, stack: state.stack.slice(0, -1)};
 	}
@@ -235,6 +241,38 @@ function openPrompt(state: State, kind: PromptKind): State {
 	return {...state, prompt: {kind, text: kind === 'filter' ? state.filter : ''}};
 }
 
+/** Lists longer than this are searched in the background, with progress. */
+export const SYNC_SEARCH_LIMIT = 50_000;
+
+/** Which list a search runs on: the stack depth and what the top screen lists. */
+export function searchTarget(state: State): string {
+	const screen = topScreen(state);
+	const what = screen.kind === 'objects'
+		? `${screen.typeId}:${screen.newOnly}`
+		: (screen.kind === 'object' ? `${screen.ordinal}:${screen.side}` : (screen.kind === 'path' ? String(screen.ordinal) : ''));
+	return `${state.stack.length}:${screen.kind}:${what}`;
+}
+
+/** The matcher a search uses on the shown screen. */
+export function searchMatcher(model: ExplorerModel, state: State, needle: string) {
+	return makeMatcher(model.store, needle, topScreen(state).kind !== 'objects');
+}
+
+/** Move to a search's result (or say it found nothing). */
+function applySearch(model: ExplorerModel, state: State, needle: string, found: {index: number; wrapped: boolean} | undefined): State {
+	const screen = topScreen(state);
+	const shown = safe(needle, 30);
+	if (found === undefined) {
+		return withStatus(state, `not found: ${shown}`, 'error');
+	}
+
+	const list = screenList(model, state, screen);
+	const top = Math.max(0, found.index - Math.floor(list.height / 3));
+	const moved = withPosition(screen, clampPosition({cursor: found.index, top}, list.total, list.height));
+	const where = `${shown}: ${formatCount(found.index + 1)} of ${formatCount(list.total)}`;
+	return withStatus(replaceTop(state, moved), found.wrapped ? `${where} (search wrapped around)` : where);
+}
+
 function runSearch(model: ExplorerModel, state: State, needle: string, direction: 1 | -1): State {
 	const screen = topScreen(state);
 	if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path') {
@@ -245,20 +283,19 @@ function runSearch(model: ExplorerModel, state: State, needle: string, direction
 		return withStatus(state, 'no search yet: press / and type a value, name or address', 'error');
 	}
 
-	const withSearch = screen.search === needle ? screen : {...screen, search: needle};
-	const list = screenList(model, state, withSearch);
-	const position = positionOf(withSearch);
-	const matcher = makeMatcher(model.store, needle, withSearch.kind !== 'objects');
-	const found = findInList(list.entries!, position.cursor, direction, matcher);
-	const shown = safe(needle, 30);
-	if (found === undefined) {
-		return withStatus(replaceTop(state, withSearch), `not found: ${shown}`, 'error');
+	const withSearch = replaceTop({...state, search: undefined}, screen.search === needle ? screen : {...screen, search: needle});
+	const list = screenList(model, withSearch, topScreen(withSearch));
+	const from = positionOf(screen).cursor;
+	if (list.total > SYNC_SEARCH_LIMIT) {
+		const id = state.searchSerial + 1;
+		return withStatus(
+			{...withSearch, searchSerial: id, search: {id, needle, direction, from, target: searchTarget(withSearch)}},
+			`searching "${safe(needle, 30)}"… (Esc stops)`,
+		);
 	}
 
-	const top = Math.max(0, found.index - Math.floor(list.height / 3));
-	const moved = withPosition(withSearch, clampPosition({cursor: found.index, top}, list.total, list.height));
-	const where = `${shown}: ${formatCount(found.index + 1)} of ${formatCount(list.total)}`;
-	return withStatus(replaceTop(state, moved), found.wrapped ? `${where} (search wrapped around)` : where);
+	const found = findInList(list.entries!, from, direction, searchMatcher(model, withSearch, needle));
+	return applySearch(model, withSearch, needle, found);
 }
 
 function gotoAddress(model: ExplorerModel, state: State, text: string): State {
@@ -479,6 +516,27 @@ export function reduce(model: ExplorerModel, state: State, action: Action): Stat
 
 		case 'computed': {
 			next = {...state, version: state.version + 1};
+			break;
+		}
+
+		case 'searchProgress': {
+			const pending = state.search;
+			next = pending?.id === action.id
+				? withStatus(state, `searching "${safe(pending.needle, 30)}"… ${Math.floor(action.fraction * 100)}% (Esc stops)`)
+				: state;
+			break;
+		}
+
+		case 'searchDone': {
+			const pending = state.search;
+			if (pending?.id !== action.id) {
+				next = state;
+			} else if (pending.target === searchTarget(state)) {
+				next = applySearch(model, {...state, search: undefined}, pending.needle, action.result);
+			} else {
+				next = {...state, search: undefined};
+			}
+
 			break;
 		}
 

@@ -94,24 +94,65 @@ export function makeMatcher(store: GraphStore, needle: string, matchTypeNames: b
 
 export type SearchResult = {index: number; wrapped: boolean} | undefined;
 
+/** Entries checked between two looks at the clock. */
+const SLICE = 2048;
+
 /**
- * The next entry after `from` (or before, with direction -1) that matches,
- * wrapping around the end of the list once. `from` itself is tried last.
+ * Looking for the next entry after `from` (or before, with direction -1)
+ * that matches, wrapping around the end of the list once; `from` itself is
+ * tried last. Resumable, for lists too long to scan within a key press.
  */
-export function findInList(list: Uint32Array, from: number, direction: 1 | -1, matches: Matcher): SearchResult {
-	const total = list.length;
-	if (total === 0) {
-		return undefined;
+export class SearchJob {
+	private step_ = 1;
+	private readonly start: number;
+	done = false;
+	result: SearchResult;
+
+	constructor(
+		private readonly list: Uint32Array,
+		from: number,
+		private readonly direction: 1 | -1,
+		private readonly matches: Matcher,
+	) {
+		this.start = list.length === 0 ? 0 : Math.min(Math.max(from, 0), list.length - 1);
+		this.done = list.length === 0;
 	}
 
-	const start = Math.min(Math.max(from, 0), total - 1);
-	for (let step = 1; step <= total; step++) {
-		const raw = start + direction * step;
-		const index = ((raw % total) + total) % total;
-		if (matches(list[index]!)) {
-			return {index, wrapped: direction === 1 ? raw >= total : raw < 0};
+	/** Share of the list looked at, 0..1. */
+	get fraction(): number {
+		return this.list.length === 0 ? 1 : Math.min(1, (this.step_ - 1) / this.list.length);
+	}
+
+	step(deadline: number): boolean {
+		const {list, direction, matches, start} = this;
+		const total = list.length;
+		while (!this.done) {
+			const last = Math.min(total, this.step_ + SLICE - 1);
+			for (let step = this.step_; step <= last; step++) {
+				const raw = start + direction * step;
+				const index = ((raw % total) + total) % total;
+				if (matches(list[index]!)) {
+					this.result = {index, wrapped: direction === 1 ? raw >= total : raw < 0};
+					this.done = true;
+					return true;
+				}
+			}
+
+			this.step_ = last + 1;
+			if (this.step_ > total) {
+				this.done = true;
+			} else if (performance.now() >= deadline) {
+				return false;
+			}
 		}
-	}
 
-	return undefined;
+		return true;
+	}
+}
+
+/** The same search, all at once. */
+export function findInList(list: Uint32Array, from: number, direction: 1 | -1, matches: Matcher): SearchResult {
+	const job = new SearchJob(list, from, direction, matches);
+	job.step(Number.POSITIVE_INFINITY);
+	return job.result;
 }

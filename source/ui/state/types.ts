@@ -59,6 +59,16 @@ export type Status = {
 	readonly tone: 'info' | 'error';
 };
 
+/** A search over a list too long to scan within one key press, running in the background. */
+export type PendingSearch = {
+	readonly id: number;
+	readonly needle: string;
+	readonly direction: 1 | -1;
+	readonly from: number;
+	/** Which list it runs on (see searchTarget); a result for another list is dropped. */
+	readonly target: string;
+};
+
 export type State = {
 	readonly size: TerminalSize;
 	/** Never empty; the last screen is shown. */
@@ -70,6 +80,9 @@ export type State = {
 	readonly status: Status | undefined;
 	/** Text to put on the clipboard; `serial` changes with each request. */
 	readonly clipboard: {readonly text: string; readonly serial: number} | undefined;
+	readonly search: PendingSearch | undefined;
+	/** Numbers searches, so a late result of an old one is recognised. */
+	readonly searchSerial: number;
 	/** Bumped when background work finishes, so views read the new results. */
 	readonly version: number;
 	readonly quit: boolean;
@@ -80,4 +93,6 @@ export type Action =
 	| {readonly type: 'text'; readonly text: string}
 	| {readonly type: 'resize'; readonly size: TerminalSize}
 	| {readonly type: 'computed'}
+	| {readonly type: 'searchProgress'; readonly id: number; readonly fraction: number}
+	| {readonly type: 'searchDone'; readonly id: number; readonly result: {readonly index: number; readonly wrapped: boolean} | undefined}
 	| {readonly type: 'status'; readonly status: Status | undefined};
