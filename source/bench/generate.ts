@@ -31,7 +31,7 @@ import {fileURLToPath} from 'node:url';
 import type {Writable} from 'node:stream';
 
 /** Bump whenever the output for a given (objects, seed) changes. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const MIN_OBJECTS = 10_000;
 /** Ordinals are kept in Uint32Array pools and local references above 2^32. */
 export const MAX_OBJECTS = 0xffff_fff0;
@@ -430,6 +430,14 @@ function listSize(n: number, grown: boolean): number {
 	return 56 + 8 * ((n + (n >> 3) + 6) & ~3);
 }
 
+function plural(noun: string): string {
+	if (noun.endsWith('y') && !/[aeiou]y$/.test(noun)) {
+		return noun.slice(0, -1) + 'ies';
+	}
+
+	return /(s|x|ch|sh)$/.test(noun) ? noun + 'es' : noun + 's';
+}
+
 function intSize(value: number): number {
 	const magnitude = Math.abs(value);
 	if (magnitude < 1_073_741_824) {
@@ -755,7 +763,6 @@ type ClassSpec = {
 
 type ModulePlan = {
 	readonly fullName: string;
-	readonly shortNameIndex: number;
 	readonly userClasses: readonly number[];
 };
 
@@ -1303,7 +1310,7 @@ class DumpGenerator {
 
 	url(): string {
 		const rng = this.rng;
-		return `https://${rng.pick(DOMAINS)}.${rng.pick(TLDS)}/${rng.pick(NOUNS)}s/${rng.int(1_000_000)}?ref=${rng.pick(VOCAB)}`;
+		return `https://${rng.pick(DOMAINS)}.${rng.pick(TLDS)}/${plural(rng.pick(NOUNS))}/${rng.int(1_000_000)}?ref=${rng.pick(VOCAB)}`;
 	}
 
 	path(): string {
@@ -1601,21 +1608,25 @@ class DumpGenerator {
 		const parts = [top];
 		const depth = rng.range(1, 3);
 		for (let i = 0; i < depth; i++) {
-			parts.push(rng.pick(NOUNS) + (i === depth - 1 && rng.chance(0.3) ? 's' : ''));
+			const noun = rng.pick(NOUNS);
+			parts.push(i === depth - 1 && rng.chance(0.3) ? plural(noun) : noun);
 		}
 
-		const short = parts[parts.length - 1]!;
-		return {
-			fullName: parts.join('.') + (index > 0 && rng.chance(0.5) ? `_${index}` : ''),
-			shortNameIndex: this.addNameLate(short),
-			userClasses,
-		};
+		// Module names are unique (they are sys.modules keys): go one level deeper, then number.
+		let fullName = parts.join('.');
+		for (let tries = 0; this.moduleNamesUsed.has(fullName) && tries < 3; tries++) {
+			fullName += '.' + rng.pick(NOUNS);
+		}
+
+		if (this.moduleNamesUsed.has(fullName)) {
+			fullName += `_${index}`;
+		}
+
+		this.moduleNamesUsed.add(fullName);
+		return {fullName, userClasses};
 	}
 
-	/** Names known before the pool was written resolve; others fall back to a pool name. */
-	private addNameLate(text: string): number {
-		return this.nameIndex.get(text) ?? this.generatedIdentifier();
-	}
+	private readonly moduleNamesUsed = new Set<string>(['builtins', 'sys']);
 
 	/** A module: module → dict → functions, classes, constants, imports. */
 	moduleUnit(moduleIndex: number, plan: ModulePlan): void {
@@ -2376,7 +2387,7 @@ class DumpGenerator {
 		}
 	}
 
-	/** A self-referencing list and a small instance cycle (A ↔ B through their dicts). */
+	/** A list that contains itself (instance cycles come from node trees, type ↔ mro, module dict ↔ function). */
 	cyclesUnit(): void {
 		const u = this.unit;
 		const k = this.container(T_LIST, 2, listSize(2, false));
@@ -2389,23 +2400,20 @@ class DumpGenerator {
 	async run(sink: Writable): Promise<void> {
 		const total = this.total;
 		const rng = this.rng;
-		const flush = async (): Promise<void> => {
-			for (const chunk of this.writer.takeAll()) {
+		const send = async (chunks: Uint8Array[]): Promise<void> => {
+			for (const chunk of chunks) {
 				if (!sink.write(chunk)) {
 					await once(sink, 'drain');
 				}
 			}
 		};
 
+		// Full chunks go out after each unit; the partial one at the end.
 		const maybeFlush = async (): Promise<void> => {
 			if (this.writer.chunks.length > 0) {
-				for (const chunk of this.writer.chunks) {
-					if (!sink.write(chunk)) {
-						await once(sink, 'drain');
-					}
-				}
-
+				const chunks = this.writer.chunks;
 				this.writer.chunks = [];
+				await send(chunks);
 			}
 		};
 
@@ -2544,7 +2552,7 @@ class DumpGenerator {
 			await maybeFlush();
 		}
 
-		await flush();
+		await send(this.writer.takeAll());
 	}
 }
 
