@@ -473,6 +473,9 @@ class ByteWriter {
 	chunks: Uint8Array[] = [];
 	total = 0;
 
+	/** Chunk buffers the sink is done with, reused to spare page faults. */
+	private readonly spare: Uint8Array[] = [];
+
 	/** Start a new chunk with room for at least `n` bytes. */
 	rotate(n: number): void {
 		if (this.pos > 0) {
@@ -480,8 +483,15 @@ class ByteWriter {
 			this.total += this.pos;
 		}
 
-		this.buf = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, n));
+		this.buf = n <= CHUNK_BYTES && this.spare.length > 0 ? this.spare.pop()! : Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, n));
 		this.pos = 0;
+	}
+
+	/** Give back a chunk once written (each chunk owns its whole ArrayBuffer). */
+	recycle(chunk: Uint8Array): void {
+		if (chunk.buffer.byteLength === CHUNK_BYTES && this.spare.length < 32) {
+			this.spare.push(new Uint8Array(chunk.buffer));
+		}
 	}
 
 	/** Take every completed byte, including the partial chunk. */
@@ -2402,7 +2412,9 @@ class DumpGenerator {
 		const rng = this.rng;
 		const send = async (chunks: Uint8Array[]): Promise<void> => {
 			for (const chunk of chunks) {
-				if (!sink.write(chunk)) {
+				if (!sink.write(chunk, () => {
+					this.writer.recycle(chunk);
+				})) {
 					await once(sink, 'drain');
 				}
 			}
