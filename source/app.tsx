@@ -21,7 +21,8 @@ import {useTerminalSize} from './ui/hooks/use-terminal-size.js';
 import {matchKey, promptText, splitKeys} from './ui/keymap.js';
 import {computeLayout, type TerminalSize} from './ui/layout.js';
 import {screenList, topScreen} from './ui/state/lists.js';
-import {type Analyses, type DumpSource, ExplorerModel} from './ui/state/model.js';
+import type {Analyses} from './ui/state/analyses.js';
+import {type DumpSource, ExplorerModel} from './ui/state/model.js';
 import {initialState, reducerFor, searchMatcher} from './ui/state/reducer.js';
 import {scopeOf, selectFrame} from './ui/state/selectors.js';
 import type {Status} from './ui/state/types.js';
@@ -38,6 +39,7 @@ export type AppProps = {
 	/** Fixed terminal size (tests); by default the terminal's, following resizes. */
 	readonly size?: TerminalSize;
 	readonly theme?: Theme;
+	/** Retained sizes, paths, edge names: the core's by default. */
 	readonly analyses?: Analyses;
 	/** A message for the status line at start (load warnings). */
 	readonly initialStatus?: Status;
@@ -97,7 +99,7 @@ export function App(props: AppProps) {
 		}
 
 		model.requestNewObjects(done);
-		model.requestRetained(done);
+		model.requestRetained(done, done);
 		pump();
 	}, [model, dispatch, objectOrdinal, pump]);
 

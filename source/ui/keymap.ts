@@ -76,7 +76,7 @@ export const BINDINGS: {readonly [C in Command]: Binding} = {
 	open: {keys: ['enter', 'right', 'l'], scopes: BROWSING, help: 'open the selected type or object', footer: 'open'},
 	back: {keys: ['backspace', 'esc', 'left', 'h'], scopes: ['objects', 'object', 'path', 'trend', 'help', 'summary'], help: 'back one step (on the summary: clear the filter)', footer: 'back'},
 	filter: {keys: ['/'], scopes: ['summary'], help: 'filter types by name (Enter keeps, Esc clears)', footer: 'filter'},
-	toggleSort: {keys: ['s'], scopes: ['summary'], help: 'sort by size or by count', footer: 'sort'},
+	toggleSort: {keys: ['s'], scopes: ['summary', 'objects'], help: 'sort: size, count, retained size (summary); size or retained size (object list)', footer: 'sort'},
 	search: {keys: ['/'], scopes: OBJECT_LISTS, help: 'search by value, name, type or address', footer: 'search'},
 	searchNext: {keys: ['n'], scopes: OBJECT_LISTS, help: 'next match'},
 	searchPrevious: {keys: ['N'], scopes: OBJECT_LISTS, help: 'previous match'},

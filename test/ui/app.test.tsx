@@ -318,3 +318,68 @@ describe('long searches', () => {
 		expect(found).toContain(`> dict(${address} `);
 	});
 });
+
+describe('retained sizes and paths', () => {
+	afterEach(() => {
+		cleanup();
+	});
+
+	test('retained sizes arrive in the background: summary column, sort, object list, header', async () => {
+		const {coreAnalyses} = await import('../../source/ui/state/analyses.js');
+		const store = await explorerStore();
+		const app = renderApp({store, analyses: coreAnalyses});
+		let frame = await app.waitFor('Retained');
+		expect(frame.split('\n')[2]).toBe('  Index   Count   %    [Size]   % Cum     Max  Retained Kind');
+		// The module holds everything but the tuple and the type named evil.
+		expect(frame).toMatch(/^\s+1\s+1\s+1\s+1136\s+18\s+69\s+1136\s+5907 module$/m);
+		await app.press('s');
+		frame = await app.press('s');
+		expect(frame.split('\n')[2]).toContain('[Retained]');
+		// The biggest retainer first; the cursor stayed on the type it was on.
+		expect(frame.split('\n')[3]).toMatch(/^ +0 .* module$/);
+		expect(frame.split('\n').find(line => line.startsWith('>'))).toMatch(/ str$/);
+		expect(frame.split('\n').at(-2)).toMatch(/^sorted by retained/);
+		await app.press('g');
+		await app.press(KEY.enter);
+		frame = app.frame();
+		expect(frame.split('\n')[1]).toBe('module: 1 objects, largest first (left: retained size)');
+		expect(frame.split('\n')[2]).toBe('>   5.8K module(1000 1136B 4refs \'app\')');
+		await app.press(KEY.enter);
+		frame = await app.waitFor('reachable 5.8K');
+		expect(frame.split('\n')[2]).toMatch(/· retained 5\.8K$/);
+		expectFrameFits(frame, SIZE);
+	});
+
+	test('the object list sorts by retained size', async () => {
+		const {coreAnalyses} = await import('../../source/ui/state/analyses.js');
+		const store = await explorerStore();
+		const app = renderApp({store, analyses: coreAnalyses});
+		await app.waitFor('Retained');
+		await app.press(KEY.enter);
+		expect(app.lines()[2]).toMatch(/^>\s+120 str\(1160 /);
+		await app.press('s');
+		const lines = app.lines();
+		expect(lines[1]).toBe('str: 46 objects, largest retained size first (left: retained size)');
+		expect(lines[2]).toMatch(/^>\s+120 str\(1160 /);
+		expect(lines.at(-2)).toMatch(/^sorted by retained size/);
+	});
+
+	test('r shows the path from a root, with the name of each reference; Enter opens a step', async () => {
+		const store = await explorerStore();
+		const app = renderApp({store});
+		await app.press(':');
+		await app.press(String(A.user));
+		await app.press(KEY.enter);
+		const frame = await app.press('r');
+		const lines = frame.split('\n');
+		expect(lines[0]).toBe(`dump > Summary > str@${A.user} > path`);
+		expect(lines[1]).toBe(`path from a root, 3 objects: how str(${A.user} 60B 1par 'alice') is kept alive`);
+		expect(lines[2]).toBe(`  0 root  module(${A.module} 1136B 4refs 'app')`);
+		expect(lines[3]).toBe(`  1 .session  Session(${A.session} 288B 3refs 1par)`);
+		expect(lines[4]).toBe(`> 2 .user  str(${A.user} 60B 1par 'alice')`);
+		expectFrameFits(frame, SIZE);
+		await app.press('k');
+		await app.press(KEY.enter);
+		expect(app.lines()[0]).toBe(`dump > Summary > str@${A.user} > path > Session@${A.session}`);
+	});
+});

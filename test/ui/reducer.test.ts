@@ -215,7 +215,25 @@ describe('reducer', () => {
 	test('with one dump, the new-only filter and the trend view explain why not', () => {
 		expect(run(initialState(size), 'trend').status?.text).toMatch(/several dumps/);
 		expect(run(initialState(size), 'open', 'toggleNewOnly').status?.text).toMatch(/several dumps/);
-		expect(run(initialState(size), 'open', 'pathToObject').status?.text).toMatch(/not available/);
+	});
+
+	test('path to an object: from the list or the object view; none without the analysis', () => {
+		let state = type(run(initialState(size), 'gotoAddress'), String(A.user));
+		state = run(state, 'promptAccept', 'pathToObject');
+		expect(top(state)).toMatchObject({kind: 'path', ordinal: store.indexOf(A.user)});
+		const path = model.pathTo(store.indexOf(A.user));
+		expect(path.status).toBe('ready');
+		if (path.status === 'ready') {
+			expect([...path.path.ordinals].map(ordinal => store.objectAddress[ordinal])).toEqual([A.module, A.session, A.user]);
+			expect(path.path.edges).toEqual([null, '.session', '.user']);
+			// The cursor starts on the object itself, the last step.
+			expect(top(state)).toMatchObject({cursor: 2});
+		}
+
+		state = run(state, 'home', 'open');
+		expect(top(state)).toMatchObject({kind: 'object', ordinal: store.indexOf(A.module)});
+		const bare = new ExplorerModel([{file: 'x', store}], {});
+		expect(reduce(bare, run(initialState(size), 'open'), {type: 'command', command: 'pathToObject'}).status?.text).toMatch(/not available/);
 	});
 });
 

@@ -8,6 +8,7 @@ import {render} from 'ink-testing-library';
 import {expect} from 'vitest';
 import {App, type AppProps} from '../../source/app.js';
 import {textWidth} from '../../source/core/format/escape.js';
+import {coreAnalyses} from '../../source/ui/state/analyses.js';
 
 export const KEY = {
 	up: '\u001B[A',
@@ -81,6 +82,9 @@ export function renderApp(props: AppProps): Harness {
 		onQuit() {
 			quit.called = true;
 		},
+		// Retained sizes arrive a moment after the first frames; tests that
+		// want them say so, the others see frames that do not change under them.
+		analyses: {pathTo: coreAnalyses.pathTo, edgeName: coreAnalyses.edgeName},
 		...props,
 	};
 	const instance = render(<App {...base}/>);

@@ -58,7 +58,7 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 		}
 
 		case 'objects': {
-			const entries = model.objectsOf(screen.typeId, screen.newOnly);
+			const entries = model.objectsOf(screen.typeId, screen.newOnly, screen.order);
 			return {total: entries.length, height: layout.listRows, entries};
 		}
 
@@ -69,7 +69,7 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 
 		case 'path': {
 			const path = model.pathTo(screen.ordinal);
-			const entries = path.status === 'ready' ? path.steps : EMPTY;
+			const entries = path.status === 'ready' ? path.path.ordinals : EMPTY;
 			return {total: entries.length, height: layout.listRows, entries};
 		}
 

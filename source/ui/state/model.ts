@@ -11,11 +11,13 @@
 
 import {type Summary, type SummaryOrder, type TypeSummary, sortTypeSummaries, summarizeTypes} from '../../core/analyses/summary.js';
 import {FLAG_COLLAPSED} from '../../core/graph/layout.js';
+import type {Dominators} from '../../core/analyses/dominators.js';
 import type {GraphStore} from '../../core/graph/store.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
+import {type Analyses, coreAnalyses, type Path} from './analyses.js';
 import {JobQueue} from './jobs.js';
-import {TypeIndex} from './object-order.js';
-import {referenceLabel} from './ref-label.js';
+import type {SortKey} from './types.js';
+import {sortByRetained, TypeIndex} from './object-order.js';
 import {type Matcher, SearchJob, type SearchResult} from './search.js';
 
 export type DumpSource = {
@@ -47,25 +49,17 @@ export type TrendRow = {
 	readonly sizes: readonly number[];
 };
 
-/** Retained sizes (dominator tree), when an analysis provides them. */
+/** Retained sizes (dominator tree): computed in the background after load. */
 export type RetainedState =
 	| {readonly status: 'unavailable'}
-	| {readonly status: 'computing'}
-	| {readonly status: 'ready'; readonly retainedSize: Float64Array};
+	| {readonly status: 'computing'; readonly fraction: number}
+	| {readonly status: 'ready'; readonly dominators: Dominators};
 
-/** A chain of references from a root to an object, root first. */
+/** A chain of references from a root to an object. */
 export type PathResult =
 	| {readonly status: 'unavailable'}
 	| {readonly status: 'none'}
-	| {readonly status: 'ready'; readonly steps: Uint32Array};
-
-/** Optional analyses, wired in by whoever provides them. */
-export type Analyses = {
-	/** Start computing retained sizes; return a job whose result is read through `result()`. */
-	readonly retained?: (store: GraphStore) => {job: {step(deadline: number): boolean}; result: () => Float64Array | undefined};
-	/** Shortest path from a root to `ordinal` (root first, ordinal last), or undefined if none. */
-	readonly pathTo?: (store: GraphStore, ordinal: number) => Uint32Array | undefined;
-};
+	| {readonly status: 'ready'; readonly path: Path};
 
 export class ExplorerModel {
 	readonly dumps: readonly DumpSource[];
@@ -75,18 +69,20 @@ export class ExplorerModel {
 	readonly types: TypeIndex;
 	readonly jobs = new JobQueue();
 	private readonly summaries = new Map<SummaryOrder, Summary>();
-	private rowsCache: {by: SummaryOrder; filter: string; rows: TypeRows} | undefined;
+	private rowsCache: {by: SortKey; filter: string; retained: boolean; rows: TypeRows} | undefined;
 	private lowerTypeNames: string[] | undefined;
 	private readonly reachable = new Map<number, {total: number; reached: number}>();
 	private newObjects: NewObjects | undefined;
 	private readonly newLists = new Map<number, Uint32Array>();
+	/** Lists sorted by retained size, by "typeId:newOnly"; few are ever asked for. */
+	private readonly retainedLists = new Map<string, Uint32Array>();
 	private previousByName: Map<string, PreviousType> | undefined;
 	private trendCache: TrendRow[] | undefined;
 	private retainedState: RetainedState = {status: 'unavailable'};
 	private readonly paths = new Map<number, PathResult>();
 	private readonly labels = new Map<string, string | undefined>();
 
-	constructor(dumps: readonly DumpSource[], private readonly analyses: Analyses = {}) {
+	constructor(dumps: readonly DumpSource[], private readonly analyses: Analyses = coreAnalyses) {
 		if (dumps.length === 0) {
 			throw new Error('the explorer needs at least one dump');
 		}
@@ -113,15 +109,26 @@ export class ExplorerModel {
 		return summary;
 	}
 
+	/** Retained size of a type's outermost objects, once the dominator tree is known. */
+	typeRetained(typeId: number): number | undefined {
+		return this.retainedState.status === 'ready' ? this.retainedState.dominators.typeRetainedSize[typeId] : undefined;
+	}
+
 	/** The summary's types whose name holds `filter` (case-insensitive). */
-	typeRows(by: SummaryOrder, filter: string): TypeRows {
+	typeRows(by: SortKey, filter: string): TypeRows {
+		const retainedReady = this.retainedState.status === 'ready';
 		const cached = this.rowsCache;
-		if (cached !== undefined && cached.by === by && cached.filter === filter) {
+		if (cached !== undefined && cached.by === by && cached.filter === filter && cached.retained === retainedReady) {
 			return cached.rows;
 		}
 
-		const summary = this.summary(by);
+		const summary = this.summary(by === 'count' ? 'count' : 'size');
 		let types = summary.types;
+		if (by === 'retained' && retainedReady) {
+			const retained = (type: TypeSummary): number => this.typeRetained(type.typeId)!;
+			types = [...types].sort((a, b) => (retained(b) - retained(a)) || (b.size - a.size) || (a.typeId - b.typeId));
+		}
+
 		let totalCount = summary.totalCount;
 		let totalSize = summary.totalSize;
 		if (filter !== '') {
@@ -141,14 +148,34 @@ export class ExplorerModel {
 			types, totalCount, totalSize,
 			allCount: summary.totalCount, allSize: summary.totalSize, allTypes: summary.types.length,
 		};
-		this.rowsCache = {by, filter, rows};
+		this.rowsCache = {by, filter, retained: retainedReady, rows};
 		return rows;
 	}
 
 	// ------------------------------------------------------------ objects
 
-	/** Objects of a type in get_all order; with `newOnly`, only those new since the previous dump. */
-	objectsOf(typeId: number, newOnly = false): Uint32Array {
+	/**
+	 * Objects of a type in get_all order (or by retained size, once known);
+	 * with `newOnly`, only those new since the previous dump.
+	 */
+	objectsOf(typeId: number, newOnly = false, order: 'size' | 'retained' = 'size'): Uint32Array {
+		const list = this.objectsBySize(typeId, newOnly);
+		const retained = this.retainedSize;
+		if (order === 'size' || retained === undefined) {
+			return list;
+		}
+
+		const key = `${typeId}:${newOnly}`;
+		let sorted = this.retainedLists.get(key);
+		if (sorted === undefined) {
+			sorted = sortByRetained(list, retained);
+			this.retainedLists.set(key, sorted);
+		}
+
+		return sorted;
+	}
+
+	private objectsBySize(typeId: number, newOnly: boolean): Uint32Array {
 		const all = this.types.objectsOf(typeId);
 		if (!newOnly) {
 			return all;
@@ -198,7 +225,7 @@ export class ExplorerModel {
 			this.labels.clear();
 		}
 
-		const label = referenceLabel(this.store, parent, child);
+		const label = this.analyses.edgeName?.(this.store, parent, child);
 		this.labels.set(key, label);
 		return label;
 	}
@@ -337,19 +364,37 @@ export class ExplorerModel {
 	}
 
 	/** Start the retained-size analysis if one is provided. */
-	requestRetained(onDone: () => void): void {
+	requestRetained(onDone: () => void, onProgress?: () => void): void {
 		const provider = this.analyses.retained;
 		if (provider === undefined || this.retainedState.status !== 'unavailable') {
 			return;
 		}
 
-		const {job, result} = provider(this.store);
-		this.retainedState = {status: 'computing'};
-		this.jobs.add('retained', job, () => {
-			const retainedSize = result();
-			this.retainedState = retainedSize === undefined ? {status: 'unavailable'} : {status: 'ready', retainedSize};
+		const job = provider(this.store);
+		this.retainedState = {status: 'computing', fraction: 0};
+		let reported = 0;
+		this.jobs.add('retained', {
+			step: deadline => {
+				const done = job.step(deadline);
+				const fraction = job.fraction();
+				this.retainedState = {status: 'computing', fraction};
+				// Progress is redrawn every few percent.
+				if (!done && fraction - reported >= 0.05) {
+					reported = fraction;
+					onProgress?.();
+				}
+
+				return done;
+			},
+		}, () => {
+			this.retainedState = {status: 'ready', dominators: job.result()};
 			onDone();
 		});
+	}
+
+	/** Retained size of every object, once computed. */
+	get retainedSize(): Float64Array | undefined {
+		return this.retainedState.status === 'ready' ? this.retainedState.dominators.retainedSize : undefined;
 	}
 
 	/** The path from a root to `ordinal`, computed on first request. */
@@ -361,8 +406,9 @@ export class ExplorerModel {
 
 		let result = this.paths.get(ordinal);
 		if (result === undefined) {
-			const steps = provider(this.store, ordinal);
-			result = steps === undefined ? {status: 'none'} : {status: 'ready', steps};
+			const dominators = this.retainedState.status === 'ready' ? this.retainedState.dominators : undefined;
+			const path = provider(this.store, ordinal, dominators);
+			result = path === undefined ? {status: 'none'} : {status: 'ready', path};
 			this.paths.set(ordinal, result);
 		}
 

@@ -111,6 +111,20 @@ export function sortGetAllOrder(store: GraphStore, ordinals: Uint32Array): Uint3
 		ordinals.sort();
 	}
 
+	return radixSortDescending(ordinals, [
+		o => firstParent[o + 1]! - firstParent[o]!,
+		o => firstChild[o + 1]! - firstChild[o]!,
+		o => objectSize[o]!,
+	]);
+}
+
+/**
+ * Stable sort of `ordinals` in place, largest first, by several unsigned
+ * 32-bit keys, the least significant first (LSD radix, 16-bit digits;
+ * a digit every key shares costs one counting pass and no move).
+ */
+export function radixSortDescending(ordinals: Uint32Array, keysLeastSignificantFirst: ReadonlyArray<(ordinal: number) => number>): Uint32Array {
+	const m = ordinals.length;
 	let keys = new Uint32Array(m);
 	let keysOut = new Uint32Array(m);
 	const buffer: Uint32Array = new Uint32Array(m);
@@ -123,7 +137,6 @@ export function sortGetAllOrder(store: GraphStore, ordinals: Uint32Array): Uint3
 			counts[(keys[k]! >>> shift) & 0xff_ff]!++;
 		}
 
-		// A digit shared by every key orders nothing.
 		for (let d = 0; d < 65_536; d++) {
 			if (counts[d] === m) {
 				return;
@@ -152,22 +165,47 @@ export function sortGetAllOrder(store: GraphStore, ordinals: Uint32Array): Uint3
 		[from, to] = [to, from];
 	};
 
-	// Least significant key first; descending order through complemented keys.
-	const sortBy = (keyOf: (ordinal: number) => number): void => {
+	// Descending order through complemented keys.
+	for (const keyOf of keysLeastSignificantFirst) {
 		for (let k = 0; k < m; k++) {
 			keys[k] = (0xff_ff_ff_ff - keyOf(from[k]!)) >>> 0;
 		}
 
 		pass(0);
 		pass(16);
-	};
+	}
 
-	sortBy(o => firstParent[o + 1]! - firstParent[o]!);
-	sortBy(o => firstChild[o + 1]! - firstChild[o]!);
-	sortBy(o => objectSize[o]!);
 	if (from !== ordinals) {
 		ordinals.set(from);
 	}
 
 	return ordinals;
+}
+
+/**
+ * A copy of `ordinals` (already in get_all order) sorted by retained size,
+ * largest first; ties keep the get_all order. Non-negative doubles order
+ * as their bit patterns do, so the sort runs on the two 32-bit halves.
+ */
+export function sortByRetained(ordinals: Uint32Array, retained: Float64Array): Uint32Array {
+	const sorted = Uint32Array.from(ordinals);
+	const double = new Float64Array(1);
+	const halves = new Uint32Array(double.buffer);
+	const lowHalf = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+	const low = new Uint32Array(sorted.length);
+	const high = new Uint32Array(sorted.length);
+	// Keys by position in the get_all order, then map positions back.
+	for (let k = 0; k < sorted.length; k++) {
+		double[0] = Math.max(0, retained[sorted[k]!]!);
+		low[k] = halves[lowHalf]!;
+		high[k] = halves[1 - lowHalf]!;
+		sorted[k] = k;
+	}
+
+	radixSortDescending(sorted, [k => low[k]!, k => high[k]!]);
+	for (let k = 0; k < sorted.length; k++) {
+		sorted[k] = ordinals[sorted[k]!]!;
+	}
+
+	return sorted;
 }

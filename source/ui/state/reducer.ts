@@ -15,7 +15,7 @@ import {layoutOf, positionOf, screenList, topScreen} from './lists.js';
 import type {ExplorerModel} from './model.js';
 import {findInList, makeMatcher} from './search.js';
 import type {
-	Action, ListPosition, ObjectScreen, PromptKind, Screen, State, Status,
+	Action, ListPosition, ObjectScreen, ObjectsScreen, PromptKind, Screen, SortKey, State, Status,
 } from './types.js';
 
 export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status): State {
@@ -162,7 +162,7 @@ function open(model: ExplorerModel, state: State): State {
 				return state.filter === '' ? state : withStatus(state, 'no type matches the filter', 'error');
 			}
 
-			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, search: '', cursor: 0, top: 0});
+			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
 		}
 
 		case 'objects':
@@ -191,7 +191,7 @@ function open(model: ExplorerModel, state: State): State {
 				return withStatus(state, `no ${safe(row.type, 40)} objects in the newest dump`, 'error');
 			}
 
-			return push(state, {kind: 'objects', typeId, newOnly: false, search: '', cursor: 0, top: 0});
+			return push(state, {kind: 'objects', typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
 		}
 
 		case 'help': {
@@ -225,9 +225,18 @@ function setSummaryCursor(state: State, cursor: number): State {
 	return {...state, stack: [{...screen, cursor, top: 0}, ...state.stack.slice(1)]};
 }
 
+/** size → count → retained (once known) → size. */
+export function nextSort(model: ExplorerModel, current: SortKey): SortKey {
+	if (current === 'size') {
+		return 'count';
+	}
+
+	return current === 'count' && model.retainedSize !== undefined ? 'retained' : 'size';
+}
+
 function toggleSort(model: ExplorerModel, state: State): State {
 	const screen = topScreen(state);
-	const sortBy = state.sortBy === 'size' ? 'count' : 'size';
+	const sortBy = nextSort(model, state.sortBy);
 	const before = model.typeRows(state.sortBy, state.filter).types[screen.kind === 'summary' ? screen.cursor : 0];
 	const after = model.typeRows(sortBy, state.filter).types;
 	const cursor = before === undefined ? 0 : Math.max(0, after.findIndex(type => type.typeId === before.typeId));
@@ -235,6 +244,21 @@ function toggleSort(model: ExplorerModel, state: State): State {
 	return screen.kind === 'summary'
 		? replaceTop(next, {...screen, cursor, top: Math.max(0, cursor - Math.floor(layoutOf(state).summaryRows / 2))})
 		: next;
+}
+
+function toggleObjectOrder(model: ExplorerModel, state: State, screen: ObjectsScreen): State {
+	if (screen.order === 'size' && model.retainedSize === undefined) {
+		const retained = model.retained;
+		return withStatus(state, retained.status === 'computing'
+			? `retained sizes: computing… ${Math.floor(retained.fraction * 100)}%; sort again when done`
+			: 'retained sizes are not available', 'error');
+	}
+
+	const order = screen.order === 'size' ? 'retained' : 'size';
+	return withStatus(
+		replaceTop(state, {...screen, order, cursor: 0, top: 0}),
+		order === 'retained' ? 'sorted by retained size' : 'sorted largest first (meliae order)',
+	);
 }
 
 function openPrompt(state: State, kind: PromptKind): State {
@@ -385,7 +409,7 @@ function pathToObject(model: ExplorerModel, state: State): State {
 		}
 
 		case 'ready': {
-			return push(state, {kind: 'path', ordinal, search: '', cursor: Math.max(0, path.steps.length - 1), top: 0});
+			return push(state, {kind: 'path', ordinal, search: '', cursor: Math.max(0, path.path.ordinals.length - 1), top: 0});
 		}
 	}
 }
@@ -442,7 +466,13 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 		case 'open': { return open(model, state); }
 		case 'back': { return back(state); }
 		case 'filter': { return screen.kind === 'summary' ? openPrompt(state, 'filter') : state; }
-		case 'toggleSort': { return screen.kind === 'summary' ? toggleSort(model, state) : state; }
+		case 'toggleSort': {
+			if (screen.kind === 'summary') {
+				return toggleSort(model, state);
+			}
+
+			return screen.kind === 'objects' ? toggleObjectOrder(model, state, screen) : state;
+		}
 		case 'search': { return screen.kind === 'summary' || screen.kind === 'trend' || screen.kind === 'help' ? state : openPrompt(state, 'search'); }
 		case 'searchNext':
 		case 'searchPrevious': {

@@ -18,7 +18,8 @@ import {
 	formatCount, formatDelta, objectLine, padStartToWidth, padToWidth, safe, sparkline,
 	targetLine, textWidth, truncateLeft, truncateToWidth, valueText,
 } from '../text.js';
-import {layoutOf, positionOf, previewCount, refsOf, screenList, topScreen} from './lists.js';
+import {layoutOf, positionOf, previewCount, screenList, topScreen} from './lists.js';
+import {nextSort} from './reducer.js';
 import type {ExplorerModel} from './model.js';
 import type {ObjectScreen, ObjectsScreen, PathScreen, Screen, State} from './types.js';
 
@@ -118,6 +119,10 @@ function summaryColumns(model: ExplorerModel): Column[] {
 		{key: 'cum', title: 'Cum', width: 4, priority: 2},
 		{key: 'max', title: 'Max', width: 8, priority: 1},
 	];
+	if (model.retainedSize !== undefined) {
+		columns.push({key: 'retained', title: 'Retained', width: 10, priority: 6});
+	}
+
 	if (model.hasPrevious) {
 		columns.push(
 			{key: 'deltaCount', title: '+Count', width: 8, priority: 8},
@@ -139,7 +144,7 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 	const position = screen.kind === 'summary' ? screen : {cursor: 0, top: 0};
 	const table = fitColumns(summaryColumns(model), layout.width - 1, 18);
 	const title = state.filter === ''
-		? summaryTitle(model.summary(state.sortBy))
+		? summaryTitle(model.summary('size'))
 		: `Filter "${state.filter}": ${formatCount(rows.totalCount)} objects, ${rows.types.length} of ${rows.allTypes} types, Total size = ${formatFixed1(rows.totalSize / 1024 / 1024)}MiB`;
 	// Cumulative percentages start at the top of the list, as meliae's do.
 	let cumulative = 0;
@@ -160,6 +165,7 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 			sizePercent: percent(type.size, rows.totalSize),
 			cum: percent(cumulativeAt[index]!, rows.totalSize),
 			max: String(type.maxSize),
+			retained: String(model.typeRetained(type.typeId) ?? ''),
 		};
 		if (model.hasPrevious) {
 			const before = model.previousType(type.type);
@@ -181,24 +187,31 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 
 // ------------------------------------------------------------------ objects
 
-function retainedColumn(model: ExplorerModel): Float64Array | undefined {
+/** "retained sizes: computing… 45%" while the dominator tree is computed. */
+function retainedNote(model: ExplorerModel): string {
 	const retained = model.retained;
-	return retained.status === 'ready' ? retained.retainedSize : undefined;
+	return retained.status === 'computing' ? `retained sizes: computing… ${Math.floor(retained.fraction * 100)}%` : '';
 }
 
 function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, layout: Layout): ObjectsView {
 	const {store} = model;
 	const list = screenList(model, state, screen);
 	const entries = list.entries!;
-	const retained = retainedColumn(model);
+	const retained = model.retainedSize;
 	const count = model.types.count(screen.typeId);
-	let context = `${store.typeNames[screen.typeId]!}: ${formatCount(count)} objects, largest first`;
+	const order = screen.order === 'retained' && retained !== undefined ? 'largest retained size first' : 'largest first';
+	let context = `${store.typeNames[screen.typeId]!}: ${formatCount(count)} objects, ${order}`;
 	if (screen.newOnly) {
-		context = `${store.typeNames[screen.typeId]!}: ${formatCount(entries.length)} of ${formatCount(count)} objects new since the previous dump`;
+		context = `${store.typeNames[screen.typeId]!}: ${formatCount(entries.length)} of ${formatCount(count)} objects new since the previous dump, ${order}`;
 	}
 
-	if (model.retained.status === 'computing') {
-		context += ' · retained sizes: computing…';
+	if (retained !== undefined) {
+		context += ' (left: retained size)';
+	}
+
+	const note = retainedNote(model);
+	if (note !== '') {
+		context += ` · ${note}`;
 	}
 
 	return {
@@ -210,6 +223,7 @@ function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, 
 				return objectLine(store, ordinal, width);
 			}
 
+			// Retained size first, so it stays visible however long the repr.
 			return padStartToWidth(compactBytes(retained[ordinal]!), 6) + ' ' + objectLine(store, ordinal, width - 7);
 		}),
 	};
@@ -235,10 +249,10 @@ function objectHeader(model: ExplorerModel, ordinal: number, layout: Layout): st
 
 	facts.push(`${formatCount(store.childCount(ordinal))} refs`, `${formatCount(store.parentCount(ordinal))} par`);
 	facts.push(reach === undefined ? 'reachable …' : `reachable ${meliaeSize(reach.total)} (${formatCount(reach.reached)} object${reach.reached === 1 ? '' : 's'})`);
-	const retained = model.retained;
-	if (retained.status === 'ready') {
-		facts.push(`retained ${meliaeSize(retained.retainedSize[ordinal]!)}`);
-	} else if (retained.status === 'computing') {
+	const retained = model.retainedSize;
+	if (retained !== undefined) {
+		facts.push(`retained ${meliaeSize(retained[ordinal]!)}`);
+	} else if (model.retained.status === 'computing') {
 		facts.push('retained …');
 	}
 
@@ -318,11 +332,17 @@ function pathView(model: ExplorerModel, state: State, screen: PathScreen, layout
 	const list = screenList(model, state, screen);
 	const entries = list.entries!;
 	const digits = String(Math.max(0, list.total - 1)).length;
+	const path = model.pathTo(screen.ordinal);
+	const edges = path.status === 'ready' ? path.path.edges : [];
 	return {
 		kind: 'path',
-		context: safe(`path from a root: ${formatCount(list.total)} steps to ${objectLine(model.store, screen.ordinal, layout.width)}`, layout.width),
-		list: window(list.total, screen.top, list.height, screen.cursor, layout.width, (index, width) =>
-			`${String(index).padStart(digits)} ${objectLine(model.store, entries[index]!, width - digits - 1)}`),
+		context: safe(`path from a root, ${formatCount(list.total)} objects: how ${objectLine(model.store, screen.ordinal, layout.width)} is kept alive`, layout.width),
+		list: window(list.total, screen.top, list.height, screen.cursor, layout.width, (index, width) => {
+			// Each step says how the previous object refers to this one.
+			const how = index === 0 ? 'root' : (edges[index] ?? '(ref)');
+			const prefix = `${String(index).padStart(digits)} ${safe(how, Math.floor(width / 2))}  `;
+			return prefix + objectLine(model.store, entries[index]!, width - textWidth(prefix));
+		}),
 	};
 }
 
@@ -411,17 +431,27 @@ function hint(model: ExplorerModel, state: State): string {
 	const screen = topScreen(state);
 	switch (screen.kind) {
 		case 'summary': {
-			const order = `sorted by ${state.sortBy} (s: by ${state.sortBy === 'size' ? 'count' : 'size'})`;
+			const note = retainedNote(model);
+			const order = `sorted by ${state.sortBy} (s: by ${nextSort(model, state.sortBy)})${note === '' ? '' : ` · ${note}`}`;
 			return model.hasPrevious ? `${order} · t: trend` : order;
 		}
 
 		case 'objects': {
-			const search = screen.search === '' ? '' : ` · n/N: next/previous "${screen.search}"`;
-			return (model.hasPrevious ? (screen.newOnly ? 'd: all objects' : 'd: only new objects') : 'Enter: open the object') + search;
+			const parts = [model.hasPrevious ? (screen.newOnly ? 'd: all objects' : 'd: only new objects') : 'Enter: open the object'];
+			if (model.retainedSize !== undefined) {
+				parts.push(screen.order === 'size' ? 's: by retained size' : 's: by size');
+			}
+
+			parts.push('r: path from a root');
+			if (screen.search !== '') {
+				parts.push(`n/N: next/previous "${screen.search}"`);
+			}
+
+			return parts.join(' · ');
 		}
 
 		case 'object': {
-			return screen.search === '' ? 'Enter: go to the selected reference' : `n/N: next/previous "${screen.search}"`;
+			return screen.search === '' ? 'Enter: go to the selected reference · r: path from a root' : `n/N: next/previous "${screen.search}"`;
 		}
 
 		case 'path': { return 'Enter: open a step'; }

@@ -5,9 +5,11 @@
  * (clipboard, quit) that the root component carries out.
  */
 
-import type {SummaryOrder} from '../../core/analyses/summary.js';
 import type {Command} from '../keymap.js';
 import type {TerminalSize} from '../layout.js';
+
+/** The summary's order: meliae's two, and retained size once the dominator tree is known. */
+export type SortKey = 'size' | 'count' | 'retained';
 
 /** Cursor (selected row) and top (first visible row) of a list. */
 export type ListPosition = {readonly cursor: number; readonly top: number};
@@ -19,6 +21,8 @@ export type ObjectsScreen = ListPosition & {
 	readonly typeId: number;
 	/** Only objects new since the previous dump. */
 	readonly newOnly: boolean;
+	/** get_all order (size), or retained size once known. */
+	readonly order: 'size' | 'retained';
 	/** The last search, for n / N. */
 	readonly search: string;
 };
@@ -73,7 +77,7 @@ export type State = {
 	readonly size: TerminalSize;
 	/** Never empty; the last screen is shown. */
 	readonly stack: readonly Screen[];
-	readonly sortBy: SummaryOrder;
+	readonly sortBy: SortKey;
 	/** The summary's type filter (the prompt's text while it is typed). */
 	readonly filter: string;
 	readonly prompt: Prompt | undefined;
