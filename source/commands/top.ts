@@ -1,0 +1,146 @@
+/**
+ * `meliae-tui top DUMP [--by retained|size] [--limit N] [--json]`: the
+ * objects that keep the most memory alive (retained size: the object and
+ * everything only it holds, from the dominator tree), or the largest
+ * objects by their own size.
+ */
+
+import {
+	computeDominators, computeDominatorsAsync, type Dominators, DominatorsAbortedError, topByKey, topRetainers,
+} from '../core/analyses/dominators.js';
+import {formatInt, padLeft} from '../core/format/python.js';
+import {reprObject} from '../core/format/repr.js';
+import {humanBytes} from '../core/format/size.js';
+import {summaryTitle} from '../core/format/summary-table.js';
+import {summarizeTypes} from '../core/analyses/summary.js';
+import {NO_OBJECT} from '../core/graph/layout.js';
+import type {GraphStore} from '../core/graph/store.js';
+import {stringifyJson} from '../core/util/json-out.js';
+import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from './context.js';
+import {CommandExit, loadForCommand, requireInput, withExit} from './load-for-command.js';
+import {limitFlag} from './summarize.js';
+
+const USAGE = 'meliae-tui top DUMP [--by retained|size] [--limit N] [--json]';
+
+/**
+ * Dominators for a command: at once when standard error is not a terminal,
+ * else in slices with a progress line. Ctrl-C exits 130.
+ */
+export async function dominatorsForCommand(ctx: CommandContext, store: GraphStore): Promise<Dominators> {
+	const showProgress = ctx.stderr.isTTY === true && ctx.flags['quiet'] !== true;
+	if (!showProgress) {
+		return computeDominators(store);
+	}
+
+	const controller = new AbortController();
+	const onSigint = (): void => {
+		controller.abort();
+	};
+
+	process.once('SIGINT', onSigint);
+	let lastDraw = 0;
+	try {
+		return await computeDominatorsAsync(store, {
+			sliceMs: 50,
+			signal: controller.signal,
+			onProgress(progress) {
+				const now = performance.now();
+				if (now - lastDraw < 100 && progress.phase !== 'done') {
+					return;
+				}
+
+				lastDraw = now;
+				ctx.stderr.write(`\r\u001B[2Kcomputing retained sizes: ${Math.floor(progress.fraction * 100)}% [${progress.phase}]`);
+			},
+		});
+	} catch (error) {
+		if (error instanceof DominatorsAbortedError) {
+			ctx.stderr.write('\r\u001B[2Kmeliae-tui: interrupted\n');
+			throw new CommandExit(EXIT_INTERRUPTED);
+		}
+
+		throw error;
+	} finally {
+		ctx.stderr.write('\r\u001B[2K');
+		process.removeListener('SIGINT', onSigint);
+	}
+}
+
+export type TopOrder = 'retained' | 'size';
+
+export function topOrderFlag(ctx: CommandContext): TopOrder {
+	const by = ctx.flags['by'];
+	if (by === undefined || by === 'retained') {
+		return 'retained';
+	}
+
+	if (by === 'size') {
+		return 'size';
+	}
+
+	ctx.stderr.write(`meliae-tui: --by must be "retained" or "size", not ${JSON.stringify(by)}\n`);
+	throw new CommandExit(EXIT_BAD_INPUT);
+}
+
+export function topObjects(store: GraphStore, dominators: Dominators, by: TopOrder, limit: number): Uint32Array {
+	return by === 'retained' ? topRetainers(dominators, limit) : topByKey(store.objectSize, limit, store.objectCount);
+}
+
+export function topObjectJson(store: GraphStore, dominators: Dominators, ordinal: number): Record<string, unknown> {
+	const dominator = dominators.idom[ordinal]!;
+	const kind = store.valueKind(ordinal);
+	return {
+		address: store.objectAddress[ordinal],
+		type: store.typeName(ordinal),
+		size: store.objectSize[ordinal],
+		retained_size: dominators.retainedSize[ordinal],
+		dominator: dominator === NO_OBJECT ? null : store.objectAddress[dominator],
+		name: kind === 'name' ? store.value(ordinal) : null,
+	};
+}
+
+export const TOP_HEADER = ' Rank     Retained   %       Size Object';
+
+/** Rows: rank, retained size, its share of the dump (truncated, as meliae's %), own size, repr. */
+export function topRows(store: GraphStore, dominators: Dominators, ordinals: Uint32Array): string[] {
+	const total = dominators.totalSize;
+	return Array.from(ordinals, (ordinal, rank) => padLeft(String(rank + 1), 5)
+		+ padLeft(humanBytes(dominators.retainedSize[ordinal]!), 13)
+		+ padLeft(total === 0 ? '0' : formatInt(dominators.retainedSize[ordinal]! * 100 / total), 4)
+		+ padLeft(String(store.objectSize[ordinal]), 11)
+		+ ' ' + reprObject(store, ordinal));
+}
+
+export const main: Command = async ctx => withExit(async () => {
+	requireInput(ctx, 1, USAGE);
+	const by = topOrderFlag(ctx);
+	const limit = limitFlag(ctx, 20);
+	const result = await loadForCommand(ctx, ctx.input[0]!);
+	const {store} = result;
+	const dominators = await dominatorsForCommand(ctx, store);
+	const ordinals = topObjects(store, dominators, by, limit);
+	if (ctx.flags['json'] === true) {
+		ctx.stdout.write(stringifyJson({
+			file: result.file,
+			by,
+			total_count: store.objectCount,
+			total_size: dominators.totalSize,
+			objects: Array.from(ordinals, ordinal => topObjectJson(store, dominators, ordinal)),
+		}) + '\n');
+		return EXIT_OK;
+	}
+
+	const summary = summarizeTypes(store);
+	const lines = [
+		summaryTitle(summary),
+		`${by === 'retained' ? 'Largest retained sizes' : 'Largest objects'} (retained = the object and everything only it keeps alive):`,
+		TOP_HEADER,
+		...topRows(store, dominators, ordinals),
+	];
+	if (dominators.representatives.length > 0) {
+		lines.push(`note: ${dominators.representatives.length} cycle${dominators.representatives.length === 1 ? '' : 's'} referenced by nothing in the dump (held from C) count from the object of each that comes first in the dump`);
+	}
+
+	ctx.stdout.write(lines.join('\n') + '\n');
+	return EXIT_OK;
+});
