@@ -40,6 +40,7 @@ export const TARGETS = {
 type Variant = 'plain' | 'gzip';
 
 type Selection = {
+	/** Make sure both dumps of each size exist (the only work when nothing else is selected). */
 	generate: boolean;
 	plain: boolean;
 	gzip: boolean;
@@ -110,10 +111,10 @@ export function sizeLabel(objects: number): string {
 
 export function parseSelection(only: string | undefined, skipPython: boolean): Selection {
 	if (only === undefined) {
-		return {generate: true, plain: true, gzip: true, python: !skipPython};
+		return {generate: false, plain: true, gzip: true, python: !skipPython};
 	}
 
-	const selection: Selection = {generate: true, plain: false, gzip: false, python: false};
+	const selection: Selection = {generate: false, plain: false, gzip: false, python: false};
 	for (const part of only.split(',').map(word => word.trim()).filter(Boolean)) {
 		switch (part) {
 			case 'load': {
@@ -130,6 +131,7 @@ export function parseSelection(only: string | undefined, skipPython: boolean): S
 			}
 
 			case 'generate': {
+				selection.generate = true;
 				break;
 			}
 
@@ -267,6 +269,24 @@ export function formatReport(report: Report, sizes: readonly number[]): string {
 	out.push(`meliae-tui load benchmark: ${String(env.node)}, ${String(env.cpus)}× ${String(env.cpu)}, `
 		+ `${String(env.memoryGb)} GB RAM, load average ${String(env.loadAverage)} at start`);
 	out.push('');
+	out.push(table(
+		['dump', 'objects', 'text MB', 'file MB', 'refs', 'refs/obj', 'B/line', 'generated MB/s'],
+		report.dumps.map(meta => [
+			`${sizeLabel(meta.objects)} ${meta.gzip ? 'gzip' : 'plain'}`,
+			String(meta.objects),
+			mb(meta.bytes),
+			mb(meta.fileBytes),
+			String(meta.refs),
+			(meta.refs / meta.objects).toFixed(2),
+			(meta.bytes / meta.objects).toFixed(1),
+			(meta.bytes / 1e6 / (meta.ms / 1000)).toFixed(0),
+		]),
+	));
+	if (report.rows.length === 0 && report.python.length === 0) {
+		return out.join('\n');
+	}
+
+	out.push('');
 	const rows = report.rows.filter(row => row.medians !== undefined && row.medians.runs > 0).map(row => {
 		const m = row.medians!;
 		return [
@@ -329,9 +349,11 @@ export function formatReport(report: Report, sizes: readonly number[]): string {
 	target(`${L} / ${S} total time`, timeScaling, ratio(timeScaling), `≤ ${TARGETS.scaling5Mover1M}×`, TARGETS.scaling5Mover1M);
 	const rssScaling = plainLarge === undefined || plainSmall === undefined || large === small ? Number.NaN : plainLarge.maxRssBytes / plainSmall.maxRssBytes;
 	target(`${L} / ${S} peak RSS`, rssScaling, ratio(rssScaling), `≤ ${TARGETS.scaling5Mover1M}×`, TARGETS.scaling5Mover1M);
-	out.push('');
-	out.push('Targets (printed, not enforced):');
-	out.push(table(['figure', 'measured', 'target', ''], targetRows).split('\n').map(line => `  ${line}`).join('\n'));
+	if (report.rows.length > 0) {
+		out.push('');
+		out.push('Targets (printed, not enforced):');
+		out.push(table(['figure', 'measured', 'target', ''], targetRows).split('\n').map(line => `  ${line}`).join('\n'));
+	}
 
 	// Python baseline.
 	const pythonRows = report.python.map(({objects, figures, error}) => {
@@ -421,11 +443,11 @@ async function main(argv: string[]): Promise<number> {
 	};
 
 	const variants: Variant[] = [];
-	if (selection.plain || selection.python) {
+	if (selection.plain || selection.python || selection.generate) {
 		variants.push('plain');
 	}
 
-	if (selection.gzip) {
+	if (selection.gzip || selection.generate) {
 		variants.push('gzip');
 	}
 
