@@ -250,6 +250,47 @@ function verdict(value: number, limit: number): string {
 	return value <= limit ? 'ok' : 'over';
 }
 
+/** The loads table, the phases, and any errors. */
+function formatLoads(rows: readonly Row[]): string[] {
+	const out: string[] = [];
+	const cells = rows.filter(row => row.medians !== undefined && row.medians.runs > 0).map(row => {
+		const m = row.medians!;
+		return [
+			`${sizeLabel(row.objects)} ${row.variant}`,
+			mb(m.fileBytes),
+			(m.bytes / 1e6 / (m.msToSummary / 1000)).toFixed(0),
+			`${(m.objects / (m.msToSummary / 1000) / 1e6).toFixed(2)}M`,
+			seconds(m.msToSummary),
+			seconds(m.msTotal),
+			mb(m.maxRssBytes),
+			(m.maxRssBytes / m.objects).toFixed(0),
+			`${m.runs}${m.failures > 0 ? ` (${m.failures} failed)` : ''}`,
+		];
+	});
+	out.push(table(
+		['dump', 'file MB', 'load MB/s', 'objects/s', 'summary s', 'total s', 'peak RSS MB', 'RSS B/obj', 'runs'],
+		cells,
+	));
+	out.push('');
+	out.push('Phases (median ms):');
+	for (const row of rows) {
+		if (row.medians === undefined || row.medians.runs === 0) {
+			continue;
+		}
+
+		const phases = Object.entries(row.medians.phases).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ');
+		out.push(`  ${`${sizeLabel(row.objects)} ${row.variant}`.padEnd(10)} ${phases}`);
+	}
+
+	for (const row of rows) {
+		for (const error of row.errors) {
+			out.push(`  ${sizeLabel(row.objects)} ${row.variant}: ${error}`);
+		}
+	}
+
+	return out;
+}
+
 // ---------------------------------------------------------------- report
 
 type Report = {
@@ -286,40 +327,8 @@ export function formatReport(report: Report, sizes: readonly number[]): string {
 		return out.join('\n');
 	}
 
-	out.push('');
-	const rows = report.rows.filter(row => row.medians !== undefined && row.medians.runs > 0).map(row => {
-		const m = row.medians!;
-		return [
-			`${sizeLabel(row.objects)} ${row.variant}`,
-			mb(m.fileBytes),
-			(m.bytes / 1e6 / (m.msToSummary / 1000)).toFixed(0),
-			`${(m.objects / (m.msToSummary / 1000) / 1e6).toFixed(2)}M`,
-			seconds(m.msToSummary),
-			seconds(m.msTotal),
-			mb(m.maxRssBytes),
-			(m.maxRssBytes / m.objects).toFixed(0),
-			`${m.runs}${m.failures > 0 ? ` (${m.failures} failed)` : ''}`,
-		];
-	});
-	out.push(table(
-		['dump', 'file MB', 'load MB/s', 'objects/s', 'summary s', 'total s', 'peak RSS MB', 'RSS B/obj', 'runs'],
-		rows,
-	));
-	out.push('');
-	out.push('Phases (median ms):');
-	for (const row of report.rows) {
-		if (row.medians === undefined || row.medians.runs === 0) {
-			continue;
-		}
-
-		const phases = Object.entries(row.medians.phases).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ');
-		out.push(`  ${`${sizeLabel(row.objects)} ${row.variant}`.padEnd(10)} ${phases}`);
-	}
-
-	for (const row of report.rows) {
-		for (const error of row.errors) {
-			out.push(`  ${sizeLabel(row.objects)} ${row.variant}: ${error}`);
-		}
+	if (report.rows.length > 0) {
+		out.push('', ...formatLoads(report.rows));
 	}
 
 	// Targets.
