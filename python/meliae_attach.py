@@ -708,7 +708,7 @@ def attach_ptrace(target, out, timeout):
 
 def wait_for_dump(tracer, target, area, out, timeout):
     deadline = time.monotonic() + timeout
-    delay = 0.002
+    delay = 0.001
     while True:
         try:
             done = struct.unpack('<I', tracer.read(area + OFF_VARS + 12, 4))[0]
@@ -720,7 +720,7 @@ def wait_for_dump(tracer, target, area, out, timeout):
             raise AttachError('timeout', 'no dump after %.0f s (is the GIL held by C code that never '
                               'releases it?); the injected thread is still waiting' % timeout)
         time.sleep(delay)
-        delay = min(delay * 1.5, 0.05)
+        delay = min(delay * 1.5, 0.01)
     tid, _gil, rc, _done = struct.unpack('<IIiI', tracer.read(area + OFF_VARS, 16))
     raw = tracer.read(area + OFF_STATUS, STATUS_MAX).split(b'\0', 1)[0]
     try:
