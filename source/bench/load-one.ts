@@ -8,9 +8,12 @@
  * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N]
  *
  * `msToSummary` is the time until the per-type summary could be shown: the
- * loader's phases up to the end of `resolving` (every object's type and size
- * known) plus the time `summarizeTypes` takes. `msTotal` is the time until
- * everything is done: parents and collapse included, plus the summary.
+ * loader's phases up to the end of `merging` (every object's type and size
+ * are in their columns, duplicate addresses dropped) plus the time
+ * `summarizeTypes` takes. The loader returns only once parents and collapse
+ * are done, so this is derived from its phase timings, not observed.
+ * `msTotal` is the time until everything is done: parents and collapse
+ * included, plus the summary.
  */
 
 import {statSync} from 'node:fs';
@@ -43,7 +46,7 @@ export type LoadFigures = {
 };
 
 /** The phase after which every object's type and size are known. */
-const SUMMARY_READY_AFTER = 'resolving';
+const SUMMARY_READY_AFTER = 'merging';
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
