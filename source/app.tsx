@@ -34,8 +34,10 @@ export type AppProps = {
 	/** One dump: its store (and file name for the header)... */
 	readonly store?: GraphStore;
 	readonly file?: string;
-	/** ...or several, oldest first (the newest is explored, the others compared). */
+	/** ...or several, oldest first (the newest is explored, the others compared)... */
 	readonly dumps?: readonly DumpSource[];
+	/** ...or a model built by the caller (benchmarks watch its background work). */
+	readonly model?: ExplorerModel;
 	/** Fixed terminal size (tests); by default the terminal's, following resizes. */
 	readonly size?: TerminalSize;
 	readonly theme?: Theme;
@@ -53,6 +55,10 @@ export function App(props: AppProps) {
 	// No overflow clipping on the root: Ink would re-slice every line of
 	// every frame, and the selectors already cut each line to the width.
 	const model = useMemo(() => {
+		if (props.model !== undefined) {
+			return props.model;
+		}
+
 		const dumps = props.dumps ?? (props.store === undefined ? [] : [{file: props.file ?? 'dump', store: props.store}]);
 		return new ExplorerModel(dumps, props.analyses);
 		// The model is made once; a new store means a new App.
@@ -128,6 +134,22 @@ export function App(props: AppProps) {
 		);
 		pump();
 	}, [model, ui, dispatch, pump, pendingSearch?.id]);
+
+	// A path from a root: computed after the "finding…" frame is on screen.
+	const pathRequest = state.pathRequest;
+	useEffect(() => {
+		if (pathRequest === undefined) {
+			return;
+		}
+
+		const timer = setTimeout(() => {
+			model.pathTo(pathRequest.ordinal);
+			dispatch({type: 'pathDone', id: pathRequest.id});
+		}, 40);
+		return () => {
+			clearTimeout(timer);
+		};
+	}, [model, dispatch, pathRequest?.id]);
 
 	const {stdout} = useStdout();
 	const writeTerminal = useMemo(

@@ -370,7 +370,8 @@ describe('retained sizes and paths', () => {
 		await app.press(':');
 		await app.press(String(A.user));
 		await app.press(KEY.enter);
-		const frame = await app.press('r');
+		await app.press('r');
+		const frame = await app.waitFor('> path');
 		const lines = frame.split('\n');
 		expect(lines[0]).toBe(`dump > Summary > str@${A.user} > path`);
 		expect(lines[1]).toBe(`path from a root, 3 objects: how str(${A.user} 60B 1par 'alice') is kept alive`);

@@ -220,7 +220,17 @@ describe('reducer', () => {
 	test('path to an object: from the list or the object view; none without the analysis', () => {
 		let state = type(run(initialState(size), 'gotoAddress'), String(A.user));
 		state = run(state, 'promptAccept', 'pathToObject');
+		// First a request (the search may take a while), then the view.
+		expect(state.pathRequest).toMatchObject({ordinal: store.indexOf(A.user)});
+		expect(state.status?.text).toBe('finding the shortest path from a root…');
+		expect(reduce(model, state, {type: 'pathDone', id: 99})).toBe(state);
+		const left = run(state, 'back');
+		expect(reduce(model, left, {type: 'pathDone', id: state.pathRequest!.id}).stack).toHaveLength(1);
+		state = reduce(model, state, {type: 'pathDone', id: state.pathRequest!.id});
 		expect(top(state)).toMatchObject({kind: 'path', ordinal: store.indexOf(A.user)});
+		expect(state.pathRequest).toBeUndefined();
+		// Known paths open at once.
+		expect(top(run(run(state, 'back'), 'pathToObject')).kind).toBe('path');
 		const path = model.pathTo(store.indexOf(A.user));
 		expect(path.status).toBe('ready');
 		if (path.status === 'ready') {

@@ -17,6 +17,8 @@ type Entry = {key: string; job: Job; onDone: () => void};
 export class JobQueue {
 	private entries: Entry[] = [];
 	private readonly keys = new Set<string>();
+	/** The longest single step seen, by job key prefix (ms): a step far past its deadline delays key presses. */
+	readonly longestStepMs = new Map<string, number>();
 
 	/** Queue a job unless one with the same key is queued. */
 	add(key: string, job: Job, onDone: () => void): void {
@@ -53,7 +55,11 @@ export class JobQueue {
 		const deadline = performance.now() + budgetMs;
 		while (this.entries.length > 0 && performance.now() < deadline) {
 			const entry = this.entries[this.entries.length - 1]!;
-			if (entry.job.step(deadline)) {
+			const started = performance.now();
+			const finished = entry.job.step(deadline);
+			const kind = entry.key.split(':')[0]!;
+			this.longestStepMs.set(kind, Math.max(this.longestStepMs.get(kind) ?? 0, performance.now() - started));
+			if (finished) {
 				this.entries.pop();
 				this.keys.delete(entry.key);
 				entry.onDone();

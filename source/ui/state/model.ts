@@ -397,6 +397,15 @@ export class ExplorerModel {
 		return this.retainedState.status === 'ready' ? this.retainedState.dominators.retainedSize : undefined;
 	}
 
+	get canFindPaths(): boolean {
+		return this.analyses.pathTo !== undefined;
+	}
+
+	/** Whether the path to `ordinal` is known (pathTo would not compute). */
+	hasPathTo(ordinal: number): boolean {
+		return this.paths.has(ordinal);
+	}
+
 	/** The path from a root to `ordinal`, computed on first request. */
 	pathTo(ordinal: number): PathResult {
 		const provider = this.analyses.pathTo;

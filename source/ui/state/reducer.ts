@@ -28,7 +28,8 @@ export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status)
 		status,
 		clipboard: undefined,
 		search: undefined,
-		searchSerial: 0,
+		pathRequest: undefined,
+		serial: 0,
 		version: 0,
 		quit: false,
 	};
@@ -311,9 +312,9 @@ function runSearch(model: ExplorerModel, state: State, needle: string, direction
 	const list = screenList(model, withSearch, topScreen(withSearch));
 	const from = positionOf(screen).cursor;
 	if (list.total > SYNC_SEARCH_LIMIT) {
-		const id = state.searchSerial + 1;
+		const id = state.serial + 1;
 		return withStatus(
-			{...withSearch, searchSerial: id, search: {id, needle, direction, from, target: searchTarget(withSearch)}},
+			{...withSearch, serial: id, search: {id, needle, direction, from, target: searchTarget(withSearch)}},
 			`searching "${safe(needle, 30)}"… (Esc stops)`,
 		);
 	}
@@ -398,6 +399,20 @@ function pathToObject(model: ExplorerModel, state: State): State {
 		return withStatus(state, 'no object selected', 'error');
 	}
 
+	if (!model.hasPathTo(ordinal)) {
+		if (!model.canFindPaths) {
+			return withStatus(state, 'paths from roots are not available in this build', 'error');
+		}
+
+		// Computed by the root component after this frame is drawn.
+		const id = state.serial + 1;
+		return withStatus({...state, serial: id, pathRequest: {id, ordinal, target: searchTarget(state)}}, 'finding the shortest path from a root…');
+	}
+
+	return showPath(model, state, ordinal);
+}
+
+function showPath(model: ExplorerModel, state: State, ordinal: number): State {
 	const path = model.pathTo(ordinal);
 	switch (path.status) {
 		case 'unavailable': {
@@ -565,6 +580,19 @@ export function reduce(model: ExplorerModel, state: State, action: Action): Stat
 				next = applySearch(model, {...state, search: undefined}, pending.needle, action.result);
 			} else {
 				next = {...state, search: undefined};
+			}
+
+			break;
+		}
+
+		case 'pathDone': {
+			const request = state.pathRequest;
+			if (request?.id !== action.id) {
+				next = state;
+			} else if (request.target === searchTarget(state)) {
+				next = showPath(model, {...state, pathRequest: undefined, status: undefined}, request.ordinal);
+			} else {
+				next = {...state, pathRequest: undefined};
 			}
 
 			break;

@@ -85,8 +85,10 @@ export type State = {
 	/** Text to put on the clipboard; `serial` changes with each request. */
 	readonly clipboard: {readonly text: string; readonly serial: number} | undefined;
 	readonly search: PendingSearch | undefined;
-	/** Numbers searches, so a late result of an old one is recognised. */
-	readonly searchSerial: number;
+	/** A path from a root being computed (it can take a second on millions of objects). */
+	readonly pathRequest: {readonly id: number; readonly ordinal: number; readonly target: string} | undefined;
+	/** Numbers background requests, so a late result of an old one is recognised. */
+	readonly serial: number;
 	/** Bumped when background work finishes, so views read the new results. */
 	readonly version: number;
 	readonly quit: boolean;
@@ -99,4 +101,5 @@ export type Action =
 	| {readonly type: 'computed'}
 	| {readonly type: 'searchProgress'; readonly id: number; readonly fraction: number}
 	| {readonly type: 'searchDone'; readonly id: number; readonly result: {readonly index: number; readonly wrapped: boolean} | undefined}
+	| {readonly type: 'pathDone'; readonly id: number}
 	| {readonly type: 'status'; readonly status: Status | undefined};
