@@ -151,7 +151,12 @@ def _fallback_tp_name(t):
     try:
         qual = _type_qualname(t)
     except Exception:
-        qual = _type_name(t)
+        try:
+            qual = _type_name(t)
+        except Exception:
+            return '?'
+    if qual.__class__ is not str:
+        return '?'
     try:
         mod = _type_module(t)
     except Exception:
@@ -186,7 +191,14 @@ def _setup_ctypes():
         ok = all(raw_tp_name(t) == n for t, n in known)
     except Exception:
         ok = False
-    tp_name = raw_tp_name if ok else _fallback_tp_name
+    if ok:
+        def tp_name(t):
+            try:
+                return raw_tp_name(t)
+            except Exception:  # a NULL or undecodable tp_name
+                return _fallback_tp_name(t)
+    else:
+        tp_name = _fallback_tp_name
     if not ok or ctypes.sizeof(ctypes.c_void_p) != 8 or sys.version_info < (3, 11):
         return tp_name, None
     try:

@@ -132,6 +132,32 @@ describe.skipIf(found.length === 0)('a known population', () => {
 	}
 });
 
+describe.skipIf(found.length === 0)('objects frozen by gc.freeze()', () => {
+	it('are found through their referrers, each once', async () => {
+		const file = join(scratchDir(), 'frozen.json');
+		const code = [
+			'import gc, sys',
+			`sys.path.insert(0, ${JSON.stringify(pythonDir)})`,
+			'import meliae_dump',
+			'class Kept:',
+			'    def __init__(self, i): self.i = i; self.s = "kept %d" % i',
+			'OLD = [Kept(i) for i in range(100)]',
+			'gc.freeze()',
+			'NEW = [Kept(-i) for i in range(1, 11)]',
+			`print(meliae_dump.dump_all_objects(${JSON.stringify(file)})["objects"], gc.get_freeze_count() > 0)`,
+		].join('\n');
+		const result = await run(found[0]!.exe, ['-c', code]);
+		expect(result.code).toBe(0);
+		const [objects, frozen] = result.stdout.trim().split(' ');
+		expect(frozen).toBe('True');
+		const dump = checkDump(readDumpText(file));
+		expect(dump.lines.length).toBe(Number(objects));
+		expect(dump.duplicates).toBe(0);
+		expect(dump.dangling).toBe(0);
+		expect(typeCounts(dump).get('Kept')).toBe(110);
+	});
+});
+
 type DemoTruth = {
 	python: string;
 	iterations: Array<{
