@@ -1639,13 +1639,13 @@ class DumpGenerator {
 	private readonly moduleNamesUsed = new Set<string>(['builtins', 'sys']);
 
 	/** A module: module → dict → functions, classes, constants, imports. */
-	moduleUnit(moduleIndex: number, plan: ModulePlan): void {
+	moduleUnit(moduleIndex: number, plan: ModulePlan, small: boolean): void {
 		const u = this.unit;
 		const rng = this.rng;
-		const functionCount = rng.count(2, 22, 150);
-		const libraryClassCount = rng.count(0, 1.4, 12);
+		const functionCount = small ? 2 : rng.count(2, 22, 150);
+		const libraryClassCount = small ? 0 : rng.count(0, 1.4, 12);
 		const importCount = Math.min(this.modules.n, rng.range(1, 9));
-		const constantCount = rng.count(0, 3, 30);
+		const constantCount = small ? 1 : rng.count(0, 3, 30);
 		const base = ['__name__', '__doc__', '__package__', '__loader__', '__spec__', '__file__', '__cached__', '__builtins__'];
 		// Distinct keys: classes, imports, constants and functions share one namespace.
 		const keyNames = [
@@ -2445,7 +2445,17 @@ class DumpGenerator {
 				userClasses.push(nextUserClass++);
 			}
 
-			this.moduleUnit(moduleIndex, this.planModule(moduleIndex, userClasses));
+			const plan = this.planModule(moduleIndex, userClasses);
+			this.moduleUnit(moduleIndex, plan, false);
+			if (this.unit.n > (total - this.next) / 3) {
+				// Small dumps: keep the module to its classes and a few functions.
+				this.unit.reset();
+				this.moduleUnit(moduleIndex, plan, true);
+				if (this.unit.n > total - this.next - 1000) {
+					throw new Error(`${total} objects is too few for the modules and classes`);
+				}
+			}
+
 			moduleIndex++;
 			this.commit();
 			await maybeFlush();

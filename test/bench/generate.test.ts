@@ -64,9 +64,9 @@ describe('generateDump', () => {
 	it('writes exactly the requested number of objects', async () => {
 		expect(lines).toHaveLength(50_000);
 		expect(plain.objects).toBe(50_000);
-		for (const objects of [MIN_OBJECTS, 12_345]) {
-			const out = join(dir, `count-${objects}.json`);
-			const result = await generateDump({objects, seed: 1, out});
+		for (const [objects, seed] of [[MIN_OBJECTS, 1], [MIN_OBJECTS, 2], [MIN_OBJECTS, 3], [12_345, 1], [30_001, 5]] as const) {
+			const out = join(dir, `count-${objects}-${seed}.json`);
+			const result = await generateDump({objects, seed, out});
 			const count = readFileSync(out, 'utf8').split('\n').filter(line => line.length > 0).length;
 			expect(count).toBe(objects);
 			expect(result.objects).toBe(objects);
