@@ -16,6 +16,9 @@ export class ReachableJob implements Job {
 	private readonly seen: Uint8Array;
 	private stack: Uint32Array;
 	private depth = 0;
+	/** The references of one object being pushed (an object may have millions): next and end edge. */
+	private edge = 0;
+	private edgeEnd = 0;
 	total = 0;
 	reached = 0;
 
@@ -30,9 +33,35 @@ export class ReachableJob implements Job {
 	step(deadline: number): boolean {
 		const {firstChild, childTargets, objectSize} = this.store;
 		const seen = this.seen;
-		let {stack, depth, total, reached} = this;
+		let {stack, depth, total, reached, edge, edgeEnd} = this;
 		let budget = SLICE;
-		while (depth > 0) {
+		for (;;) {
+			// Push the pending references, a slice at a time.
+			while (edge < edgeEnd) {
+				const stop = Math.min(edgeEnd, edge + SLICE);
+				if (depth + stop - edge > stack.length) {
+					const grown = new Uint32Array(Math.max(stack.length * 2, depth + stop - edge));
+					grown.set(stack.subarray(0, depth));
+					stack = grown;
+				}
+
+				for (; edge < stop; edge++) {
+					const target = childTargets[edge]!;
+					if (target < UNRESOLVED_BIT && seen[target] === 0) {
+						stack[depth++] = target;
+					}
+				}
+
+				if (edge < edgeEnd && performance.now() >= deadline) {
+					this.save(stack, depth, total, reached, edge, edgeEnd);
+					return false;
+				}
+			}
+
+			if (depth === 0) {
+				break;
+			}
+
 			if (--budget === 0) {
 				budget = SLICE;
 				if (performance.now() >= deadline) {
@@ -48,27 +77,21 @@ export class ReachableJob implements Job {
 			seen[ordinal] = 1;
 			total += objectSize[ordinal]!;
 			reached++;
-			const end = firstChild[ordinal + 1]!;
-			const begin = firstChild[ordinal]!;
-			if (depth + end - begin > stack.length) {
-				const grown = new Uint32Array(Math.max(stack.length * 2, depth + end - begin));
-				grown.set(stack.subarray(0, depth));
-				stack = grown;
-			}
-
-			for (let e = begin; e < end; e++) {
-				const target = childTargets[e]!;
-				if (target < UNRESOLVED_BIT && seen[target] === 0) {
-					stack[depth++] = target;
-				}
-			}
+			edge = firstChild[ordinal]!;
+			edgeEnd = firstChild[ordinal + 1]!;
 		}
 
+		this.save(stack, depth, total, reached, edge, edgeEnd);
+		return depth === 0 && edge >= edgeEnd;
+	}
+
+	private save(stack: Uint32Array, depth: number, total: number, reached: number, edge: number, edgeEnd: number): void {
 		this.stack = stack;
 		this.depth = depth;
 		this.total = total;
 		this.reached = reached;
-		return depth === 0;
+		this.edge = edge;
+		this.edgeEnd = edgeEnd;
 	}
 }
 
