@@ -404,8 +404,9 @@ function keyText(store: GraphStore, key: number): string | undefined {
  * The name of the reference from `parent` to `child`, in Python terms,
  * when the parent's layout tells it: a dict's refs are key, value pairs;
  * a collapsed instance's (or module's) are attribute name, value pairs
- * ending with its type; a list's or tuple's are its items. Undefined
- * otherwise, or when `parent` does not reference `child`.
+ * ending with its type; a list's, tuple's or deque's are its items; a
+ * module's only reference is its `__dict__`. Null otherwise, or when
+ * `parent` does not reference `child`.
  */
 export function edgeName(store: GraphStore, parent: number, child: number): EdgeName | null {
 	const start = store.firstChild[parent]!;
@@ -452,8 +453,13 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 		return {kind: 'key', text: `[${text}]`};
 	}
 
-	if (type === 'list' || type === 'tuple') {
+	if (type === 'list' || type === 'tuple' || type === 'collections.deque') {
 		return {kind: 'index', text: `[${k}]`};
+	}
+
+	if (type === 'module' && count === 1 && store.typeName(child) === 'dict') {
+		// A module whose dict was not collapsed into it (functions share it as their globals).
+		return {kind: 'attribute', text: '.__dict__'};
 	}
 
 	return null;

@@ -10,13 +10,32 @@ import {pythonRepr} from './python.js';
 
 const MAX_NAME = 40;
 
+function quotedName(store: GraphStore, ordinal: number): string {
+	const name = store.value(ordinal)!;
+	const shown = name.length > MAX_NAME ? name.slice(0, MAX_NAME) + '…' : name;
+	return displayString(pythonRepr(shown), MAX_NAME + 8);
+}
+
+/**
+ * `type@0xaddress`; named objects (modules, classes, functions) with their
+ * name; a module's dict (not collapsed into it because functions reference
+ * it as their globals) says whose globals it is.
+ */
 export function objectLabel(store: GraphStore, ordinal: number): string {
 	const type = escapeControls(store.typeName(ordinal));
 	const address = hexAddress(store.objectAddress[ordinal]!);
 	if (store.valueKind(ordinal) === 'name') {
-		const name = store.value(ordinal)!;
-		const shown = name.length > MAX_NAME ? name.slice(0, MAX_NAME) + '…' : name;
-		return `${type} ${displayString(pythonRepr(shown), MAX_NAME + 8)}@${address}`;
+		return `${type} ${quotedName(store, ordinal)}@${address}`;
+	}
+
+	if (type === 'dict') {
+		const {firstParent, parentSources} = store;
+		for (let e = firstParent[ordinal]!; e < firstParent[ordinal + 1]!; e++) {
+			const parent = parentSources[e]!;
+			if (store.typeName(parent) === 'module' && store.valueKind(parent) === 'name') {
+				return `dict (globals of module ${quotedName(store, parent)})@${address}`;
+			}
+		}
 	}
 
 	return `${type}@${address}`;

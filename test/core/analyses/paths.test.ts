@@ -178,6 +178,22 @@ describe('edgeName', () => {
 		expect(name(20, 13)).toBe(null);
 		expect(name(10, 1)).toBe(null);
 	});
+
+	it('names deque items and a module\'s own dict', async () => {
+		const store = await loadObjects([
+			{address: 1, type: 'collections.deque', size: 600, len: 2, refs: [3, 4]},
+			{address: 2, type: 'module', size: 72, name: 'app', refs: [5]},
+			{address: 3, type: 'list', size: 64, len: 0, refs: []},
+			{address: 4, type: 'list', size: 64, len: 0, refs: []},
+			// Two referrers: not collapsed into the module.
+			{address: 5, type: 'dict', size: 100, len: 0, refs: []},
+			{address: 6, type: 'function', size: 100, name: 'f', refs: [5]},
+		]);
+		const name = (parent: number, child: number): string | null => edgeName(store, store.indexOf(parent), store.indexOf(child))?.text ?? null;
+		expect(name(1, 4)).toBe('[1]');
+		expect(name(2, 5)).toBe('.__dict__');
+		expect(name(6, 5)).toBe(null);
+	});
 });
 
 describe('findPath on random graphs', () => {
