@@ -76,7 +76,7 @@ export const BINDINGS: {readonly [C in Command]: Binding} = {
 	open: {keys: ['enter', 'right', 'l'], scopes: BROWSING, help: 'open the selected type or object', footer: 'open'},
 	back: {keys: ['backspace', 'esc', 'left', 'h'], scopes: ['objects', 'object', 'path', 'trend', 'help', 'summary'], help: 'back one step (on the summary: clear the filter)', footer: 'back'},
 	filter: {keys: ['/'], scopes: ['summary'], help: 'filter types by name (Enter keeps, Esc clears)', footer: 'filter'},
-	toggleSort: {keys: ['s'], scopes: ['summary', 'objects'], help: 'sort: size, count, retained size (summary); size or retained size (object list)', footer: 'sort'},
+	toggleSort: {keys: ['s'], scopes: ['summary', 'objects'], help: 'next sort order: size, count, retained size', footer: 'sort'},
 	search: {keys: ['/'], scopes: OBJECT_LISTS, help: 'search by value, name, type or address', footer: 'search'},
 	searchNext: {keys: ['n'], scopes: OBJECT_LISTS, help: 'next match'},
 	searchPrevious: {keys: ['N'], scopes: OBJECT_LISTS, help: 'previous match'},
@@ -84,10 +84,10 @@ export const BINDINGS: {readonly [C in Command]: Binding} = {
 	showParents: {keys: ['p'], scopes: ['object'], help: 'show what refers to the object (parents)'},
 	switchRefs: {keys: ['tab', 'shift+tab'], scopes: ['object'], help: 'switch between children and parents', footer: 'children/parents'},
 	gotoAddress: {keys: [':', '@'], scopes: BROWSING, help: 'go to an address (decimal or 0x-hex)', footer: 'address'},
-	copyAddress: {keys: ['y'], scopes: OBJECT_LISTS, help: 'copy the selected address (OSC 52, works over SSH)'},
+	copyAddress: {keys: ['y'], scopes: OBJECT_LISTS, help: 'copy the selected address (OSC 52: over SSH too)'},
 	pathToObject: {keys: ['r'], scopes: ['objects', 'object'], help: 'path from a root to the selected object'},
-	toggleNewOnly: {keys: ['d'], scopes: ['objects'], help: 'only objects new since the previous dump (several dumps)'},
-	trend: {keys: ['t'], scopes: ['summary'], help: 'growth of each type over the dumps (several dumps)'},
+	toggleNewOnly: {keys: ['d'], scopes: ['objects'], help: 'only objects new since the previous dump'},
+	trend: {keys: ['t'], scopes: ['summary'], help: 'growth of each type over the dumps'},
 	help: {keys: ['?'], scopes: LISTS, help: 'show or hide this help', footer: 'help'},
 	quit: {keys: ['q'], scopes: LISTS, help: 'quit', footer: 'quit'},
 	interrupt: {keys: ['ctrl+c'], scopes: ALL, help: 'quit at once (also while loading or typing)'},
@@ -361,7 +361,7 @@ function whereLabel(scopes: readonly Scope[]): string {
 	}
 
 	if (BROWSING.every(scope => scopes.includes(scope)) && !scopes.includes('prompt')) {
-		return scopes.includes('help') ? 'every screen' : 'every list';
+		return scopes.includes('help') ? 'every screen' : 'browsing (every screen but help)';
 	}
 
 	return scopes.map(scope => SCOPE_TITLES[scope]).join(', ');
@@ -381,18 +381,29 @@ export function helpRows(): HelpRow[] {
 	});
 }
 
-/** The help screen's lines for a width: key column, then what it does and where. */
+/**
+ * The help screen's lines for a width: commands grouped by where they
+ * apply (a heading per group, in keymap order), keys then what they do.
+ */
 export function helpLines(width: number): string[] {
 	const rows = helpRows();
-	const keyWidth = Math.min(26, Math.max(...rows.map(row => row.keys.length)));
-	const lines: string[] = [];
+	const keyWidth = Math.min(24, Math.max(...rows.map(row => row.keys.length)));
+	const groups = new Map<string, HelpRow[]>();
 	for (const row of rows) {
-		const keys = row.keys.length > keyWidth ? row.keys.slice(0, keyWidth - 1) + '…' : row.keys.padEnd(keyWidth);
-		const where = row.where === 'every screen' || row.where === 'everywhere' || row.where === 'every list' ? '' : ` (${row.where})`;
-		lines.push(`${keys}  ${row.help}${where}`);
+		groups.set(row.where, [...(groups.get(row.where) ?? []), row]);
 	}
 
-	return lines.map(line => (line.length > width ? line.slice(0, Math.max(0, width - 1)) + '…' : line));
+	const cut = (line: string): string => (line.length > width ? line.slice(0, Math.max(0, width - 1)) + '…' : line);
+	const lines: string[] = [];
+	for (const [where, members] of groups) {
+		lines.push(cut(`${where[0]!.toUpperCase()}${where.slice(1)}:`));
+		for (const row of members) {
+			const keys = row.keys.length > keyWidth ? row.keys.slice(0, keyWidth - 1) + '…' : row.keys.padEnd(keyWidth);
+			lines.push(cut(`  ${keys}  ${row.help}`));
+		}
+	}
+
+	return lines;
 }
 
 /** The key table as Markdown, for the README. */
