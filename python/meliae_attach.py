@@ -34,9 +34,10 @@ ptrace (x86-64 Linux)
 gdb
     The classic ``call PyGILState_Ensure()`` / ``PyRun_SimpleString`` recipe,
     used only when the ptrace path is not available before touching the
-    target (or with ``--method gdb``). gdb 13 fails inferior calls on CPUs
-    whose XSAVE area it does not size right, and a failed call can leave the
-    target aborting, which is why it is not the first choice.
+    target (or with ``--method gdb``). gdb stops every thread for its whole
+    session, and gdb 13 fails every inferior call on CPUs whose XSAVE area is
+    bigger than it writes (AMX), after which the target may abort: that is
+    why it is not the first choice.
 
 The main thread is stopped for a few milliseconds twice; no Python code runs
 in it. Exceptions in the dump are reported here, never printed by the target.

@@ -24,6 +24,22 @@ import sys
 import time
 
 
+def _import_dumper():
+    """meliae_dump from sys.path, else from the directory above this one."""
+    try:
+        import meliae_dump
+        return meliae_dump
+    except ImportError:
+        pass
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'meliae_dump.py')
+    spec = importlib.util.spec_from_file_location('meliae_dump', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules['meliae_dump'] = module
+    return module
+
+
 def _install():
     name = os.environ.get('MELIAE_DUMP_SIGNAL', 'USR2').strip().upper()
     if name.isdigit():
@@ -35,7 +51,7 @@ def _install():
         return
     directory = os.path.abspath(os.environ.get('MELIAE_DUMP_DIR') or os.getcwd())
     verbose = os.environ.get('MELIAE_DUMP_VERBOSE') == '1'
-    import meliae_dump
+    meliae_dump = _import_dumper()
     busy = []
 
     def dump_on_signal(signum, frame):
@@ -89,6 +105,8 @@ def _run_shadowed_sitecustomize():
         raise
 
 
-_install()
-del _install
+try:
+    _install()
+except Exception as e:  # never stop the program from starting
+    sys.stderr.write('meliae hook: not installed: %s: %s\n' % (type(e).__name__, e))
 _run_shadowed_sitecustomize()
