@@ -14,6 +14,7 @@ import {escapeControls} from '../core/format/escape.js';
 import {padLeft} from '../core/format/python.js';
 import {humanBytes} from '../core/format/size.js';
 import {environmentTakesUtf8} from '../core/format/sparkline.js';
+import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_OK} from './context.js';
 import {CommandExit, loadForCommand, requireInput, withExit} from './load-for-command.js';
@@ -42,12 +43,16 @@ export type SeriesPoint = {
 	readonly totals: TypeTotals;
 };
 
+export async function loadSeriesPoint(ctx: CommandContext, dump: DumpFile): Promise<{point: SeriesPoint; store: GraphStore}> {
+	const {store, file} = await loadForCommand(ctx, dump.file);
+	return {point: {dump, name: file, totals: typeTotals(store)}, store};
+}
+
 /** Load the files one at a time (oldest first), keeping only their per-type totals. */
 export async function loadSeries(ctx: CommandContext, files: readonly DumpFile[]): Promise<SeriesPoint[]> {
 	const points: SeriesPoint[] = [];
 	for (const dump of files) {
-		const result = await loadForCommand(ctx, dump.file);
-		points.push({dump, name: result.file, totals: typeTotals(result.store)});
+		points.push((await loadSeriesPoint(ctx, dump)).point);
 	}
 
 	return points;

@@ -3,6 +3,7 @@
  * `module 'app'@0x7f…`, `Observer@0x…`. Terminal-safe.
  */
 
+import {FLAG_COLLAPSED} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {displayString, escapeControls} from './escape.js';
 import {hexAddress} from './address.js';
@@ -32,7 +33,9 @@ export function objectLabel(store: GraphStore, ordinal: number): string {
 		const {firstParent, parentSources} = store;
 		for (let e = firstParent[ordinal]!; e < firstParent[ordinal + 1]!; e++) {
 			const parent = parentSources[e]!;
-			if (store.typeName(parent) === 'module' && store.valueKind(parent) === 'name') {
+			// A module that did not absorb its dict references it and nothing else.
+			if (store.typeName(parent) === 'module' && store.valueKind(parent) === 'name'
+				&& (store.objectFlags[parent]! & FLAG_COLLAPSED) === 0 && store.childCount(parent) === 1) {
 				return `dict (globals of module ${quotedName(store, parent)})@${address}`;
 			}
 		}
