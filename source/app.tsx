@@ -22,7 +22,7 @@ import {matchKey, promptText, splitKeys} from './ui/keymap.js';
 import {computeLayout, type TerminalSize} from './ui/layout.js';
 import {screenList, topScreen} from './ui/state/lists.js';
 import type {Analyses} from './ui/state/analyses.js';
-import {type DumpSource, ExplorerModel} from './ui/state/model.js';
+import {type DumpSource, ExplorerModel, type OlderDump} from './ui/state/model.js';
 import {initialState, reducerFor, searchMatcher} from './ui/state/reducer.js';
 import {scopeOf, selectFrame} from './ui/state/selectors.js';
 import type {Status} from './ui/state/types.js';
@@ -35,7 +35,7 @@ export type AppProps = {
 	readonly store?: GraphStore;
 	readonly file?: string;
 	/** ...or several, oldest first (the newest is explored, the others compared)... */
-	readonly dumps?: readonly DumpSource[];
+	readonly dumps?: ReadonlyArray<DumpSource | OlderDump>;
 	/** ...or a model built by the caller (benchmarks watch its background work). */
 	readonly model?: ExplorerModel;
 	/** Fixed terminal size (tests); by default the terminal's, following resizes. */
@@ -51,7 +51,7 @@ export type AppProps = {
 };
 
 export function App(props: AppProps) {
-	const {size: fixedSize, theme = {color: true}} = props;
+	const {size: fixedSize, theme = {color: true, utf8: true}} = props;
 	// No overflow clipping on the root: Ink would re-slice every line of
 	// every frame, and the selectors already cut each line to the width.
 	const model = useMemo(() => {
@@ -181,7 +181,7 @@ export function App(props: AppProps) {
 		);
 	}
 
-	const frame = selectFrame(model, state);
+	const frame = selectFrame(model, state, {utf8: theme.utf8});
 	const contentHeight = layout.height - 3;
 	const view = frame.screen;
 	return (

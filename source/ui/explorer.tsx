@@ -14,7 +14,8 @@ import {loadOptionsFrom, loadWarnings} from '../commands/load-for-command.js';
 import {DumpError, LoadAbortedError, type LoadProgress, loadDump} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';
 import {Loading} from './components/Loading.js';
-import type {DumpSource} from './state/model.js';
+import {snapshotOf} from '../core/analyses/diff.js';
+import type {DumpSource, OlderDump} from './state/model.js';
 import type {Status} from './state/types.js';
 import {ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR} from './terminal.js';
 import {themeFromEnv} from './theme.js';
@@ -64,7 +65,7 @@ export async function explore(ctx: CommandContext): Promise<number> {
 	});
 
 	try {
-		const dumps: DumpSource[] = [];
+		const dumps: Array<DumpSource | OlderDump> = [];
 		const warnings: string[] = [];
 		for (let index = 0; index < files.length; index++) {
 			let lastDraw = 0;
@@ -83,7 +84,10 @@ export async function explore(ctx: CommandContext): Promise<number> {
 					instance.rerender(loadingScreen(index, progress));
 				},
 			});
-			dumps.push({file: result.file, store: result.store, warnings: loadWarnings(result)});
+			// Of an older dump only the snapshot the comparison needs is kept;
+			// the rest of its store is freed before the next one loads.
+			const last = index === files.length - 1;
+			dumps.push(last ? {file: result.file, store: result.store} : {file: result.file, snapshot: snapshotOf(result.store)});
 			warnings.push(...loadWarnings(result));
 			if (controller.signal.aborted) {
 				throw new LoadAbortedError();

@@ -93,25 +93,6 @@ export function padStartToWidth(text: string, width: number): string {
 	return missing > 0 ? ' '.repeat(missing) + cut : cut;
 }
 
-const SPARKS = '▁▂▃▄▅▆▇█';
-
-/** One block character per value, scaled between the smallest and the largest. */
-export function sparkline(values: readonly number[]): string {
-	if (values.length === 0) {
-		return '';
-	}
-
-	const low = Math.min(...values);
-	const high = Math.max(...values);
-	return values.map(value => {
-		if (high === low) {
-			return value === 0 ? SPARKS[0] : SPARKS[3];
-		}
-
-		return SPARKS[Math.round((value - low) / (high - low) * (SPARKS.length - 1))];
-	}).join('');
-}
-
 /** Cut from the left so the end stays visible: "… › dict › list". */
 export function truncateLeft(text: string, width: number): string {
 	if (textWidth(text) <= width) {

@@ -6,10 +6,15 @@
  */
 
 import {createContext, useContext} from 'react';
+import {environmentTakesUtf8} from '../core/format/sparkline.js';
 
-export type Theme = {readonly color: boolean};
+export type Theme = {
+	readonly color: boolean;
+	/** Block characters (sparklines) only where the terminal takes UTF-8. */
+	readonly utf8: boolean;
+};
 
-export const ThemeContext = createContext<Theme>({color: true});
+export const ThemeContext = createContext<Theme>({color: true, utf8: true});
 
 export function useTheme(): Theme {
 	return useContext(ThemeContext);
@@ -18,5 +23,5 @@ export function useTheme(): Theme {
 /** Colour unless NO_COLOR is set (any value, per no-color.org) or TERM is "dumb". */
 export function themeFromEnv(env: NodeJS.ProcessEnv): Theme {
 	const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
-	return {color: !noColor && env['TERM'] !== 'dumb'};
+	return {color: !noColor && env['TERM'] !== 'dumb', utf8: environmentTakesUtf8(env)};
 }

@@ -384,3 +384,62 @@ describe('retained sizes and paths', () => {
 		expect(app.lines()[0]).toBe(`dump > Summary > str@${A.user} > path > Session@${A.session}`);
 	});
 });
+
+describe('several dumps', () => {
+	afterEach(() => {
+		cleanup();
+	});
+
+	const sessions = (addresses: number[]) => addresses.map(address => ({address, type: 'Session', size: 64}));
+	const dumps = async () => {
+		const {loadObjects} = await import('../helpers/dump-lines.js');
+		const keep = {address: 16, type: 'dict', size: 232};
+		return [
+			{file: 'one.json', store: await loadObjects([keep, ...sessions([100, 200])])},
+			{file: 'two.json', store: await loadObjects([keep, ...sessions([100, 200, 300, 400])])},
+			{file: 'three.json', store: await loadObjects([keep, ...sessions([100, 300, 500, 600, 700, 800])])},
+		];
+	};
+
+	test('the summary shows what changed since the previous dump', async () => {
+		const app = renderApp({dumps: await dumps()});
+		const frame = await app.waitFor(/Session$/m);
+		const lines = (await app.waitFor(/^.* +4 Session$/m)).split('\n');
+		expect(lines[0]).toBe('three.json (+2 older) > Summary');
+		// At 80 columns the delta columns push out Cum and Max.
+		expect(lines[2]).toBe('  Index   Count   %    [Size]   %  +Count     +Size    New Kind');
+		// 6 sessions now, 4 before: +2 net, 4 new addresses (500...800), two freed (200, 400).
+		expect(lines.find(line => line.endsWith(' Session'))).toMatch(/^> +0 +6 +85 +384 +62 +\+2 +\+128 +4 Session$/);
+		expect(lines.find(line => line.endsWith(' dict'))).toMatch(/ 0 +0 +0 dict$/);
+		expect(frame.split('\n').at(-2)).toContain('t: trend');
+		expectFrameFits(frame, SIZE);
+	});
+
+	test('d lists only the new objects; t shows the trend with sparklines', async () => {
+		const app = renderApp({dumps: await dumps()});
+		await app.waitFor(/ +4 Session$/m);
+		await app.press(KEY.enter);
+		let frame = await app.press('d');
+		expect(frame.split('\n')[1]).toBe('Session: 4 of 6 objects new since the previous dump, largest first');
+		expect(frame).not.toContain('Session(100 ');
+		expect(frame).toContain('Session(800 ');
+		await app.press('d');
+		await app.press(KEY.backspace);
+		frame = await app.press('t');
+		const lines = frame.split('\n');
+		expect(lines[0]).toBe('three.json (+2 older) > Summary > Trend');
+		expect(lines[1]).toBe('growth over 3 dumps (oldest to newest), biggest growth in size first');
+		expect(lines[3]).toMatch(/^> +6 +\+4 +384 +\+256 +▁▅█ +Session$/);
+		expect(lines[4]).toMatch(/^ +1 +0 +232 +0 +▁▁▁ +dict$/);
+		expectFrameFits(frame, SIZE);
+		await app.press(KEY.enter);
+		expect(app.lines()[0]).toBe('three.json (+2 older) > Summary > Trend > Session');
+	});
+
+	test('sparklines in ASCII where the terminal does not take UTF-8', async () => {
+		const app = renderApp({dumps: await dumps(), theme: {color: false, utf8: false}});
+		await app.waitFor(/ +4 Session$/m);
+		const frame = await app.press('t');
+		expect(frame.split('\n')[3]).toMatch(/ _=# +Session$/);
+	});
+});

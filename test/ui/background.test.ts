@@ -1,4 +1,5 @@
 import {describe, expect, test} from 'vitest';
+import {diffDumps, snapshotOf} from '../../source/core/analyses/diff.js';
 import {walkReachable} from '../../source/core/analyses/reachable.js';
 import {syntheticStore} from '../../source/bench/ui-keys.js';
 import {NewObjectsJob, ReachableJob} from '../../source/ui/state/background.js';
@@ -39,12 +40,14 @@ describe('background work', () => {
 			{address: 64, type: 'list', size: 56},
 			{address: 80, type: 'list', size: 56},
 		]);
-		const job = new NewObjectsJob(after, before);
+		const job = new NewObjectsJob(after, snapshotOf(before));
 		while (!job.step(0)) {
 			// Slices.
 		}
 
 		expect([...job.result!.isNew]).toEqual([0, 1, 1, 1]);
+		// The same objects as the core's (unsliced) comparison.
+		expect([...job.result!.isNew]).toEqual([...diffDumps(snapshotOf(before), after).isNew]);
 		expect(job.result!.newCount[after.typeId('list')]).toBe(2);
 		expect(job.result!.newCount[after.typeId('dict')]).toBe(0);
 	});

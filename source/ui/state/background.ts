@@ -3,9 +3,11 @@
  * - the reachable size of one object (the same set and total as the core's
  *   `walkReachable`, visited in slices);
  * - which objects of the newest dump are new since the previous one (an
- *   address the previous dump does not have, or had with another type).
+ *   address the previous dump does not have, or had with another type):
+ *   the `isNew` of the core's diffDumps, computed in slices.
  */
 
+import type {DumpSnapshot} from '../../core/analyses/diff.js';
 import {NO_OBJECT, UNRESOLVED_BIT, type GraphStore} from '../../core/graph/store.js';
 import type {Job} from './jobs.js';
 
@@ -110,11 +112,11 @@ export class NewObjectsJob implements Job {
 	private readonly previousType: Int32Array;
 	result: NewObjects | undefined;
 
-	constructor(private readonly current: GraphStore, private readonly previous: GraphStore) {
+	constructor(private readonly current: GraphStore, private readonly previous: DumpSnapshot) {
 		this.isNew = new Uint8Array(current.objectCount);
 		this.newCount = new Float64Array(current.typeNames.length);
 		const byName = new Map<string, number>();
-		previous.typeNames.forEach((name, id) => byName.set(name, id));
+		previous.totals.typeNames.forEach((name, id) => byName.set(name, id));
 		this.previousType = Int32Array.from(current.typeNames, name => byName.get(name) ?? -1);
 	}
 
@@ -126,7 +128,7 @@ export class NewObjectsJob implements Job {
 		while (i < n) {
 			const end = Math.min(n, i + SLICE);
 			for (; i < end; i++) {
-				const before = this.previous.indexOf(objectAddress[i]!);
+				const before = this.previous.addressIndex.get(objectAddress[i]!);
 				const type = objectType[i]!;
 				if (before === NO_OBJECT || previousTypes[before] !== this.previousType[type]) {
 					this.isNew[i] = 1;

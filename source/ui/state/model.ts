@@ -11,7 +11,9 @@
 
 import {type Summary, type SummaryOrder, type TypeSummary, sortTypeSummaries, summarizeTypes} from '../../core/analyses/summary.js';
 import {FLAG_COLLAPSED} from '../../core/graph/layout.js';
+import {type DumpSnapshot, snapshotOf, typeTotals} from '../../core/analyses/diff.js';
 import type {Dominators} from '../../core/analyses/dominators.js';
+import {trendOf, type TrendType} from '../../core/analyses/trend.js';
 import type {GraphStore} from '../../core/graph/store.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {type Analyses, coreAnalyses, type Path} from './analyses.js';
@@ -24,8 +26,16 @@ export type DumpSource = {
 	/** Shown in the header (escaped there). */
 	readonly file: string;
 	readonly store: GraphStore;
-	/** One line each: skipped lines, truncated gzip... */
-	readonly warnings?: readonly string[];
+};
+
+/**
+ * An older dump, compared with the newest: only what the comparison needs
+ * (the core's snapshot: addresses, types, sizes, per-type totals), so the
+ * rest of its store can be freed once loaded.
+ */
+export type OlderDump = {
+	readonly file: string;
+	readonly snapshot: DumpSnapshot;
 };
 
 export type TypeRows = {
@@ -42,12 +52,8 @@ export type TypeRows = {
 /** A type's numbers in the previous dump, by name. */
 export type PreviousType = {readonly count: number; readonly size: number};
 
-export type TrendRow = {
-	readonly type: string;
-	/** Count and size in each dump, oldest first (0 where absent). */
-	readonly counts: readonly number[];
-	readonly sizes: readonly number[];
-};
+/** A type's counts and sizes in each dump, oldest first (the core's trendOf). */
+export type TrendRow = TrendType;
 
 /** Retained sizes (dominator tree): computed in the background after load. */
 export type RetainedState =
@@ -62,10 +68,11 @@ export type PathResult =
 	| {readonly status: 'ready'; readonly path: Path};
 
 export class ExplorerModel {
-	readonly dumps: readonly DumpSource[];
+	/** Older dumps first; the explored one (`current`) is not among them. */
+	readonly older: readonly OlderDump[];
 	readonly current: DumpSource;
 	readonly store: GraphStore;
-	readonly previous: DumpSource | undefined;
+	readonly previous: OlderDump | undefined;
 	readonly types: TypeIndex;
 	readonly jobs = new JobQueue();
 	private readonly summaries = new Map<SummaryOrder, Summary>();
@@ -82,15 +89,20 @@ export class ExplorerModel {
 	private readonly paths = new Map<number, PathResult>();
 	private readonly labels = new Map<string, string | undefined>();
 
-	constructor(dumps: readonly DumpSource[], private readonly analyses: Analyses = coreAnalyses) {
-		if (dumps.length === 0) {
-			throw new Error('the explorer needs at least one dump');
+	/**
+	 * @param dumps oldest first; the last one is explored and must have its
+	 * store, the others may be snapshots (stores are reduced to snapshots).
+	 */
+	constructor(dumps: ReadonlyArray<DumpSource | OlderDump>, private readonly analyses: Analyses = coreAnalyses) {
+		const current = dumps.at(-1);
+		if (current === undefined || !('store' in current)) {
+			throw new Error('the explorer needs a dump to explore');
 		}
 
-		this.dumps = dumps;
-		this.current = dumps[dumps.length - 1]!;
-		this.store = this.current.store;
-		this.previous = dumps.length > 1 ? dumps[dumps.length - 2] : undefined;
+		this.current = current;
+		this.store = current.store;
+		this.older = dumps.slice(0, -1).map(dump => ('store' in dump ? {file: dump.file, snapshot: snapshotOf(dump.store)} : dump));
+		this.previous = this.older.at(-1);
 		this.types = new TypeIndex(this.store);
 	}
 
@@ -292,6 +304,11 @@ export class ExplorerModel {
 		return this.previous !== undefined;
 	}
 
+	/** How many dumps were opened. */
+	get dumpCount(): number {
+		return this.older.length + 1;
+	}
+
 	/** Per-type count and size in the previous dump, by name. */
 	previousType(name: string): PreviousType | undefined {
 		if (this.previous === undefined) {
@@ -300,9 +317,12 @@ export class ExplorerModel {
 
 		if (this.previousByName === undefined) {
 			this.previousByName = new Map();
-			for (const type of summarizeTypes(this.previous.store).types) {
-				this.previousByName.set(type.type, {count: type.count, size: type.size});
-			}
+			const {totals} = this.previous.snapshot;
+			totals.typeNames.forEach((type, id) => {
+				if (totals.counts[id]! > 0) {
+					this.previousByName!.set(type, {count: totals.counts[id]!, size: totals.sizes[id]!});
+				}
+			});
 		}
 
 		return this.previousByName.get(name);
@@ -323,7 +343,7 @@ export class ExplorerModel {
 			return;
 		}
 
-		const job = new NewObjectsJob(this.store, this.previous.store);
+		const job = new NewObjectsJob(this.store, this.previous.snapshot);
 		this.jobs.add('new-objects', job, () => {
 			this.newObjects = job.result;
 			onDone();
@@ -332,29 +352,8 @@ export class ExplorerModel {
 
 	/** Every type of any dump, with its count and size in each, biggest growth in size first. */
 	trendRows(): readonly TrendRow[] {
-		if (this.trendCache !== undefined) {
-			return this.trendCache;
-		}
-
-		const byName = new Map<string, {counts: number[]; sizes: number[]}>();
-		this.dumps.forEach((dump, index) => {
-			const summary = dump === this.current ? this.summary('size') : summarizeTypes(dump.store);
-			for (const type of summary.types) {
-				let row = byName.get(type.type);
-				if (row === undefined) {
-					row = {counts: new Array<number>(this.dumps.length).fill(0), sizes: new Array<number>(this.dumps.length).fill(0)};
-					byName.set(type.type, row);
-				}
-
-				row.counts[index] = type.count;
-				row.sizes[index] = type.size;
-			}
-		});
-		const rows = [...byName].map(([type, row]) => ({type, counts: row.counts, sizes: row.sizes}));
-		const growth = (row: TrendRow): number => row.sizes[row.sizes.length - 1]! - row.sizes[0]!;
-		rows.sort((a, b) => (growth(b) - growth(a)) || (a.type < b.type ? -1 : (a.type > b.type ? 1 : 0)));
-		this.trendCache = rows;
-		return rows;
+		this.trendCache ??= trendOf([...this.older.map(dump => dump.snapshot.totals), typeTotals(this.store)]);
+		return this.trendCache;
 	}
 
 	// ------------------------------------------------------------ pluggable analyses

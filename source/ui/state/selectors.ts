@@ -9,13 +9,14 @@ import {refsAsDict} from '../../core/analyses/objects.js';
 import {hexAddress} from '../../core/format/address.js';
 import {formatRefValue} from '../../core/format/ref-value.js';
 import {compactBytes, meliaeSize} from '../../core/format/size.js';
+import {sparkline} from '../../core/format/sparkline.js';
 import {summaryTitle} from '../../core/format/summary-table.js';
 import {formatFixed1, formatInt} from '../../core/format/python.js';
 import {footerText, helpLines, type Scope} from '../keymap.js';
 import type {Layout} from '../layout.js';
 import {type Column, fitColumns, formatHeader, formatRow, type TableHeader} from '../table.js';
 import {
-	formatCount, formatDelta, objectLine, padStartToWidth, padToWidth, safe, sparkline,
+	formatCount, formatDelta, objectLine, padStartToWidth, padToWidth, safe,
 	targetLine, textWidth, truncateLeft, truncateToWidth, valueText,
 } from '../text.js';
 import {layoutOf, positionOf, previewCount, screenList, topScreen} from './lists.js';
@@ -353,11 +354,14 @@ const TREND_COLUMNS: readonly Column[] = [
 	{key: 'deltaSize', title: '+Size', width: 9, priority: 6},
 ];
 
-function trendView(model: ExplorerModel, state: State, layout: Layout): SimpleListView {
+/** How the views may draw: block characters only where the terminal takes UTF-8. */
+export type ViewOptions = {readonly utf8: boolean};
+
+function trendView(model: ExplorerModel, state: State, layout: Layout, options: ViewOptions): SimpleListView {
 	const screen = topScreen(state);
 	const position = screen.kind === 'trend' ? screen : {cursor: 0, top: 0};
 	const rows = model.trendRows();
-	const dumps = model.dumps.length;
+	const dumps = model.dumpCount;
 	const sparkWidth = Math.max(dumps, 5) + 1;
 	const columns = [...TREND_COLUMNS, {key: 'spark', title: 'Sizes', width: sparkWidth, priority: 7}];
 	const table = fitColumns(columns, layout.width - 1, 12);
@@ -375,7 +379,7 @@ function trendView(model: ExplorerModel, state: State, layout: Layout): SimpleLi
 				deltaCount: formatDelta(lastCount - row.counts[0]!),
 				size: compactBytes(lastSize),
 				deltaSize: (sizeDelta > 0 ? '+' : (sizeDelta < 0 ? '-' : '')) + compactBytes(Math.abs(sizeDelta)),
-				spark: ' ' + sparkline(row.sizes),
+				spark: ' ' + sparkline(row.sizes, {ascii: !options.utf8}),
 			};
 			return truncateToWidth(formatRow(table, cells, safe(row.type, table.flexWidth)), width);
 		}, '>'),
@@ -414,7 +418,7 @@ function baseName(file: string): string {
 }
 
 function breadcrumb(model: ExplorerModel, state: State, width: number): string {
-	const dumps = model.dumps.length;
+	const dumps = model.dumpCount;
 	const file = safe(baseName(model.current.file), 40) + (dumps > 1 ? ` (+${dumps - 1} older)` : '');
 	// Every piece is made safe before joining, so cutting can only drop whole characters.
 	const crumbs = state.stack.map(screen => safe(crumb(model, screen, state), 60));
@@ -495,21 +499,21 @@ function chrome(model: ExplorerModel, state: State, layout: Layout): Chrome {
 
 // ------------------------------------------------------------------ frame
 
-export function selectScreen(model: ExplorerModel, state: State, layout: Layout = layoutOf(state)): ScreenView {
+export function selectScreen(model: ExplorerModel, state: State, layout: Layout = layoutOf(state), options: ViewOptions = {utf8: true}): ScreenView {
 	const screen = topScreen(state);
 	switch (screen.kind) {
 		case 'summary': { return summaryView(model, state, layout); }
 		case 'objects': { return objectsView(model, state, screen, layout); }
 		case 'object': { return objectView(model, state, screen, layout); }
 		case 'path': { return pathView(model, state, screen, layout); }
-		case 'trend': { return trendView(model, state, layout); }
+		case 'trend': { return trendView(model, state, layout, options); }
 		case 'help': { return helpView(state, layout); }
 	}
 }
 
-export function selectFrame(model: ExplorerModel, state: State): FrameView {
+export function selectFrame(model: ExplorerModel, state: State, options: ViewOptions = {utf8: true}): FrameView {
 	const layout = layoutOf(state);
-	return {layout, chrome: chrome(model, state, layout), screen: selectScreen(model, state, layout)};
+	return {layout, chrome: chrome(model, state, layout), screen: selectScreen(model, state, layout, options)};
 }
 
 /** Loading: "[#####-----] 45%  123.4 / 274.2 MB  1,234,567 objects  85.3 MB/s". */
