@@ -672,9 +672,19 @@ def attach_ptrace(target, out, timeout):
             tracer.write(regs.rsp, struct.pack('<Q', area + OFF_INT3))
             tracer.set_regs(regs)
             tracer.cont()
-            deadline = time.monotonic() + 10
+            # pthread_create takes microseconds; it can only wait on a lock
+            # another thread holds, which that thread releases.
+            deadline = time.monotonic() + 60
             while True:
-                sig, event = tracer.wait(timeout=max(0.1, deadline - time.monotonic()))
+                try:
+                    sig, event = tracer.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except AttachError as e:
+                    if e.reason != 'timeout':
+                        raise
+                    # Stop it where it is so the registers can be restored.
+                    ptrace(PTRACE_INTERRUPT, tracer.pid)
+                    tracer.wait()
+                    raise AttachError('timeout', 'pthread_create did not return in the target within 60 s') from None
                 if sig == signal.SIGTRAP and not event and tracer.get_regs().rip == area + OFF_INT3 + 1:
                     break
                 if event == PTRACE_EVENT_STOP:
