@@ -4,6 +4,7 @@
  * collapsed instances) its refs_as_dict view.
  */
 
+import {computeDominators, type Dominators} from '../core/analyses/dominators.js';
 import {refsAsDict} from '../core/analyses/objects.js';
 import {walkReachable} from '../core/analyses/reachable.js';
 import {hexAddress, parseAddress} from '../core/format/address.js';
@@ -27,7 +28,7 @@ export function isDictLike(store: GraphStore, ordinal: number): boolean {
 	return type === 'dict' || (store.objectFlags[ordinal]! & FLAG_COLLAPSED) !== 0;
 }
 
-export function showJson(store: GraphStore, ordinal: number, totalSize: number): Record<string, unknown> {
+export function showJson(store: GraphStore, ordinal: number, totalSize: number, dominators?: Dominators): Record<string, unknown> {
 	const kind = store.valueKind(ordinal);
 	const value = store.value(ordinal);
 	const children: unknown[] = [];
@@ -50,6 +51,10 @@ export function showJson(store: GraphStore, ordinal: number, totalSize: number):
 		children,
 		parents,
 		total_size: totalSize,
+		...(dominators === undefined ? {} : {
+			retained_size: dominators.retainedSize[ordinal],
+			dominator: dominators.idom[ordinal] === NO_OBJECT ? null : store.objectAddress[dominators.idom[ordinal]!],
+		}),
 	};
 }
 
@@ -127,7 +132,7 @@ export const main: Command = async ctx => withExit(async () => {
 
 	const reach = walkReachable(store, ordinal);
 	if (ctx.flags['json'] === true) {
-		ctx.stdout.write(stringifyJson(showJson(store, ordinal, reach.totalSize)) + '\n');
+		ctx.stdout.write(stringifyJson(showJson(store, ordinal, reach.totalSize, computeDominators(store))) + '\n');
 	} else {
 		ctx.stdout.write(showText(store, ordinal, reach.totalSize, reach.order.length, limit) + '\n');
 	}

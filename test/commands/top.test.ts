@@ -46,4 +46,11 @@ describe('meliae-tui top', () => {
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('--by must be "retained" or "size"');
 	});
+
+	it('gives show --json the retained size and the immediate dominator', async () => {
+		const three = JSON.parse((await runCli(['show', dump, '3', '--json'])).stdout) as Record<string, unknown>;
+		expect(three).toMatchObject({address: 3, retained_size: 1000, dominator: 2});
+		const one = JSON.parse((await runCli(['show', dump, '1', '--json'])).stdout) as Record<string, unknown>;
+		expect(one).toMatchObject({address: 1, retained_size: 1300, dominator: null});
+	});
 });
