@@ -186,6 +186,34 @@ describe.skipIf(found.length === 0)('meliae_dump.py output', () => {
 		});
 	}
 
+	it('without the layout reader, writes instances as their values then their type', async () => {
+		const python = found[0]!;
+		const file = join(scratchDir(), 'values-only.json');
+		const code = [
+			'import sys',
+			`sys.path.insert(0, ${JSON.stringify(pythonDir)})`,
+			'import meliae_dump',
+			'meliae_dump._read_inline = None  # as on an interpreter whose layout is unknown',
+			'class Point:',
+			'    def __init__(self): self.x = "x-" + str(id(self)); self.y = [1]',
+			'p = Point()',
+			`meliae_dump.dump_all_objects(${JSON.stringify(file)})`,
+			'print(id(p), id(p.x), id(p.y), id(Point), sys.version_info >= (3, 11))',
+		].join('\n');
+		const result = await run(python.exe, ['-c', code]);
+		expect(result.code).toBe(0);
+		const [p, x, y, type, inline] = result.stdout.trim().split(' ');
+		const dump = checkDump(readDumpText(file));
+		expect(dump.duplicates).toBe(0);
+		expect(dump.dangling).toBe(0);
+		const point = dump.byAddress.get(Number(p))!;
+		if (inline === 'True') {
+			expect(point.refs).toEqual([Number(x), Number(y), Number(type)]);
+		} else {
+			expect(point.refs.length).toBe(2);
+		}
+	});
+
 	it('keeps a disabled collector disabled', async () => {
 		const python = found[0]!;
 		const file = join(scratchDir(), 'nogc.json');
