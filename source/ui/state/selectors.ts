@@ -249,13 +249,15 @@ function objectHeader(model: ExplorerModel, ordinal: number, layout: Layout): st
 	}
 
 	facts.push(`${formatCount(store.childCount(ordinal))} refs`, `${formatCount(store.parentCount(ordinal))} par`);
-	facts.push(reach === undefined ? 'reachable …' : `reachable ${meliaeSize(reach.total)} (${formatCount(reach.reached)} object${reach.reached === 1 ? '' : 's'})`);
+	// Retained first: what freeing this object would free; reachable after (it counts shared objects too).
 	const retained = model.retainedSize;
 	if (retained !== undefined) {
 		facts.push(`retained ${meliaeSize(retained[ordinal]!)}`);
 	} else if (model.retained.status === 'computing') {
 		facts.push('retained …');
 	}
+
+	facts.push(reach === undefined ? 'reachable …' : `reachable ${meliaeSize(reach.total)} (${formatCount(reach.reached)} object${reach.reached === 1 ? '' : 's'})`);
 
 	const kind = store.valueKind(ordinal);
 	let third: string;
