@@ -101,6 +101,24 @@ async function main(): Promise<number> {
 		return EXIT_BAD_INPUT;
 	}
 
+	if (first === 'attach' && cli.flags.open === true) {
+		// Dump a running process, then explore the dump.
+		const {attachAndDump, parsePid} = await import('./commands/attach.js');
+		const pid = parsePid(others[0]);
+		if (pid === undefined || others.length > 1) {
+			process.stderr.write('meliae-tui: usage: meliae-tui attach PID [--out FILE] [--open]\n');
+			return EXIT_BAD_INPUT;
+		}
+
+		const dumped = await attachAndDump(pid, cli.flags.out, context(others));
+		if (dumped.path === undefined) {
+			return dumped.code;
+		}
+
+		const {runExplorer} = await import('./ui/run-explorer.js');
+		return runExplorer(context([dumped.path]));
+	}
+
 	const load = commands[first];
 	if (load !== undefined) {
 		return (await load())(context(others));

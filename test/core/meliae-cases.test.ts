@@ -279,3 +279,22 @@ describe('meliae object cases (test__loader)', () => {
 		expect(order(single, 1, [1])).toEqual([]);
 	});
 });
+
+describe('collapse beyond meliae', () => {
+	it('collapses instances of classes made by a metaclass', async () => {
+		const store = await loadObjects([
+			{address: 1, type: 'Model', size: 48, refs: [2, 3]},
+			{address: 2, type: 'dict', size: 104, len: 1, refs: [4, 5]},
+			{address: 3, type: 'ABCMeta', size: 1064, name: 'Model'},
+			{address: 4, type: 'str', size: 50, value: 'x'},
+			{address: 5, type: 'int', size: 28, value: 1},
+			// A class of another name is not this instance's class.
+			{address: 6, type: 'Other', size: 48, refs: [7, 3]},
+			{address: 7, type: 'dict', size: 104, len: 0},
+		]);
+		expect(store.indexOf(2)).toBe(NO_OBJECT);
+		expect(childrenOf(store, 1)).toEqual([4, 5, 3]);
+		expect(store.objectSize[store.indexOf(1)]).toBe(152);
+		expect(store.indexOf(7)).not.toBe(NO_OBJECT);
+	});
+});

@@ -5,6 +5,8 @@
  * leaves the graph. A module whose one reference is a dict absorbs it the
  * same way; an old-style `instance` with [classobj, dict] takes the class
  * name as its type. The dict must have exactly one parent: the object.
+ * Beyond meliae, the type may also be a class made by a metaclass, as long
+ * as its name is the instance's type name.
  *
  * Works in place: the store's columns are compacted where they are (the
  * store passed in must not be used afterwards); only the reference arrays
@@ -46,6 +48,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		}
 	}
 
+	// Beyond meliae: a class made by a metaclass (ABCMeta, EnumType, a
+	// Django ModelBase...) is not of type `type`; it still names the class.
+	const isOwnClass = (candidate: number, instanceType: number): boolean =>
+		store.valueKind(candidate) === 'name' && store.value(candidate) === typeNames[instanceType];
+
 	// absorbed[owner] = 1 + the dict it absorbs; removed[dict] = 1.
 	const absorbed = new Uint32Array(n);
 	const removed = new Uint8Array(n);
@@ -75,7 +82,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 				continue;
 			}
 
-			if (objectType[first] === dictType && objectType[second] === typeType) {
+			if (objectType[first] === dictType && (objectType[second] === typeType || isOwnClass(second, type))) {
 				dict = first;
 			} else if (type === instanceType && objectType[first] === classobjType && objectType[second] === dictType) {
 				dict = second;
