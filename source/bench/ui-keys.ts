@@ -226,64 +226,69 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	});
 	log(`first frame (summary of ${store.typeNames.length} types): ${(performance.now() - started).toFixed(1)} ms`);
 
-	const syncFrames = {hits: 0, misses: 0};
-	/** CPU time (user + system, all threads) of each key press, in ms. */
+	/** CPU time (user + system, all threads) of the last key press, in ms. */
 	let lastCpuMs = 0;
-	/** Press a key; the time until Ink has written the frame. */
-	const press = async (key: string): Promise<number> => {
+	let missing = 0;
+	/**
+	 * Press a key; the time until Ink has written the frame it causes (with
+	 * `until`, the first frame showing that text: a background search, a
+	 * path). Keys that change nothing draw nothing: after 2 s they count as
+	 * "no frame".
+	 */
+	const press = async (key: string, until?: string): Promise<number> => {
 		const before = stdout.frames;
 		const cpu0 = process.cpuUsage();
 		const t0 = performance.now();
 		stdin.write(key);
-		let elapsed = performance.now() - t0;
-		if (stdout.frames === before) {
-			syncFrames.misses++;
-			// A lone Esc is only known to be Esc on the next tick; React may
-			// also defer. Wait for the frame.
-			while (stdout.frames === before && performance.now() - t0 < 60_000) {
-				// eslint-disable-next-line no-await-in-loop
-				await settle();
-			}
-
-			elapsed = stdout.wroteAt - t0;
-		} else {
-			syncFrames.hits++;
+		const done = (): boolean => (until === undefined ? stdout.frames > before : stdout.frames > before && stdout.last.includes(until));
+		const limit = until === undefined ? 2000 : 120_000;
+		while (!done() && performance.now() - t0 < limit) {
+			// eslint-disable-next-line no-await-in-loop
+			await settle();
 		}
 
 		const cpu = process.cpuUsage(cpu0);
 		lastCpuMs = (cpu.user + cpu.system) / 1000;
+		if (!done()) {
+			missing++;
+			log(`  (no frame${until === undefined ? '' : ` showing "${until}"`} after ${JSON.stringify(key)})`);
+			return Number.NaN;
+		}
 
+		const elapsed = stdout.wroteAt - t0;
 		await settle();
 		return elapsed;
 	};
 
+	const ms = (value: number): string => value.toFixed(2).padStart(7);
 	const measure = async (view: string, keys: readonly string[]): Promise<void> => {
 		const times: number[] = [];
 		const cpus: number[] = [];
 		for (let round = 0; round < rounds; round++) {
 			for (const key of keys) {
 				// eslint-disable-next-line no-await-in-loop
-				times.push(await press(key));
-				cpus.push(lastCpuMs);
+				const time = await press(key);
+				if (!Number.isNaN(time)) {
+					times.push(time);
+					cpus.push(lastCpuMs);
+				}
 			}
 		}
 
 		times.sort((a, b) => a - b);
 		cpus.sort((a, b) => a - b);
-		const ms = (value: number): string => value.toFixed(2).padStart(6);
-		log(`${view.padEnd(30)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} ms (${times.length} keys)`);
+		log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} ms (${times.length} keys)`);
 	};
 
-	const once = async (what: string, keys: readonly string[]): Promise<void> => {
-		let total = 0;
-		let cpu = 0;
-		for (const key of keys) {
+	/** Keys typed in a row; the time of the last one, until its frame shows `until`. */
+	const once = async (what: string, keys: readonly string[], until: string): Promise<void> => {
+		for (const key of keys.slice(0, -1)) {
 			// eslint-disable-next-line no-await-in-loop
-			total += await press(key);
-			cpu += lastCpuMs;
+			await press(key);
 		}
 
-		log(`${what.padEnd(30)} wall ${total.toFixed(1).padStart(7)} ms · cpu ${cpu.toFixed(1).padStart(7)} ms`);
+		const time = await press(keys.at(-1)!, until);
+		log(`${what.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
 	};
 
 	// Keys while the dominator tree is computed in the background.
@@ -295,36 +300,43 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	}
 
 	log(`retained sizes ready ${((performance.now() - started) / 1000).toFixed(1)} s after the first frame (background, ${((performance.now() - waitStarted) / 1000).toFixed(1)} s waited here)`);
+	await press('j');
 	await measure('summary: j k PgDn PgUp G g', ['j', 'k', KEYS.pageDown, KEYS.pageUp, 'G', 'g']);
-	await measure('summary: s (sort toggle)', ['s']);
-	await once('summary: filter "dic" typed', ['/', 'd', 'i', 'c']);
-	await once('summary: clear filter (Esc)', [KEYS.escape]);
-	await once('open dict (first time: sort)', [KEYS.enter]);
+	await measure('summary: s (next sort order)', ['s']);
+	await press('g');
+	await once('summary: filter "dic" typed', ['/', 'd', 'i', 'c'], 'Filter "dic"');
+	await once('summary: clear filter (Esc)', [KEYS.escape], 'Total ');
+	const dictCount = model.types.count(store.typeId('dict')).toLocaleString('en-US');
+	await once(`open dict, ${dictCount} objects (sort)`, [KEYS.enter], `dict: ${dictCount} objects`);
 	await measure('object list: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
-	await measure('object list: G g (2M rows)', ['G', 'g']);
-	await once('object list: search miss "zzzz"', ['/', 'zzzz', KEYS.enter]);
-	await press(KEYS.backspace);
-	await once('reopen dict (cached)', [KEYS.enter]);
-	await once('object list: sort by retained', ['s']);
-	await once('object list: back to size order', ['s']);
-	await once('open an object', [KEYS.enter]);
-	await once('path from a root (r)', ['r']);
+	await measure('object list: G g (whole list)', ['G', 'g']);
+	await once('object list: search miss (values)', ['/', 'zzzz', KEYS.enter], 'not found: zzzz');
+	await once('back to the summary', [KEYS.backspace], '> Summary\n');
+	await once('reopen dict (cached)', [KEYS.enter], `dict: ${dictCount} objects`);
+	await once('object list: sort by retained', ['s'], 'largest retained size first');
+	await once('object list: back to size order', ['s'], 'largest first (');
+	await once('open an object', [KEYS.enter], ' at ');
+	await once('path from a root (r)', ['r'], '> path');
 	await press(KEYS.escape);
-	await measure('object view: j k Tab', ['j', 'k', KEYS.tab, KEYS.tab]);
+	await measure('object view: j k Tab Tab', ['j', 'k', KEYS.tab, KEYS.tab]);
 	await press(KEYS.escape);
 	await press(KEYS.escape);
-	await once('go to the hub (1M parents)', [':', String(store.objectAddress[0]), KEYS.enter]);
-	await once('hub: show parents', ['p']);
+	const hubParents = store.parentCount(0).toLocaleString('en-US');
+	await once(`go to the hub (${hubParents} parents)`, [':', String(store.objectAddress[0]), KEYS.enter], 'module at');
+	await once('hub: show parents', ['p'], `[parents (${hubParents})]`);
 	await measure('hub parents: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
 	await measure('hub parents: G g', ['G', 'g']);
 	await measure('help: ? ?', ['?', '?']);
+	if (missing > 0) {
+		log(`${missing} key presses drew no expected frame (see above)`);
+	}
+
 	for (const [job, ms] of model.jobs.longestStepMs) {
 		log(`background job "${job}": longest slice ${ms.toFixed(1)} ms (asked for 8 ms)`);
 	}
 
 	inkRenderMs.sort((a, b) => a - b);
 	log(`Ink layout+output per frame: p50 ${percentile(inkRenderMs, 0.5).toFixed(2)} ms, p99 ${percentile(inkRenderMs, 0.99).toFixed(2)} ms`);
-	log(`(frames written during the key press: ${syncFrames.hits}; after it: ${syncFrames.misses})`);
 	instance.unmount();
 }
 
