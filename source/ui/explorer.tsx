@@ -10,11 +10,11 @@ import {render} from 'ink';
 import {App} from '../app.js';
 import type {CommandContext} from '../commands/context.js';
 import {EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from '../commands/context.js';
-import {loadOptionsFrom, loadWarnings} from '../commands/load-for-command.js';
-import {DumpError, LoadAbortedError, type LoadProgress, loadDump} from '../core/dump/load.js';
+import {loadOptionsFrom} from '../commands/load-for-command.js';
+import {DumpError, LoadAbortedError, type LoadProgress, type LoadResult, loadDump} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';
-import {Loading} from './components/Loading.js';
 import {snapshotOf} from '../core/analyses/diff.js';
+import {Loading} from './components/Loading.js';
 import type {DumpSource, OlderDump} from './state/model.js';
 import type {Status} from './state/types.js';
 import {ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR} from './terminal.js';
@@ -23,13 +23,34 @@ import {themeFromEnv} from './theme.js';
 /** Progress redraws at most this often while reading (phases always redraw). */
 const PROGRESS_INTERVAL_MS = 100;
 
-function startupStatus(warnings: readonly string[]): Status | undefined {
-	if (warnings.length === 0) {
+/** What loading skipped or tolerated, short enough for the status line (most important first). */
+export function loadNotes(result: LoadResult): string[] {
+	const {problems} = result;
+	const file = escapeControls(result.file.replace(/^.*[/\\]/, ''));
+	const notes: string[] = [];
+	if (problems.truncatedGzip) {
+		notes.push(`${file}: truncated gzip data; loaded what came before the cut`);
+	}
+
+	if (problems.malformedLines > 0) {
+		const plural = problems.malformedLines === 1 ? '' : 's';
+		notes.push(`${file}: skipped ${problems.malformedLines} malformed line${plural}, first at line ${problems.malformed[0]?.line ?? '?'}`);
+	}
+
+	if (problems.duplicateAddresses > 0) {
+		notes.push(`${file}: ${problems.duplicateAddresses} repeated addresses (first at line ${problems.firstDuplicateLine}); the first kept`);
+	}
+
+	return notes;
+}
+
+function startupStatus(notes: readonly string[]): Status | undefined {
+	if (notes.length === 0) {
 		return undefined;
 	}
 
-	const more = warnings.length > 1 ? ` (+${warnings.length - 1} more)` : '';
-	return {text: warnings[0]!.replace(/^warning: /, '') + more, tone: 'error'};
+	const more = notes.length > 1 ? ` (+${notes.length - 1} more: see "meliae-tui summarize")` : '';
+	return {text: notes[0]! + more, tone: 'error'};
 }
 
 export async function explore(ctx: CommandContext): Promise<number> {
@@ -88,7 +109,7 @@ export async function explore(ctx: CommandContext): Promise<number> {
 			// the rest of its store is freed before the next one loads.
 			const last = index === files.length - 1;
 			dumps.push(last ? {file: result.file, store: result.store} : {file: result.file, snapshot: snapshotOf(result.store)});
-			warnings.push(...loadWarnings(result));
+			warnings.push(...loadNotes(result));
 			if (controller.signal.aborted) {
 				throw new LoadAbortedError();
 			}
