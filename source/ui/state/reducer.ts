@@ -294,8 +294,8 @@ function applySearch(model: ExplorerModel, state: State, needle: string, found: 
 	const list = screenList(model, state, screen);
 	const top = Math.max(0, found.index - Math.floor(list.height / 3));
 	const moved = withPosition(screen, clampPosition({cursor: found.index, top}, list.total, list.height));
-	const where = `${shown}: ${formatCount(found.index + 1)} of ${formatCount(list.total)}`;
-	return withStatus(replaceTop(state, moved), found.wrapped ? `${where} (search wrapped around)` : where);
+	const where = `found "${shown}" (n/N: next/previous)`;
+	return withStatus(replaceTop(state, moved), found.wrapped ? `${where}, search wrapped around` : where);
 }
 
 function runSearch(model: ExplorerModel, state: State, needle: string, direction: 1 | -1): State {
