@@ -58,6 +58,28 @@ describe('explorer at 80x24', () => {
 		expectFrameFits(frame, SIZE);
 	});
 
+	test('wide dict keys keep the preview aligned', async () => {
+		const {loadObjects} = await import('../helpers/dump-lines.js');
+		const labels = await loadObjects([
+			{address: 16, type: 'dict', size: 232, len: 2, refs: [32, 48, 64, 80]},
+			{address: 32, type: 'str', size: 80, len: 4, value: '名前漢字'},
+			{address: 48, type: 'str', size: 54, len: 5, value: 'alice'},
+			{address: 64, type: 'str', size: 51, len: 2, value: 'id'},
+			{address: 80, type: 'int', size: 28, value: 7},
+		]);
+		const app = renderApp({store: labels});
+		await app.press(':');
+		await app.press('16');
+		const frame = await app.press(KEY.enter);
+		const rows = frame.split('\n').filter(line => line.includes(' : '));
+		expect(rows).toEqual([
+			'  \'名前漢字\' : \'alice\'',
+			'  \'id\'       : 7',
+		]);
+		expect(rows.map(line => textWidth(line.slice(0, line.indexOf(' : '))))).toEqual([12, 12]);
+		expectFrameFits(frame, SIZE);
+	});
+
 	test('keys: move, page, ends, open, back with every back key', async () => {
 		const many = await manyObjectsStore(400);
 		const app = renderApp({store: many});

@@ -284,10 +284,12 @@ function objectPreview(model: ExplorerModel, ordinal: number, layout: Layout): s
 	const entries = refsAsDict(store, ordinal, count);
 	const total = Math.floor(store.childCount(ordinal) / 2);
 	const width = layout.width;
-	const keyWidth = Math.min(24, Math.max(6, Math.floor((width - 6) / 3)));
+	// Keys get the width of the widest shown, up to a third of the line.
+	const keys = entries.map(entry => safe(formatRefValue(store, entry.key), Math.max(6, Math.floor((width - 6) / 3))));
+	const keyWidth = Math.max(1, ...keys.map(key => textWidth(key)));
 	const lines = [truncateToWidth(`contents (${formatCount(total)} ${total === 1 ? 'entry' : 'entries'}):`, width)];
-	for (const entry of entries) {
-		const key = padToWidth(safe(formatRefValue(store, entry.key), keyWidth), keyWidth);
+	for (const [k, entry] of entries.entries()) {
+		const key = padToWidth(keys[k]!, keyWidth);
 		const value = safe(formatRefValue(store, entry.value), Math.max(0, width - keyWidth - 5));
 		lines.push(truncateToWidth(`  ${key} : ${value}`, width));
 	}
