@@ -31,7 +31,7 @@ import {fileURLToPath} from 'node:url';
 import type {Writable} from 'node:stream';
 
 /** Bump whenever the output for a given (objects, seed) changes. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 export const MIN_OBJECTS = 10_000;
 /** Ordinals are kept in Uint32Array pools and local references above 2^32. */
 export const MAX_OBJECTS = 0xffff_fff0;
@@ -1550,7 +1550,7 @@ class DumpGenerator {
 					attributes.push({nameIndex: this.nameIndex.get(attr)!, kind});
 				}
 			} else {
-				const want = slots ? rng.range(2, 4) : rng.range(3, 10);
+				const want = slots ? rng.range(2, 4) : rng.range(3, 9);
 				const used = new Set<number>();
 				while (attributes.length < want) {
 					const i = rng.int(ATTRIBUTES.length);
@@ -1750,7 +1750,8 @@ class DumpGenerator {
 		const rng = this.rng;
 		const hasDefaults = rng.chance(0.35);
 		const hasDoc = rng.chance(0.3);
-		const f = u.add(T_FUNCTION, 152, hasDefaults ? 7 : 6);
+		// Referents as CPython 3.11 lists them: code, globals, builtins, module, defaults, doc, name, qualname.
+		const f = u.add(T_FUNCTION, 152, hasDefaults ? 8 : 7);
 		u.name[f] = this.names[nameIndex]!;
 		const classId = this.currentClassId;
 		// The qualname str is shared by the function and its code (pre-order puts it first).
@@ -1764,6 +1765,7 @@ class DumpGenerator {
 		let slot = 0;
 		u.ref(f, slot++, LOCAL + code);
 		u.ref(f, slot++, module.dict);
+		u.ref(f, slot++, this.builtinsDictOrdinal);
 		u.ref(f, slot++, module.name);
 		if (hasDefaults) {
 			u.ref(f, slot++, this.tupleOf(rng.range(1, 3), () => (rng.chance(0.5) ? this.noneOrdinal : rng.chance(0.5) ? this.int(rng.range(0, 10)) : this.bool(rng.chance(0.5)))));
@@ -1788,12 +1790,14 @@ class DumpGenerator {
 	): number {
 		const u = this.unit;
 		const rng = this.rng;
-		const c = u.add(T_CODE, 0, 8);
+		// An exception table only when the code has try blocks.
+		const hasExceptionTable = rng.chance(0.2);
+		const c = u.add(T_CODE, 0, hasExceptionTable ? 8 : 7);
 		const instructions = rng.count(4, 60, 2000);
 		u.size[c] = 200 + instructions * 2 + rng.int(8) * 8;
 		const nested = depth === 0 && rng.chance(0.12);
 
-		const constCount = rng.count(1, 3.5, 40) + (nested ? 1 : 0);
+		const constCount = rng.count(1, 3.2, 40) + (nested ? 1 : 0);
 		const consts = this.container(T_TUPLE, constCount, 40 + 8 * constCount);
 		for (let i = 0; i < constCount; i++) {
 			let value: number;
@@ -1822,7 +1826,9 @@ class DumpGenerator {
 		u.ref(c, 4, this.nameOrdinal(nameIndex));
 		u.ref(c, 5, qualnameRef);
 		u.ref(c, 6, this.bytes(Math.ceil(instructions / 3)));
-		u.ref(c, 7, rng.chance(0.8) ? this.emptyBytesOrdinal : this.bytes(rng.range(4, 40)));
+		if (hasExceptionTable) {
+			u.ref(c, 7, this.bytes(rng.range(4, 40)));
+		}
 		return c;
 	}
 
@@ -2094,7 +2100,8 @@ class DumpGenerator {
 			}
 
 			case A_BYTES: {
-				return rng.chance(0.3) ? this.noneOrdinal : this.bytes(rng.count(0, 300, 65_536));
+				const r = rng.float();
+				return r < 0.3 ? this.noneOrdinal : r < 0.4 ? this.emptyBytesOrdinal : this.bytes(rng.count(1, 300, 65_536));
 			}
 
 			case A_CHECKSUM: {
@@ -2246,15 +2253,16 @@ class DumpGenerator {
 		const moduleIndex = this.nestedCodes.tags[which]!;
 		const nameIndex = this.nestedCodeNames.tags[which]!;
 		const cells = rng.range(1, 4);
-		const f = u.add(T_FUNCTION, 152, 7);
+		const f = u.add(T_FUNCTION, 152, 8);
 		u.name[f] = this.names[nameIndex]!;
 		u.ref(f, 0, codeOrdinal);
 		u.ref(f, 1, this.moduleDictOf(moduleIndex));
-		u.ref(f, 2, this.moduleNameOf(moduleIndex));
-		u.ref(f, 3, this.noneOrdinal);
-		u.ref(f, 4, this.nameOrdinal(nameIndex));
-		u.ref(f, 5, this.str(`${rng.pick(VERBS)}_${rng.pick(NOUNS)}.<locals>.${this.names[nameIndex]}`));
-		u.ref(f, 6, this.tupleOf(cells, () => {
+		u.ref(f, 2, this.builtinsDictOrdinal);
+		u.ref(f, 3, this.moduleNameOf(moduleIndex));
+		u.ref(f, 4, this.noneOrdinal);
+		u.ref(f, 5, this.nameOrdinal(nameIndex));
+		u.ref(f, 6, this.str(`${rng.pick(VERBS)}_${rng.pick(NOUNS)}.<locals>.${this.names[nameIndex]}`));
+		u.ref(f, 7, this.tupleOf(cells, () => {
 			const cell = u.add(T_CELL, 40, 1);
 			const r = rng.float();
 			u.ref(cell, 0, r < 0.5 ? this.recentInstance() : r < 0.8 ? this.textValue() : this.int(rng.range(0, 100_000)));
