@@ -8,7 +8,7 @@
  */
 
 import {
-	type CandidateGrouping, diffDumps, type DumpDiff, groupCandidates, newObjectsOf, REUSE_NOTE, snapshotOf, survivors,
+	type CandidateGrouping, diffDumps, type DumpDiff, type DumpSnapshot, groupCandidates, newObjectsOf, REUSE_NOTE, snapshotOf, survivors,
 	type TypeTotals, typeTotals,
 } from '../core/analyses/diff.js';
 import type {Dominators} from '../core/analyses/dominators.js';
@@ -111,20 +111,28 @@ export async function compareDumps(ctx: CommandContext, files: readonly string[]
 	lastStore: GraphStore;
 }> {
 	const names: string[] = [];
-	let loaded = await loadForCommand(ctx, files[0]!);
-	names.push(loaded.file);
-	const old = snapshotOf(loaded.store);
-	loaded = await loadForCommand(ctx, files[1]!);
-	names.push(loaded.file);
-	const diff = diffDumps(old, loaded.store);
-	if (files.length < 3) {
-		return {files: names, diff, lastStore: loaded.store};
+	// Nothing may keep a store (or a snapshot no longer needed) alive while
+	// the next dump loads: each step runs in its own scope.
+	let old: DumpSnapshot | undefined = await (async () => {
+		const {file, store} = await loadForCommand(ctx, files[0]!);
+		names.push(file);
+		return snapshotOf(store);
+	})();
+	const second = await (async () => {
+		const {file, store} = await loadForCommand(ctx, files[1]!);
+		names.push(file);
+		const diff = diffDumps(old!, store);
+		return files.length < 3 ? {diff, store} : {diff, fresh: newObjectsOf(store, diff.isNew)};
+	})();
+	old = undefined;
+	const {diff} = second;
+	if (second.store !== undefined) {
+		return {files: names, diff, lastStore: second.store};
 	}
 
-	const fresh = newObjectsOf(loaded.store, diff.isNew);
-	loaded = await loadForCommand(ctx, files[2]!);
-	names.push(loaded.file);
-	const {store} = loaded;
+	const fresh = second.fresh!;
+	const {file, store} = await loadForCommand(ctx, files[2]!);
+	names.push(file);
 	const final = typeTotals(store);
 	const {member} = survivors(fresh, store);
 	const dominators = await dominatorsForCommand(ctx, store);

@@ -36,6 +36,10 @@ import type {GraphStore} from '../graph/store.js';
 const NONE = 0xff_ff_ff_ff;
 /** End of a reversed ancestor chain during path compression. */
 const END = 0xff_ff_ff_fe;
+/** Marks an idom that is a relative dominator still to be resolved (ordinals stay below 2^31). */
+const RELATIVE = 0x80_00_00_00;
+/** Marks, in the walk's stack, an object no object of its type dominates. */
+const OUTERMOST = 0x80_00_00_00;
 /** Iterations between two looks at the clock. */
 const CHECK_EVERY = 4096;
 
@@ -45,12 +49,12 @@ export type DominatorPhase =
 	| 'representatives'
 	| 'semidominators'
 	| 'dominators'
+	| 'tree'
 	| 'retained'
-	| 'types'
 	| 'done';
 
 export const DOMINATOR_PHASES: readonly DominatorPhase[] = [
-	'search', 'components', 'representatives', 'semidominators', 'dominators', 'retained', 'types', 'done',
+	'search', 'components', 'representatives', 'semidominators', 'dominators', 'tree', 'retained', 'done',
 ];
 
 /** Rough share of each phase in the total time, measured on synthetic dumps. */
@@ -60,8 +64,8 @@ const PHASE_WEIGHTS: Readonly<Record<DominatorPhase, number>> = {
 	representatives: 0.04,
 	semidominators: 0.4,
 	dominators: 0.03,
-	retained: 0.12,
-	types: 0.13,
+	tree: 0.12,
+	retained: 0.13,
 	done: 0,
 };
 
@@ -116,10 +120,10 @@ export type DominatorOptions = {
 };
 
 /** Fields of one entry of the interleaved work array, by ordinal. */
-const SEMI = 0;
-const ANCESTOR = 1;
-const LABEL = 2;
-const IDOM = 3;
+const DFNUM = 0;
+const SEMI = 1;
+const ANCESTOR = 2;
+const LABEL = 3;
 
 /**
  * The computation as a resumable job. Call run(deadline) until it returns
@@ -131,10 +135,10 @@ const IDOM = 3;
  * the semidominator phase). The synthetic root is ordinal n.
  *
  * Work memory, for n objects and N = n + 1:
- * - `info`: 4 fields per ordinal (semidominator's preorder number,
- *   ancestor, label, idom), side by side so that EVAL touches one cache
- *   line per object (16N bytes);
- * - `dfnum`: ordinal -> preorder number, compact for the search (4N);
+ * - `info`: 4 fields per ordinal (preorder number, semidominator's number,
+ *   ancestor, label), side by side so a random access touches one cache
+ *   line (16N bytes);
+ * - `idom`: bucket links, then immediate dominators, by ordinal (4N);
  * - `vertex` (preorder number -> ordinal) and `parent` (preorder number ->
  *   ordinal of the search-tree parent) (8N).
  * The depth-first stacks, Tarjan's arrays and the bucket lists live inside
@@ -154,7 +158,7 @@ export class DominatorJob {
 
 	private readonly infoBuffer: ArrayBuffer;
 	private info: Uint32Array;
-	private dfnum: Uint32Array;
+	private idom: Uint32Array;
 	private vertex: Uint32Array;
 	private parent: Uint32Array;
 
@@ -171,6 +175,9 @@ export class DominatorJob {
 	private representatives = new Uint32Array(0);
 	private parentlessCount = 0;
 	private activeOfType = new Uint32Array(0);
+	private rootChildCount = 0;
+	private rootOut = 0;
+	private rootChildren: Uint32Array | undefined;
 
 	// Results.
 	private idomOut: Uint32Array | undefined;
@@ -189,13 +196,19 @@ export class DominatorJob {
 		this.keepTree = options.keepTree ?? false;
 		this.infoBuffer = new ArrayBuffer(16 * total);
 		this.info = new Uint32Array(this.infoBuffer);
-		this.dfnum = new Uint32Array(total).fill(NONE);
+		this.idom = new Uint32Array(total);
 		this.vertex = new Uint32Array(total);
 		this.parent = new Uint32Array(total);
 		this.typeRetainedSize = new Float64Array(store.typeNames.length);
 		this.typeRetainedCount = new Float64Array(store.typeNames.length);
-		// The root: ordinal n, preorder number 0.
-		this.dfnum[n] = 0;
+		const {info} = this;
+		for (let at = DFNUM; at < info.length; at += 4) {
+			info[at] = NONE;
+		}
+
+		// The root: number 0, its own semidominator and label.
+		const rootAt = n << 2;
+		info[rootAt + DFNUM] = 0;
 		this.vertex[0] = n;
 		this.parent[0] = NONE;
 	}
@@ -231,15 +244,15 @@ export class DominatorJob {
 			}
 
 			case 'dominators':
-			case 'types': {
+			case 'retained': {
 				done = this.step;
 				break;
 			}
 
-			case 'retained': {
-				// Four passes.
-				total = 4 * n;
-				done = this.subStep * n + (this.subStep === 2 ? n - this.step : this.step);
+			case 'tree': {
+				// Two passes, the second backwards.
+				total = 2 * n;
+				done = this.subStep === 0 ? this.step : 2 * n - 1 - this.step;
 				break;
 			}
 
@@ -302,13 +315,13 @@ export class DominatorJob {
 					break;
 				}
 
-				case 'retained': {
-					finished = this.retainedSizes(deadline);
+				case 'tree': {
+					finished = this.buildTree(deadline);
 					break;
 				}
 
-				case 'types': {
-					finished = this.typeSizes(deadline);
+				case 'retained': {
+					finished = this.retainedSizes(deadline);
 					break;
 				}
 
@@ -366,7 +379,11 @@ export class DominatorJob {
 
 		switch (this.phase) {
 			case 'components': {
-				this.info.fill(NONE);
+				const {info} = this;
+				for (let at = 0; at < info.length; at += 4) {
+					info[at + TARJAN_INDEX] = NONE;
+					info[at + TARJAN_COMPONENT] = NONE;
+				}
 
 				this.sccCount = 0;
 				this.sccStackSize = 0;
@@ -379,12 +396,11 @@ export class DominatorJob {
 					throw new Error(`dominators: ${this.total - this.next} objects were not reached`);
 				}
 
-				const {info, dfnum} = this;
+				const {info} = this;
 				for (let node = 0, at = 0; node < this.total; node++, at += 4) {
-					info[at + SEMI] = dfnum[node]!;
+					info[at + SEMI] = info[at + DFNUM]!;
 					info[at + ANCESTOR] = NONE;
 					info[at + LABEL] = node;
-					info[at + IDOM] = NONE;
 				}
 
 				this.step = this.n;
@@ -396,13 +412,9 @@ export class DominatorJob {
 				break;
 			}
 
+			case 'tree':
 			case 'retained': {
 				this.step = 0;
-				break;
-			}
-
-			case 'types': {
-				this.prepareTypes();
 				break;
 			}
 
@@ -421,11 +433,12 @@ export class DominatorJob {
 	 * Depth-first search from the synthetic root, numbering in preorder.
 	 * First pass: the objects without referrers, in ordinal order; second
 	 * pass: the representatives. The stack (object, next child edge, end of
-	 * its edges) lives in `info`, one entry per level.
+	 * its edges) lives in the three free fields of `info`'s entries, one
+	 * entry per level.
 	 */
 	private search(deadline: number, fromRepresentatives: boolean): boolean {
 		const {firstChild, childTargets, firstParent} = this.store;
-		const {info, dfnum, vertex, parent} = this;
+		const {info, vertex, parent} = this;
 		const n = this.n;
 		const starts = this.representatives;
 		const startCount = fromRepresentatives ? starts.length : n;
@@ -446,7 +459,7 @@ export class DominatorJob {
 							parentless++;
 						}
 
-						if (dfnum[candidate] === NONE) {
+						if (info[(candidate << 2) + DFNUM] === NONE) {
 							start = candidate;
 							break;
 						}
@@ -460,12 +473,12 @@ export class DominatorJob {
 					return true;
 				}
 
-				dfnum[start] = next;
+				info[(start << 2) + DFNUM] = next;
 				vertex[next] = start;
 				parent[next] = n;
-				info[0] = start;
-				info[1] = firstChild[start]!;
-				info[2] = firstChild[start + 1]!;
+				info[1] = start;
+				info[2] = firstChild[start]!;
+				info[3] = firstChild[start + 1]!;
 				next++;
 				depth = 1;
 			}
@@ -483,8 +496,8 @@ export class DominatorJob {
 				}
 
 				const top = (depth - 1) << 2;
-				let edge = info[top + 1]!;
-				const end = info[top + 2]!;
+				let edge = info[top + 2]!;
+				const end = info[top + 3]!;
 				for (;;) {
 					if (edge === end) {
 						depth--;
@@ -492,15 +505,15 @@ export class DominatorJob {
 					}
 
 					const target = childTargets[edge++]!;
-					if (target < UNRESOLVED_BIT && dfnum[target] === NONE) {
-						info[top + 1] = edge;
-						dfnum[target] = next;
+					if (target < UNRESOLVED_BIT && info[(target << 2) + DFNUM] === NONE) {
+						info[top + 2] = edge;
+						info[(target << 2) + DFNUM] = next;
 						vertex[next] = target;
-						parent[next] = info[top]!;
+						parent[next] = info[top + 1]!;
 						const at = top + 4;
-						info[at] = target;
-						info[at + 1] = firstChild[target]!;
-						info[at + 2] = firstChild[target + 1]!;
+						info[at + 1] = target;
+						info[at + 2] = firstChild[target]!;
+						info[at + 3] = firstChild[target + 1]!;
 						next++;
 						depth++;
 						break;
@@ -515,13 +528,14 @@ export class DominatorJob {
 	 * search did not reach, then one representative (the lowest ordinal) of
 	 * each component that no other unreached component references.
 	 *
-	 * `info`, by ordinal: Tarjan's index, lowlink and component (and, by
-	 * stack position, the component stack); the call stack (object, next
-	 * edge) in the unused tails of `vertex` and `parent`.
+	 * `info`'s free fields, by ordinal: Tarjan's index, lowlink, component;
+	 * the component stack in `idom`; the call stack (object, next edge) in
+	 * the unused tails of `vertex` and `parent`.
 	 */
 	private components(deadline: number): boolean {
 		const {firstChild, childTargets} = this.store;
-		const {info, dfnum} = this;
+		const {info} = this;
+		const sccStack = this.idom;
 		const callNode = this.vertex;
 		const callEdge = this.parent;
 		const base = this.next;
@@ -534,7 +548,7 @@ export class DominatorJob {
 		let budget = CHECK_EVERY;
 		for (;;) {
 			if (depth === 0) {
-				while (cursor < n && (dfnum[cursor] !== NONE || info[(cursor << 2) + TARJAN_INDEX] !== NONE)) {
+				while (cursor < n && (info[(cursor << 2) + DFNUM] !== NONE || info[(cursor << 2) + TARJAN_INDEX] !== NONE)) {
 					cursor++;
 				}
 
@@ -546,7 +560,7 @@ export class DominatorJob {
 				info[(start << 2) + TARJAN_INDEX] = counter;
 				info[(start << 2) + TARJAN_LOW] = counter;
 				counter++;
-				info[(sccSize++ << 2) + TARJAN_STACK] = start;
+				sccStack[sccSize++] = start;
 				callNode[base] = start;
 				callEdge[base] = firstChild[start]!;
 				depth = 1;
@@ -573,18 +587,22 @@ export class DominatorJob {
 				let descended = false;
 				while (edge < end) {
 					const target = childTargets[edge++]!;
-					if (target >= UNRESOLVED_BIT || dfnum[target] !== NONE) {
+					if (target >= UNRESOLVED_BIT) {
 						continue;
 					}
 
 					const targetAt = target << 2;
+					if (info[targetAt + DFNUM] !== NONE) {
+						continue;
+					}
+
 					const targetIndex = info[targetAt + TARJAN_INDEX]!;
 					if (targetIndex === NONE) {
 						callEdge[top] = edge;
 						info[targetAt + TARJAN_INDEX] = counter;
 						info[targetAt + TARJAN_LOW] = counter;
 						counter++;
-						info[(sccSize++ << 2) + TARJAN_STACK] = target;
+						sccStack[sccSize++] = target;
 						callNode[top + 1] = target;
 						callEdge[top + 1] = firstChild[target]!;
 						depth++;
@@ -606,7 +624,7 @@ export class DominatorJob {
 				if (low === info[at + TARJAN_INDEX]) {
 					let member: number;
 					do {
-						member = info[(--sccSize << 2) + TARJAN_STACK]!;
+						member = sccStack[--sccSize]!;
 						info[(member << 2) + TARJAN_COMPONENT] = sccCount;
 					} while (member !== node);
 					sccCount++;
@@ -622,35 +640,30 @@ export class DominatorJob {
 			}
 		}
 
-		// Per component c, at 4c + TARJAN_INDEX (free now): the lowest
-		// ordinal, with the top bit set when another unreached component
-		// references it. Components stay at 4 * ordinal + TARJAN_COMPONENT.
+		// Per component c, in `idom` (free again): the lowest ordinal, with
+		// the top bit set when another unreached component references it.
+		const lowest = this.idom;
 		const REFERENCED = 0x80_00_00_00;
 		const UNSET = 0x7f_ff_ff_ff;
-		for (let c = 0; c < sccCount; c++) {
-			info[(c << 2) + TARJAN_INDEX] = UNSET;
-		}
-
+		lowest.fill(UNSET, 0, sccCount);
 		for (let node = 0; node < n; node++) {
-			if (dfnum[node] !== NONE) {
+			if (info[(node << 2) + DFNUM] !== NONE) {
 				continue;
 			}
 
 			const own = info[(node << 2) + TARJAN_COMPONENT]!;
-			const ownAt = (own << 2) + TARJAN_INDEX;
-			const mark = info[ownAt]!;
+			const mark = lowest[own]!;
 			if ((mark & UNSET) === UNSET) {
-				info[ownAt] = (node | (mark & REFERENCED)) >>> 0;
+				lowest[own] = (node | (mark & REFERENCED)) >>> 0;
 			}
 
 			const end = firstChild[node + 1]!;
 			for (let edge = firstChild[node]!; edge < end; edge++) {
 				const target = childTargets[edge]!;
-				if (target < UNRESOLVED_BIT && dfnum[target] === NONE) {
+				if (target < UNRESOLVED_BIT && info[(target << 2) + DFNUM] === NONE) {
 					const other = info[(target << 2) + TARJAN_COMPONENT]!;
 					if (other !== own) {
-						const otherAt = (other << 2) + TARJAN_INDEX;
-						info[otherAt] = (info[otherAt]! | REFERENCED) >>> 0;
+						lowest[other] = (lowest[other]! | REFERENCED) >>> 0;
 					}
 				}
 			}
@@ -658,7 +671,7 @@ export class DominatorJob {
 
 		let count = 0;
 		for (let c = 0; c < sccCount; c++) {
-			if ((info[(c << 2) + TARJAN_INDEX]! & REFERENCED) === 0) {
+			if ((lowest[c]! & REFERENCED) === 0) {
 				count++;
 			}
 		}
@@ -666,9 +679,8 @@ export class DominatorJob {
 		const representatives = new Uint32Array(count);
 		let out = 0;
 		for (let c = 0; c < sccCount; c++) {
-			const mark = info[(c << 2) + TARJAN_INDEX]!;
-			if ((mark & REFERENCED) === 0) {
-				representatives[out++] = mark;
+			if ((lowest[c]! & REFERENCED) === 0) {
+				representatives[out++] = lowest[c]! & UNSET;
 			}
 		}
 
@@ -681,14 +693,14 @@ export class DominatorJob {
 
 	/**
 	 * Semidominators in reverse preorder, with the implicit bucket lists of
-	 * Lengauer and Tarjan: the idom field of s holds the head of s's bucket
-	 * until s is processed, then the next member after s in its
-	 * semidominator's bucket until that bucket is processed. An object is
-	 * linked (into the forest of EVAL) when its ancestor field is set.
+	 * Lengauer and Tarjan: the ancestor field of s holds the head of s's
+	 * bucket while s is not linked yet, and idom[x] the next member after x
+	 * until x's bucket is processed. An object is linked when its preorder
+	 * number is above the one being processed.
 	 */
 	private semidominators(deadline: number): boolean {
 		const {firstParent, parentSources} = this.store;
-		const {vertex, parent, info, dfnum} = this;
+		const {vertex, parent, info, idom} = this;
 		const root = this.n;
 		let w = this.step;
 		let budget = CHECK_EVERY >> 2;
@@ -707,12 +719,13 @@ export class DominatorJob {
 			let s = 0;
 			if (p !== root) {
 				s = w;
+				const linkedFrom = w + 1;
 				const end = firstParent[node + 1]!;
 				for (let e = firstParent[node]!; e < end; e++) {
 					const referrer = parentSources[e]!;
-					const v = dfnum[referrer]!;
+					const v = info[(referrer << 2) + DFNUM]!;
 					// An unprocessed referrer (v <= w) is its own candidate.
-					const candidate = v <= w ? v : info[(evaluate(referrer, info) << 2) + SEMI]!;
+					const candidate = v < linkedFrom ? v : info[(evaluate(referrer, linkedFrom, info) << 2) + SEMI]!;
 					if (candidate < s) {
 						s = candidate;
 					}
@@ -720,22 +733,31 @@ export class DominatorJob {
 			}
 
 			info[nodeAt + SEMI] = s;
-			// Add the object to its semidominator's bucket (node's own bucket is
-			// empty: it was processed with w + 1).
-			const sAt = vertex[s]! << 2;
-			info[nodeAt + IDOM] = info[sAt + IDOM]!;
-			info[sAt + IDOM] = node;
-			// Link it under its parent, then empty the parent's bucket.
-			info[nodeAt + ANCESTOR] = p;
 			const pAt = p << 2;
-			let member = info[pAt + IDOM]!;
+			if (s === info[pAt + DFNUM]) {
+				// The semidominator is the parent: the bucket step would find
+				// the parent as immediate dominator at once (EVAL of a node
+				// just linked under a root returns the node itself).
+				idom[node] = p;
+			} else {
+				// Add w to its semidominator's bucket (not linked: the ancestor field is the head).
+				const sAt = vertex[s]! << 2;
+				idom[node] = info[sAt + ANCESTOR]!;
+				info[sAt + ANCESTOR] = node;
+			}
+
+			// Link w under its parent (w's own bucket was emptied when w + 1 was processed).
+			info[nodeAt + ANCESTOR] = p;
+			// Empty the parent's bucket (not linked: the ancestor field is the head).
+			let member = info[pAt + ANCESTOR]!;
 			if (member !== NONE) {
-				info[pAt + IDOM] = NONE;
+				info[pAt + ANCESTOR] = NONE;
 				while (member !== NONE) {
-					const memberAt = member << 2;
-					const following = info[memberAt + IDOM]!;
-					const u = evaluate(member, info);
-					info[memberAt + IDOM] = info[(u << 2) + SEMI]! < info[memberAt + SEMI]! ? u : p;
+					const following = idom[member]!;
+					const u = evaluate(member, w, info);
+					// Either the semidominator (the parent), final; or a relative
+					// dominator, marked to be replaced by its own idom afterwards.
+					idom[member] = info[(u << 2) + SEMI]! < info[(member << 2) + SEMI]! ? (u | RELATIVE) >>> 0 : p;
 					member = following;
 				}
 			}
@@ -747,7 +769,7 @@ export class DominatorJob {
 
 	/** Immediate dominators from the relative ones, in preorder. */
 	private dominators(deadline: number): boolean {
-		const {info, vertex} = this;
+		const {idom, vertex} = this;
 		const total = this.total;
 		let w = this.step;
 		let budget = CHECK_EVERY;
@@ -760,10 +782,11 @@ export class DominatorJob {
 				}
 			}
 
-			const nodeAt = vertex[w]! << 2;
-			const d = info[nodeAt + IDOM]!;
-			if (d !== vertex[info[nodeAt + SEMI]!]) {
-				info[nodeAt + IDOM] = info[(d << 2) + IDOM]!;
+			const node = vertex[w]!;
+			const d = idom[node]!;
+			if ((d & RELATIVE) !== 0) {
+				// idom(w) = idom(relative dominator), final already: it comes earlier in preorder.
+				idom[node] = idom[(d & ~RELATIVE) >>> 0]!;
 			}
 		}
 
@@ -772,19 +795,20 @@ export class DominatorJob {
 	}
 
 	/**
-	 * Retained sizes. Passes (`subStep`): 0. idom by ordinal copied out of
-	 * `info` into `parent` (free); 1. the sizes copied into `info`'s buffer
-	 * (free now) as Float64 by ordinal; 2. in reverse preorder (every object
-	 * after its dominator), each retained size added into its dominator's;
-	 * 3. idom by ordinal, NO_OBJECT for the root, into the third quarter of
-	 * `info`'s buffer.
+	 * The dominator tree as children lists, and the arrays of the result.
+	 * `info` is free now: its buffer takes the retained sizes (first half,
+	 * Float64 by ordinal) and idom by ordinal (third quarter); the freed
+	 * `vertex` takes the offsets and `parent` the children. Passes
+	 * (`subStep`): 0. idom out, and the children counts; 1. offsets; 2. the
+	 * children, filled backwards; 3. the sizes copied in.
 	 */
-	private retainedSizes(deadline: number): boolean {
-		const {vertex} = this;
+	private buildTree(deadline: number): boolean {
 		const n = this.n;
 		const root = n;
-		const idom = this.parent;
-		let w = this.step;
+		const {idom} = this;
+		const firstDominated = this.vertex;
+		const dominated = this.parent;
+		let node = this.step;
 		let budget = CHECK_EVERY;
 		const expired = (): boolean => {
 			if (--budget === 0) {
@@ -796,129 +820,100 @@ export class DominatorJob {
 		};
 
 		if (this.subStep === 0) {
-			const {info} = this;
-			for (; w < n; w++) {
+			if (node === 0) {
+				firstDominated.fill(0);
+				this.idomOut = new Uint32Array(this.infoBuffer, 8 * this.total, n);
+				this.rootChildCount = 0;
+			}
+
+			const idomOut = this.idomOut!;
+			let rootChildCount = this.rootChildCount;
+			for (; node < n; node++) {
 				if (expired()) {
-					this.step = w;
+					this.step = node;
+					this.rootChildCount = rootChildCount;
 					return false;
 				}
 
-				idom[w] = info[(w << 2) + IDOM]!;
-			}
-
-			this.subStep = 1;
-		}
-
-		if (this.subStep === 1) {
-			const {objectSize} = this.store;
-			this.retained = new Float64Array(this.infoBuffer, 0, n);
-			this.retained.set(objectSize);
-			let sum = 0;
-			for (let node = 0; node < n; node++) {
-				sum += objectSize[node]!;
-			}
-
-			this.totalSize = sum;
-			this.subStep = 2;
-			w = n;
-		}
-
-		const retained = this.retained!;
-		if (this.subStep === 2) {
-			for (; w >= 1; w--) {
-				if (expired()) {
-					this.step = w;
-					return false;
-				}
-
-				const node = vertex[w]!;
 				const d = idom[node]!;
-				if (d !== root) {
-					retained[d] += retained[node]!;
+				if (d === root) {
+					idomOut[node] = NO_OBJECT;
+					rootChildCount++;
+				} else {
+					idomOut[node] = d;
+					firstDominated[d]++;
 				}
 			}
 
-			this.idomOut = new Uint32Array(this.infoBuffer, 8 * this.total, n);
-			this.subStep = 3;
-			w = 0;
+			this.rootChildCount = rootChildCount;
+			// Inclusive prefix sums: each offset points at its end, the backward fill moves it to its start.
+			let sum = 0;
+			for (let x = 0; x < n; x++) {
+				sum += firstDominated[x]!;
+				firstDominated[x] = sum;
+			}
+
+			firstDominated[n] = sum;
+			this.rootChildren = new Uint32Array(rootChildCount);
+			this.subStep = 1;
+			node = n - 1;
 		}
 
 		const idomOut = this.idomOut!;
-		for (; w < n; w++) {
-			if (expired()) {
-				this.step = w;
-				return false;
+		const rootChildren = this.rootChildren!;
+		if (this.subStep === 1) {
+			let rootOut = node === n - 1 ? rootChildren.length : this.rootOut;
+			for (; node >= 0; node--) {
+				if (expired()) {
+					this.step = node;
+					this.rootOut = rootOut;
+					return false;
+				}
+
+				const d = idomOut[node]!;
+				if (d === NO_OBJECT) {
+					rootChildren[--rootOut] = node;
+				} else {
+					dominated[--firstDominated[d]!] = node;
+				}
 			}
 
-			const d = idom[w]!;
-			idomOut[w] = d === root ? NO_OBJECT : d;
+			this.subStep = 2;
 		}
 
-		this.step = n;
+		const retained = new Float64Array(this.infoBuffer, 0, n);
+		const {objectSize} = this.store;
+		retained.set(objectSize);
+		let sum = 0;
+		for (let x = 0; x < n; x++) {
+			sum += objectSize[x]!;
+		}
+
+		this.totalSize = sum;
+		this.retained = retained;
+		this.tree = {
+			firstDominated: firstDominated.subarray(0, n + 1),
+			dominated: dominated.subarray(0, firstDominated[n]!),
+			rootChildren,
+		};
+		this.activeOfType = new Uint32Array(this.store.typeNames.length);
+		this.step = 0;
 		return true;
 	}
 
 	/**
-	 * Build the dominator tree's children lists in the freed `dfnum`
-	 * (offsets) and `vertex` (children), ready for the per-type walk.
+	 * Depth-first walk of the dominator tree: on the way up, each object's
+	 * retained size (final then) is added into its dominator's, and counted
+	 * for its type when no object of the same type dominates it (noted on
+	 * the way down, in the top bit of its stack entry). The stack (object,
+	 * next child) lives in the freed `idom` and the last quarter of `info`'s
+	 * buffer.
 	 */
-	private prepareTypes(): void {
-		const n = this.n;
-		const idomOut = this.idomOut!;
-		const firstDominated = this.dfnum;
-		const dominated = this.vertex;
-		firstDominated.fill(0);
-		let rootChildCount = 0;
-		for (let node = 0; node < n; node++) {
-			const d = idomOut[node]!;
-			if (d === NO_OBJECT) {
-				rootChildCount++;
-			} else {
-				firstDominated[d]++;
-			}
-		}
-
-		// Inclusive prefix sums, then fill backwards: each offset ends at its start.
-		let sum = 0;
-		for (let node = 0; node < n; node++) {
-			sum += firstDominated[node]!;
-			firstDominated[node] = sum;
-		}
-
-		firstDominated[n] = sum;
-		const rootChildren = new Uint32Array(rootChildCount);
-		let rootOut = rootChildCount;
-		for (let node = n - 1; node >= 0; node--) {
-			const d = idomOut[node]!;
-			if (d === NO_OBJECT) {
-				rootChildren[--rootOut] = node;
-			} else {
-				dominated[--firstDominated[d]!] = node;
-			}
-		}
-
-		this.tree = {
-			firstDominated,
-			dominated: dominated.subarray(0, sum),
-			rootChildren,
-		};
-		this.cursor = 0;
-		this.depth = 0;
-		this.step = 0;
-		this.activeOfType = new Uint32Array(this.store.typeNames.length);
-	}
-
-	/**
-	 * Depth-first walk of the dominator tree, counting each type's outermost
-	 * objects. The stack (object, next child) lives in the freed `parent` and
-	 * the last quarter of `info`'s buffer.
-	 */
-	private typeSizes(deadline: number): boolean {
-		const tree = this.tree!;
-		const {firstDominated, dominated, rootChildren} = tree;
+	private retainedSizes(deadline: number): boolean {
+		const {firstDominated, dominated, rootChildren} = this.tree!;
 		const {objectType} = this.store;
 		const retained = this.retained!;
-		const stackNode = this.parent;
+		const stackNode = this.idom;
 		const stackEdge = new Uint32Array(this.infoBuffer, 12 * this.total, this.total);
 		const active = this.activeOfType;
 		const typeSize = this.typeRetainedSize;
@@ -935,15 +930,10 @@ export class DominatorJob {
 
 				const start = rootChildren[cursor++]!;
 				const type = objectType[start]!;
-				if (active[type] === 0) {
-					typeSize[type] += retained[start]!;
-					typeCount[type]++;
-				}
-
+				stackNode[0] = start;
+				stackEdge[0] = (firstDominated[start]! | (active[type] === 0 ? OUTERMOST : 0)) >>> 0;
 				active[type]++;
 				step++;
-				stackNode[0] = start;
-				stackEdge[0] = firstDominated[start]!;
 				depth = 1;
 			}
 
@@ -960,23 +950,30 @@ export class DominatorJob {
 
 				const top = depth - 1;
 				const node = stackNode[top]!;
-				const edge = stackEdge[top]!;
+				const entry = stackEdge[top]!;
+				const edge = (entry & ~OUTERMOST) >>> 0;
 				if (edge < firstDominated[node + 1]!) {
-					stackEdge[top] = edge + 1;
+					stackEdge[top] = entry + 1;
 					const child = dominated[edge]!;
 					const type = objectType[child]!;
-					if (active[type] === 0) {
-						typeSize[type] += retained[child]!;
+					stackNode[depth] = child;
+					stackEdge[depth] = (firstDominated[child]! | (active[type] === 0 ? OUTERMOST : 0)) >>> 0;
+					active[type]++;
+					step++;
+					depth++;
+				} else {
+					const type = objectType[node]!;
+					active[type]--;
+					const size = retained[node]!;
+					if ((entry & OUTERMOST) !== 0) {
+						typeSize[type] += size;
 						typeCount[type]++;
 					}
 
-					active[type]++;
-					step++;
-					stackNode[depth] = child;
-					stackEdge[depth] = firstDominated[child]!;
-					depth++;
-				} else {
-					active[objectType[node]!]--;
+					if (top > 0) {
+						retained[stackNode[top - 1]!] += size;
+					}
+
 					depth--;
 				}
 			}
@@ -990,33 +987,31 @@ export class DominatorJob {
 	private releaseWork(): void {
 		const empty = new Uint32Array(0);
 		this.info = empty;
-		this.parent = empty;
+		this.idom = empty;
 		this.activeOfType = empty;
 		if (!this.keepTree) {
 			this.tree = undefined;
-			this.dfnum = empty;
 			this.vertex = empty;
+			this.parent = empty;
 		}
 	}
 }
 
-/** Tarjan's fields in `info` during the components phase. */
-const TARJAN_INDEX = 0;
-const TARJAN_LOW = 1;
-const TARJAN_COMPONENT = 2;
-/** By stack position, not by ordinal. */
-const TARJAN_STACK = 3;
+/** Tarjan's fields in `info` during the components phase (the preorder number stays in DFNUM). */
+const TARJAN_INDEX = 1;
+const TARJAN_LOW = 2;
+const TARJAN_COMPONENT = 3;
 
 /**
  * Lengauer and Tarjan's EVAL with path compression, without recursion:
- * climb while the ancestor is itself linked, reversing the pointers, then
- * walk back down updating labels and pointing every object at the tree's
- * root. `v` (an ordinal) must be linked.
+ * climb while the ancestor is linked, reversing the pointers, then walk
+ * back down updating labels and pointing every node at the tree's root.
+ * `v` (an ordinal) must be linked (preorder number >= linkedFrom).
  */
-function evaluate(v: number, info: Uint32Array): number {
+function evaluate(v: number, linkedFrom: number, info: Uint32Array): number {
 	const vAt = v << 2;
 	let a = info[vAt + ANCESTOR]!;
-	if (info[(a << 2) + ANCESTOR] === NONE) {
+	if (info[(a << 2) + DFNUM]! < linkedFrom) {
 		return info[vAt + LABEL]!;
 	}
 
@@ -1027,9 +1022,9 @@ function evaluate(v: number, info: Uint32Array): number {
 		back = x;
 		x = a;
 		a = info[(x << 2) + ANCESTOR]!;
-	} while (info[(a << 2) + ANCESTOR] !== NONE);
+	} while (info[(a << 2) + DFNUM]! >= linkedFrom);
 
-	// x is the highest linked object; a (its ancestor) is the tree's root.
+	// x is the highest linked node; a (its ancestor) is the tree's root.
 	const root = a;
 	let above = x;
 	while (back !== END) {
