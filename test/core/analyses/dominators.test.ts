@@ -441,6 +441,47 @@ describe('slices and helpers', () => {
 		expect(Array.from(sliced.typeRetainedSize)).toEqual(Array.from(whole.typeRetainedSize));
 	});
 
+	it('resumes inside a long list of referrers and inside a large bucket', () => {
+		// Root 0 -> p (1) -> chain 2..101 -> x (102..20101), and p -> every x too:
+		// each x has the chain's end as parent but p as semidominator, so all
+		// of them land in p's bucket. Hub 20102 is referenced by every x.
+		const chainEnd = 101;
+		const xs = Array.from({length: 20_000}, (_, i) => 102 + i);
+		const hub = 20_102;
+		const n = hub + 1;
+		const children: number[][] = Array.from({length: n}, () => []);
+		children[0] = [1];
+		children[1] = [2, ...xs];
+		for (let c = 2; c < chainEnd; c++) {
+			children[c] = [c + 1];
+		}
+
+		children[chainEnd] = [...xs];
+		for (const x of xs) {
+			children[x] = [hub];
+		}
+
+		const store = storeOf({n, children, sizes: new Array<number>(n).fill(1), types: new Array<number>(n).fill(0), typeNames: ['t']});
+		const whole = computeDominators(store);
+		for (const x of xs) {
+			if (whole.idom[x] !== 1) {
+				throw new Error(`idom of ${x} is ${whole.idom[x]}`);
+			}
+		}
+
+		expect(whole.idom[hub]).toBe(1);
+		expect(whole.retainedSize[1]).toBe(n - 1);
+		const job = new DominatorJob(store);
+		let slices = 0;
+		while (!job.run(performance.now())) {
+			slices++;
+		}
+
+		expect(slices).toBeGreaterThan(5);
+		expect(Array.from(job.result().idom)).toEqual(Array.from(whole.idom));
+		expect(Array.from(job.result().retainedSize)).toEqual(Array.from(whole.retainedSize));
+	});
+
 	it('runs asynchronously with progress, and can be cancelled', async () => {
 		const store = bigRandomStore(50_000, 6);
 		const whole = computeDominators(store);
