@@ -33,7 +33,7 @@
  * bucket too; measured on a synthetic 5M-object dump, 8 ms slices cost no
  * measurable time overall and the longest slice was under 60 ms. A worker
  * thread was not chosen: the store's arrays are plain ArrayBuffers the UI
- * keeps using, so a worker would need a copy of the graph (about 130 MB at
+ * keeps using, so a worker would need a copy of the graph (about 200 MB at
  * 5M objects) or a loader that allocates SharedArrayBuffers.
  */
 
