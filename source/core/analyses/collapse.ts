@@ -8,12 +8,12 @@
  * Beyond meliae, the type may also be a class made by a metaclass, as long
  * as its name is the instance's type name.
  *
- * Works in place: the store's columns are compacted where they are (the
- * store passed in must not be used afterwards); only the reference arrays
- * are rebuilt.
+ * Works in place: the store's columns and its address hash are compacted
+ * where they are (the store passed in must not be used afterwards); only
+ * the reference arrays are rebuilt. Parents are not needed: one pass finds
+ * each dict's sole referrer.
  */
 
-import {AddressIndex} from '../graph/address-index.js';
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
 
@@ -23,6 +23,9 @@ const SKIPPED_TYPES = new Set([
 	'code', 'classobj', 'int', 'weakref',
 ]);
 
+const NONE = 0xff_ff_ff_ff;
+const MANY = 0xff_ff_ff_fe;
+
 export type CollapseResult = {
 	store: GraphStore;
 	/** How many dicts were absorbed into their owner. */
@@ -31,7 +34,7 @@ export type CollapseResult = {
 
 export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	const n = store.objectCount;
-	const {objectType, firstChild, childTargets, firstParent, parentSources, typeNames} = store;
+	const {objectType, firstChild, childTargets, typeNames} = store;
 	const dictType = typeNames.indexOf('dict');
 	if (dictType < 0) {
 		return {store, collapsed: 0};
@@ -52,6 +55,26 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	// Django ModelBase...) is not of type `type`; it still names the class.
 	const isOwnClass = (candidate: number, instanceType: number): boolean =>
 		store.valueKind(candidate) === 'name' && store.value(candidate) === typeNames[instanceType];
+
+	// The one distinct referrer of each dict (MANY when there are more), in
+	// one pass over the references: the full parents are not needed yet.
+	const soleParent = new Uint32Array(n).fill(NONE);
+	for (let source = 0; source < n; source++) {
+		const end = firstChild[source + 1]!;
+		for (let e = firstChild[source]!; e < end; e++) {
+			const target = childTargets[e]!;
+			if (target >= UNRESOLVED_BIT || objectType[target] !== dictType) {
+				continue;
+			}
+
+			const seen = soleParent[target]!;
+			if (seen === NONE) {
+				soleParent[target] = source;
+			} else if (seen !== source) {
+				soleParent[target] = MANY;
+			}
+		}
+	}
 
 	// absorbed[owner] = 1 + the dict it absorbs; removed[dict] = 1.
 	const absorbed = new Uint32Array(n);
@@ -90,8 +113,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 			}
 		}
 
-		if (dict < 0 || dict === i || removed[dict] === 1 || absorbed[dict] !== 0
-			|| firstParent[dict + 1]! - firstParent[dict]! !== 1 || parentSources[firstParent[dict]!] !== i) {
+		if (dict < 0 || dict === i || removed[dict] === 1 || absorbed[dict] !== 0 || soleParent[dict] !== i) {
 			continue;
 		}
 
@@ -191,10 +213,8 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	}
 
 	const addresses = objectAddress.subarray(0, kept);
-	const index = new AddressIndex(addresses, kept, store.addressIndex.slots);
-	for (let i = 0; i < kept; i++) {
-		index.insert(i);
-	}
+	const index = store.addressIndex;
+	index.remap(newOrdinal, removed, addresses);
 
 	const result = new GraphStore({
 		objectAddress: addresses,

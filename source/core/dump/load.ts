@@ -9,15 +9,20 @@
 import type {Readable} from 'node:stream';
 import {collapseInstanceDicts} from '../analyses/collapse.js';
 import {removeExpensiveReferences} from '../analyses/expensive.js';
-import {buildStore, TooManyObjectsError} from '../graph/build.js';
+import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import type {GraphStore} from '../graph/store.js';
-import {type LineProblem, MAX_KEPT_PROBLEMS, parseChunk, type ParsedChunk} from './parse-chunk.js';
-import {defaultWorkerCount, ParserPool, workersAvailable} from './parser-pool.js';
+import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
+import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, workersAvailable} from './parser-pool.js';
 import {DEFAULT_BLOCK_SIZE, DumpError, openDump} from './reader.js';
 
 export {DumpError} from './reader.js';
 
-export type LoadPhase = 'reading' | 'merging' | 'resolving' | 'parents' | 'collapsing' | 'expensive' | 'done';
+/**
+ * reading: bytes are read, parsed and indexed; resolving: references become
+ * ordinals; collapsing, expensive: meliae's transformations; parents: the
+ * referrer lists are built (after onObjectsReady); done.
+ */
+export type LoadPhase = 'reading' | 'resolving' | 'collapsing' | 'expensive' | 'parents' | 'done';
 
 export type LoadProgress = {
 	phase: LoadPhase;
@@ -43,6 +48,11 @@ export type LoadOptions = {
 	stdin?: Readable;
 	signal?: AbortSignal;
 	blockSize?: number;
+	/**
+	 * Called once every object's final type, size and references are known,
+	 * before parents are built: the summary can be shown from here.
+	 */
+	onObjectsReady?: (store: GraphStore) => void;
 };
 
 export type LoadProblems = {
@@ -101,6 +111,12 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		});
 	};
 
+	const checkAbort = (): void => {
+		if (options.signal?.aborted) {
+			throw new LoadAbortedError();
+		}
+	};
+
 	const enter = async (next: LoadPhase): Promise<void> => {
 		const now = performance.now();
 		options.onPhase?.(phase, now - phaseStarted);
@@ -108,95 +124,107 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		phase = next;
 		report();
 		await tick();
-		if (options.signal?.aborted) {
-			throw new LoadAbortedError();
-		}
+		checkAbort();
 	};
 
 	const wantedWorkers = options.workers
 		?? (source.compressed || (source.bytesTotal ?? 0) >= WORKER_THRESHOLD ? defaultWorkerCount() : 0);
 	const pool = wantedWorkers > 0 && workersAvailable() ? new ParserPool(wantedWorkers) : undefined;
-	const chunks: ParsedChunk[] = [];
-	const chunkFirstLine: number[] = [];
+	const service: ParseService = pool ?? new InlineParser();
 	const malformed: LineProblem[] = [];
 	let malformedLines = 0;
 	let lines = 0;
 	let textBytes = 0;
 	const strict = options.strict ?? false;
+	let builder: StoreBuilder | undefined;
 
-	const accept = (chunk: ParsedChunk): void => {
-		chunkFirstLine.push(lines + 1);
-		for (const problem of chunk.problems) {
+	const accept = (id: number, head: ChunkHead): void => {
+		for (const problem of head.problems) {
 			if (malformed.length < MAX_KEPT_PROBLEMS) {
 				malformed.push({line: lines + problem.line, message: problem.message});
 			}
 		}
 
-		malformedLines += chunk.problemCount;
-		lines += chunk.lineCount;
-		textBytes += chunk.bytes;
-		objects += chunk.objectCount;
-		chunks.push(chunk);
-		if (strict && chunk.problemCount > 0) {
+		malformedLines += head.problemCount;
+		if (strict && head.problemCount > 0) {
 			const first = malformed[0]!;
 			throw new DumpError(name, `malformed line: ${first.message}`, first.line);
 		}
 
+		if (builder === undefined) {
+			// Size the columns from what the first block says about the rest.
+			const perByte = head.objectCount / Math.max(1, head.bytes);
+			const inflation = source.compressed ? head.bytes / Math.max(1, source.bytesRead) : 1;
+			const expected = source.bytesTotal === undefined
+				? head.objectCount * 16
+				: source.bytesTotal * inflation * perByte * 1.05;
+			builder = new StoreBuilder(Math.max(head.objectCount, expected));
+		}
+
+		try {
+			builder.accept(id, head, lines + 1);
+		} catch (error) {
+			if (error instanceof TooManyObjectsError) {
+				throw new DumpError(name, error.message);
+			}
+
+			throw error;
+		}
+
+		lines += head.lineCount;
+		textBytes += head.bytes;
+		objects += head.objectCount;
 		report();
 	};
 
+	let store: GraphStore;
+	let duplicateCount = 0;
+	let firstDuplicateLine = 0;
 	try {
 		report();
-		const inFlight: Array<Promise<ParsedChunk>> = [];
-		const maxInFlight = pool === undefined ? 0 : pool.size * 2;
+		const inFlight: Array<{id: number; head: Promise<ChunkHead>}> = [];
+		const maxInFlight = pool === undefined ? 1 : pool.size * 2;
+		let nextId = 0;
 		for await (const block of source.blocks()) {
-			if (options.signal?.aborted) {
-				throw new LoadAbortedError();
+			checkAbort();
+			// Later blocks are sized from what came before.
+			const expectedObjects = textBytes > 0 ? Math.ceil(block.end * (objects / textBytes) * 1.1) + 64 : undefined;
+			const id = nextId++;
+			inFlight.push({id, head: service.parse(id, block.bytes, block.end, strict, expectedObjects)});
+			while (inFlight.length >= maxInFlight) {
+				const next = inFlight.shift()!;
+				accept(next.id, await next.head);
 			}
 
 			if (pool === undefined) {
-				accept(parseChunk(block.bytes, block.end, {strict}));
 				await tick();
-				continue;
-			}
-
-			inFlight.push(pool.parse(block.bytes, block.end, strict));
-			while (inFlight.length >= maxInFlight) {
-				accept(await inFlight.shift()!);
 			}
 		}
 
 		while (inFlight.length > 0) {
-			accept(await inFlight.shift()!);
+			const next = inFlight.shift()!;
+			accept(next.id, await next.head);
 		}
+
+		if (builder === undefined || objects === 0) {
+			const detail = malformedLines > 0
+				? `no object could be read (${malformedLines} malformed line${malformedLines === 1 ? '' : 's'}; first: line ${malformed[0]!.line}: ${malformed[0]!.message})`
+				: 'no objects in it: not a meliae dump';
+			throw new DumpError(name, detail);
+		}
+
+		await enter('resolving');
+		const built = builder;
+		await service.resolve(built.objectAddress, built.index.slots, built.count, chunk => {
+			built.place(chunk);
+		});
+		({store, duplicateCount, firstDuplicateLine} = built.finish());
+		builder = undefined;
 	} finally {
-		await pool?.close();
+		await service.close();
 		await source.close();
 	}
 
-	if (objects === 0) {
-		const detail = malformedLines > 0
-			? `no object could be read (${malformedLines} malformed line${malformedLines === 1 ? '' : 's'}; first: line ${malformed[0]!.line}: ${malformed[0]!.message})`
-			: 'no objects in it: not a meliae dump';
-		throw new DumpError(name, detail);
-	}
-
-	let built;
-	try {
-		built = await buildStore(chunks, {
-			chunkFirstLine,
-			onPhase: async next => enter(next),
-		});
-	} catch (error) {
-		if (error instanceof TooManyObjectsError) {
-			throw new DumpError(name, error.message);
-		}
-
-		throw error;
-	}
-
-	chunks.length = 0;
-	let {store} = built;
 	let collapsedDicts = 0;
 	if (options.collapse ?? true) {
 		await enter('collapsing');
@@ -209,14 +237,17 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	}
 
 	objects = store.objectCount;
+	options.onObjectsReady?.(store);
+	await enter('parents');
+	store.ensureParents();
 	await enter('done');
 	return {
 		store,
 		problems: {
 			malformedLines,
 			malformed,
-			duplicateAddresses: built.duplicateCount,
-			firstDuplicateLine: built.firstDuplicateLine,
+			duplicateAddresses: duplicateCount,
+			firstDuplicateLine,
 			unresolvedReferences: store.unresolvedReferenceCount,
 			truncatedGzip: source.truncated,
 			collapsedDicts,

@@ -47,8 +47,16 @@ export type ParsedChunk = {
 	lineAnchors: number[];
 };
 
+/** A parsed chunk without its raw child addresses (which may stay where they were parsed). */
+export type ChunkHead = Omit<ParsedChunk, 'childAddress'> & {edgeCount: number};
+
+export function splitHead(chunk: ParsedChunk): {head: ChunkHead; childAddress: Float64Array} {
+	const {childAddress, ...rest} = chunk;
+	return {head: {...rest, edgeCount: childAddress.length}, childAddress};
+}
+
 /** The 1-based line (within its chunk) of object `objectIndex`. */
-export function chunkLineOf(chunk: ParsedChunk, objectIndex: number): number {
+export function chunkLineOf(chunk: Pick<ParsedChunk, 'lineAnchors'>, objectIndex: number): number {
 	const anchors = chunk.lineAnchors;
 	let low = 0;
 	let high = (anchors.length >> 1) - 1;

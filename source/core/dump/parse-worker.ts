@@ -1,47 +1,77 @@
 /**
- * Worker-thread entry: parses blocks of whole lines sent by the loader and
- * sends the columns back (their buffers transferred, not copied).
+ * Worker-thread entry. Two jobs, in this order:
+ * 1. parse blocks of whole lines and send back every column but the raw
+ *    child addresses, which stay here (they are the biggest part);
+ * 2. once the loader's address hash is complete (shared memory), resolve
+ *    the kept child addresses to ordinals and send back 4-byte targets.
+ * Buffers are transferred, never copied.
  */
 
 import {parentPort} from 'node:worker_threads';
-import {parseChunk, type ParsedChunk} from './parse-chunk.js';
+import {AddressIndex} from '../graph/address-index.js';
+import {type ChunkHead, parseChunk, splitHead} from './parse-chunk.js';
+import {resolveAddresses} from './resolve.js';
 
-export type ParseRequest = {
-	id: number;
-	bytes: Uint8Array;
-	end: number;
-	strict: boolean;
-};
+export type WorkerRequest =
+	| {kind: 'parse'; id: number; bytes: Uint8Array; end: number; strict: boolean; expectedObjects?: number}
+	| {kind: 'resolve'; ids: number[]; keys: Float64Array; slots: Uint32Array; count: number}
+	| {kind: 'drop'};
 
-export type ParseResponse =
-	| {id: number; chunk: ParsedChunk}
-	| {id: number; error: string};
+export type WorkerResponse =
+	| {kind: 'parsed'; id: number; head: ChunkHead}
+	| {kind: 'resolved'; id: number; targets: Uint32Array; unresolved: Float64Array}
+	| {kind: 'error'; id: number; message: string};
 
-export function transferListOf(chunk: ParsedChunk): ArrayBuffer[] {
+/** Buffers of a chunk head, for the transfer list. */
+export function headBuffers(head: ChunkHead): ArrayBuffer[] {
 	return [
-		chunk.address.buffer,
-		chunk.typeId.buffer,
-		chunk.size.buffer,
-		chunk.length.buffer,
-		chunk.flags.buffer,
-		chunk.valueOffset.buffer,
-		chunk.valueBytes.buffer,
-		chunk.childOffset.buffer,
-		chunk.childAddress.buffer,
+		head.address.buffer,
+		head.typeId.buffer,
+		head.size.buffer,
+		head.length.buffer,
+		head.flags.buffer,
+		head.valueOffset.buffer,
+		head.valueBytes.buffer,
+		head.childOffset.buffer,
 	] as ArrayBuffer[];
 }
 
 if (parentPort !== null) {
 	const port = parentPort;
-	port.on('message', (request: ParseRequest) => {
-		let response: ParseResponse;
-		try {
-			const chunk = parseChunk(request.bytes, request.end, {strict: request.strict});
-			response = {id: request.id, chunk};
-			port.postMessage(response, transferListOf(chunk));
-		} catch (error) {
-			response = {id: request.id, error: error instanceof Error ? error.message : String(error)};
-			port.postMessage(response);
+	const kept = new Map<number, Float64Array>();
+	port.on('message', (request: WorkerRequest) => {
+		if (request.kind === 'parse') {
+			try {
+				const chunk = parseChunk(request.bytes, request.end, {strict: request.strict, expectedObjects: request.expectedObjects});
+				const {head, childAddress} = splitHead(chunk);
+				kept.set(request.id, childAddress);
+				const response: WorkerResponse = {kind: 'parsed', id: request.id, head};
+				port.postMessage(response, headBuffers(head));
+			} catch (error) {
+				port.postMessage({kind: 'error', id: request.id, message: error instanceof Error ? error.message : String(error)} satisfies WorkerResponse);
+			}
+
+			return;
 		}
+
+		if (request.kind === 'resolve') {
+			const index = AddressIndex.attach(request.keys, request.slots, request.count);
+			for (const id of request.ids) {
+				const addresses = kept.get(id);
+				kept.delete(id);
+				if (addresses === undefined) {
+					port.postMessage({kind: 'error', id, message: `no kept references for block ${id}`} satisfies WorkerResponse);
+					continue;
+				}
+
+				const {targets, unresolved} = resolveAddresses(addresses, index);
+				const response: WorkerResponse = {kind: 'resolved', id, targets, unresolved};
+				port.postMessage(response, [targets.buffer as ArrayBuffer]);
+			}
+
+			return;
+		}
+
+		kept.clear();
 	});
 }

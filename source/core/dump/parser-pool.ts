@@ -1,14 +1,18 @@
 /**
- * A small pool of worker threads running parse-worker.js. Blocks go out in
- * order, results come back in any order; the loader restores the order.
+ * Where blocks are parsed and references resolved: a pool of worker threads
+ * running parse-worker.js, or the same work inline on this thread (small
+ * files, or running from TypeScript sources where the worker file does not
+ * exist). Both keep each block's raw child addresses until `resolve`.
  */
 
 import {existsSync} from 'node:fs';
 import {availableParallelism} from 'node:os';
 import {fileURLToPath} from 'node:url';
 import {Worker} from 'node:worker_threads';
-import type {ParsedChunk} from './parse-chunk.js';
-import type {ParseRequest, ParseResponse} from './parse-worker.js';
+import {AddressIndex} from '../graph/address-index.js';
+import {type ChunkHead, parseChunk, splitHead} from './parse-chunk.js';
+import type {WorkerRequest, WorkerResponse} from './parse-worker.js';
+import {resolveAddresses} from './resolve.js';
 
 const workerUrl = new URL('parse-worker.js', import.meta.url);
 
@@ -25,34 +29,66 @@ export function defaultWorkerCount(): number {
 	return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-export class ParserPool {
+export type ResolvedChunk = {id: number; targets: Uint32Array; unresolved: Float64Array};
+
+export type ParseService = {
+	/** Parse block `id`; the buffer may be transferred (unusable afterwards). */
+	parse(id: number, bytes: Uint8Array, end: number, strict: boolean, expectedObjects?: number): Promise<ChunkHead>;
+	/**
+	 * Resolve the kept references of every block, against a complete hash
+	 * (keys and slots in shared memory for workers). Calls `onChunk` as each
+	 * block is done, in any order.
+	 */
+	resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void>;
+	close(): Promise<void>;
+};
+
+/** Everything on the calling thread. */
+export class InlineParser implements ParseService {
+	private readonly kept = new Map<number, Float64Array>();
+
+	async parse(id: number, bytes: Uint8Array, end: number, strict: boolean, expectedObjects?: number): Promise<ChunkHead> {
+		const {head, childAddress} = splitHead(parseChunk(bytes, end, {strict, expectedObjects}));
+		this.kept.set(id, childAddress);
+		return head;
+	}
+
+	async resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void> {
+		const index = AddressIndex.attach(keys, slots, count);
+		for (const [id, addresses] of this.kept) {
+			this.kept.delete(id);
+			onChunk({id, ...resolveAddresses(addresses, index)});
+			// Let a progress display breathe between blocks.
+			await new Promise<void>(resolve => {
+				setImmediate(resolve);
+			});
+		}
+	}
+
+	async close(): Promise<void> {
+		this.kept.clear();
+	}
+}
+
+type Waiter = {resolve: (value: WorkerResponse) => void; reject: (error: Error) => void};
+
+export class ParserPool implements ParseService {
 	private readonly workers: Worker[] = [];
-	private readonly pending = new Map<number, {resolve: (chunk: ParsedChunk) => void; reject: (error: Error) => void}>();
-	private nextId = 0;
-	private nextWorker = 0;
+	/** Which worker holds each block's references. */
+	private readonly owner = new Map<number, number>();
+	private readonly parseWaiters = new Map<number, Waiter>();
+	private resolveListener: ((response: WorkerResponse) => void) | undefined;
+	private failure: Error | undefined;
+	private next = 0;
 
 	constructor(count: number) {
 		for (let i = 0; i < count; i++) {
 			const worker = new Worker(workerUrl);
-			worker.on('message', (response: ParseResponse) => {
-				const waiter = this.pending.get(response.id);
-				if (waiter === undefined) {
-					return;
-				}
-
-				this.pending.delete(response.id);
-				if ('error' in response) {
-					waiter.reject(new Error(response.error));
-				} else {
-					waiter.resolve(response.chunk);
-				}
+			worker.on('message', (response: WorkerResponse) => {
+				this.receive(response);
 			});
 			worker.on('error', error => {
-				for (const waiter of this.pending.values()) {
-					waiter.reject(error);
-				}
-
-				this.pending.clear();
+				this.fail(error);
 			});
 			this.workers.push(worker);
 		}
@@ -62,18 +98,94 @@ export class ParserPool {
 		return this.workers.length;
 	}
 
-	/** Parse bytes [0, end); the buffer is transferred to the worker and unusable afterwards. */
-	async parse(bytes: Uint8Array, end: number, strict: boolean): Promise<ParsedChunk> {
-		const id = this.nextId++;
-		const worker = this.workers[this.nextWorker]!;
-		this.nextWorker = (this.nextWorker + 1) % this.workers.length;
-		return new Promise<ParsedChunk>((resolve, reject) => {
-			this.pending.set(id, {resolve, reject});
-			const request: ParseRequest = {id, bytes, end, strict};
-			const transfer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-				? [bytes.buffer as ArrayBuffer]
-				: [];
-			worker.postMessage(request, transfer);
+	private receive(response: WorkerResponse): void {
+		if (response.kind === 'parsed') {
+			const waiter = this.parseWaiters.get(response.id);
+			this.parseWaiters.delete(response.id);
+			waiter?.resolve(response);
+			return;
+		}
+
+		if (response.kind === 'error' && this.parseWaiters.has(response.id)) {
+			const waiter = this.parseWaiters.get(response.id)!;
+			this.parseWaiters.delete(response.id);
+			waiter.reject(new Error(response.message));
+			return;
+		}
+
+		this.resolveListener?.(response);
+	}
+
+	private fail(error: Error): void {
+		this.failure = error;
+		for (const waiter of this.parseWaiters.values()) {
+			waiter.reject(error);
+		}
+
+		this.parseWaiters.clear();
+		this.resolveListener?.({kind: 'error', id: -1, message: error.message});
+	}
+
+	async parse(id: number, bytes: Uint8Array, end: number, strict: boolean, expectedObjects?: number): Promise<ChunkHead> {
+		if (this.failure !== undefined) {
+			throw this.failure;
+		}
+
+		const workerIndex = this.next;
+		this.next = (this.next + 1) % this.workers.length;
+		this.owner.set(id, workerIndex);
+		const response = await new Promise<WorkerResponse>((resolve, reject) => {
+			this.parseWaiters.set(id, {resolve, reject});
+			const request: WorkerRequest = {kind: 'parse', id, bytes, end, strict, expectedObjects};
+			const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
+			this.workers[workerIndex]!.postMessage(request, whole ? [bytes.buffer as ArrayBuffer] : []);
+		});
+		if (response.kind !== 'parsed') {
+			throw new Error('unexpected answer from a parser thread');
+		}
+
+		return response.head;
+	}
+
+	async resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void> {
+		const byWorker: number[][] = this.workers.map(() => []);
+		for (const [id, workerIndex] of this.owner) {
+			byWorker[workerIndex]!.push(id);
+		}
+
+		let remaining = this.owner.size;
+		this.owner.clear();
+		if (remaining === 0) {
+			return;
+		}
+
+		await new Promise<void>((resolve, reject) => {
+			this.resolveListener = response => {
+				if (response.kind === 'resolved') {
+					try {
+						onChunk({id: response.id, targets: response.targets, unresolved: response.unresolved});
+					} catch (error) {
+						reject(error as Error);
+						return;
+					}
+
+					remaining--;
+					if (remaining === 0) {
+						resolve();
+					}
+				} else if (response.kind === 'error') {
+					reject(new Error(response.message));
+				}
+			};
+
+			for (const [workerIndex, ids] of byWorker.entries()) {
+				if (ids.length > 0) {
+					const request: WorkerRequest = {kind: 'resolve', ids, keys, slots, count};
+					this.workers[workerIndex]!.postMessage(request);
+				}
+			}
+		}).finally(() => {
+			this.resolveListener = undefined;
 		});
 	}
 

@@ -3,11 +3,17 @@
  * Uint32Array of slots holding ordinal + 1 (0 is empty), keys read from the
  * store's address column. No JS Map (which degrades, and on some engines
  * throws, beyond a few million entries) and no object per entry.
+ *
+ * The slots may live in a SharedArrayBuffer so that worker threads resolve
+ * references against the same table (read only) while it is complete.
  */
 
 import {NO_OBJECT} from './layout.js';
 
 const TWO_32 = 4_294_967_296;
+
+/** A slot whose entry was removed (collapsed dicts): lookups probe past it. */
+const TOMBSTONE = 0xff_ff_ff_ff;
 
 export function hashAddress(address: number): number {
 	const low = address >>> 0;
@@ -18,7 +24,8 @@ export function hashAddress(address: number): number {
 	return (h ^ (h >>> 16)) >>> 0;
 }
 
-function capacityFor(count: number): number {
+/** Slots for `count` entries at a load factor of at most 2/3. */
+export function capacityFor(count: number): number {
 	let capacity = 16;
 	while (capacity < count * 1.5) {
 		capacity *= 2;
@@ -27,26 +34,79 @@ function capacityFor(count: number): number {
 	return capacity;
 }
 
+export type AddressIndexOptions = {
+	/** Put the slots in a SharedArrayBuffer (for worker threads). */
+	shared?: boolean;
+	/** A slot array to reuse (cleared) when it is big enough. */
+	reuse?: Uint32Array;
+};
+
+function allocateSlots(capacity: number, shared: boolean): Uint32Array {
+	return shared ? new Uint32Array(new SharedArrayBuffer(capacity * 4)) : new Uint32Array(capacity);
+}
+
 export class AddressIndex {
-	readonly slots: Uint32Array;
-	private readonly mask: number;
+	slots: Uint32Array;
+	private mask: number;
 	count = 0;
+	private readonly shared: boolean;
 
 	/**
 	 * @param keys the address of each ordinal; read, never copied
 	 * @param expected how many entries will be inserted
-	 * @param reuse a slot array to reuse (cleared) when it is big enough
 	 */
-	constructor(private readonly keys: Float64Array, expected: number = keys.length, reuse?: Uint32Array) {
+	constructor(private keys: Float64Array, expected: number = keys.length, options: AddressIndexOptions = {}) {
 		const capacity = capacityFor(expected);
+		this.shared = options.shared ?? false;
+		const reuse = options.reuse;
 		if (reuse !== undefined && reuse.length >= capacity && (reuse.length & (reuse.length - 1)) === 0) {
 			reuse.fill(0);
 			this.slots = reuse;
 		} else {
-			this.slots = new Uint32Array(capacity);
+			this.slots = allocateSlots(capacity, this.shared);
 		}
 
 		this.mask = this.slots.length - 1;
+	}
+
+	/** A read-only view of a table built elsewhere (a worker's copy of the shared slots). */
+	static attach(keys: Float64Array, slots: Uint32Array, count: number): AddressIndex {
+		const index = new AddressIndex(keys, 0, {reuse: new Uint32Array(16)});
+		index.slots = slots;
+		index.mask = slots.length - 1;
+		index.count = count;
+		return index;
+	}
+
+	/** The key column moved (it grew): read keys from here on. */
+	setKeys(keys: Float64Array): void {
+		this.keys = keys;
+	}
+
+	/** Make room for `count` entries in all, rehashing when the table would get too full. */
+	reserve(count: number): void {
+		if (count * 1.5 <= this.slots.length) {
+			return;
+		}
+
+		const old = this.slots;
+		this.slots = allocateSlots(capacityFor(count), this.shared);
+		this.mask = this.slots.length - 1;
+		const keys = this.keys;
+		const slots = this.slots;
+		const mask = this.mask;
+		for (const entry of old) {
+			if (entry === 0 || entry === TOMBSTONE) {
+				continue;
+			}
+
+			let slot = hashAddress(keys[entry - 1]!) & mask;
+			while (slots[slot] !== 0) {
+				slot = (slot + 1) & mask;
+			}
+
+			slots[slot] = entry;
+		}
 	}
 
 	/**
@@ -67,7 +127,7 @@ export class AddressIndex {
 				return NO_OBJECT;
 			}
 
-			if (keys[entry - 1] === address) {
+			if (entry !== TOMBSTONE && keys[entry - 1] === address) {
 				return entry - 1;
 			}
 
@@ -87,12 +147,37 @@ export class AddressIndex {
 				return NO_OBJECT;
 			}
 
-			if (keys[entry - 1] === address) {
+			if (entry !== TOMBSTONE && keys[entry - 1] === address) {
 				return entry - 1;
 			}
 
 			slot = (slot + 1) & mask;
 		}
+	}
+
+	/**
+	 * Ordinals were compacted: entry o becomes newOrdinal[o], or leaves the
+	 * table when removed[o] is 1. `keys` is the compacted key column. One
+	 * pass over the slots, no rehashing.
+	 */
+	remap(newOrdinal: Uint32Array, removed: Uint8Array, keys: Float64Array): void {
+		const slots = this.slots;
+		for (let slot = 0; slot < slots.length; slot++) {
+			const entry = slots[slot]!;
+			if (entry === 0 || entry === TOMBSTONE) {
+				continue;
+			}
+
+			const old = entry - 1;
+			if (removed[old] === 1) {
+				slots[slot] = TOMBSTONE;
+				this.count--;
+			} else {
+				slots[slot] = newOrdinal[old]! + 1;
+			}
+		}
+
+		this.keys = keys;
 	}
 
 	get byteLength(): number {

@@ -1,20 +1,17 @@
 /**
- * From parsed chunks (in file order) to a GraphStore: merge the columns,
- * drop duplicate addresses (the first occurrence wins, as in meliae), build
- * the address hash, resolve child addresses to ordinals, build parents.
- *
- * Memory: columns move from the chunks into the store one at a time, and
- * each chunk's raw child addresses are resolved straight into the store's
- * targets and then dropped, so the peak stays close to the size of the
- * chunks themselves.
+ * Builds a GraphStore from parsed blocks as they arrive, in file order:
+ * the columns grow, addresses go into the (shared) hash at once, so that
+ * indexing overlaps with parsing in the worker threads; then the blocks'
+ * references, resolved against the complete hash, are placed. Duplicate
+ * addresses are dropped at the end (the first occurrence wins, as in
+ * meliae).
  */
 
-import {chunkLineOf, type ParsedChunk} from '../dump/parse-chunk.js';
+import {chunkLineOf, type ChunkHead} from '../dump/parse-chunk.js';
+import type {ResolvedChunk} from '../dump/parser-pool.js';
 import {AddressIndex} from './address-index.js';
-import {MAX_OBJECTS, NO_OBJECT, UNRESOLVED_BIT} from './layout.js';
-import {buildParents, GraphStore} from './store.js';
-
-export type BuildPhase = 'merging' | 'resolving' | 'parents';
+import {MAX_OBJECTS, NO_OBJECT, UNRESOLVED_BIT, UNRESOLVED_MASK} from './layout.js';
+import {GraphStore} from './store.js';
 
 export type BuildResult = {
 	store: GraphStore;
@@ -24,286 +21,273 @@ export type BuildResult = {
 	firstDuplicateLine: number;
 };
 
-export type BuildOptions = {
-	onPhase?: (phase: BuildPhase) => void | Promise<void>;
-	/** Global 1-based line number of each chunk's first line. */
-	chunkFirstLine?: readonly number[];
-};
-
 export class TooManyObjectsError extends Error {}
 
-const EMPTY_F64 = new Float64Array(0);
-const EMPTY_U32 = new Uint32Array(0);
-const EMPTY_U8 = new Uint8Array(0);
+function grown<T extends Float64Array | Uint32Array | Uint8Array>(array: T, capacity: number, shared = false): T {
+	const Constructor = array.constructor as {new (buffer: ArrayBufferLike): T; new (length: number): T; BYTES_PER_ELEMENT: number};
+	const next = shared
+		? new Constructor(new SharedArrayBuffer(capacity * Constructor.BYTES_PER_ELEMENT))
+		: new Constructor(capacity);
+	next.set(array);
+	return next;
+}
 
-/**
- * Build the store. The chunks are consumed: their arrays are released as
- * they are copied (the objects in `chunks` are emptied).
- */
-export async function buildStore(chunks: ParsedChunk[], options: BuildOptions = {}): Promise<BuildResult> {
-	await options.onPhase?.('merging');
-	let rawCount = 0;
-	let rawEdges = 0;
-	let valueBytesTotal = 0;
-	for (const chunk of chunks) {
-		rawCount += chunk.objectCount;
-		rawEdges += chunk.childAddress.length;
-		valueBytesTotal += chunk.valueBytes.length;
+export class StoreBuilder {
+	/** Rows accepted so far, duplicates included. */
+	count = 0;
+	edgeCount = 0;
+	private capacity: number;
+	/** In shared memory: worker threads read it while resolving. */
+	objectAddress: Float64Array;
+	private objectType: Uint32Array;
+	private objectSize: Float64Array;
+	private objectLength: Uint32Array;
+	private objectFlags: Uint8Array;
+	private valueOffset: Uint32Array;
+	private valueBytes: Uint8Array;
+	private valueLength = 0;
+	private firstChild: Uint32Array;
+	private childTargets: Uint32Array | undefined;
+	private readonly edgeBase = new Map<number, number>();
+	private readonly typeNames: string[] = [];
+	private readonly typeIds = new Map<string, number>();
+	readonly index: AddressIndex;
+	private keep: Uint8Array | undefined;
+	duplicateCount = 0;
+	firstDuplicateLine = 0;
+	private readonly unresolvedIds = new Map<number, number>();
+	private readonly unresolved: number[] = [];
+
+	constructor(expectedObjects: number) {
+		this.capacity = Math.max(1024, Math.ceil(expectedObjects));
+		this.objectAddress = new Float64Array(new SharedArrayBuffer(this.capacity * 8));
+		this.objectType = new Uint32Array(this.capacity);
+		this.objectSize = new Float64Array(this.capacity);
+		this.objectLength = new Uint32Array(this.capacity);
+		this.objectFlags = new Uint8Array(this.capacity);
+		this.valueOffset = new Uint32Array(this.capacity + 1);
+		this.firstChild = new Uint32Array(this.capacity + 1);
+		this.valueBytes = new Uint8Array(Math.max(4096, this.capacity * 12));
+		this.index = new AddressIndex(this.objectAddress, this.capacity, {shared: true});
 	}
 
-	if (rawCount > MAX_OBJECTS) {
-		throw new TooManyObjectsError(`${rawCount} objects is more than one store holds (${MAX_OBJECTS})`);
+	private reserve(count: number): void {
+		if (count > MAX_OBJECTS) {
+			throw new TooManyObjectsError(`more objects than one store holds (${MAX_OBJECTS})`);
+		}
+
+		if (count <= this.capacity) {
+			return;
+		}
+
+		const capacity = Math.max(count, Math.ceil(this.capacity * 1.5));
+		this.objectAddress = grown(this.objectAddress.subarray(0, this.count), capacity, true);
+		this.objectType = grown(this.objectType.subarray(0, this.count), capacity);
+		this.objectSize = grown(this.objectSize.subarray(0, this.count), capacity);
+		this.objectLength = grown(this.objectLength.subarray(0, this.count), capacity);
+		this.objectFlags = grown(this.objectFlags.subarray(0, this.count), capacity);
+		this.valueOffset = grown(this.valueOffset.subarray(0, this.count + 1), capacity + 1);
+		this.firstChild = grown(this.firstChild.subarray(0, this.count + 1), capacity + 1);
+		if (this.keep !== undefined) {
+			const keep = new Uint8Array(capacity).fill(1);
+			keep.set(this.keep.subarray(0, this.count));
+			this.keep = keep;
+		}
+
+		this.capacity = capacity;
+		this.index.setKeys(this.objectAddress);
 	}
 
-	if (valueBytesTotal >= 2 ** 32 || rawEdges >= 2 ** 32) {
-		throw new TooManyObjectsError('the dump has more than 4 GiB of values or 4G references');
-	}
-
-	// Global type table, by decoded name.
-	const typeNames: string[] = [];
-	const typeIds = new Map<string, number>();
-	const chunkTypeMaps = chunks.map(chunk => {
-		const map = new Uint32Array(chunk.typeNames.length);
-		for (const [local, name] of chunk.typeNames.entries()) {
-			let id = typeIds.get(name);
-			if (id === undefined) {
-				id = typeNames.length;
-				typeNames.push(name);
-				typeIds.set(name, id);
+	/** Take block `id` (blocks must come in file order); `firstLine` is its first line's number. */
+	accept(id: number, head: ChunkHead, firstLine: number): void {
+		const n = head.objectCount;
+		const base = this.count;
+		this.reserve(base + n);
+		this.index.reserve(base + n);
+		const typeMap = new Uint32Array(head.typeNames.length);
+		for (const [local, name] of head.typeNames.entries()) {
+			let global = this.typeIds.get(name);
+			if (global === undefined) {
+				global = this.typeNames.length;
+				this.typeNames.push(name);
+				this.typeIds.set(name, global);
 			}
 
-			map[local] = id;
+			typeMap[local] = global;
 		}
 
-		return map;
-	});
-
-	// Addresses first, so duplicates are known before anything else moves.
-	let objectAddress = new Float64Array(rawCount);
-	{
-		let offset = 0;
-		for (const chunk of chunks) {
-			objectAddress.set(chunk.address, offset);
-			offset += chunk.objectCount;
-			chunk.address = EMPTY_F64;
-		}
-	}
-
-	let index = new AddressIndex(objectAddress, rawCount);
-	let keep: Uint8Array | undefined;
-	let duplicateCount = 0;
-	let firstDuplicateOrdinal = -1;
-	for (let i = 0; i < rawCount; i++) {
-		if (index.insert(i) !== NO_OBJECT) {
-			keep ??= new Uint8Array(rawCount).fill(1);
-			keep[i] = 0;
-			duplicateCount++;
-			if (firstDuplicateOrdinal < 0) {
-				firstDuplicateOrdinal = i;
-			}
-		}
-	}
-
-	let firstDuplicateLine = 0;
-	if (keep !== undefined) {
-		let raw = 0;
-		for (const [c, chunk] of chunks.entries()) {
-			if (firstDuplicateOrdinal < raw + chunk.objectCount) {
-				if (options.chunkFirstLine !== undefined) {
-					firstDuplicateLine = options.chunkFirstLine[c]! - 1 + chunkLineOf(chunk, firstDuplicateOrdinal - raw);
+		this.objectAddress.set(head.address, base);
+		const index = this.index;
+		for (let i = 0; i < n; i++) {
+			if (index.insert(base + i) !== NO_OBJECT) {
+				if (this.keep === undefined) {
+					this.keep = new Uint8Array(this.capacity).fill(1);
 				}
 
-				break;
-			}
+				this.keep[base + i] = 0;
+				if (this.duplicateCount === 0) {
+					this.firstDuplicateLine = firstLine - 1 + chunkLineOf(head, i);
+				}
 
-			raw += chunk.objectCount;
-		}
-
-		let out = 0;
-		for (let i = 0; i < rawCount; i++) {
-			if (keep[i] === 1) {
-				objectAddress[out++] = objectAddress[i]!;
+				this.duplicateCount++;
 			}
 		}
 
-		objectAddress = objectAddress.slice(0, out);
-		index = new AddressIndex(objectAddress, out);
-		for (let i = 0; i < out; i++) {
-			index.insert(i);
+		const objectType = this.objectType;
+		const ids = head.typeId;
+		for (let i = 0; i < n; i++) {
+			objectType[base + i] = typeMap[ids[i]!]!;
 		}
+
+		this.objectSize.set(head.size, base);
+		this.objectLength.set(head.length, base);
+		this.objectFlags.set(head.flags, base);
+		const valueStart = this.valueLength;
+		const valueEnd = valueStart + head.valueBytes.length;
+		if (valueEnd >= 2 ** 32) {
+			throw new TooManyObjectsError('the dump has more than 4 GiB of values');
+		}
+
+		if (valueEnd > this.valueBytes.length) {
+			this.valueBytes = grown(this.valueBytes.subarray(0, valueStart), Math.max(valueEnd, Math.ceil(this.valueBytes.length * 1.5)));
+		}
+
+		this.valueBytes.set(head.valueBytes, valueStart);
+		this.valueLength = valueEnd;
+		const valueOffset = this.valueOffset;
+		const firstChild = this.firstChild;
+		const edgeStart = this.edgeCount;
+		for (let i = 1; i <= n; i++) {
+			valueOffset[base + i] = valueStart + head.valueOffset[i]!;
+			firstChild[base + i] = edgeStart + head.childOffset[i]!;
+		}
+
+		this.edgeBase.set(id, edgeStart);
+		this.edgeCount += head.edgeCount;
+		if (this.edgeCount >= 2 ** 32) {
+			throw new TooManyObjectsError('the dump has more than 4G references');
+		}
+
+		this.count += n;
 	}
 
-	const count = rawCount - duplicateCount;
-	const kept = keep;
-	/** Copy one column from every chunk into `target`, skipping duplicates, releasing the chunk's copy. */
-	const gather = <T extends Float64Array | Uint32Array | Uint8Array>(
-		target: T,
-		take: (chunk: ParsedChunk) => T,
-		release: (chunk: ParsedChunk) => void,
-	): T => {
-		let out = 0;
-		let raw = 0;
-		for (const chunk of chunks) {
-			const source = take(chunk);
-			if (kept === undefined) {
-				target.set(source, out);
-				out += source.length;
-			} else {
-				for (let i = 0; i < source.length; i++, raw++) {
-					if (kept[raw] === 1) {
-						target[out++] = source[i]!;
-					}
-				}
-			}
-
-			release(chunk);
+	/** Place the resolved references of one block. */
+	place(chunk: ResolvedChunk): void {
+		this.childTargets ??= new Uint32Array(this.edgeCount);
+		const base = this.edgeBase.get(chunk.id);
+		if (base === undefined) {
+			throw new Error(`references of an unknown block ${chunk.id}`);
 		}
 
-		return target;
-	};
-
-	const objectType = new Uint32Array(count);
-	{
-		let out = 0;
-		let raw = 0;
-		for (const [c, chunk] of chunks.entries()) {
-			const map = chunkTypeMaps[c]!;
-			const source = chunk.typeId;
-			for (let i = 0; i < source.length; i++, raw++) {
-				if (kept === undefined || kept[raw] === 1) {
-					objectType[out++] = map[source[i]!]!;
+		const {targets, unresolved} = chunk;
+		if (unresolved.length > 0) {
+			const global = new Uint32Array(unresolved.length);
+			for (const [k, address] of unresolved.entries()) {
+				let id = this.unresolvedIds.get(address);
+				if (id === undefined) {
+					id = this.unresolved.length;
+					this.unresolvedIds.set(address, id);
+					this.unresolved.push(address);
 				}
+
+				global[k] = id;
 			}
 
-			chunk.typeId = EMPTY_U32;
+			for (let e = 0; e < targets.length; e++) {
+				const target = targets[e]!;
+				if (target >= UNRESOLVED_BIT) {
+					targets[e] = UNRESOLVED_BIT | global[target & UNRESOLVED_MASK]!;
+				}
+			}
 		}
+
+		this.childTargets.set(targets, base);
 	}
 
-	const objectSize = gather(new Float64Array(count), chunk => chunk.size, chunk => {
-		chunk.size = EMPTY_F64;
-	});
-	const objectLength = gather(new Uint32Array(count), chunk => chunk.length, chunk => {
-		chunk.length = EMPTY_U32;
-	});
-	const objectFlags = gather(new Uint8Array(count), chunk => chunk.flags, chunk => {
-		chunk.flags = EMPTY_U8;
-	});
-
-	// Values: offsets shifted by the bytes of earlier chunks.
-	let keptValueBytes = valueBytesTotal;
-	let keptEdges = rawEdges;
-	if (kept !== undefined) {
-		keptValueBytes = 0;
-		keptEdges = 0;
-		let raw = 0;
-		for (const chunk of chunks) {
-			for (let i = 0; i < chunk.objectCount; i++, raw++) {
-				if (kept[raw] === 1) {
-					keptValueBytes += chunk.valueOffset[i + 1]! - chunk.valueOffset[i]!;
-					keptEdges += chunk.childOffset[i + 1]! - chunk.childOffset[i]!;
-				}
-			}
-		}
-	}
-
-	const valueOffset = new Uint32Array(count + 1);
-	const valueBytes = new Uint8Array(keptValueBytes);
-	{
-		let out = 0;
-		let raw = 0;
-		let valueEnd = 0;
-		for (const chunk of chunks) {
-			const offsets = chunk.valueOffset;
-			if (kept === undefined) {
-				for (let i = 0; i < chunk.objectCount; i++) {
-					valueOffset[out + i + 1] = valueEnd + offsets[i + 1]!;
-				}
-
-				valueBytes.set(chunk.valueBytes, valueEnd);
-				valueEnd += chunk.valueBytes.length;
-				out += chunk.objectCount;
-			} else {
-				for (let i = 0; i < chunk.objectCount; i++, raw++) {
-					if (kept[raw] === 0) {
-						continue;
-					}
-
-					const start = offsets[i]!;
-					const end = offsets[i + 1]!;
-					valueBytes.set(chunk.valueBytes.subarray(start, end), valueEnd);
-					valueEnd += end - start;
-					valueOffset[++out] = valueEnd;
+	/** The store (parents are built on first use). The builder must not be used afterwards. */
+	finish(): BuildResult {
+		let n = this.count;
+		let objectAddress = this.objectAddress.subarray(0, n);
+		let objectType = this.objectType.subarray(0, n);
+		let objectSize = this.objectSize.subarray(0, n);
+		let objectLength = this.objectLength.subarray(0, n);
+		let objectFlags = this.objectFlags.subarray(0, n);
+		let valueOffset = this.valueOffset.subarray(0, n + 1);
+		let valueBytes = this.valueBytes.subarray(0, this.valueLength);
+		let firstChild = this.firstChild.subarray(0, n + 1);
+		let childTargets = this.childTargets ?? new Uint32Array(this.edgeCount);
+		if (this.keep !== undefined) {
+			// Drop duplicate rows, in place; keep the first occurrence's ordinal numbering.
+			const keep = this.keep;
+			const newOrdinal = new Uint32Array(n);
+			let out = 0;
+			let edgeOut = 0;
+			let valueOut = 0;
+			for (let i = 0; i < n; i++) {
+				newOrdinal[i] = out;
+				if (keep[i] === 1) {
+					out++;
 				}
 			}
 
-			chunk.valueOffset = EMPTY_U32;
-			chunk.valueBytes = EMPTY_U8;
-		}
-	}
-
-	await options.onPhase?.('resolving');
-	// Children: each chunk's raw addresses go straight to ordinals.
-	const firstChild = new Uint32Array(count + 1);
-	const childTargets = new Uint32Array(keptEdges);
-	const unresolved = new Map<number, number>();
-	const unresolvedList: number[] = [];
-	{
-		let out = 0;
-		let raw = 0;
-		let edgeEnd = 0;
-		for (const chunk of chunks) {
-			const offsets = chunk.childOffset;
-			const addresses = chunk.childAddress;
-			for (let i = 0; i < chunk.objectCount; i++, raw++) {
-				const start = offsets[i]!;
-				const end = offsets[i + 1]!;
-				if (kept !== undefined && kept[raw] === 0) {
+			out = 0;
+			for (let i = 0; i < n; i++) {
+				const vStart = valueOffset[i]!;
+				const vEnd = valueOffset[i + 1]!;
+				const eStart = firstChild[i]!;
+				const eEnd = firstChild[i + 1]!;
+				if (keep[i] === 0) {
 					continue;
 				}
 
-				for (let e = start; e < end; e++) {
-					const address = addresses[e]!;
-					const ordinal = index.get(address);
-					if (ordinal !== NO_OBJECT) {
-						childTargets[edgeEnd++] = ordinal;
-						continue;
-					}
-
-					let k = unresolved.get(address);
-					if (k === undefined) {
-						k = unresolvedList.length;
-						unresolved.set(address, k);
-						unresolvedList.push(address);
-					}
-
-					childTargets[edgeEnd++] = UNRESOLVED_BIT | k;
+				objectAddress[out] = objectAddress[i]!;
+				objectType[out] = objectType[i]!;
+				objectSize[out] = objectSize[i]!;
+				objectLength[out] = objectLength[i]!;
+				objectFlags[out] = objectFlags[i]!;
+				valueBytes.copyWithin(valueOut, vStart, vEnd);
+				valueOut += vEnd - vStart;
+				for (let e = eStart; e < eEnd; e++) {
+					const target = childTargets[e]!;
+					childTargets[edgeOut++] = target >= UNRESOLVED_BIT ? target : newOrdinal[target]!;
 				}
 
-				firstChild[++out] = edgeEnd;
+				out++;
+				valueOffset[out] = valueOut;
+				firstChild[out] = edgeOut;
 			}
 
-			chunk.childOffset = EMPTY_U32;
-			chunk.childAddress = EMPTY_F64;
-		}
-	}
+			const removed = new Uint8Array(n);
+			for (let i = 0; i < n; i++) {
+				removed[i] = keep[i] === 1 ? 0 : 1;
+			}
 
-	chunks.length = 0;
-	await options.onPhase?.('parents');
-	const {firstParent, parentSources} = buildParents(count, firstChild, childTargets);
-	const store = new GraphStore({
-		objectAddress,
-		objectType,
-		objectSize,
-		objectLength,
-		objectFlags,
-		valueOffset,
-		valueBytes,
-		firstChild,
-		childTargets,
-		unresolvedAddress: Float64Array.from(unresolvedList),
-		typeNames,
-		firstParent,
-		parentSources,
-	}, index);
-	return {store, duplicateCount, firstDuplicateLine};
+			n = out;
+			objectAddress = objectAddress.subarray(0, n);
+			objectType = objectType.subarray(0, n);
+			objectSize = objectSize.subarray(0, n);
+			objectLength = objectLength.subarray(0, n);
+			objectFlags = objectFlags.subarray(0, n);
+			valueOffset = valueOffset.subarray(0, n + 1);
+			valueBytes = valueBytes.subarray(0, valueOut);
+			firstChild = firstChild.subarray(0, n + 1);
+			childTargets = childTargets.subarray(0, edgeOut);
+			this.index.remap(newOrdinal, removed, objectAddress);
+		}
+
+		const store = new GraphStore({
+			objectAddress,
+			objectType,
+			objectSize,
+			objectLength,
+			objectFlags,
+			valueOffset,
+			valueBytes,
+			firstChild,
+			childTargets,
+			unresolvedAddress: Float64Array.from(this.unresolved),
+			typeNames: this.typeNames,
+		}, this.index);
+		return {store, duplicateCount: this.duplicateCount, firstDuplicateLine: this.firstDuplicateLine};
+	}
 }

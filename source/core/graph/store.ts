@@ -58,10 +58,7 @@ export class GraphStore {
 	readonly childTargets: Uint32Array;
 	/** Referenced addresses that no line of the dump describes. */
 	readonly unresolvedAddress: Float64Array;
-	/** objectCount + 1 offsets into parentSources. */
-	readonly firstParent: Uint32Array;
-	/** Ordinals of distinct referrers, ascending. */
-	readonly parentSources: Uint32Array;
+	private parents: {firstParent: Uint32Array; parentSources: Uint32Array} | undefined;
 	readonly typeNames: readonly string[];
 	readonly addressIndex: AddressIndex;
 	/** How many child references point at addresses not in the dump. */
@@ -98,13 +95,29 @@ export class GraphStore {
 
 		this.unresolvedReferenceCount = unresolved;
 		if (columns.firstParent !== undefined && columns.parentSources !== undefined) {
-			this.firstParent = columns.firstParent;
-			this.parentSources = columns.parentSources;
-		} else {
-			const parents = buildParents(this.objectCount, this.firstChild, this.childTargets);
-			this.firstParent = parents.firstParent;
-			this.parentSources = parents.parentSources;
+			this.parents = {firstParent: columns.firstParent, parentSources: columns.parentSources};
 		}
+	}
+
+	/** objectCount + 1 offsets into parentSources (built on first use; see ensureParents). */
+	get firstParent(): Uint32Array {
+		return this.ensureParents().firstParent;
+	}
+
+	/** Ordinals of distinct referrers, ascending. */
+	get parentSources(): Uint32Array {
+		return this.ensureParents().parentSources;
+	}
+
+	/** Whether parents are built already (the loader builds them last). */
+	get hasParents(): boolean {
+		return this.parents !== undefined;
+	}
+
+	/** Build the parents CSR now if it is not built yet. */
+	ensureParents(): {firstParent: Uint32Array; parentSources: Uint32Array} {
+		this.parents ??= buildParents(this.objectCount, this.firstChild, this.childTargets);
+		return this.parents;
 	}
 
 	get edgeCount(): number {
@@ -188,8 +201,8 @@ export class GraphStore {
 		return this.objectAddress.byteLength + this.objectType.byteLength + this.objectSize.byteLength
 			+ this.objectLength.byteLength + this.objectFlags.byteLength + this.valueOffset.byteLength
 			+ this.valueBytes.byteLength + this.firstChild.byteLength + this.childTargets.byteLength
-			+ this.unresolvedAddress.byteLength + this.firstParent.byteLength + this.parentSources.byteLength
-			+ this.addressIndex.byteLength;
+			+ this.unresolvedAddress.byteLength + (this.parents?.firstParent.byteLength ?? 0)
+			+ (this.parents?.parentSources.byteLength ?? 0) + this.addressIndex.byteLength;
 	}
 }
 

@@ -20,7 +20,7 @@ export type LoadingProps = {
 	readonly size?: TerminalSize;
 };
 
-const PHASES: readonly LoadPhase[] = ['reading', 'merging', 'resolving', 'parents', 'collapsing'];
+const PHASES: readonly LoadPhase[] = ['reading', 'resolving', 'collapsing', 'parents'];
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 

@@ -1,0 +1,39 @@
+/**
+ * Child addresses → ordinals through the address hash. Addresses no line of
+ * the dump describes get UNRESOLVED_BIT | k, k indexing the returned list of
+ * distinct unresolved addresses (in order of first appearance).
+ */
+
+import type {AddressIndex} from '../graph/address-index.js';
+import {NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
+
+export type ResolvedEdges = {
+	targets: Uint32Array;
+	unresolved: Float64Array;
+};
+
+export function resolveAddresses(childAddress: Float64Array, index: AddressIndex): ResolvedEdges {
+	const targets = new Uint32Array(childAddress.length);
+	let unresolvedMap: Map<number, number> | undefined;
+	const unresolved: number[] = [];
+	for (let e = 0; e < childAddress.length; e++) {
+		const address = childAddress[e]!;
+		const ordinal = index.get(address);
+		if (ordinal !== NO_OBJECT) {
+			targets[e] = ordinal;
+			continue;
+		}
+
+		unresolvedMap ??= new Map();
+		let k = unresolvedMap.get(address);
+		if (k === undefined) {
+			k = unresolved.length;
+			unresolvedMap.set(address, k);
+			unresolved.push(address);
+		}
+
+		targets[e] = UNRESOLVED_BIT | k;
+	}
+
+	return {targets, unresolved: Float64Array.from(unresolved)};
+}
