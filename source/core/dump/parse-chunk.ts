@@ -694,22 +694,59 @@ let warm = false;
  * loop early and then deoptimizes on each branch it had not seen yet.
  */
 function warmUp(): void {
+	// Realistic magnitudes everywhere (15-digit addresses, sizes and lengths
+	// beyond 2^31), so the JIT does not specialise on small integers and
+	// deoptimize on the first real line.
 	const lines: string[] = [];
-	for (let i = 0; i < 600; i++) {
-		const address = 140_000_000_000_000 + (i * 16);
-		lines.push(
-			`{"address": ${address}, "type": "dict", "size": ${i}, "len": 2, "refs": [${address + 16}, ${i}]}`,
-			`{"address": ${i + 1}, "type": "str", "size": 50, "len": 3, "value": "a\\u00e9\\"${i}", "refs": []}`,
-			`{"address": ${address + 8}, "type": "module", "size": 72, "name": "m${i % 7}", "refs": [ ${address} , 3 ]}`,
-			`{"address": ${address + 9}, "type": "int", "size": 28, "value": ${i % 2 ? '-' : ''}${i}, "refs": []}`,
-		);
-		if (i % 50 === 0) {
+	let seed = 7;
+	const random = (limit: number): number => {
+		seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+		return seed % limit;
+	};
+
+	for (let i = 0; i < 1200; i++) {
+		const address = 140_000_000_000_000 + (random(1_000_000_000) * 16);
+		const refs = Array.from({length: random(6)}, () => 140_000_000_000_000 + (random(1_000_000_000) * 16)).join(', ');
+		const size = random(4) === 0 ? 2_147_483_648 + random(1_000_000_000) : 16 + random(5000);
+		const length = random(3) === 0 ? 3_000_000_000 : random(100);
+		switch (i % 5) {
+			case 0: {
+				lines.push(`{"address": ${address}, "type": "dict", "size": ${size}, "len": ${length}, "refs": [${refs}]}`);
+				break;
+			}
+
+			case 1: {
+				lines.push(`{"address": ${address}, "type": "str", "size": ${size}, "len": ${length}, "value": "a\\u00e9\\"${i}", "refs": []}`);
+				break;
+			}
+
+			case 2: {
+				lines.push(`{"address": ${address}, "type": "module", "size": ${size}, "name": "m${i % 7}", "refs": [${refs}]}`);
+				break;
+			}
+
+			case 3: {
+				lines.push(`{"address": ${address}, "type": "int", "size": 28, "value": ${i % 2 ? '-' : ''}${random(1_000_000_000) * 1_000_000}, "refs": []}`);
+				break;
+			}
+
+			default: {
+				lines.push(`{"address": ${address}, "type": "T${i % 11}", "size": ${size}, "refs": [ ${refs} ]}`);
+			}
+		}
+
+		if (i % 100 === 0) {
 			lines.push('', '[', ` {"refs": [], "address": ${i + 5}, "size": 1, "type": "odd"},\r`, ']', 'junk', '{"address": 1, "type": "x", "size": 1, "refs": [1');
 		}
 	}
 
-	const block = new TextEncoder().encode(lines.join('\n').replaceAll('\\r', '\r'));
-	parseLines(block, block.length, {});
+	const encoded = new TextEncoder().encode(lines.join('\n').replaceAll('\\r', '\r'));
+	// The same kind of array the readers make, so the JIT sees one map.
+	const block = new Uint8Array(encoded.length);
+	block.set(encoded);
+	for (let round = 0; round < 4; round++) {
+		parseLines(block, block.length, {});
+	}
 }
 
 function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): ParsedChunk {
