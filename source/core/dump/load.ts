@@ -13,6 +13,7 @@ import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import type {GraphStore} from '../graph/store.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, workersAvailable} from './parser-pool.js';
+import {BufferRecycler} from '../util/recycler.js';
 import {DEFAULT_BLOCK_SIZE, DumpError, openDump} from './reader.js';
 
 export {DumpError} from './reader.js';
@@ -98,7 +99,9 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	const started = performance.now();
 	let phaseStarted = started;
 	let phase: LoadPhase = 'reading';
-	const source = await openDump(file, {stdin: options.stdin, blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE});
+	// Block buffers and parsed columns are recycled: fresh memory is slow to touch.
+	const recycler = new BufferRecycler();
+	const source = await openDump(file, {stdin: options.stdin, blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE, recycler});
 	const name = file === '-' ? 'standard input' : file;
 	let objects = 0;
 	const report = (): void => {
@@ -129,8 +132,8 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 
 	const wantedWorkers = options.workers
 		?? (source.compressed || (source.bytesTotal ?? 0) >= WORKER_THRESHOLD ? defaultWorkerCount() : 0);
-	const pool = wantedWorkers > 0 && workersAvailable() ? new ParserPool(wantedWorkers) : undefined;
-	const service: ParseService = pool ?? new InlineParser();
+	const pool = wantedWorkers > 0 && workersAvailable() ? new ParserPool(wantedWorkers, recycler) : undefined;
+	const service: ParseService = pool ?? new InlineParser(recycler);
 	const malformed: LineProblem[] = [];
 	let malformedLines = 0;
 	let lines = 0;
@@ -155,9 +158,11 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 			// Size the columns from what the first block says about the rest.
 			const perByte = head.objectCount / Math.max(1, head.bytes);
 			const inflation = source.compressed ? head.bytes / Math.max(1, source.bytesRead) : 1;
+			// The first lines of a dump (names, modules) are shorter than the
+			// rest, so this tends to be high: the hash is sized by it.
 			const expected = source.bytesTotal === undefined
 				? head.objectCount * 16
-				: source.bytesTotal * inflation * perByte * 1.05;
+				: source.bytesTotal * inflation * perByte;
 			builder = new StoreBuilder(Math.max(head.objectCount, expected));
 		}
 
@@ -174,6 +179,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		lines += head.lineCount;
 		textBytes += head.bytes;
 		objects += head.objectCount;
+		service.recycle(id, head);
 		report();
 	};
 
@@ -223,6 +229,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	} finally {
 		await service.close();
 		await source.close();
+		recycler.clear();
 	}
 
 	let collapsedDicts = 0;

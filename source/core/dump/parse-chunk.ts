@@ -11,6 +11,7 @@ import {
 import {
 	decodeJsonStringBytes, encodeJsonStringBody, repairMojibake,
 } from './json-string.js';
+import type {BufferRecycler} from '../util/recycler.js';
 import {type JsonToken, LineSyntaxError, parseJsonLine} from './general-line.js';
 
 /** A malformed line, numbered from 1 within the block it was found in. */
@@ -197,6 +198,8 @@ export type ParseOptions = {
 	strict?: boolean;
 	/** Expected number of objects, to size the columns. */
 	expectedObjects?: number;
+	/** Where the columns' buffers come from (recycled ones are not zeroed). */
+	recycler?: BufferRecycler;
 };
 
 /**
@@ -219,17 +222,38 @@ class Columns {
 	childAddress: Float64Array;
 	childLength = 0;
 
-	constructor(capacity: number, valueCapacity: number, childCapacity: number) {
+	constructor(capacity: number, valueCapacity: number, childCapacity: number, private readonly recycler?: BufferRecycler) {
 		this.capacity = capacity;
-		this.address = new Float64Array(capacity);
-		this.typeId = new Uint32Array(capacity);
-		this.size = new Float64Array(capacity);
-		this.length = new Uint32Array(capacity);
-		this.flags = new Uint8Array(capacity);
-		this.valueOffset = new Uint32Array(capacity + 1);
-		this.childOffset = new Uint32Array(capacity + 1);
-		this.valueBytes = new Uint8Array(valueCapacity);
-		this.childAddress = new Float64Array(childCapacity);
+		this.address = this.float64(capacity);
+		this.typeId = this.uint32(capacity);
+		this.size = this.float64(capacity);
+		this.length = this.uint32(capacity);
+		this.flags = this.uint8(capacity);
+		this.valueOffset = this.uint32(capacity + 1);
+		this.childOffset = this.uint32(capacity + 1);
+		this.valueBytes = this.uint8(valueCapacity);
+		this.childAddress = this.float64(childCapacity);
+		this.valueOffset[0] = 0;
+		this.childOffset[0] = 0;
+	}
+
+	private float64(length: number): Float64Array {
+		return this.recycler === undefined ? new Float64Array(length) : new Float64Array(this.recycler.take(length * 8), 0, length);
+	}
+
+	private uint32(length: number): Uint32Array {
+		return this.recycler === undefined ? new Uint32Array(length) : new Uint32Array(this.recycler.take(length * 4), 0, length);
+	}
+
+	private uint8(length: number): Uint8Array {
+		return this.recycler === undefined ? new Uint8Array(length) : new Uint8Array(this.recycler.take(length), 0, length);
+	}
+
+	private grow<T extends Float64Array | Uint32Array | Uint8Array>(old: T, length: number, keep: number): T {
+		const next = (old instanceof Float64Array ? this.float64(length) : (old instanceof Uint32Array ? this.uint32(length) : this.uint8(length))) as T;
+		next.set(old.subarray(0, keep));
+		this.recycler?.give(old.buffer);
+		return next;
 	}
 
 	/** Room for one more object. */
@@ -239,19 +263,14 @@ class Columns {
 		}
 
 		const capacity = this.capacity * 2;
-		const grow = <T extends Float64Array | Uint32Array | Uint8Array>(old: T, length: number): T => {
-			const next = new (old.constructor as new (n: number) => T)(length);
-			next.set(old);
-			return next;
-		};
-
-		this.address = grow(this.address, capacity);
-		this.typeId = grow(this.typeId, capacity);
-		this.size = grow(this.size, capacity);
-		this.length = grow(this.length, capacity);
-		this.flags = grow(this.flags, capacity);
-		this.valueOffset = grow(this.valueOffset, capacity + 1);
-		this.childOffset = grow(this.childOffset, capacity + 1);
+		const count = this.count;
+		this.address = this.grow(this.address, capacity, count);
+		this.typeId = this.grow(this.typeId, capacity, count);
+		this.size = this.grow(this.size, capacity, count);
+		this.length = this.grow(this.length, capacity, count);
+		this.flags = this.grow(this.flags, capacity, count);
+		this.valueOffset = this.grow(this.valueOffset, capacity + 1, count + 1);
+		this.childOffset = this.grow(this.childOffset, capacity + 1, count + 1);
 		this.capacity = capacity;
 	}
 
@@ -267,9 +286,7 @@ class Columns {
 			capacity *= 2;
 		}
 
-		const next = new Uint8Array(capacity);
-		next.set(this.valueBytes.subarray(0, this.valueLength));
-		this.valueBytes = next;
+		this.valueBytes = this.grow(this.valueBytes, capacity, this.valueLength);
 	}
 
 	/** Room for `extra` more child addresses past childLength. */
@@ -284,9 +301,7 @@ class Columns {
 			capacity *= 2;
 		}
 
-		const next = new Float64Array(capacity);
-		next.set(this.childAddress.subarray(0, this.childLength));
-		this.childAddress = next;
+		this.childAddress = this.grow(this.childAddress, capacity, this.childLength);
 	}
 
 	/** Commit the object written at `count`, whose value ends at valueEnd and children at childEnd. */
@@ -751,7 +766,7 @@ function warmUp(): void {
 
 function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): ParsedChunk {
 	const expected = options.expectedObjects ?? Math.max(64, Math.ceil(end / 100));
-	const columns = new Columns(expected, Math.max(1024, end >>> 3), Math.max(1024, expected * 3));
+	const columns = new Columns(expected, Math.max(1024, end >>> 3), Math.max(1024, expected * 3), options.recycler);
 	const types = new TypeTable();
 	const problems: LineProblem[] = [];
 	let problemCount = 0;

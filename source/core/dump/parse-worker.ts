@@ -9,16 +9,19 @@
 
 import {parentPort} from 'node:worker_threads';
 import {AddressIndex} from '../graph/address-index.js';
+import {BufferRecycler} from '../util/recycler.js';
 import {type ChunkHead, parseChunk, splitHead} from './parse-chunk.js';
 import {resolveAddresses} from './resolve.js';
 
 export type WorkerRequest =
 	| {kind: 'parse'; id: number; bytes: Uint8Array; end: number; strict: boolean; expectedObjects?: number}
+	| {kind: 'recycle'; buffers: ArrayBuffer[]}
 	| {kind: 'resolve'; ids: number[]; keys: Float64Array; slots: Uint32Array; count: number}
 	| {kind: 'drop'};
 
 export type WorkerResponse =
-	| {kind: 'parsed'; id: number; head: ChunkHead}
+	/** `block` is the parsed block's buffer, handed back for reuse. */
+	| {kind: 'parsed'; id: number; head: ChunkHead; block: ArrayBuffer | undefined}
 	| {kind: 'resolved'; id: number; targets: Uint32Array; unresolved: Float64Array}
 	| {kind: 'error'; id: number; message: string};
 
@@ -39,14 +42,24 @@ export function headBuffers(head: ChunkHead): ArrayBuffer[] {
 if (parentPort !== null) {
 	const port = parentPort;
 	const kept = new Map<number, Float64Array>();
+	const recycler = new BufferRecycler();
 	port.on('message', (request: WorkerRequest) => {
+		if (request.kind === 'recycle') {
+			for (const buffer of request.buffers) {
+				recycler.give(buffer);
+			}
+
+			return;
+		}
+
 		if (request.kind === 'parse') {
 			try {
-				const chunk = parseChunk(request.bytes, request.end, {strict: request.strict, expectedObjects: request.expectedObjects});
+				const chunk = parseChunk(request.bytes, request.end, {strict: request.strict, expectedObjects: request.expectedObjects, recycler});
 				const {head, childAddress} = splitHead(chunk);
 				kept.set(request.id, childAddress);
-				const response: WorkerResponse = {kind: 'parsed', id: request.id, head};
-				port.postMessage(response, headBuffers(head));
+				const block = request.bytes.buffer instanceof ArrayBuffer ? request.bytes.buffer : undefined;
+				const response: WorkerResponse = {kind: 'parsed', id: request.id, head, block};
+				port.postMessage(response, block === undefined ? headBuffers(head) : [...headBuffers(head), block]);
 			} catch (error) {
 				port.postMessage({kind: 'error', id: request.id, message: error instanceof Error ? error.message : String(error)} satisfies WorkerResponse);
 			}
@@ -64,7 +77,7 @@ if (parentPort !== null) {
 					continue;
 				}
 
-				const {targets, unresolved} = resolveAddresses(addresses, index);
+				const {targets, unresolved} = resolveAddresses(addresses, index, true);
 				const response: WorkerResponse = {kind: 'resolved', id, targets, unresolved};
 				port.postMessage(response, [targets.buffer as ArrayBuffer]);
 			}
@@ -73,5 +86,6 @@ if (parentPort !== null) {
 		}
 
 		kept.clear();
+		recycler.clear();
 	});
 }

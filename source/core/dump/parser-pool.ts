@@ -10,8 +10,9 @@ import {availableParallelism} from 'node:os';
 import {fileURLToPath} from 'node:url';
 import {Worker} from 'node:worker_threads';
 import {AddressIndex} from '../graph/address-index.js';
+import type {BufferRecycler} from '../util/recycler.js';
 import {type ChunkHead, parseChunk, splitHead} from './parse-chunk.js';
-import type {WorkerRequest, WorkerResponse} from './parse-worker.js';
+import {headBuffers, type WorkerRequest, type WorkerResponse} from './parse-worker.js';
 import {resolveAddresses} from './resolve.js';
 
 const workerUrl = new URL('parse-worker.js', import.meta.url);
@@ -32,8 +33,13 @@ export function defaultWorkerCount(): number {
 export type ResolvedChunk = {id: number; targets: Uint32Array; unresolved: Float64Array};
 
 export type ParseService = {
-	/** Parse block `id`; the buffer may be transferred (unusable afterwards). */
+	/**
+	 * Parse block `id`; the buffer may be transferred (unusable afterwards);
+	 * once parsed it goes back to the recycler.
+	 */
 	parse(id: number, bytes: Uint8Array, end: number, strict: boolean, expectedObjects?: number): Promise<ChunkHead>;
+	/** The head's columns have been copied: their buffers may be reused. */
+	recycle(id: number, head: ChunkHead): void;
 	/**
 	 * Resolve the kept references of every block, against a complete hash
 	 * (keys and slots in shared memory for workers). Calls `onChunk` as each
@@ -47,17 +53,26 @@ export type ParseService = {
 export class InlineParser implements ParseService {
 	private readonly kept = new Map<number, Float64Array>();
 
+	constructor(private readonly recycler: BufferRecycler) {}
+
 	async parse(id: number, bytes: Uint8Array, end: number, strict: boolean, expectedObjects?: number): Promise<ChunkHead> {
-		const {head, childAddress} = splitHead(parseChunk(bytes, end, {strict, expectedObjects}));
+		const {head, childAddress} = splitHead(parseChunk(bytes, end, {strict, expectedObjects, recycler: this.recycler}));
 		this.kept.set(id, childAddress);
+		this.recycler.give(bytes.buffer);
 		return head;
+	}
+
+	recycle(_id: number, head: ChunkHead): void {
+		for (const buffer of headBuffers(head)) {
+			this.recycler.give(buffer);
+		}
 	}
 
 	async resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void> {
 		const index = AddressIndex.attach(keys, slots, count);
 		for (const [id, addresses] of this.kept) {
 			this.kept.delete(id);
-			onChunk({id, ...resolveAddresses(addresses, index)});
+			onChunk({id, ...resolveAddresses(addresses, index, true)});
 			// Let a progress display breathe between blocks.
 			await new Promise<void>(resolve => {
 				setImmediate(resolve);
@@ -81,7 +96,7 @@ export class ParserPool implements ParseService {
 	private failure: Error | undefined;
 	private next = 0;
 
-	constructor(count: number) {
+	constructor(count: number, private readonly recycler: BufferRecycler) {
 		for (let i = 0; i < count; i++) {
 			const worker = new Worker(workerUrl);
 			worker.on('message', (response: WorkerResponse) => {
@@ -137,14 +152,29 @@ export class ParserPool implements ParseService {
 		const response = await new Promise<WorkerResponse>((resolve, reject) => {
 			this.parseWaiters.set(id, {resolve, reject});
 			const request: WorkerRequest = {kind: 'parse', id, bytes, end, strict, expectedObjects};
-			const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
-			this.workers[workerIndex]!.postMessage(request, whole ? [bytes.buffer as ArrayBuffer] : []);
+			const transferable = bytes.buffer instanceof ArrayBuffer;
+			this.workers[workerIndex]!.postMessage(request, transferable ? [bytes.buffer as ArrayBuffer] : []);
 		});
 		if (response.kind !== 'parsed') {
 			throw new Error('unexpected answer from a parser thread');
 		}
 
+		if (response.block !== undefined) {
+			this.recycler.give(response.block);
+		}
+
 		return response.head;
+	}
+
+	recycle(id: number, head: ChunkHead): void {
+		const workerIndex = this.owner.get(id);
+		if (workerIndex === undefined) {
+			return;
+		}
+
+		const buffers = headBuffers(head).filter(buffer => buffer instanceof ArrayBuffer && buffer.byteLength > 0);
+		const request: WorkerRequest = {kind: 'recycle', buffers};
+		this.workers[workerIndex]!.postMessage(request, buffers);
 	}
 
 	async resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void> {

@@ -9,6 +9,7 @@ import {createReadStream, type ReadStream} from 'node:fs';
 import {open, stat} from 'node:fs/promises';
 import type {Readable} from 'node:stream';
 import {createGunzip} from 'node:zlib';
+import {BufferRecycler} from '../util/recycler.js';
 
 export class DumpError extends Error {
 	constructor(
@@ -130,8 +131,8 @@ function systemReason(error: unknown): string {
 	}
 }
 
-function concatPieces(pieces: readonly Uint8Array[], total: number): Uint8Array {
-	const joined = new Uint8Array(total);
+function concatPieces(pieces: readonly Uint8Array[], total: number, recycler: BufferRecycler): Uint8Array {
+	const joined = new Uint8Array(recycler.take(total), 0, total);
 	let offset = 0;
 	for (const piece of pieces) {
 		joined.set(piece, offset);
@@ -142,7 +143,7 @@ function concatPieces(pieces: readonly Uint8Array[], total: number): Uint8Array 
 }
 
 /** Splits a stream of arbitrary byte pieces into blocks of whole lines. */
-async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: number): AsyncGenerator<Block> {
+async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: number, recycler: BufferRecycler): AsyncGenerator<Block> {
 	let pending: Uint8Array[] = [];
 	let pendingBytes = 0;
 	const flush = (all: boolean): Block | undefined => {
@@ -152,7 +153,7 @@ async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: n
 
 		// Always a buffer of our own: blocks may be transferred to worker
 		// threads, which detaches them, and stream pieces belong to the stream.
-		const joined = pending.length === 1 ? new Uint8Array(pending[0]!) : concatPieces(pending, pendingBytes);
+		const joined = concatPieces(pending, pendingBytes, recycler);
 		pending = [];
 		pendingBytes = 0;
 		if (all) {
@@ -199,12 +200,13 @@ async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: n
  */
 export async function openDump(
 	file: string,
-	options: {stdin?: Readable; blockSize?: number} = {},
+	options: {stdin?: Readable; blockSize?: number; recycler?: BufferRecycler} = {},
 ): Promise<DumpSource> {
 	const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+	const recycler = options.recycler ?? new BufferRecycler();
 	if (file === '-') {
 		const stdin = options.stdin ?? process.stdin;
-		return openStream('standard input', stdin, undefined, blockSize, false, async () => {
+		return openStream('standard input', stdin, undefined, blockSize, false, recycler, async () => {
 			// Standard input stays open for the caller.
 		});
 	}
@@ -250,7 +252,7 @@ export async function openDump(
 	if (gzip || !info.isFile()) {
 		await handle.close();
 		const stream = createReadStream(file, {highWaterMark: 1024 * 1024});
-		return openStream(file, stream, size, blockSize, gzip, async () => {
+		return openStream(file, stream, size, blockSize, gzip, recycler, async () => {
 			stream.destroy();
 		});
 	}
@@ -261,7 +263,7 @@ export async function openDump(
 		throw new DumpError(file, problem);
 	}
 
-	return openPlainFile(file, handle, size!, blockSize);
+	return openPlainFile(file, handle, size!, blockSize, recycler);
 }
 
 function openPlainFile(
@@ -269,6 +271,7 @@ function openPlainFile(
 	handle: Awaited<ReturnType<typeof open>>,
 	size: number,
 	blockSize: number,
+	recycler: BufferRecycler,
 ): DumpSource {
 	const source: DumpSource = {
 		compressed: false,
@@ -280,8 +283,8 @@ function openPlainFile(
 			let position = 0;
 			for (;;) {
 				const carried = carry?.length ?? 0;
-				let capacity = Math.max(blockSize, carried * 2);
-				let buffer = new Uint8Array(capacity);
+				let buffer = new Uint8Array(recycler.take(Math.max(blockSize, carried * 2)));
+				let capacity = buffer.length;
 				if (carry !== undefined) {
 					buffer.set(carry);
 				}
@@ -313,10 +316,11 @@ function openPlainFile(
 						break;
 					}
 
-					capacity *= 2;
-					const bigger = new Uint8Array(capacity);
+					const bigger = new Uint8Array(recycler.take(capacity * 2));
 					bigger.set(buffer.subarray(0, filled));
+					recycler.give(buffer.buffer);
 					buffer = bigger;
+					capacity = buffer.length;
 				}
 
 				if (eof) {
@@ -345,6 +349,7 @@ function openStream(
 	size: number | undefined,
 	blockSize: number,
 	compressed: boolean,
+	recycler: BufferRecycler,
 	close: () => Promise<void>,
 ): DumpSource {
 	const source: DumpSource = {
@@ -393,7 +398,7 @@ function openStream(
 					throw new DumpError(file, problem);
 				}
 
-				yield * linesFromPieces(raw(), blockSize);
+				yield * linesFromPieces(raw(), blockSize, recycler);
 				return;
 			}
 
@@ -452,7 +457,7 @@ function openStream(
 			};
 
 			try {
-				yield * linesFromPieces(inflated(), blockSize);
+				yield * linesFromPieces(inflated(), blockSize, recycler);
 			} finally {
 				gunzip.destroy();
 				await feed;

@@ -12,8 +12,15 @@ export type ResolvedEdges = {
 	unresolved: Float64Array;
 };
 
-export function resolveAddresses(childAddress: Float64Array, index: AddressIndex): ResolvedEdges {
-	const targets = new Uint32Array(childAddress.length);
+/**
+ * @param inPlace write the targets over the addresses' own buffer (each
+ *   4-byte target lands at or before the 8-byte address it replaces, which
+ *   has been read by then): no fresh memory to touch
+ */
+export function resolveAddresses(childAddress: Float64Array, index: AddressIndex, inPlace = false): ResolvedEdges {
+	const targets = inPlace
+		? new Uint32Array(childAddress.buffer, childAddress.byteOffset, childAddress.length)
+		: new Uint32Array(childAddress.length);
 	let unresolvedMap: Map<number, number> | undefined;
 	const unresolved: number[] = [];
 	for (let e = 0; e < childAddress.length; e++) {

@@ -24,10 +24,13 @@ export function hashAddress(address: number): number {
 	return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Slots for `count` entries at a load factor of at most 2/3. */
+/**
+ * Slots for `count` entries at a load factor of at most 3/4 (linear probing
+ * still averages under 2.5 probes per hit there).
+ */
 export function capacityFor(count: number): number {
 	let capacity = 16;
-	while (capacity < count * 1.5) {
+	while (capacity * 0.75 < count) {
 		capacity *= 2;
 	}
 
@@ -85,7 +88,7 @@ export class AddressIndex {
 
 	/** Make room for `count` entries in all, rehashing when the table would get too full. */
 	reserve(count: number): void {
-		if (count * 1.5 <= this.slots.length) {
+		if (count <= this.slots.length * 0.75) {
 			return;
 		}
 
@@ -174,6 +177,27 @@ export class AddressIndex {
 				this.count--;
 			} else {
 				slots[slot] = newOrdinal[old]! + 1;
+			}
+		}
+
+		this.keys = keys;
+	}
+
+	/** As remap, with the mapping as functions (for compact representations of it). */
+	remapWith(mapOrdinal: (old: number) => number, isRemoved: (old: number) => boolean, keys: Float64Array): void {
+		const slots = this.slots;
+		for (let slot = 0; slot < slots.length; slot++) {
+			const entry = slots[slot]!;
+			if (entry === 0 || entry === TOMBSTONE) {
+				continue;
+			}
+
+			const old = entry - 1;
+			if (isRemoved(old)) {
+				slots[slot] = TOMBSTONE;
+				this.count--;
+			} else {
+				slots[slot] = mapOrdinal(old) + 1;
 			}
 		}
 

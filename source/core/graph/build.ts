@@ -58,8 +58,13 @@ export class StoreBuilder {
 	private readonly unresolvedIds = new Map<number, number>();
 	private readonly unresolved: number[] = [];
 
+	/**
+	 * @param expectedObjects how many objects the dump probably holds: the
+	 *   hash is sized for it, the columns with room to spare (pages never
+	 *   touched cost nothing; growing the columns later costs a copy)
+	 */
 	constructor(expectedObjects: number) {
-		this.capacity = Math.max(1024, Math.ceil(expectedObjects));
+		this.capacity = Math.max(1024, Math.ceil(expectedObjects * 1.3));
 		this.objectAddress = new Float64Array(new SharedArrayBuffer(this.capacity * 8));
 		this.objectType = new Uint32Array(this.capacity);
 		this.objectSize = new Float64Array(this.capacity);
@@ -68,7 +73,7 @@ export class StoreBuilder {
 		this.valueOffset = new Uint32Array(this.capacity + 1);
 		this.firstChild = new Uint32Array(this.capacity + 1);
 		this.valueBytes = new Uint8Array(Math.max(4096, this.capacity * 12));
-		this.index = new AddressIndex(this.objectAddress, this.capacity, {shared: true});
+		this.index = new AddressIndex(this.objectAddress, Math.max(1024, expectedObjects), {shared: true});
 	}
 
 	private reserve(count: number): void {

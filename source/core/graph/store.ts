@@ -59,6 +59,12 @@ export class GraphStore {
 	/** Referenced addresses that no line of the dump describes. */
 	readonly unresolvedAddress: Float64Array;
 	private parents: {firstParent: Uint32Array; parentSources: Uint32Array} | undefined;
+	/**
+	 * A spare Uint32Array of at least objectCount elements, left by the step
+	 * that made this store, for building parents without touching fresh
+	 * memory. Dropped once used.
+	 */
+	scratch: Uint32Array | undefined;
 	readonly typeNames: readonly string[];
 	readonly addressIndex: AddressIndex;
 	/** How many child references point at addresses not in the dump. */
@@ -116,7 +122,11 @@ export class GraphStore {
 
 	/** Build the parents CSR now if it is not built yet. */
 	ensureParents(): {firstParent: Uint32Array; parentSources: Uint32Array} {
-		this.parents ??= buildParents(this.objectCount, this.firstChild, this.childTargets);
+		if (this.parents === undefined) {
+			this.parents = buildParents(this.objectCount, this.firstChild, this.childTargets, this.scratch);
+			this.scratch = undefined;
+		}
+
 		return this.parents;
 	}
 
@@ -209,25 +219,20 @@ export class GraphStore {
 /**
  * Parents in CSR form: count, prefix sum, fill. An object that references
  * the same child several times is one parent. Sources come out ascending.
+ * `scratch` (at least objectCount elements) saves allocating the cursor
+ * array.
  */
 export function buildParents(
 	objectCount: number,
 	firstChild: Uint32Array,
 	childTargets: Uint32Array,
+	scratch?: Uint32Array,
 ): {firstParent: Uint32Array; parentSources: Uint32Array} {
 	const firstParent = new Uint32Array(objectCount + 1);
-	// lastSource[t] = 1 + the last source counted for t, to drop repeats.
-	const lastSource = new Uint32Array(objectCount);
-	for (let source = 0; source < objectCount; source++) {
-		const end = firstChild[source + 1]!;
-		const mark = source + 1;
-		for (let e = firstChild[source]!; e < end; e++) {
-			const target = childTargets[e]!;
-			if (target >= UNRESOLVED_BIT || lastSource[target] === mark) {
-				continue;
-			}
-
-			lastSource[target] = mark;
+	// Count every reference; a source repeating a child is rare and fixed below.
+	for (let e = 0; e < childTargets.length; e++) {
+		const target = childTargets[e]!;
+		if (target < UNRESOLVED_BIT) {
 			firstParent[target + 1]!++;
 		}
 	}
@@ -236,23 +241,45 @@ export function buildParents(
 		firstParent[i + 1]! += firstParent[i]!;
 	}
 
-	const parentSources = new Uint32Array(firstParent[objectCount]!);
-	const fill = firstParent.slice(0, objectCount);
-	lastSource.fill(0);
+	const total = firstParent[objectCount]!;
+	let parentSources = new Uint32Array(total);
+	const cursor = scratch !== undefined && scratch.length >= objectCount ? scratch.subarray(0, objectCount) : new Uint32Array(objectCount);
+	cursor.set(firstParent.subarray(0, objectCount));
+	let repeats = 0;
 	for (let source = 0; source < objectCount; source++) {
 		const end = firstChild[source + 1]!;
-		const mark = source + 1;
 		for (let e = firstChild[source]!; e < end; e++) {
 			const target = childTargets[e]!;
-			if (target >= UNRESOLVED_BIT || lastSource[target] === mark) {
+			if (target >= UNRESOLVED_BIT) {
 				continue;
 			}
 
-			lastSource[target] = mark;
-			parentSources[fill[target]!++] = source;
+			const at = cursor[target]!;
+			// Sources arrive in ascending order: a repeat is the entry just written.
+			if (at > firstParent[target]! && parentSources[at - 1] === source) {
+				repeats++;
+				continue;
+			}
+
+			parentSources[at] = source;
+			cursor[target] = at + 1;
 		}
+	}
+
+	if (repeats > 0) {
+		// Close the gaps repeats left at the end of their ranges.
+		let out = 0;
+		for (let t = 0; t < objectCount; t++) {
+			const start = firstParent[t]!;
+			const end = cursor[t]!;
+			firstParent[t] = out;
+			parentSources.copyWithin(out, start, end);
+			out += end - start;
+		}
+
+		firstParent[objectCount] = out;
+		parentSources = parentSources.slice(0, out);
 	}
 
 	return {firstParent, parentSources};
 }
-
