@@ -221,7 +221,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 
 		await enter('resolving');
 		const built = builder;
-		await service.resolve(built.objectAddress, built.index.slots, built.count, chunk => {
+		await service.resolve(built.objectAddress, built.index.slots, built.count, built.targets(), id => built.edgeBaseOf(id), chunk => {
 			built.place(chunk);
 		});
 		({store, duplicateCount, firstDuplicateLine} = built.finish());

@@ -16,13 +16,13 @@ import {resolveAddresses} from './resolve.js';
 export type WorkerRequest =
 	| {kind: 'parse'; id: number; bytes: Uint8Array; end: number; strict: boolean; expectedObjects?: number}
 	| {kind: 'recycle'; buffers: ArrayBuffer[]}
-	| {kind: 'resolve'; ids: number[]; keys: Float64Array; slots: Uint32Array; count: number}
+	| {kind: 'resolve'; ids: number[]; bases: number[]; keys: Float64Array; slots: Uint32Array; count: number; targets: Uint32Array}
 	| {kind: 'drop'};
 
 export type WorkerResponse =
 	/** `block` is the parsed block's buffer, handed back for reuse. */
 	| {kind: 'parsed'; id: number; head: ChunkHead; block: ArrayBuffer | undefined}
-	| {kind: 'resolved'; id: number; targets: Uint32Array; unresolved: Float64Array}
+	| {kind: 'resolved'; id: number; unresolved: Float64Array}
 	| {kind: 'error'; id: number; message: string};
 
 /** Buffers of a chunk head, for the transfer list. */
@@ -69,7 +69,7 @@ if (parentPort !== null) {
 
 		if (request.kind === 'resolve') {
 			const index = AddressIndex.attach(request.keys, request.slots, request.count);
-			for (const id of request.ids) {
+			for (const [k, id] of request.ids.entries()) {
 				const addresses = kept.get(id);
 				kept.delete(id);
 				if (addresses === undefined) {
@@ -77,9 +77,10 @@ if (parentPort !== null) {
 					continue;
 				}
 
-				const {targets, unresolved} = resolveAddresses(addresses, index, true);
-				const response: WorkerResponse = {kind: 'resolved', id, targets, unresolved};
-				port.postMessage(response, [targets.buffer as ArrayBuffer]);
+				// Straight into the store's shared target array.
+				const unresolved = resolveAddresses(addresses, index, request.targets, request.bases[k]!);
+				const response: WorkerResponse = {kind: 'resolved', id, unresolved};
+				port.postMessage(response);
 			}
 
 			return;

@@ -30,7 +30,8 @@ export function defaultWorkerCount(): number {
 	return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-export type ResolvedChunk = {id: number; targets: Uint32Array; unresolved: Float64Array};
+/** Block `id`'s references are in place; `unresolved` lists the addresses its UNRESOLVED_BIT | k targets name. */
+export type ResolvedChunk = {id: number; unresolved: Float64Array};
 
 export type ParseService = {
 	/**
@@ -42,10 +43,14 @@ export type ParseService = {
 	recycle(id: number, head: ChunkHead): void;
 	/**
 	 * Resolve the kept references of every block, against a complete hash
-	 * (keys and slots in shared memory for workers). Calls `onChunk` as each
-	 * block is done, in any order.
+	 * (keys and slots in shared memory for workers), into `targets` (shared)
+	 * at each block's base. Calls `onChunk` as each block is done, in any order.
 	 */
-	resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void>;
+	resolve(
+		keys: Float64Array, slots: Uint32Array, count: number,
+		targets: Uint32Array, baseOf: (id: number) => number,
+		onChunk: (chunk: ResolvedChunk) => void,
+	): Promise<void>;
 	close(): Promise<void>;
 };
 
@@ -68,11 +73,15 @@ export class InlineParser implements ParseService {
 		}
 	}
 
-	async resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void> {
+	async resolve(
+		keys: Float64Array, slots: Uint32Array, count: number,
+		targets: Uint32Array, baseOf: (id: number) => number,
+		onChunk: (chunk: ResolvedChunk) => void,
+	): Promise<void> {
 		const index = AddressIndex.attach(keys, slots, count);
 		for (const [id, addresses] of this.kept) {
 			this.kept.delete(id);
-			onChunk({id, ...resolveAddresses(addresses, index, true)});
+			onChunk({id, unresolved: resolveAddresses(addresses, index, targets, baseOf(id))});
 			// Let a progress display breathe between blocks.
 			await new Promise<void>(resolve => {
 				setImmediate(resolve);
@@ -177,7 +186,11 @@ export class ParserPool implements ParseService {
 		this.workers[workerIndex]!.postMessage(request, buffers);
 	}
 
-	async resolve(keys: Float64Array, slots: Uint32Array, count: number, onChunk: (chunk: ResolvedChunk) => void): Promise<void> {
+	async resolve(
+		keys: Float64Array, slots: Uint32Array, count: number,
+		targets: Uint32Array, baseOf: (id: number) => number,
+		onChunk: (chunk: ResolvedChunk) => void,
+	): Promise<void> {
 		const byWorker: number[][] = this.workers.map(() => []);
 		for (const [id, workerIndex] of this.owner) {
 			byWorker[workerIndex]!.push(id);
@@ -193,7 +206,7 @@ export class ParserPool implements ParseService {
 			this.resolveListener = response => {
 				if (response.kind === 'resolved') {
 					try {
-						onChunk({id: response.id, targets: response.targets, unresolved: response.unresolved});
+						onChunk({id: response.id, unresolved: response.unresolved});
 					} catch (error) {
 						reject(error as Error);
 						return;
@@ -210,7 +223,7 @@ export class ParserPool implements ParseService {
 
 			for (const [workerIndex, ids] of byWorker.entries()) {
 				if (ids.length > 0) {
-					const request: WorkerRequest = {kind: 'resolve', ids, keys, slots, count};
+					const request: WorkerRequest = {kind: 'resolve', ids, bases: ids.map(id => baseOf(id)), keys, slots, count, targets};
 					this.workers[workerIndex]!.postMessage(request);
 				}
 			}

@@ -7,27 +7,18 @@
 import type {AddressIndex} from '../graph/address-index.js';
 import {NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 
-export type ResolvedEdges = {
-	targets: Uint32Array;
-	unresolved: Float64Array;
-};
-
 /**
- * @param inPlace write the targets over the addresses' own buffer (each
- *   4-byte target lands at or before the 8-byte address it replaces, which
- *   has been read by then): no fresh memory to touch
+ * Resolve `childAddress` into `targets` starting at `offset`. Returns the
+ * distinct unresolved addresses, indexed by the k of UNRESOLVED_BIT | k.
  */
-export function resolveAddresses(childAddress: Float64Array, index: AddressIndex, inPlace = false): ResolvedEdges {
-	const targets = inPlace
-		? new Uint32Array(childAddress.buffer, childAddress.byteOffset, childAddress.length)
-		: new Uint32Array(childAddress.length);
+export function resolveAddresses(childAddress: Float64Array, index: AddressIndex, targets: Uint32Array, offset: number): Float64Array {
 	let unresolvedMap: Map<number, number> | undefined;
 	const unresolved: number[] = [];
 	for (let e = 0; e < childAddress.length; e++) {
 		const address = childAddress[e]!;
 		const ordinal = index.get(address);
 		if (ordinal !== NO_OBJECT) {
-			targets[e] = ordinal;
+			targets[offset + e] = ordinal;
 			continue;
 		}
 
@@ -39,8 +30,8 @@ export function resolveAddresses(childAddress: Float64Array, index: AddressIndex
 			unresolved.push(address);
 		}
 
-		targets[e] = UNRESOLVED_BIT | k;
+		targets[offset + e] = UNRESOLVED_BIT | k;
 	}
 
-	return {targets, unresolved: Float64Array.from(unresolved)};
+	return Float64Array.from(unresolved);
 }

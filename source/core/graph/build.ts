@@ -49,6 +49,7 @@ export class StoreBuilder {
 	private firstChild: Uint32Array;
 	private childTargets: Uint32Array | undefined;
 	private readonly edgeBase = new Map<number, number>();
+	private readonly blockEdges = new Map<number, number>();
 	private readonly typeNames: string[] = [];
 	private readonly typeIds = new Map<string, number>();
 	readonly index: AddressIndex;
@@ -168,6 +169,7 @@ export class StoreBuilder {
 		}
 
 		this.edgeBase.set(id, edgeStart);
+		this.blockEdges.set(id, head.edgeCount);
 		this.edgeCount += head.edgeCount;
 		if (this.edgeCount >= 2 ** 32) {
 			throw new TooManyObjectsError('the dump has more than 4G references');
@@ -176,37 +178,53 @@ export class StoreBuilder {
 		this.count += n;
 	}
 
-	/** Place the resolved references of one block. */
-	place(chunk: ResolvedChunk): void {
-		this.childTargets ??= new Uint32Array(this.edgeCount);
-		const base = this.edgeBase.get(chunk.id);
+	/** Where resolved references go (shared memory): allocated once every block is in. */
+	targets(): Uint32Array {
+		this.childTargets ??= new Uint32Array(new SharedArrayBuffer(Math.max(4, this.edgeCount * 4)), 0, this.edgeCount);
+		return this.childTargets;
+	}
+
+	/** Where block `id`'s references start in targets(). */
+	edgeBaseOf(id: number): number {
+		const base = this.edgeBase.get(id);
 		if (base === undefined) {
-			throw new Error(`references of an unknown block ${chunk.id}`);
+			throw new Error(`references of an unknown block ${id}`);
 		}
 
-		const {targets, unresolved} = chunk;
-		if (unresolved.length > 0) {
-			const global = new Uint32Array(unresolved.length);
-			for (const [k, address] of unresolved.entries()) {
-				let id = this.unresolvedIds.get(address);
-				if (id === undefined) {
-					id = this.unresolved.length;
-					this.unresolvedIds.set(address, id);
-					this.unresolved.push(address);
-				}
+		return base;
+	}
 
-				global[k] = id;
-			}
-
-			for (let e = 0; e < targets.length; e++) {
-				const target = targets[e]!;
-				if (target >= UNRESOLVED_BIT) {
-					targets[e] = UNRESOLVED_BIT | global[target & UNRESOLVED_MASK]!;
-				}
-			}
+	/**
+	 * Block `id`'s references are in place; its unresolved ones carry
+	 * indexes into `unresolved`, to be made global.
+	 */
+	place(chunk: ResolvedChunk): void {
+		const {unresolved} = chunk;
+		if (unresolved.length === 0) {
+			return;
 		}
 
-		this.childTargets.set(targets, base);
+		const global = new Uint32Array(unresolved.length);
+		for (const [k, address] of unresolved.entries()) {
+			let id = this.unresolvedIds.get(address);
+			if (id === undefined) {
+				id = this.unresolved.length;
+				this.unresolvedIds.set(address, id);
+				this.unresolved.push(address);
+			}
+
+			global[k] = id;
+		}
+
+		const targets = this.targets();
+		const base = this.edgeBaseOf(chunk.id);
+		const end = base + (this.blockEdges.get(chunk.id) ?? 0);
+		for (let e = base; e < end; e++) {
+			const target = targets[e]!;
+			if (target >= UNRESOLVED_BIT) {
+				targets[e] = UNRESOLVED_BIT | global[target & UNRESOLVED_MASK]!;
+			}
+		}
 	}
 
 	/** The store (parents are built on first use). The builder must not be used afterwards. */
@@ -220,7 +238,7 @@ export class StoreBuilder {
 		let valueOffset = this.valueOffset.subarray(0, n + 1);
 		let valueBytes = this.valueBytes.subarray(0, this.valueLength);
 		let firstChild = this.firstChild.subarray(0, n + 1);
-		let childTargets = this.childTargets ?? new Uint32Array(this.edgeCount);
+		let childTargets = this.targets();
 		if (this.keep !== undefined) {
 			// Drop duplicate rows, in place; keep the first occurrence's ordinal numbering.
 			const keep = this.keep;
