@@ -19,6 +19,7 @@ import {statSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {loadDump} from '../core/dump/load.js';
+import {tuneForLoading} from '../core/util/tuning.js';
 import {isMainModule} from './generate.js';
 
 export type LoadFigures = {
@@ -88,6 +89,8 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 }
 
 async function main(argv: string[]): Promise<number> {
+	// As the CLI does.
+	tuneForLoading();
 	const {values, positionals} = parseArgs({
 		args: argv,
 		options: {

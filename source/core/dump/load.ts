@@ -157,12 +157,11 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		if (builder === undefined) {
 			// Size the columns from what the first block says about the rest.
 			const perByte = head.objectCount / Math.max(1, head.bytes);
-			const inflation = source.compressed ? head.bytes / Math.max(1, source.bytesRead) : 1;
 			// The first lines of a dump (names, modules) are shorter than the
 			// rest, so this tends to be high: the hash is sized by it.
-			const expected = source.bytesTotal === undefined
+			const expected = source.textBytesHint === undefined
 				? head.objectCount * 16
-				: source.bytesTotal * inflation * perByte;
+				: source.textBytesHint * perByte;
 			builder = new StoreBuilder(Math.max(head.objectCount, expected));
 		}
 
