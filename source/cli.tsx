@@ -25,15 +25,22 @@ const HELP = `
   A DUMP is a meliae dump file (plain or gzip) or "-" for standard input.
 
   Options
-    --by size|count        summary order (default size)
+    --by size|count        summarize: order (default size); top: retained|size
     --limit N              rows to print (summarize: 20)
     --from ADDRESS         summarize only what ADDRESS reaches
     --exclude A,B,...      ... not walking through these addresses
+    --all N                path: up to N distinct paths
+    --skip-weak            path: do not go through weak references
+    --skip-expensive       path: do not go through modules, types, frames
+    --sort time|mtime|name trend, report: order of the dumps (default mtime)
+    --format text|markdown|json   report: output format
     --json                 machine-readable output
     --no-collapse          keep instance __dict__s as separate objects
     --remove-expensive     replace references to modules, frames and types
     --strict               stop at the first malformed line
     --quiet                no progress on standard error
+    --signal USR2 --dir D  run: the dump signal and directory
+    --out FILE --open      attach: where the dump goes; explore it after
 
   Exit codes
     0 ok, 1 address not found, 2 bad input or usage, 3 operation failed,

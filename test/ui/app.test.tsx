@@ -364,7 +364,7 @@ describe('retained sizes and paths', () => {
 		await app.press('g');
 		await app.press(KEY.enter);
 		frame = app.frame();
-		expect(frame.split('\n')[1]).toBe('module: 1 objects, largest first (left: retained size)');
+		expect(frame.split('\n')[1]).toBe('module: 1 object, largest first (left: retained size)');
 		expect(frame.split('\n')[2]).toBe('>   5.8K module(1000 1136B 4refs \'app\')');
 		await app.press(KEY.enter);
 		frame = await app.waitFor('reachable 5.8K');

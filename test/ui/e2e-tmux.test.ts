@@ -75,7 +75,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		await tty.waitFor('1 of 8 types match "sess"');
 
 		tty.keys('Enter');
-		screen = await tty.waitFor('Session: 1 objects, largest first');
+		screen = await tty.waitFor('Session: 1 object, largest first');
 		expect(screen).toMatch(/^> +(1\.4K )?Session\(1080 288B 3refs 1par\)$/m);
 
 		tty.keys('Enter');

@@ -103,6 +103,7 @@ export class ParserPool implements ParseService {
 	private readonly parseWaiters = new Map<number, Waiter>();
 	private resolveListener: ((response: WorkerResponse) => void) | undefined;
 	private failure: Error | undefined;
+	private closing = false;
 	private next = 0;
 
 	constructor(count: number, private readonly recycler: BufferRecycler) {
@@ -113,6 +114,12 @@ export class ParserPool implements ParseService {
 			});
 			worker.on('error', error => {
 				this.fail(error);
+			});
+			// A thread that dies without an error (killed, out of memory) must not leave the load waiting.
+			worker.on('exit', code => {
+				if (!this.closing) {
+					this.fail(new Error(`a parser thread stopped unexpectedly (exit code ${code})`));
+				}
 			});
 			this.workers.push(worker);
 		}
@@ -233,6 +240,7 @@ export class ParserPool implements ParseService {
 	}
 
 	async close(): Promise<void> {
+		this.closing = true;
 		await Promise.all(this.workers.map(async worker => worker.terminate()));
 		this.workers.length = 0;
 	}

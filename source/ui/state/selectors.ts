@@ -201,7 +201,7 @@ function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, 
 	const retained = model.retainedSize;
 	const count = model.types.count(screen.typeId);
 	const order = screen.order === 'retained' && retained !== undefined ? 'largest retained size first' : 'largest first';
-	let context = `${store.typeNames[screen.typeId]!}: ${formatCount(count)} objects, ${order}`;
+	let context = `${store.typeNames[screen.typeId]!}: ${formatCount(count)} object${count === 1 ? '' : 's'}, ${order}`;
 	if (screen.newOnly) {
 		context = `${store.typeNames[screen.typeId]!}: ${formatCount(entries.length)} of ${formatCount(count)} objects new since the previous dump, ${order}`;
 	}

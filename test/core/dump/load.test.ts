@@ -231,3 +231,24 @@ describe('loadDump input handling', () => {
 		writeFileSync(file, before);
 	});
 });
+
+describe('parser threads', () => {
+	it('fail the load, not hang it, when a thread dies', async () => {
+		const distPool = new URL('../../../dist/core/dump/parser-pool.js', import.meta.url);
+		const distRecycler = new URL('../../../dist/core/util/recycler.js', import.meta.url);
+		const {ParserPool} = await import(pathToFileURL(distPool.pathname).href) as typeof import('../../../source/core/dump/parser-pool.js');
+		const {BufferRecycler} = await import(pathToFileURL(distRecycler.pathname).href) as typeof import('../../../source/core/util/recycler.js');
+		const pool = new ParserPool(1, new BufferRecycler());
+		const block = new TextEncoder().encode(exampleDump.join('\n') + '\n');
+		const head = await pool.parse(0, block, block.length, false);
+		expect(head.objectCount).toBe(8);
+		// Kill the thread behind the pool's back.
+		await (pool as unknown as {workers: Array<{terminate(): Promise<number>}>}).workers[0]!.terminate();
+		await new Promise(resolve => {
+			setTimeout(resolve, 50);
+		});
+		const again = new TextEncoder().encode(exampleDump.join('\n') + '\n');
+		await expect(pool.parse(1, again, again.length, false)).rejects.toThrow(/parser thread stopped unexpectedly/);
+		await pool.close();
+	});
+});
