@@ -29,6 +29,7 @@ import {parseArgs} from 'node:util';
 import {DominatorJob, type DominatorPhase, type Dominators} from '../core/analyses/dominators.js';
 import {findPath} from '../core/analyses/paths.js';
 import {loadDump} from '../core/dump/load.js';
+import {tuneForLoading} from '../core/util/tuning.js';
 import {NO_LENGTH} from '../core/graph/layout.js';
 import {GraphStore} from '../core/graph/store.js';
 import type {Command, CommandContext} from '../commands/context.js';
@@ -272,12 +273,15 @@ async function runCommand(command: Command, input: string[]): Promise<number> {
  * file in turn, for comparison), print {ms, peakRss, code}.
  */
 async function child(kind: string, files: string[]): Promise<void> {
+	// As the CLI does.
+	tuneForLoading();
 	resetPeak();
 	const started = performance.now();
 	let code = 0;
 	if (kind === 'load') {
 		for (const file of files) {
-			await loadDump(file);
+			// As the commands load: parents only when an analysis asks for them.
+			await loadDump(file, {parents: false});
 		}
 	} else {
 		const module = kind === 'diff' ? await import('../commands/diff.js') : await import('../commands/trend.js');

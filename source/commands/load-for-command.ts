@@ -68,6 +68,8 @@ export async function loadForCommand(ctx: CommandContext, file: string, extra: L
 	try {
 		const result = await loadDump(file, {
 			...loadOptionsFrom(ctx.flags),
+			// Built when an analysis asks for them (summarize, trend and diff never do).
+			parents: false,
 			...extra,
 			signal: controller.signal,
 			onProgress: showProgress

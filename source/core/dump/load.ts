@@ -12,7 +12,7 @@ import {removeExpensiveReferences} from '../analyses/expensive.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import type {GraphStore} from '../graph/store.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
-import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, workersAvailable} from './parser-pool.js';
+import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
 import {DEFAULT_BLOCK_SIZE, DumpError, openDump} from './reader.js';
 
@@ -54,6 +54,11 @@ export type LoadOptions = {
 	 * before parents are built: the summary can be shown from here.
 	 */
 	onObjectsReady?: (store: GraphStore) => void;
+	/**
+	 * Build the parents before returning (default true). When false they are
+	 * built on first use, so work that never asks for them does not pay.
+	 */
+	parents?: boolean;
 };
 
 export type LoadProblems = {
@@ -132,7 +137,14 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 
 	const wantedWorkers = options.workers
 		?? (source.compressed || (source.bytesTotal ?? 0) >= WORKER_THRESHOLD ? defaultWorkerCount() : 0);
-	const pool = wantedWorkers > 0 && workersAvailable() ? new ParserPool(wantedWorkers, recycler) : undefined;
+	let pool: ParserPool | undefined;
+	let sharedPool = false;
+	if (wantedWorkers > 0 && workersAvailable()) {
+		pool = sharedParserPool(wantedWorkers, recycler);
+		sharedPool = pool !== undefined;
+		pool ??= new ParserPool(wantedWorkers, recycler);
+	}
+
 	const service: ParseService = pool ?? new InlineParser(recycler);
 	const malformed: LineProblem[] = [];
 	let malformedLines = 0;
@@ -226,7 +238,12 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		({store, duplicateCount, firstDuplicateLine} = built.finish());
 		builder = undefined;
 	} finally {
-		await service.close();
+		if (sharedPool) {
+			pool!.end();
+		} else {
+			await service.close();
+		}
+
 		await source.close();
 		recycler.clear();
 	}
@@ -244,8 +261,11 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 
 	objects = store.objectCount;
 	options.onObjectsReady?.(store);
-	await enter('parents');
-	store.ensureParents();
+	if (options.parents ?? true) {
+		await enter('parents');
+		store.ensureParents();
+	}
+
 	await enter('done');
 	return {
 		store,

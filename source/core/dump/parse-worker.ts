@@ -14,16 +14,16 @@ import {type ChunkHead, parseChunk, splitHead} from './parse-chunk.js';
 import {resolveAddresses} from './resolve.js';
 
 export type WorkerRequest =
-	| {kind: 'parse'; id: number; bytes: Uint8Array; end: number; strict: boolean; expectedObjects?: number}
+	| {kind: 'parse'; id: number; generation: number; bytes: Uint8Array; end: number; strict: boolean; expectedObjects?: number}
 	| {kind: 'recycle'; buffers: ArrayBuffer[]}
-	| {kind: 'resolve'; ids: number[]; bases: number[]; keys: Float64Array; slots: Uint32Array; count: number; targets: Uint32Array}
+	| {kind: 'resolve'; generation: number; ids: number[]; bases: number[]; keys: Float64Array; slots: Uint32Array; count: number; targets: Uint32Array}
 	| {kind: 'drop'};
 
 export type WorkerResponse =
 	/** `block` is the parsed block's buffer, handed back for reuse. */
-	| {kind: 'parsed'; id: number; head: ChunkHead; block: ArrayBuffer | undefined}
-	| {kind: 'resolved'; id: number; unresolved: Float64Array}
-	| {kind: 'error'; id: number; message: string};
+	| {kind: 'parsed'; id: number; generation: number; head: ChunkHead; block: ArrayBuffer | undefined}
+	| {kind: 'resolved'; id: number; generation: number; unresolved: Float64Array}
+	| {kind: 'error'; id: number; generation: number; message: string};
 
 /** Buffers of a chunk head, for the transfer list. */
 export function headBuffers(head: ChunkHead): ArrayBuffer[] {
@@ -58,10 +58,10 @@ if (parentPort !== null) {
 				const {head, childAddress} = splitHead(chunk);
 				kept.set(request.id, childAddress);
 				const block = request.bytes.buffer instanceof ArrayBuffer ? request.bytes.buffer : undefined;
-				const response: WorkerResponse = {kind: 'parsed', id: request.id, head, block};
+				const response: WorkerResponse = {kind: 'parsed', id: request.id, generation: request.generation, head, block};
 				port.postMessage(response, block === undefined ? headBuffers(head) : [...headBuffers(head), block]);
 			} catch (error) {
-				port.postMessage({kind: 'error', id: request.id, message: error instanceof Error ? error.message : String(error)} satisfies WorkerResponse);
+				port.postMessage({kind: 'error', id: request.id, generation: request.generation, message: error instanceof Error ? error.message : String(error)} satisfies WorkerResponse);
 			}
 
 			return;
@@ -73,13 +73,13 @@ if (parentPort !== null) {
 				const addresses = kept.get(id);
 				kept.delete(id);
 				if (addresses === undefined) {
-					port.postMessage({kind: 'error', id, message: `no kept references for block ${id}`} satisfies WorkerResponse);
+					port.postMessage({kind: 'error', id, generation: request.generation, message: `no kept references for block ${id}`} satisfies WorkerResponse);
 					continue;
 				}
 
 				// Straight into the store's shared target array.
 				const unresolved = resolveAddresses(addresses, index, request.targets, request.bases[k]!);
-				const response: WorkerResponse = {kind: 'resolved', id, unresolved};
+				const response: WorkerResponse = {kind: 'resolved', id, generation: request.generation, unresolved};
 				port.postMessage(response);
 			}
 

@@ -31,6 +31,22 @@ export function defaultWorkerCount(): number {
 }
 
 /** Block `id`'s references are in place; `unresolved` lists the addresses its UNRESOLVED_BIT | k targets name. */
+let shared: ParserPool | undefined;
+
+/**
+ * The process's pool of `count` parser threads, kept between loads so that
+ * later loads skip the threads' start and warm-up. Undefined when another
+ * load is using it (the caller then makes a pool of its own).
+ */
+export function sharedParserPool(count: number, recycler: BufferRecycler): ParserPool | undefined {
+	if (shared === undefined || (!shared.isBusy && (shared.size !== count || shared.isBroken))) {
+		void shared?.close();
+		shared = new ParserPool(count, recycler);
+	}
+
+	return shared.begin(recycler) ? shared : undefined;
+}
+
 export type ResolvedChunk = {id: number; unresolved: Float64Array};
 
 export type ParseService = {
@@ -106,7 +122,14 @@ export class ParserPool implements ParseService {
 	private closing = false;
 	private next = 0;
 
-	constructor(count: number, private readonly recycler: BufferRecycler) {
+	/** For the duration of one load: where returned block buffers go. */
+	private recycler: BufferRecycler;
+	private busy = false;
+	/** Which load this is; answers to earlier loads are ignored. */
+	private generation = 0;
+
+	constructor(count: number, recycler: BufferRecycler) {
+		this.recycler = recycler;
 		for (let i = 0; i < count; i++) {
 			const worker = new Worker(workerUrl);
 			worker.on('message', (response: WorkerResponse) => {
@@ -130,6 +153,11 @@ export class ParserPool implements ParseService {
 	}
 
 	private receive(response: WorkerResponse): void {
+		if (response.generation !== this.generation) {
+			// An answer to a load that has ended.
+			return;
+		}
+
 		if (response.kind === 'parsed') {
 			const waiter = this.parseWaiters.get(response.id);
 			this.parseWaiters.delete(response.id);
@@ -154,7 +182,7 @@ export class ParserPool implements ParseService {
 		}
 
 		this.parseWaiters.clear();
-		this.resolveListener?.({kind: 'error', id: -1, message: error.message});
+		this.resolveListener?.({kind: 'error', id: -1, generation: this.generation, message: error.message});
 	}
 
 	async parse(id: number, bytes: Uint8Array, end: number, strict: boolean, expectedObjects?: number): Promise<ChunkHead> {
@@ -167,7 +195,7 @@ export class ParserPool implements ParseService {
 		this.owner.set(id, workerIndex);
 		const response = await new Promise<WorkerResponse>((resolve, reject) => {
 			this.parseWaiters.set(id, {resolve, reject});
-			const request: WorkerRequest = {kind: 'parse', id, bytes, end, strict, expectedObjects};
+			const request: WorkerRequest = {kind: 'parse', id, generation: this.generation, bytes, end, strict, expectedObjects};
 			const transferable = bytes.buffer instanceof ArrayBuffer;
 			this.workers[workerIndex]!.postMessage(request, transferable ? [bytes.buffer as ArrayBuffer] : []);
 		});
@@ -230,13 +258,54 @@ export class ParserPool implements ParseService {
 
 			for (const [workerIndex, ids] of byWorker.entries()) {
 				if (ids.length > 0) {
-					const request: WorkerRequest = {kind: 'resolve', ids, bases: ids.map(id => baseOf(id)), keys, slots, count, targets};
+					const request: WorkerRequest = {kind: 'resolve', generation: this.generation, ids, bases: ids.map(id => baseOf(id)), keys, slots, count, targets};
 					this.workers[workerIndex]!.postMessage(request);
 				}
 			}
 		}).finally(() => {
 			this.resolveListener = undefined;
 		});
+	}
+
+	/**
+	 * Start a load on a pool kept between loads: its threads keep their
+	 * compiled code, so later loads skip the warm-up. False when another load
+	 * is using it.
+	 */
+	get isBusy(): boolean {
+		return this.busy;
+	}
+
+	get isBroken(): boolean {
+		return this.failure !== undefined || this.closing;
+	}
+
+	begin(recycler: BufferRecycler): boolean {
+		if (this.busy || this.failure !== undefined || this.workers.length === 0) {
+			return false;
+		}
+
+		this.busy = true;
+		this.generation++;
+		this.recycler = recycler;
+		this.next = 0;
+		for (const worker of this.workers) {
+			worker.ref();
+		}
+
+		return true;
+	}
+
+	/** End a load: the threads drop what they kept and stop holding the process open. */
+	end(): void {
+		this.owner.clear();
+		this.parseWaiters.clear();
+		for (const worker of this.workers) {
+			worker.postMessage({kind: 'drop'} satisfies WorkerRequest);
+			worker.unref();
+		}
+
+		this.busy = false;
 	}
 
 	async close(): Promise<void> {
