@@ -223,6 +223,11 @@ function measureDominators(store: GraphStore, runs: number): DominatorFigures {
 	const rssKept = process.memoryUsage.rss();
 	const buffersKept = process.memoryUsage().arrayBuffers;
 	const n = store.objectCount;
+	// The result stays referenced until here, so the kept RSS includes it.
+	if (result.retainedSize.length < n) {
+		throw new Error('dominator result is short');
+	}
+
 	const figures: DominatorFigures = {
 		...best!,
 		rssPeakPerObject: (rssPeak - rssBefore) / n,

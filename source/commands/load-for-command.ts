@@ -5,8 +5,10 @@
  */
 
 import {DumpError, type LoadOptions, type LoadProgress, type LoadResult, LoadAbortedError, loadDump} from '../core/dump/load.js';
+import {hexAddress, parseAddress} from '../core/format/address.js';
 import {escapeControls} from '../core/format/escape.js';
-import {type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED} from './context.js';
+import {NO_OBJECT} from '../core/graph/layout.js';
+import {type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_FOUND} from './context.js';
 
 export class CommandExit extends Error {
 	constructor(readonly code: number) {
@@ -133,4 +135,27 @@ export function requireInput(ctx: CommandContext, count: number, usage: string):
 		ctx.stderr.write(`meliae-tui: usage: ${usage}\n`);
 		throw new CommandExit(EXIT_BAD_INPUT);
 	}
+}
+
+/** The address in positional argument `index`; throws CommandExit (2) when it is not one. */
+export function addressArgument(ctx: CommandContext, index: number): number {
+	const text = ctx.input[index]!;
+	const address = parseAddress(text);
+	if (address === undefined) {
+		ctx.stderr.write(`meliae-tui: not an address: ${escapeControls(text)} (use decimal as meliae prints, or 0x-hex)\n`);
+		throw new CommandExit(EXIT_BAD_INPUT);
+	}
+
+	return address;
+}
+
+/** The ordinal of the object at `address`; throws CommandExit (1) when the dump has none. */
+export function objectAt(ctx: CommandContext, result: LoadResult, address: number): number {
+	const ordinal = result.store.indexOf(address);
+	if (ordinal === NO_OBJECT) {
+		ctx.stderr.write(`meliae-tui: ${escapeControls(result.file)}: no object at address ${address} (${hexAddress(address)})\n`);
+		throw new CommandExit(EXIT_NOT_FOUND);
+	}
+
+	return ordinal;
 }

@@ -6,14 +6,11 @@
  */
 
 import {findPaths, type PathOptions, type PathSearch, type ReferencePath} from '../core/analyses/paths.js';
-import {hexAddress, parseAddress} from '../core/format/address.js';
-import {escapeControls} from '../core/format/escape.js';
 import {reprObject} from '../core/format/repr.js';
-import {NO_OBJECT} from '../core/graph/layout.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK} from './context.js';
-import {CommandExit, loadForCommand, requireInput, withExit} from './load-for-command.js';
+import {addressArgument, CommandExit, loadForCommand, objectAt, requireInput, withExit} from './load-for-command.js';
 
 const USAGE = 'meliae-tui path DUMP ADDRESS [--all N] [--skip-weak] [--skip-expensive] [--json]';
 
@@ -79,22 +76,13 @@ export function searchWithFallback(ctx: CommandContext, store: GraphStore, targe
 
 export const main: Command = async ctx => withExit(async () => {
 	requireInput(ctx, 2, USAGE);
-	const addressText = ctx.input[1]!;
-	const address = parseAddress(addressText);
-	if (address === undefined) {
-		ctx.stderr.write(`meliae-tui: not an address: ${escapeControls(addressText)} (use decimal as meliae prints, or 0x-hex)\n`);
-		return EXIT_BAD_INPUT;
-	}
+	const address = addressArgument(ctx, 1);
 
 	const count = allFlag(ctx);
 	const options = pathOptionsFrom(ctx);
 	const result = await loadForCommand(ctx, ctx.input[0]!);
 	const {store} = result;
-	const target = store.indexOf(address);
-	if (target === NO_OBJECT) {
-		ctx.stderr.write(`meliae-tui: ${escapeControls(result.file)}: no object at address ${address} (${hexAddress(address)})\n`);
-		return EXIT_NOT_FOUND;
-	}
+	const target = objectAt(ctx, result, address);
 
 	const {search} = searchWithFallback(ctx, store, target, count, options);
 	if (search.paths.length === 0) {

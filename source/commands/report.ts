@@ -31,7 +31,7 @@ import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_OK} from './context.js';
 import {candidateLines, candidatesJson, ownerJson, totalsJson, typeDiffJson} from './diff.js';
-import {CommandExit, loadForCommand, requireInput, withExit} from './load-for-command.js';
+import {CommandExit, requireInput, withExit} from './load-for-command.js';
 import {pathJson} from './path.js';
 import {limitFlag} from './summarize.js';
 import {dominatorsForCommand, TOP_HEADER, topObjectJson, topRows} from './top.js';

@@ -7,7 +7,7 @@
 import {computeDominators, type Dominators} from '../core/analyses/dominators.js';
 import {refsAsDict} from '../core/analyses/objects.js';
 import {walkReachable} from '../core/analyses/reachable.js';
-import {hexAddress, parseAddress} from '../core/format/address.js';
+import {hexAddress} from '../core/format/address.js';
 import {escapeControls} from '../core/format/escape.js';
 import {pythonRepr} from '../core/format/python.js';
 import {formatRefValue} from '../core/format/ref-value.js';
@@ -16,8 +16,8 @@ import {meliaeSize} from '../core/format/size.js';
 import {FLAG_COLLAPSED, NO_OBJECT} from '../core/graph/layout.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson, tokenToJson} from '../core/util/json-out.js';
-import {type Command, EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_OK} from './context.js';
-import {loadForCommand, requireInput, withExit} from './load-for-command.js';
+import {type Command, EXIT_OK} from './context.js';
+import {addressArgument, loadForCommand, objectAt, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
 
 const USAGE = 'meliae-tui show DUMP ADDRESS [--json] [--limit N]';
@@ -114,21 +114,12 @@ export function showText(store: GraphStore, ordinal: number, totalSize: number, 
 
 export const main: Command = async ctx => withExit(async () => {
 	requireInput(ctx, 2, USAGE);
-	const addressText = ctx.input[1]!;
-	const address = parseAddress(addressText);
-	if (address === undefined) {
-		ctx.stderr.write(`meliae-tui: not an address: ${escapeControls(addressText)} (use decimal as meliae prints, or 0x-hex)\n`);
-		return EXIT_BAD_INPUT;
-	}
+	const address = addressArgument(ctx, 1);
 
 	const limit = limitFlag(ctx, 100);
 	const result = await loadForCommand(ctx, ctx.input[0]!);
 	const {store} = result;
-	const ordinal = store.indexOf(address);
-	if (ordinal === NO_OBJECT) {
-		ctx.stderr.write(`meliae-tui: ${escapeControls(result.file)}: no object at address ${address} (${hexAddress(address)})\n`);
-		return EXIT_NOT_FOUND;
-	}
+	const ordinal = objectAt(ctx, result, address);
 
 	const reach = walkReachable(store, ordinal);
 	if (ctx.flags['json'] === true) {

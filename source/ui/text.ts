@@ -8,7 +8,6 @@
 import {displayString, padToWidth, textWidth, truncateToWidth} from '../core/format/escape.js';
 import {pythonRepr} from '../core/format/python.js';
 import {reprObject} from '../core/format/repr.js';
-import {meliaeSize} from '../core/format/size.js';
 import {UNRESOLVED_BIT, type GraphStore} from '../core/graph/store.js';
 
 export {padToWidth, textWidth, truncateToWidth};
@@ -18,40 +17,14 @@ export function safe(text: string, width: number): string {
 	return displayString(text, Math.max(0, width));
 }
 
-/** Values longer than this (raw bytes) are clipped before repr, so a 10 MB string costs what a short one does. */
-const LONG_VALUE = 1024;
 
 /**
  * meliae's repr of an object (`dict(140478455628136 1048B 24refs 1par
  * 'value')`), safe and cut to `width`. `totalSize` appends `2.1Ktot`.
  */
 export function objectLine(store: GraphStore, ordinal: number, width: number, totalSize?: number): string {
-	const rawLength = store.valueOffset[ordinal + 1]! - store.valueOffset[ordinal]!;
-	if (rawLength <= LONG_VALUE) {
-		return safe(reprObject(store, ordinal, {totalSize}), width);
-	}
-
-	// The same shape as reprObject, with the value clipped first.
-	let text = `${store.typeName(ordinal)}(${store.objectAddress[ordinal]} ${store.objectSize[ordinal]}B`;
-	const children = store.childCount(ordinal);
-	if (children > 0) {
-		text += ` ${children}refs`;
-	}
-
-	const parents = store.parentCount(ordinal);
-	if (parents > 0) {
-		text += ` ${parents}par`;
-	}
-
-	const kind = store.valueKind(ordinal);
-	const value = store.value(ordinal) ?? '';
-	const clipped = value.slice(0, Math.max(16, width * 2));
-	text += ' ' + (kind === 'token' ? clipped : pythonRepr(clipped).slice(0, -1)) + '…';
-	if (totalSize !== undefined && totalSize > 0) {
-		text += ` ${meliaeSize(totalSize)}tot`;
-	}
-
-	return safe(text + ')', width);
+	// Values are clipped before repr: nothing past the width is ever shown.
+	return safe(reprObject(store, ordinal, {totalSize, maxValueChars: Math.max(16, width * 2)}), width);
 }
 
 /** A child target: an object's repr, or `<missing ADDRESS>` for an address no line describes. */

@@ -9,6 +9,9 @@ import {tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
+import {run} from '../helpers/process.js';
+
+export {type Finished, run} from '../helpers/process.js';
 
 export const pythonDir = fileURLToPath(new URL('../../python', import.meta.url));
 export const programsDir = fileURLToPath(new URL('programs', import.meta.url));
@@ -65,33 +68,6 @@ export function interpreters(): Interpreter[] {
 
 export function scratchDir(prefix = 'meliae-capture-'): string {
 	return mkdtempSync(join(tmpdir(), prefix));
-}
-
-export type Finished = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string};
-
-/** Run a program to completion. */
-export async function run(command: string, args: readonly string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<Finished> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', (data: string) => {
-			stdout += data;
-		});
-		child.stderr.setEncoding('utf8').on('data', (data: string) => {
-			stderr += data;
-		});
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`${command} ${args.join(' ')} timed out\n${stderr}`));
-		}, options.timeoutMs ?? 25_000);
-		child.on('error', reject);
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			resolve({code, signal, stdout, stderr});
-		});
-		child.stdin.end(options.input ?? '');
-	});
 }
 
 /** A running process whose output we can wait on line by line. */

@@ -406,25 +406,13 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 		}
 
 		p += NAME_KEY.length;
-		while (p < end) {
-			const c = bytes[p]!;
-			if (c === QUOTE) {
-				break;
-			}
-
-			if (c === BACKSLASH) {
-				valueBytes[valueEnd++] = c;
-				p++;
-			}
-
-			valueBytes[valueEnd++] = bytes[p++]!;
-		}
-
-		if (p >= end) {
+		const close = closingQuote(bytes, p, end);
+		if (close < 0) {
 			return false;
 		}
 
-		p++;
+		valueEnd = copyBytes(bytes, p, close, valueBytes, valueEnd);
+		p = close + 1;
 		flags = FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME;
 	}
 
@@ -459,26 +447,13 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 		// A value replaces a name: the store keeps one slot per object.
 		valueEnd = valueStart;
 		if (bytes[p] === QUOTE) {
-			p++;
-			while (p < end) {
-				const c = bytes[p]!;
-				if (c === QUOTE) {
-					break;
-				}
-
-				if (c === BACKSLASH) {
-					valueBytes[valueEnd++] = c;
-					p++;
-				}
-
-				valueBytes[valueEnd++] = bytes[p++]!;
-			}
-
-			if (p >= end) {
+			const close = closingQuote(bytes, p + 1, end);
+			if (close < 0) {
 				return false;
 			}
 
-			p++;
+			valueEnd = copyBytes(bytes, p + 1, close, valueBytes, valueEnd);
+			p = close + 1;
 			flags = FLAG_VALUE_STRING;
 		} else {
 			const tokenStart = p;
@@ -578,6 +553,34 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	columns.flags[i] = flags;
 	columns.commit(valueEnd, childEnd);
 	return true;
+}
+
+/** The index of the quote closing a string body that starts at p (escapes skipped), or -1. */
+function closingQuote(bytes: Uint8Array, p: number, end: number): number {
+	while (p < end) {
+		const c = bytes[p]!;
+		if (c === QUOTE) {
+			return p;
+		}
+
+		p += c === BACKSLASH ? 2 : 1;
+	}
+
+	return -1;
+}
+
+/** Copy bytes [start, end) of `from` to `to` at `at`; returns the index after them. */
+function copyBytes(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): number {
+	if (end - start > 32) {
+		to.set(from.subarray(start, end), at);
+		return at + end - start;
+	}
+
+	for (let i = start; i < end; i++) {
+		to[at++] = from[i]!;
+	}
+
+	return at;
 }
 
 function matchesAt(bytes: Uint8Array, p: number, literal: Uint8Array): boolean {

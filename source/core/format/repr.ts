@@ -9,20 +9,31 @@ import {escapeControls} from './escape.js';
 import {pythonRepr} from './python.js';
 import {meliaeSize} from './size.js';
 
-/** The value part of a repr: ints bare, strings (and names) as Python repr. */
-export function reprValue(store: GraphStore, ordinal: number): string | undefined {
+/**
+ * The value part of a repr: ints bare, strings (and names) as Python repr.
+ * A value longer than `maxChars` is cut first and ends with "…" (a 10 MB
+ * string then costs what a short one does).
+ */
+export function reprValue(store: GraphStore, ordinal: number, maxChars = Number.POSITIVE_INFINITY): string | undefined {
 	const kind = store.valueKind(ordinal);
 	if (kind === 'none') {
 		return undefined;
 	}
 
 	const value = store.value(ordinal)!;
+	if (value.length > maxChars) {
+		const clipped = value.slice(0, maxChars);
+		return (kind === 'token' ? escapeControls(clipped) : pythonRepr(clipped).slice(0, -1)) + '…';
+	}
+
 	return kind === 'token' ? escapeControls(value) : pythonRepr(value);
 }
 
 export type ReprOptions = {
 	/** Reachable size to append as `2.1Ktot` (meliae shows it once computed). */
 	totalSize?: number;
+	/** Cut values longer than this many characters (see reprValue). */
+	maxValueChars?: number;
 };
 
 export function reprObject(store: GraphStore, ordinal: number, options: ReprOptions = {}): string {
@@ -37,7 +48,7 @@ export function reprObject(store: GraphStore, ordinal: number, options: ReprOpti
 		text += ` ${parents}par`;
 	}
 
-	const value = reprValue(store, ordinal);
+	const value = reprValue(store, ordinal, options.maxValueChars);
 	if (value !== undefined) {
 		text += ` ${value}`;
 	}

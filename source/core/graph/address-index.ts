@@ -164,23 +164,7 @@ export class AddressIndex {
 	 * pass over the slots, no rehashing.
 	 */
 	remap(newOrdinal: Uint32Array, removed: Uint8Array, keys: Float64Array): void {
-		const slots = this.slots;
-		for (let slot = 0; slot < slots.length; slot++) {
-			const entry = slots[slot]!;
-			if (entry === 0 || entry === TOMBSTONE) {
-				continue;
-			}
-
-			const old = entry - 1;
-			if (removed[old] === 1) {
-				slots[slot] = TOMBSTONE;
-				this.count--;
-			} else {
-				slots[slot] = newOrdinal[old]! + 1;
-			}
-		}
-
-		this.keys = keys;
+		this.remapWith(old => newOrdinal[old]!, old => removed[old] === 1, keys);
 	}
 
 	/** As remap, with the mapping as functions (for compact representations of it). */

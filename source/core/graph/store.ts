@@ -11,7 +11,7 @@
 import {decodeJsonStringBytes} from '../dump/json-string.js';
 import {AddressIndex} from './address-index.js';
 import {
-	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH, NO_OBJECT,
+	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH,
 	UNRESOLVED_BIT, UNRESOLVED_MASK,
 } from './layout.js';
 

@@ -10,7 +10,7 @@ import {hexAddress, parseAddress} from '../../core/format/address.js';
 import {NO_OBJECT, UNRESOLVED_BIT} from '../../core/graph/store.js';
 import type {Command} from '../keymap.js';
 import {DEFAULT_SIZE, type TerminalSize} from '../layout.js';
-import {formatCount, safe} from '../text.js';
+import {safe} from '../text.js';
 import {layoutOf, positionOf, screenList, topScreen} from './lists.js';
 import type {ExplorerModel} from './model.js';
 import {findInList, makeMatcher} from './search.js';
