@@ -322,6 +322,10 @@ const exact = <T extends Float64Array | Uint32Array | Uint8Array>(array: T, leng
  * The fast path: canonical key order and meliae's spacing. Writes the
  * object at `columns.count` without committing it; returns false (having
  * committed nothing) when the line needs the slow path.
+ *
+ * The digit loop is written out at each of its four uses on purpose: as a
+ * helper returning its end position through shared state it made the
+ * whole parse 35–45% slower (measured on the 1M benchmark dump).
  */
 function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: Columns, types: TypeTable): boolean {
 	// {"address": 
