@@ -587,9 +587,9 @@ def start_routine(area, symbols):
     return bytes(code)
 
 
-def injected_source(out, status_addr):
-    """Python run in the target (in a fresh namespace, errors caught)."""
-    body = '''
+# The part of the injected code that dumps: it leaves the result in _status
+# and the target's sys.path and sys.modules as they were.
+_INJECTED_DUMP = '''
 import sys
 _d = %(dir)s
 _added = _d not in sys.path
@@ -612,13 +612,19 @@ finally:
             pass
     if not _had:
         sys.modules.pop('meliae_dump', None)
+'''
+
+
+def injected_source(out, status_addr):
+    """Python run in the target (in a fresh namespace, errors caught)."""
+    body = (_INJECTED_DUMP + '''
 try:
     import ctypes, json
     _b = json.dumps(_status).encode()[:%(max)d - 1] + b'\\0'
     ctypes.memmove(%(addr)d, _b, len(_b))
 except BaseException:
     pass
-''' % {'dir': ascii(HERE), 'out': ascii(out), 'addr': status_addr, 'max': STATUS_MAX}
+''') % {'dir': ascii(HERE), 'out': ascii(out), 'addr': status_addr, 'max': STATUS_MAX}
     # PyRun_SimpleString runs in __main__: evaluate one expression there,
     # binding no names.
     return ('exec(compile(%s, "<meliae-attach>", "exec"), {"__builtins__": __builtins__})\n'
@@ -817,33 +823,12 @@ def attach_gdb(target, out, timeout):
 
 
 def injected_file_source(out, status_path):
-    return '''
-import sys, json
-_d = %(dir)s
-_added = _d not in sys.path
-_had = 'meliae_dump' in sys.modules
-try:
-    if _added:
-        sys.path.insert(0, _d)
-    import meliae_dump
-    _r = meliae_dump.dump_all_objects(%(out)s)
-    _status = {'ok': True, 'objects': _r['objects'], 'seconds': _r['seconds'],
-               'python': sys.version.split()[0], 'layout': meliae_dump.LAYOUT}
-except BaseException as _e:
-    _status = {'ok': False, 'error': '%%s: %%s' %% (type(_e).__name__, _e)}
-finally:
-    if _added:
-        try:
-            sys.path.remove(_d)
-        except ValueError:
-            pass
-    if not _had:
-        sys.modules.pop('meliae_dump', None)
+    return (_INJECTED_DUMP + '''
+import json, os
 with open(%(status)s + '.tmp', 'w') as _f:
     json.dump(_status, _f)
-import os
 os.rename(%(status)s + '.tmp', %(status)s)
-''' % {'dir': ascii(HERE), 'out': ascii(out), 'status': ascii(status_path)}
+''') % {'dir': ascii(HERE), 'out': ascii(out), 'status': ascii(status_path)}
 
 
 def attach_remote_exec(target, out, timeout):
