@@ -440,6 +440,9 @@ class _Sink:
             return
         if self.comp is not None:
             data = self.comp.compress(data)
+        self._emit(data)
+
+    def _emit(self, data):
         if self.fd is not None:
             _write_all(self.fd, data)
         else:
@@ -454,11 +457,7 @@ class _Sink:
             if self.error is not None:
                 raise self.error
         elif self.comp is not None:
-            tail = self.comp.flush()
-            if self.fd is not None:
-                _write_all(self.fd, tail)
-            else:
-                self.file_write(tail)
+            self._emit(self.comp.flush())
 
     def abandon(self):
         """Stop the writer thread after an error in the walk."""
