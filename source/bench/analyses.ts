@@ -284,9 +284,10 @@ async function child(kind: string, files: string[]): Promise<void> {
 	const started = performance.now();
 	let code = 0;
 	if (kind === 'load') {
-		for (const file of files) {
-			// As the commands load: parents only when an analysis asks for them.
-			await loadDump(file, {parents: false});
+		for (const [index, file] of files.entries()) {
+			// As the commands load: parents only when an analysis asks for
+			// them, parser threads kept while more dumps are to come.
+			await loadDump(file, {parents: false, keepThreads: index < files.length - 1});
 		}
 	} else {
 		const module = kind === 'diff' ? await import('../commands/diff.js') : await import('../commands/trend.js');

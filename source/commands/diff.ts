@@ -114,12 +114,12 @@ export async function compareDumps(ctx: CommandContext, files: readonly string[]
 	// Nothing may keep a store (or a snapshot no longer needed) alive while
 	// the next dump loads: each step runs in its own scope.
 	let old: DumpSnapshot | undefined = await (async () => {
-		const {file, store} = await loadForCommand(ctx, files[0]!);
+		const {file, store} = await loadForCommand(ctx, files[0]!, {keepThreads: true});
 		names.push(file);
 		return snapshotOf(store);
 	})();
 	const second = await (async () => {
-		const {file, store} = await loadForCommand(ctx, files[1]!);
+		const {file, store} = await loadForCommand(ctx, files[1]!, {keepThreads: files.length > 2});
 		names.push(file);
 		const diff = diffDumps(old!, store);
 		return files.length < 3 ? {diff, store} : {diff, fresh: newObjectsOf(store, diff.isNew)};

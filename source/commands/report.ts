@@ -81,7 +81,8 @@ async function buildReport(ctx: CommandContext, limit: number): Promise<Report> 
 	let fresh: NewObjects | undefined;
 	const names: string[] = [];
 	for (const [i, dump] of older.entries()) {
-		const {point, store} = await loadSeriesPoint(ctx, dump);
+		// The newest dump is still to come: keep the parser threads.
+		const {point, store} = await loadSeriesPoint(ctx, dump, true);
 		series.push(point);
 		names.push(point.name);
 		if (i === older.length - 2) {

@@ -43,16 +43,17 @@ export type SeriesPoint = {
 	readonly totals: TypeTotals;
 };
 
-export async function loadSeriesPoint(ctx: CommandContext, dump: DumpFile): Promise<{point: SeriesPoint; store: GraphStore}> {
-	const {store, file} = await loadForCommand(ctx, dump.file);
+export async function loadSeriesPoint(ctx: CommandContext, dump: DumpFile, more = false): Promise<{point: SeriesPoint; store: GraphStore}> {
+	// With more dumps to come, the parser threads stay for them.
+	const {store, file} = await loadForCommand(ctx, dump.file, {keepThreads: more});
 	return {point: {dump, name: file, totals: typeTotals(store)}, store};
 }
 
 /** Load the files one at a time (oldest first), keeping only their per-type totals. */
 export async function loadSeries(ctx: CommandContext, files: readonly DumpFile[]): Promise<SeriesPoint[]> {
 	const points: SeriesPoint[] = [];
-	for (const dump of files) {
-		points.push((await loadSeriesPoint(ctx, dump)).point);
+	for (const [index, dump] of files.entries()) {
+		points.push((await loadSeriesPoint(ctx, dump, index < files.length - 1)).point);
 	}
 
 	return points;

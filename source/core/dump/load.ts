@@ -12,7 +12,7 @@ import {removeExpensiveReferences} from '../analyses/expensive.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import type {GraphStore} from '../graph/store.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
-import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, sharedParserPool, workersAvailable} from './parser-pool.js';
+import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
 import {DEFAULT_BLOCK_SIZE, DumpError, openDump} from './reader.js';
 
@@ -54,6 +54,13 @@ export type LoadOptions = {
 	 * before parents are built: the summary can be shown from here.
 	 */
 	onObjectsReady?: (store: GraphStore) => void;
+	/**
+	 * Keep the parser threads for the next load (several dumps in a row):
+	 * they keep their compiled code and buffers and skip their warm-up. A
+	 * load without it still uses threads kept by an earlier load, then lets
+	 * them go, which frees their memory at once.
+	 */
+	keepThreads?: boolean;
 	/**
 	 * Build the parents before returning (default true). When false they are
 	 * built on first use, so work that never asks for them does not pay.
@@ -140,7 +147,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	let pool: ParserPool | undefined;
 	let sharedPool = false;
 	if (wantedWorkers > 0 && workersAvailable()) {
-		pool = sharedParserPool(wantedWorkers, recycler);
+		pool = sharedParserPool(wantedWorkers, recycler, options.keepThreads === true);
 		sharedPool = pool !== undefined;
 		pool ??= new ParserPool(wantedWorkers, recycler);
 	}
@@ -240,6 +247,10 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	} finally {
 		if (sharedPool) {
 			pool!.end();
+			if (options.keepThreads !== true) {
+				// The last of a series: the threads go, and their memory with them.
+				await releaseSharedParsers();
+			}
 		} else {
 			await service.close();
 		}

@@ -35,16 +35,28 @@ let shared: ParserPool | undefined;
 
 /**
  * The process's pool of `count` parser threads, kept between loads so that
- * later loads skip the threads' start and warm-up. Undefined when another
- * load is using it (the caller then makes a pool of its own).
+ * later loads skip the threads' start and warm-up. Made only when `create`
+ * is set; undefined when there is none or another load is using it (the
+ * caller then makes a pool of its own).
  */
-export function sharedParserPool(count: number, recycler: BufferRecycler): ParserPool | undefined {
-	if (shared === undefined || (!shared.isBusy && (shared.size !== count || shared.isBroken))) {
-		void shared?.close();
+export function sharedParserPool(count: number, recycler: BufferRecycler, create: boolean): ParserPool | undefined {
+	if (shared !== undefined && !shared.isBusy && (shared.size !== count || shared.isBroken)) {
+		void shared.close();
+		shared = undefined;
+	}
+
+	if (shared === undefined && create) {
 		shared = new ParserPool(count, recycler);
 	}
 
-	return shared.begin(recycler) ? shared : undefined;
+	return shared?.begin(recycler) ? shared : undefined;
+}
+
+/** Stop the kept parser threads (their memory goes with them). */
+export async function releaseSharedParsers(): Promise<void> {
+	const pool = shared;
+	shared = undefined;
+	await pool?.close();
 }
 
 export type ResolvedChunk = {id: number; unresolved: Float64Array};

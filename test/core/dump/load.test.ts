@@ -252,3 +252,24 @@ describe('parser threads', () => {
 		await pool.close();
 	});
 });
+
+describe('parser threads kept between loads', () => {
+	it('give the same stores, also with two loads at once', async () => {
+		const distLoad = new URL('../../../dist/core/dump/load.js', import.meta.url);
+		const built = await import(pathToFileURL(distLoad.pathname).href) as typeof import('../../../source/core/dump/load.js');
+		const text = dumpText(bigObjects(30_000));
+		const plain = writeDump(text);
+		const gzip = writeDump(text, {gzip: true});
+		const reference = (await loadDump(plain, {workers: 0})).store;
+		// A series: the first loads keep the threads, the last lets them go.
+		const first = await built.loadDump(plain, {workers: 2, blockSize: 64 * 1024, keepThreads: true});
+		const [second, third] = await Promise.all([
+			built.loadDump(gzip, {workers: 2, blockSize: 64 * 1024, keepThreads: true}),
+			built.loadDump(plain, {workers: 2, blockSize: 32 * 1024, keepThreads: true}),
+		]);
+		const last = await built.loadDump(gzip, {workers: 2, blockSize: 64 * 1024});
+		for (const result of [first, second, third, last]) {
+			sameStore(result.store as GraphStore, reference);
+		}
+	});
+});
