@@ -67,6 +67,8 @@ export async function explore(ctx: CommandContext): Promise<number> {
 	stdout.write(ENTER_ALT_SCREEN);
 	const controller = new AbortController();
 	const files = ctx.input;
+	// MELIAE_TUI_TIMING=1: how long loading and the first frame took, on stderr at exit.
+	const timing: string[] | undefined = ctx.env['MELIAE_TUI_TIMING'] ? [] : undefined;
 	const interrupt = (): void => {
 		controller.abort();
 	};
@@ -93,8 +95,14 @@ export async function explore(ctx: CommandContext): Promise<number> {
 			let lastPhase = '';
 			const result = await loadDump(files[index]!, {
 				...loadOptionsFrom(ctx.flags),
+				onPhase: timing === undefined ? undefined : (phase, ms) => {
+					timing.push(`${phase} ${Math.round(ms)} ms`);
+				},
 				// Older dumps first: the parser threads stay warm for the next one.
 				keepThreads: index < files.length - 1,
+				// The summary goes on screen first; parents are built when the
+				// background retained-size job (or an object view) first needs them.
+				parents: false,
 				signal: controller.signal,
 				onProgress(progress) {
 					const now = performance.now();
@@ -127,8 +135,18 @@ export async function explore(ctx: CommandContext): Promise<number> {
 				}}
 			/>,
 		);
+		if (timing !== undefined) {
+			setImmediate(() => {
+				timing.push(`first frame of the explorer at ${Math.round(performance.now())} ms after the process started`);
+			});
+		}
+
 		await instance.waitUntilExit();
 		restore();
+		if (timing !== undefined) {
+			ctx.stderr.write(`meliae-tui: timing: ${timing.join(', ')}\n`);
+		}
+
 		return EXIT_OK;
 	} catch (error) {
 		instance.unmount();
