@@ -291,6 +291,12 @@ export class DominatorJob {
 
 	/** Work until done (true) or until performance.now() passes `deadline` (false). */
 	run(deadline = Number.POSITIVE_INFINITY): boolean {
+		// The referrer lists come first, in steps too: a freshly loaded store
+		// may not have them yet.
+		if (!this.store.buildParentsStep(deadline)) {
+			return false;
+		}
+
 		let mark = performance.now();
 		const account = (phase: DominatorPhase): void => {
 			const now = performance.now();

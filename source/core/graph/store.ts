@@ -65,6 +65,7 @@ export class GraphStore {
 	 * memory. Dropped once used.
 	 */
 	scratch: Uint32Array | undefined;
+	private parentsBuilder: ParentsBuilder | undefined;
 	readonly typeNames: readonly string[];
 	readonly addressIndex: AddressIndex;
 	/** How many child references point at addresses not in the dump. */
@@ -122,12 +123,28 @@ export class GraphStore {
 
 	/** Build the parents CSR now if it is not built yet. */
 	ensureParents(): {firstParent: Uint32Array; parentSources: Uint32Array} {
-		if (this.parents === undefined) {
-			this.parents = buildParents(this.objectCount, this.firstChild, this.childTargets, this.scratch);
-			this.scratch = undefined;
+		this.buildParentsStep();
+		return this.parents!;
+	}
+
+	/**
+	 * Build the parents in steps: works until the clock passes `deadline`;
+	 * true once they are built. For programs that must keep answering keys.
+	 */
+	buildParentsStep(deadline = Number.POSITIVE_INFINITY): boolean {
+		if (this.parents !== undefined) {
+			return true;
 		}
 
-		return this.parents;
+		this.parentsBuilder ??= new ParentsBuilder(this.objectCount, this.firstChild, this.childTargets, this.scratch);
+		this.scratch = undefined;
+		if (!this.parentsBuilder.step(deadline)) {
+			return false;
+		}
+
+		this.parents = this.parentsBuilder.result();
+		this.parentsBuilder = undefined;
+		return true;
 	}
 
 	get edgeCount(): number {
@@ -219,67 +236,155 @@ export class GraphStore {
 /**
  * Parents in CSR form: count, prefix sum, fill. An object that references
  * the same child several times is one parent. Sources come out ascending.
- * `scratch` (at least objectCount elements) saves allocating the cursor
- * array.
+ * Resumable: `step(deadline)` works until the clock passes `deadline`, so
+ * an interactive program can build them between frames.
  */
+export class ParentsBuilder {
+	private phase = 0;
+	private position = 0;
+	private readonly firstParent: Uint32Array;
+	private parentSources = new Uint32Array(0);
+	private cursor: Uint32Array | undefined;
+	private repeats = 0;
+	/** Where the compaction of repeats has written up to. */
+	private compacted = 0;
+
+	/**
+	 * @param scratch a spare array of at least objectCount elements for the
+	 *   fill cursors (saves touching fresh memory)
+	 */
+	constructor(
+		private readonly objectCount: number,
+		private readonly firstChild: Uint32Array,
+		private readonly childTargets: Uint32Array,
+		private scratch?: Uint32Array,
+	) {
+		this.firstParent = new Uint32Array(objectCount + 1);
+	}
+
+	/** Work until done (true) or until performance.now() passes `deadline` (false). */
+	step(deadline = Number.POSITIVE_INFINITY): boolean {
+		const n = this.objectCount;
+		const {firstParent, firstChild, childTargets} = this;
+		const chunk = 1 << 14;
+		while (this.phase < 4) {
+			// One unit of work at least, then as many as the deadline allows.
+			switch (this.phase) {
+				case 0: {
+					// Count every reference; a source repeating a child is rare and fixed below.
+					const end = Math.min(childTargets.length, this.position + (chunk * 4));
+					for (let e = this.position; e < end; e++) {
+						const target = childTargets[e]!;
+						if (target < UNRESOLVED_BIT) {
+							firstParent[target + 1]!++;
+						}
+					}
+
+					this.position = end;
+					if (end === childTargets.length) {
+						for (let i = 0; i < n; i++) {
+							firstParent[i + 1]! += firstParent[i]!;
+						}
+
+						this.parentSources = new Uint32Array(firstParent[n]!);
+						const scratch = this.scratch;
+						this.scratch = undefined;
+						this.cursor = scratch !== undefined && scratch.length >= n ? scratch.subarray(0, n) : new Uint32Array(n);
+						this.cursor.set(firstParent.subarray(0, n));
+						this.phase = 1;
+						this.position = 0;
+					}
+
+					break;
+				}
+
+				case 1: {
+					const cursor = this.cursor!;
+					const parentSources = this.parentSources;
+					const last = Math.min(n, this.position + chunk);
+					for (let source = this.position; source < last; source++) {
+						const end = firstChild[source + 1]!;
+						for (let e = firstChild[source]!; e < end; e++) {
+							const target = childTargets[e]!;
+							if (target >= UNRESOLVED_BIT) {
+								continue;
+							}
+
+							const at = cursor[target]!;
+							// Sources arrive in ascending order: a repeat is the entry just written.
+							if (at > firstParent[target]! && parentSources[at - 1] === source) {
+								this.repeats++;
+								continue;
+							}
+
+							parentSources[at] = source;
+							cursor[target] = at + 1;
+						}
+					}
+
+					this.position = last;
+					if (last === n) {
+						this.phase = this.repeats > 0 ? 2 : 4;
+						this.position = 0;
+					}
+
+					break;
+				}
+
+				default: {
+					// Close the gaps repeats left at the end of their ranges.
+					const cursor = this.cursor!;
+					const parentSources = this.parentSources;
+					const last = Math.min(n, this.position + (chunk * 4));
+					let out = this.compacted;
+					for (let t = this.position; t < last; t++) {
+						const start = firstParent[t]!;
+						const end = cursor[t]!;
+						firstParent[t] = out;
+						for (let k = start; k < end; k++) {
+							parentSources[out++] = parentSources[k]!;
+						}
+					}
+
+					this.compacted = out;
+					this.position = last;
+					if (last === n) {
+						firstParent[n] = out;
+						this.parentSources = parentSources.subarray(0, out);
+						this.phase = 4;
+					}
+				}
+			}
+
+			if (this.phase < 4 && performance.now() > deadline) {
+				return false;
+			}
+		}
+
+		this.cursor = undefined;
+		return true;
+	}
+
+	get done(): boolean {
+		return this.phase === 4;
+	}
+
+	result(): {firstParent: Uint32Array; parentSources: Uint32Array} {
+		if (!this.done) {
+			throw new Error('parents are not built yet');
+		}
+
+		return {firstParent: this.firstParent, parentSources: this.parentSources};
+	}
+}
+
 export function buildParents(
 	objectCount: number,
 	firstChild: Uint32Array,
 	childTargets: Uint32Array,
 	scratch?: Uint32Array,
 ): {firstParent: Uint32Array; parentSources: Uint32Array} {
-	const firstParent = new Uint32Array(objectCount + 1);
-	// Count every reference; a source repeating a child is rare and fixed below.
-	for (let e = 0; e < childTargets.length; e++) {
-		const target = childTargets[e]!;
-		if (target < UNRESOLVED_BIT) {
-			firstParent[target + 1]!++;
-		}
-	}
-
-	for (let i = 0; i < objectCount; i++) {
-		firstParent[i + 1]! += firstParent[i]!;
-	}
-
-	const total = firstParent[objectCount]!;
-	let parentSources = new Uint32Array(total);
-	const cursor = scratch !== undefined && scratch.length >= objectCount ? scratch.subarray(0, objectCount) : new Uint32Array(objectCount);
-	cursor.set(firstParent.subarray(0, objectCount));
-	let repeats = 0;
-	for (let source = 0; source < objectCount; source++) {
-		const end = firstChild[source + 1]!;
-		for (let e = firstChild[source]!; e < end; e++) {
-			const target = childTargets[e]!;
-			if (target >= UNRESOLVED_BIT) {
-				continue;
-			}
-
-			const at = cursor[target]!;
-			// Sources arrive in ascending order: a repeat is the entry just written.
-			if (at > firstParent[target]! && parentSources[at - 1] === source) {
-				repeats++;
-				continue;
-			}
-
-			parentSources[at] = source;
-			cursor[target] = at + 1;
-		}
-	}
-
-	if (repeats > 0) {
-		// Close the gaps repeats left at the end of their ranges.
-		let out = 0;
-		for (let t = 0; t < objectCount; t++) {
-			const start = firstParent[t]!;
-			const end = cursor[t]!;
-			firstParent[t] = out;
-			parentSources.copyWithin(out, start, end);
-			out += end - start;
-		}
-
-		firstParent[objectCount] = out;
-		parentSources = parentSources.slice(0, out);
-	}
-
-	return {firstParent, parentSources};
+	const builder = new ParentsBuilder(objectCount, firstChild, childTargets, scratch);
+	builder.step();
+	return builder.result();
 }
