@@ -1,5 +1,9 @@
+import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {dumpText, writeDump} from '../helpers/dump-lines.js';
+import {cliPath} from '../helpers/cli.js';
+import {run} from '../helpers/process.js';
+import {dumpText, tempDir, writeDump} from '../helpers/dump-lines.js';
 import {runCli} from '../helpers/cli.js';
 import {exampleDump, instanceDump} from '../helpers/meliae-fixtures.js';
 
@@ -88,6 +92,24 @@ describe('meliae-tui summarize', () => {
 		const noArgs = await runCli(['summarize']);
 		expect(noArgs.code).toBe(2);
 		expect(noArgs.stderr).toMatch(/usage: meliae-tui summarize DUMP/);
+	});
+
+	// Root reads every file, so as root the CLI runs as nobody for this case.
+	const asRoot = process.getuid?.() === 0;
+	it.skipIf(asRoot && !existsSync('/usr/bin/setpriv'))('refuses an unreadable file with exit code 2', async () => {
+		const directory = join(tempDir(), 'shared');
+		mkdirSync(directory, {recursive: true});
+		chmodSync(tempDir(), 0o755);
+		chmodSync(directory, 0o755);
+		const file = join(directory, 'secret.json');
+		writeFileSync(file, exampleDump.join('\n'));
+		chmodSync(file, 0o000);
+		const command = asRoot
+			? ['/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, 'summarize', file]] as const
+			: [process.execPath, [cliPath, 'summarize', file]] as const;
+		const result = await run(command[0], command[1]);
+		expect(result.code).toBe(2);
+		expect(result.stderr).toBe(`meliae-tui: ${file}: permission denied\n`);
 	});
 
 	it('escapes control characters from the dump', async () => {
