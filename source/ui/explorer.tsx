@@ -11,6 +11,7 @@ import {App} from '../app.js';
 import type {CommandContext} from '../commands/context.js';
 import {EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from '../commands/context.js';
 import {loadOptionsFrom} from '../commands/load-for-command.js';
+import {readMeta} from '../core/analyses/trend.js';
 import {DumpError, LoadAbortedError, type LoadProgress, type LoadResult, loadDump} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';
 import {snapshotOf} from '../core/analyses/diff.js';
@@ -118,7 +119,9 @@ export async function explore(ctx: CommandContext): Promise<number> {
 			// Of an older dump only the snapshot the comparison needs is kept;
 			// the rest of its store is freed before the next one loads.
 			const last = index === files.length - 1;
-			dumps.push(last ? {file: result.file, store: result.store} : {file: result.file, snapshot: snapshotOf(result.store)});
+			dumps.push(last
+				? {file: result.file, store: result.store, rssBytes: readMeta(files[index]!)?.rssBytes}
+				: {file: result.file, snapshot: snapshotOf(result.store)});
 			warnings.push(...loadNotes(result));
 			if (controller.signal.aborted) {
 				throw new LoadAbortedError();

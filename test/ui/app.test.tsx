@@ -31,6 +31,16 @@ describe('explorer at 80x24', () => {
 		expect(sorted.split('\n')[2]).toBe('  Index [Count]   %      Size   % Cum     Max Kind');
 	});
 
+	test('the process RSS from the dump\'s sidecar stands beside the breadcrumb when it fits', async () => {
+		const app = renderApp({dumps: [{file: '/data/app.json', store, rssBytes: 43_200_000}]});
+		const first = app.lines()[0]!;
+		expect(first).toMatch(/^app\.json > Summary +process RSS 41\.2 MiB at dump time$/);
+		expect(textWidth(first)).toBe(79);
+		expectFrameFits(app.frame(), SIZE);
+		const narrow = renderApp({dumps: [{file: '/data/app.json', store, rssBytes: 43_200_000}], size: {columns: 40, rows: 12}});
+		expect(narrow.lines()[0]).toBe('app.json > Summary');
+	});
+
 	test('nothing from the dump reaches the frame raw, on every screen', async () => {
 		const app = renderApp({store});
 		expect(app.frame()).toContain('evil\\x1b]0;pwned\\x07type');

@@ -26,6 +26,8 @@ export type DumpSource = {
 	/** Shown in the header (escaped there). */
 	readonly file: string;
 	readonly store: GraphStore;
+	/** The process's resident memory when it was dumped (from the dump's sidecar). */
+	readonly rssBytes?: number;
 };
 
 /**

@@ -8,7 +8,7 @@
 import {refsAsDict} from '../../core/analyses/objects.js';
 import {hexAddress} from '../../core/format/address.js';
 import {formatRefValue} from '../../core/format/ref-value.js';
-import {compactBytes, meliaeSize} from '../../core/format/size.js';
+import {compactBytes, humanBytes, meliaeSize} from '../../core/format/size.js';
 import {sparkline} from '../../core/format/sparkline.js';
 import {summaryTitle} from '../../core/format/summary-table.js';
 import {formatFixed1, formatInt} from '../../core/format/python.js';
@@ -426,7 +426,19 @@ function breadcrumb(model: ExplorerModel, state: State, width: number): string {
 	const file = safe(baseName(model.current.file), 40) + (dumps > 1 ? ` (+${dumps - 1} older)` : '');
 	// Every piece is made safe before joining, so cutting can only drop whole characters.
 	const crumbs = state.stack.map(screen => safe(crumb(model, screen, state), 60));
-	return truncateLeft([file, ...crumbs].join(' > '), width);
+	const path = truncateLeft([file, ...crumbs].join(' > '), width);
+	// Beside the dump's total, what the process held: the difference is native
+	// memory, fragmentation and allocator caches, which a dump cannot see.
+	const rss = model.current.rssBytes;
+	if (rss !== undefined) {
+		const note = `process RSS ${humanBytes(rss)} at dump time`;
+		const room = width - textWidth(path) - textWidth(note);
+		if (room >= 2) {
+			return path + ' '.repeat(room) + note;
+		}
+	}
+
+	return path;
 }
 
 export function scopeOf(state: State): Scope {
