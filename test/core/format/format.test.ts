@@ -5,6 +5,7 @@ import {formatFixed1, pythonRepr} from '../../../source/core/format/python.js';
 import {compactBytes, humanBytes, meliaeSize} from '../../../source/core/format/size.js';
 import {formatSummary} from '../../../source/core/format/summary-table.js';
 import {hexAddress, parseAddress} from '../../../source/core/format/address.js';
+import {RawNumber, stringifyJson} from '../../../source/core/util/json-out.js';
 import {loadObjects} from '../../helpers/dump-lines.js';
 
 describe('Python number formats', () => {
@@ -110,5 +111,18 @@ describe('formatSummary', () => {
 		const summary = summarizeTypes(store);
 		expect(formatSummary(summary).split('\n')).toHaveLength(22);
 		expect(summary.types[0]).toMatchObject({type: 't29', count: 1, size: 129, maxSize: 129, maxAddress: 30});
+	});
+});
+
+describe('stringifyJson', () => {
+	it('writes every terminal-unsafe character as an escape, keeping the value', () => {
+		const value = {s: 'a\u001b]0;x\u0007b\u007f\u0085\u202e\u2028\u{f0000}c', n: new RawNumber('123456789012345678901'), list: [1, 2]};
+		const text = stringifyJson(value, 2);
+		expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e\u2028]/u);
+		expect(text).not.toMatch(/\u{f0000}/u);
+		expect(text).toContain('"n": 123456789012345678901');
+		expect(text).toContain('\\u202e');
+		expect(text.split('\n')).toHaveLength(8);
+		expect((JSON.parse(text) as {s: string}).s).toBe(value.s);
 	});
 });
