@@ -1,14 +1,12 @@
 import {describe, expect, it} from 'vitest';
 import {buildParents, ParentsBuilder} from '../../source/core/graph/store.js';
 import {UNRESOLVED_BIT} from '../../source/core/graph/layout.js';
+import {seededRandom} from '../helpers/random.js';
 
 /** A random graph in CSR form, with repeats, self-loops and unresolved targets. */
 function randomGraph(n: number, seed: number): {firstChild: Uint32Array; childTargets: Uint32Array} {
-	let state = seed;
-	const random = (limit: number): number => {
-		state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
-		return state % limit;
-	};
+	const next = seededRandom(seed);
+	const random = (limit: number): number => Math.floor(next() * limit);
 
 	const firstChild = new Uint32Array(n + 1);
 	const targets: number[] = [];

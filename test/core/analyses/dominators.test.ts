@@ -5,18 +5,9 @@ import {
 } from '../../../source/core/analyses/dominators.js';
 import {NO_LENGTH, NO_OBJECT, UNRESOLVED_BIT} from '../../../source/core/graph/layout.js';
 import {GraphStore} from '../../../source/core/graph/store.js';
+import {seededRandom} from '../../helpers/random.js';
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d_2b_79_f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
+const rng = seededRandom;
 
 type Graph = {
 	n: number;

@@ -4,6 +4,7 @@ import {edgeName, findPath, findPaths, type ReferencePath} from '../../../source
 import {NO_LENGTH, UNRESOLVED_BIT} from '../../../source/core/graph/layout.js';
 import {GraphStore} from '../../../source/core/graph/store.js';
 import {type DumpObject, loadObjects} from '../../helpers/dump-lines.js';
+import {seededRandom} from '../../helpers/random.js';
 
 function addresses(store: GraphStore, path: ReferencePath | undefined): number[] {
 	return Array.from(path?.ordinals ?? [], ordinal => store.objectAddress[ordinal]!);
@@ -197,16 +198,7 @@ describe('edgeName', () => {
 });
 
 describe('findPath on random graphs', () => {
-	function rng(seed: number): () => number {
-		let a = seed >>> 0;
-		return () => {
-			a = (a + 0x6d_2b_79_f5) >>> 0;
-			let t = a;
-			t = Math.imul(t ^ (t >>> 15), t | 1);
-			t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-			return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-		};
-	}
+	const rng = seededRandom;
 
 	function randomStore(seed: number): GraphStore {
 		const random = rng(seed);
