@@ -39,6 +39,7 @@
 
 import {NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
+import {summarizeTypes} from './summary.js';
 
 /** "none" inside the work arrays. */
 const NONE = 0xff_ff_ff_ff;
@@ -1391,30 +1392,15 @@ export type TypeRetained = {
 
 /** Per type: count, size and retained size, largest retained size first. */
 export function typeRetainedSizes(store: GraphStore, dominators: Dominators): TypeRetained[] {
-	const typeCount = store.typeNames.length;
-	const counts = new Float64Array(typeCount);
-	const sizes = new Float64Array(typeCount);
-	const {objectType, objectSize} = store;
-	for (let i = 0; i < store.objectCount; i++) {
-		counts[objectType[i]!]++;
-		sizes[objectType[i]!] += objectSize[i]!;
-	}
-
-	const result: TypeRetained[] = [];
-	for (let t = 0; t < typeCount; t++) {
-		if (counts[t] === 0) {
-			continue;
-		}
-
-		result.push({
-			typeId: t,
-			type: store.typeNames[t]!,
-			count: counts[t]!,
-			size: sizes[t]!,
-			retainedSize: dominators.typeRetainedSize[t]!,
-			retainedCount: dominators.typeRetainedCount[t]!,
-		});
-	}
+	// Counts and sizes come from the per-type summary; retained sizes from the tree.
+	const result: TypeRetained[] = summarizeTypes(store).types.map(type => ({
+		typeId: type.typeId,
+		type: type.type,
+		count: type.count,
+		size: type.size,
+		retainedSize: dominators.typeRetainedSize[type.typeId]!,
+		retainedCount: dominators.typeRetainedCount[type.typeId]!,
+	}));
 
 	result.sort((a, b) => (b.retainedSize - a.retainedSize) || (b.size - a.size) || (a.type < b.type ? -1 : (a.type > b.type ? 1 : 0)));
 	return result;
