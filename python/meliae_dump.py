@@ -102,6 +102,7 @@ __all__ = [
     'dump_all_referenced',
     'get_recursive_size',
     'LAYOUT',
+    'DumpCancelled',
 ]
 
 __version__ = '1.0'
@@ -862,8 +863,20 @@ def _own_frames():
 # ---------------------------------------------------------------------------
 # Public API
 
-def _dump(target, roots, rooted):
-    """Open the output, snapshot, walk, close; return the statistics dict."""
+class DumpCancelled(Exception):
+    """`should_stop` returned true: the dump stopped and its files are gone."""
+
+
+def _dump(target, roots, rooted, should_stop=None):
+    """Open the output, snapshot, walk, close; return the statistics dict.
+
+    `should_stop`: None, or a callable checked before the walk and at every
+    batch of lines (a few thousand objects); when it returns true the dump
+    stops, its partial file and sidecar are removed and DumpCancelled is
+    raised.
+    """
+    if should_stop is not None and should_stop():
+        raise DumpCancelled('the dump was cancelled before it started')
     path = None
     fd = meta_fd = None
     if isinstance(target, (str, bytes)) or hasattr(target, '__fspath__'):
@@ -904,7 +917,13 @@ def _dump(target, roots, rooted):
             tracked = None
         skip = _own_frames()
         sink = _Sink(fd=fd, file=file, gzip=gz)
-        count = _walk(roots, sink.write, follow_tracked, skip)
+        write = sink.write
+        if should_stop is not None:
+            def write(text, _write=sink.write):
+                if should_stop():
+                    raise DumpCancelled('the dump was cancelled')
+                _write(text)
+        count = _walk(roots, write, follow_tracked, skip)
         roots = None
         sink.close()
         ok = True
@@ -963,14 +982,17 @@ def _dump(target, roots, rooted):
     return stats
 
 
-def dump_all_objects(path_or_file):
+def dump_all_objects(path_or_file, should_stop=None):
     """Dump every object the gc knows of and everything they refer to.
 
     `path_or_file`: a new file path (`.gz` compresses; existing files and
     symlinks are refused) or an open file object. Returns a dict with the
     path, the number of objects written and the seconds taken.
+    `should_stop`: optional callable checked every few thousand objects;
+    when it returns true the dump stops, removes its partial file and
+    sidecar, and raises DumpCancelled.
     """
-    return _dump(path_or_file, None, False)
+    return _dump(path_or_file, None, False, should_stop)
 
 
 def dump_gc_objects(path_or_file, objs=None):
