@@ -46,17 +46,19 @@ The target keeps ``meliae_dump`` out of ``sys.modules`` afterwards but keeps
 """
 
 import argparse
+import base64
 import ctypes
 import json
 import os
 import re
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
-import tempfile
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -86,41 +88,84 @@ def read_maps(pid):
     return out
 
 
+# The target's files are data: never more than this is read from one.
+ELF_READ_MAX = 64 << 20
+
+
+class ElfFile:
+    """A regular file opened for reading without blocking, every read
+    bounds-checked against its size (a FIFO, a device or a truncated or
+    hostile ELF file cannot hang us or make us read past its end)."""
+
+    def __init__(self, path, nofollow=True):
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, 'O_CLOEXEC', 0)
+        if nofollow:
+            flags |= getattr(os, 'O_NOFOLLOW', 0)
+        self.fd = os.open(path, flags)
+        try:
+            st = os.fstat(self.fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise AttachError('bad_file', '%s is not a regular file' % path)
+            self.size = st.st_size
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def read(self, offset, n):
+        if offset < 0 or n < 0 or n > ELF_READ_MAX or offset + n > self.size:
+            raise AttachError('bad_elf', 'ELF offset %d size %d outside the file (%d bytes)'
+                              % (offset, n, self.size))
+        data = os.pread(self.fd, n, offset)
+        if len(data) != n:
+            raise AttachError('bad_elf', 'short read from ELF file')
+        return data
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def open_mapped_file(pid, maps, path):
     """The file as the target mapped it: /proc/PID/map_files if allowed
-    (right even if the file on disk was replaced), else through its root."""
+    (right even if the file on disk was replaced), else through its root.
+    Only ever parsed as data."""
     for start, end, _perms, _off, p in maps:
         if p == path:
             try:
-                return open('/proc/%d/map_files/%x-%x' % (pid, start, end), 'rb')
+                # A kernel "magic" link: it must be followed.
+                return ElfFile('/proc/%d/map_files/%x-%x' % (pid, start, end), nofollow=False)
             except OSError:
                 break
     if path.endswith(' (deleted)'):
         raise AttachError('deleted_binary', '%s was replaced on disk since the process started' % path)
-    try:
-        return open('/proc/%d/root%s' % (pid, path), 'rb')
-    except OSError:
-        return open(path, 'rb')
+    return ElfFile('/proc/%d/root%s' % (pid, path))
 
 
 def elf_dynamic_symbols(f, wanted):
     """{name: (st_value, st_size)} for `wanted` names in the file's .dynsym,
-    preferring default-version definitions; and the lowest PT_LOAD vaddr."""
-    f.seek(0)
-    ident = f.read(64)
+    preferring default-version definitions; and the lowest PT_LOAD vaddr.
+    `f` is an ElfFile: every offset and size is checked against its size."""
+    ident = f.read(0, 64)
     if ident[:4] != b'\x7fELF' or ident[4] != 2 or ident[5] != 1:
         raise AttachError('unsupported', 'not a 64-bit little-endian ELF file')
     (e_phoff, e_shoff) = struct.unpack_from('<QQ', ident, 32)
     e_phentsize, e_phnum, e_shentsize, e_shnum = struct.unpack_from('<HHHH', ident, 54)
-    f.seek(e_phoff)
-    ph = f.read(e_phentsize * e_phnum)
+    if e_phentsize < 56 or e_shentsize < 64:
+        raise AttachError('bad_elf', 'bad ELF header entry sizes')
+    ph = f.read(e_phoff, e_phentsize * e_phnum)
     min_vaddr = None
     for k in range(e_phnum):
         p_type, _flags, _off, p_vaddr = struct.unpack_from('<IIQQ', ph, k * e_phentsize)
         if p_type == 1 and (min_vaddr is None or p_vaddr < min_vaddr):
             min_vaddr = p_vaddr
-    f.seek(e_shoff)
-    sh = f.read(e_shentsize * e_shnum)
+    sh = f.read(e_shoff, e_shentsize * e_shnum)
     sections = [struct.unpack_from('<IIQQQQIIQQ', sh, k * e_shentsize) for k in range(e_shnum)]
     found = {}
     versym = None
@@ -133,25 +178,27 @@ def elf_dynamic_symbols(f, wanted):
     if dynsym is None:
         return found, min_vaddr or 0
     _n, _t, _fl, _a, off, size, link, _i, _al, entsize = dynsym
+    if link >= len(sections) or entsize < 24:
+        raise AttachError('bad_elf', 'bad .dynsym section header')
     strtab = sections[link]
-    f.seek(strtab[4])
-    strings = f.read(strtab[5])
-    f.seek(off)
-    syms = f.read(size)
+    strings = f.read(strtab[4], strtab[5])
+    syms = f.read(off, size)
     versions = None
     if versym is not None:
-        f.seek(versym[4])
-        versions = f.read(versym[5])
+        versions = f.read(versym[4], versym[5])
     wanted_b = {w.encode(): w for w in wanted}
     for k in range(size // entsize):
-        st_name, st_info, _other, st_shndx, st_value, st_size = struct.unpack_from('<IBBHQQ', syms, k * entsize)
-        if st_shndx == 0 or not st_value:
+        st_name, _info, _other, st_shndx, st_value, st_size = struct.unpack_from('<IBBHQQ', syms, k * entsize)
+        if st_shndx == 0 or not st_value or st_name >= len(strings):
             continue
-        end = strings.index(b'\0', st_name)
+        end = strings.find(b'\0', st_name)
+        if end < 0:
+            continue
         name = wanted_b.get(strings[st_name:end])
         if name is None:
             continue
-        hidden = bool(versions and struct.unpack_from('<H', versions, 2 * k)[0] & 0x8000)
+        hidden = bool(versions and 2 * k + 2 <= len(versions)
+                      and struct.unpack_from('<H', versions, 2 * k)[0] & 0x8000)
         if name not in found or (found[name][2] and not hidden):
             found[name] = (st_value, st_size, hidden)
     return {k: v[:2] for k, v in found.items()}, min_vaddr or 0
@@ -191,13 +238,21 @@ class Target:
         if not os.path.isdir('/proc/%d' % pid):
             raise AttachError('no_process', 'no process %d' % pid)
         try:
+            self.status = proc_status(pid)
             self.maps = read_maps(pid)
             self.exe = os.readlink('/proc/%d/exe' % pid)
         except PermissionError:
+            uids = self.status.get('Uid', '').split() if hasattr(self, 'status') else []
+            if uids and all(int(u) == os.geteuid() for u in uids):
+                raise AttachError('not_dumpable', 'process %d is not dumpable (it called prctl(PR_SET_DUMPABLE, 0) '
+                                  'or changed its credentials): attach as root or with CAP_SYS_PTRACE' % pid) from None
             raise AttachError('permission', 'cannot read /proc/%d (another user\'s process?)' % pid) from None
         except FileNotFoundError:
             raise AttachError('no_process', 'process %d is gone' % pid) from None
-        self.status = proc_status(pid)
+        try:
+            self.uid = int(self.status.get('Uid', '').split()[1])
+        except (IndexError, ValueError):
+            self.uid = None
         self.python_path = None  # the file holding the C API symbols
         self.libc_path = None
         self.symbols = {}  # name -> runtime address
@@ -219,7 +274,7 @@ class Target:
     def resolve(self):
         """Find the C API and libc symbols; raise AttachError if not Python."""
         api = ['PyGILState_Ensure', 'PyGILState_Release', 'PyRun_SimpleStringFlags',
-               'Py_IsInitialized', 'Py_Version']
+               'Py_IsInitialized', 'Py_Version', 'PyString_FromString']
         candidates = [p for p in (self.python_path, self.exe) if p and p in self.mapped_paths]
         if self.exe + ' (deleted)' in self.mapped_paths:
             candidates.append(self.exe + ' (deleted)')
@@ -227,9 +282,17 @@ class Target:
             try:
                 with open_mapped_file(self.pid, self.maps, path) as f:
                     syms, min_vaddr = elf_dynamic_symbols(f, api)
-            except (OSError, AttachError, struct.error, ValueError):
+            except AttachError as e:
+                if e.reason == 'python2':
+                    raise
+                continue
+            except (OSError, struct.error, ValueError):
                 continue
             if 'PyGILState_Ensure' in syms and 'PyRun_SimpleStringFlags' in syms:
+                if 'PyString_FromString' in syms:  # only Python 2 has it
+                    raise AttachError('python2', 'process %d runs Python 2, which attach does not support; '
+                                      "meliae's own scanner (meliae.scanner.dump_all_objects) writes the "
+                                      'same format there' % self.pid)
                 bias = load_bias(self.maps, path, min_vaddr)
                 self.symbols.update({k: v[0] + bias for k, v in syms.items()})
                 self.python_path = path
@@ -238,14 +301,21 @@ class Target:
             raise AttachError('not_python', 'process %d (%s) has no Python 3 C API mapped: not a Python process'
                               % (self.pid, self.exe))
         self.version = self._version()
+        if self.version is not None and self.version[0] == 2:
+            raise AttachError('python2', 'process %d runs Python 2, which attach does not support; '
+                              "meliae's own scanner (meliae.scanner.dump_all_objects) writes the "
+                              'same format there' % self.pid)
         if self.version is not None and self.version < MIN_VERSION:
             raise AttachError('version', 'Python %d.%d is not supported (3.8 or later needed)' % self.version)
         if self.libc_path is None:
             raise AttachError('unsupported', 'no glibc mapped in process %d' % self.pid)
-        with open_mapped_file(self.pid, self.maps, self.libc_path) as f:
-            syms, min_vaddr = elf_dynamic_symbols(
-                f, ['pthread_create', 'pthread_detach', 'pthread_self', 'syscall'])
-        missing = {'pthread_create', 'pthread_detach', 'pthread_self', 'syscall'} - set(syms)
+        libc_api = ['pthread_create', 'pthread_detach', 'pthread_self', 'syscall', 'usleep', 'munmap']
+        try:
+            with open_mapped_file(self.pid, self.maps, self.libc_path) as f:
+                syms, min_vaddr = elf_dynamic_symbols(f, libc_api)
+        except (OSError, struct.error) as e:
+            raise AttachError('unsupported', 'cannot read the symbols of %s: %s' % (self.libc_path, e)) from None
+        missing = set(libc_api) - set(syms)
         if missing:
             raise AttachError('unsupported', 'libc lacks %s (glibc older than 2.34 keeps pthread in libpthread)'
                               % ', '.join(sorted(missing)))
@@ -258,8 +328,10 @@ class Target:
         if addr:
             try:
                 with open('/proc/%d/mem' % self.pid, 'rb') as mem:
-                    hexversion = struct.unpack('<I', os.pread(mem.fileno(), 4, addr))[0]
-                return (hexversion >> 24, (hexversion >> 16) & 0xff)
+                    raw = os.pread(mem.fileno(), 4, addr)
+                if len(raw) == 4:
+                    hexversion = struct.unpack('<I', raw)[0]
+                    return (hexversion >> 24, (hexversion >> 16) & 0xff)
             except OSError:
                 pass
         for path in (self.python_path, self.exe):
@@ -491,6 +563,9 @@ def stop_at_safe_point(tracer, target, attempts=400):
     """
     for attempt in range(attempts):
         tracer.interrupt()
+        if _interrupted:
+            # Stopped with its own registers: the caller detaches cleanly.
+            raise AttachError('interrupted', 'interrupted before anything was done to the target')
         regs = tracer.get_regs()
         nr = regs.orig_rax if regs.orig_rax < (1 << 63) else -1
         if nr >= 0:
@@ -536,20 +611,167 @@ def run_syscall(tracer, saved, insn, nr, *args):
     return result - (1 << 64) if result >= (1 << 63) else result
 
 
+# ---------------------------------------------------------------------------
+# What the target runs
+
+# Set by SIGINT/SIGTERM; checked where stopping is safe.
+_interrupted = []
+
+
+def _on_signal(signum, _frame):
+    _interrupted.append(signum)
+
+
+STATUS_MAX = 0x800
+
+# Run in the target in a fresh namespace (its globals are given by the
+# wrapper below). The dumper's source travels inside the injection and is
+# exec'd into a new module object that is never put in sys.modules, so the
+# target reads none of our files and imports nothing from sys.path but the
+# standard library. The result goes to a buffer (ptrace, gdb) or to a file
+# in a private directory (remote_exec), never to the target's streams.
+_BODY = r'''
+import sys
+_status = {}
+try:
+    import ctypes
+    _cancel = ctypes.c_int.from_address(_cancel_address) if _cancel_address else None
+    if _cancel is not None and _cancel.value:
+        _status = {'ok': False, 'cancelled': True}
+    else:
+        import base64, zlib
+        _m = type(sys)('meliae_dump')
+        try:
+            exec(compile(zlib.decompress(base64.b64decode(_source)), '<meliae_dump>', 'exec'), _m.__dict__)
+            _stop = (lambda: _cancel.value != 0) if _cancel is not None else None
+            try:
+                _r = _m.dump_all_objects(_out, should_stop=_stop)
+                _status = {'ok': True, 'objects': _r['objects'], 'seconds': _r['seconds'],
+                           'python': sys.version.split()[0], 'layout': _m.LAYOUT}
+            except _m.DumpCancelled:
+                _status = {'ok': False, 'cancelled': True}
+        finally:
+            _m.__dict__.clear()
+            del _m
+except BaseException as _e:
+    _status = {'ok': False, 'error': '%s: %s' % (type(_e).__name__, _e)}
+try:
+    import json
+    _b = json.dumps(_status).encode()[:_status_max - 1] + b'\0'
+    if _status_address:
+        ctypes.memmove(_status_address, _b, len(_b))
+    elif _status_path:
+        import os
+        _fd = os.open(_status_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+        try:
+            os.write(_fd, _b[:-1])
+        finally:
+            os.close(_fd)
+except BaseException:
+    pass
+'''
+
+_dumper_b64 = None
+
+
+def dumper_source_b64():
+    """meliae_dump.py from this script's own directory, compressed, base64."""
+    global _dumper_b64
+    if _dumper_b64 is None:
+        with open(os.path.join(HERE, 'meliae_dump.py'), 'rb') as f:
+            source = f.read()
+        _dumper_b64 = base64.b64encode(zlib.compress(source, 9)).decode('ascii')
+    return _dumper_b64
+
+
+def injected_code(out, status_address='0', cancel_address=0, status_path=None):
+    """One Python expression statement, binding no names where it runs (the
+    target's __main__). Only letters, digits, `+/=`, spaces and punctuation
+    without quotes other than `'` or backslashes: it goes into a C string
+    unescaped. `status_address` is text so gdb can put a placeholder there."""
+    def b64(data):
+        return base64.b64encode(data).decode('ascii')
+
+    path = "__import__('base64').b64decode('%s')" % b64(status_path.encode()) if status_path else 'None'
+    return ("exec(compile(__import__('base64').b64decode('%s'), '<meliae-attach>', 'exec'), "
+            "{'__builtins__': __builtins__, '_source': '%s', '_out': __import__('base64').b64decode('%s'), "
+            "'_status_address': %s, '_cancel_address': %d, '_status_path': %s, '_status_max': %d})"
+            % (b64(_BODY.encode()), dumper_source_b64(), b64(os.fsencode(out)), status_address,
+               cancel_address, path, STATUS_MAX))
+
+
+def parse_status(raw):
+    raw = raw.split(b'\0', 1)[0][:STATUS_MAX]
+    try:
+        status = json.loads(raw.decode('utf-8', 'replace')) if raw else {}
+    except ValueError:
+        status = {}
+    return status if isinstance(status, dict) else {}
+
+
+def status_result(status, fallback):
+    if not status:
+        raise AttachError('dump_failed', fallback)
+    if status.get('cancelled'):
+        raise AttachError('cancelled', 'the dump was cancelled; it wrote nothing')
+    if not status.get('ok'):
+        raise AttachError('dump_failed', 'the dump failed inside the target: %s' % status.get('error'))
+    status.pop('ok', None)
+    return status
+
+
+def remove_partial(target, out):
+    """Remove what a failed dump left at `out` (files the target created:
+    regular files owned by its uid). Returns the names removed."""
+    removed = []
+    for p in (out, out + '.meta.json'):
+        try:
+            st = os.lstat(p)
+            if stat.S_ISREG(st.st_mode) and (target.uid is None or st.st_uid == target.uid):
+                os.unlink(p)
+                removed.append(os.path.basename(p))
+        except OSError:
+            pass
+    return removed
+
+
+def process_gone(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            state = f.read().rsplit(')', 1)[1].split()[0]
+        return state in ('Z', 'X')
+    except (OSError, IndexError):
+        return True
+
+
+# ---------------------------------------------------------------------------
+# ptrace injection
+
 # Layout of the area we map in the target.
-AREA_SIZE = 256 * 1024
 OFF_CODE = 0
 OFF_INT3 = 0x400
-OFF_VARS = 0x500  # u32 tid, u32 gil state, i32 rc, u32 done, u64 pthread_t
-OFF_STATUS = 0x800  # JSON status written by the injected Python code
-STATUS_MAX = 0x800
+# u32 tid, u32 gil state, i32 rc, u32 done, u64 pthread_t, u32 ack, u32 cancel, u32 countdown
+OFF_VARS = 0x500
+V_TID, V_RC, V_DONE, V_PTHREAD, V_ACK, V_CANCEL, V_COUNT = 0, 8, 12, 16, 24, 28, 32
+OFF_STATUS = 0x800
 OFF_SOURCE = 0x1000
-SOURCE_MAX = 0x8000
-OFF_STACK_TOP = AREA_SIZE - 64
+STACK_SIZE = 64 * 1024  # the main thread's stack while it calls pthread_create
+ACK_WAIT_MS = 5000  # how long the thread waits for us to read its status
 
 
-def start_routine(area, symbols):
-    """x86-64 code for `void *start(void *)` run by the new thread."""
+def area_size(source_len):
+    return ((OFF_SOURCE + source_len + 1 + 0xfff) & ~0xfff) + STACK_SIZE
+
+
+def start_routine(area, size, symbols):
+    """x86-64 code for `void *start(void *)` run by the new thread.
+
+    It detaches itself, takes the GIL, runs the source, releases the GIL,
+    sets `done`, waits (up to ACK_WAIT_MS) for `ack`, then restores its stack
+    to the state at entry and jumps to munmap(area, size): munmap returns
+    straight into glibc's thread start code with rax = 0 (a NULL result),
+    and no instruction of the area runs after the unmap.
+    """
     def movabs_rax(value):
         return b'\x48\xb8' + struct.pack('<Q', value)
 
@@ -561,7 +783,7 @@ def start_routine(area, symbols):
     code += b'\x53'  # push rbx (aligns the stack for calls)
     code += b'\x48\xbb' + struct.pack('<Q', area + OFF_VARS)  # movabs rbx, vars
     code += b'\xb8' + struct.pack('<I', 186) + b'\x0f\x05'  # gettid
-    code += rbx_disp(b'\x89\x83', 0)  # mov [rbx], eax
+    code += rbx_disp(b'\x89\x83', V_TID)  # mov [rbx], eax
     code += movabs_rax(symbols['pthread_self']) + call_rax
     code += b'\x48\x89\xc7'  # mov rdi, rax
     code += movabs_rax(symbols['pthread_detach']) + call_rax
@@ -574,61 +796,73 @@ def start_routine(area, symbols):
     code += b'\x48\xbf' + struct.pack('<Q', area + OFF_SOURCE)  # movabs rdi, source
     code += b'\x31\xf6'  # xor esi, esi (flags = NULL)
     code += movabs_rax(symbols['PyRun_SimpleStringFlags']) + call_rax
-    code += rbx_disp(b'\x89\x83', 8)  # mov [rbx+8], eax
+    code += rbx_disp(b'\x89\x83', V_RC)  # mov [rbx+8], eax
     code += rbx_disp(b'\x8b\xbb', 4)  # mov edi, [rbx+4]
     code += movabs_rax(symbols['PyGILState_Release']) + call_rax
     done = len(code)
     code[skip_at + 2:skip_at + 6] = struct.pack('<i', done - (skip_at + 6))
-    code += b'\xc7\x83' + struct.pack('<i', 12) + struct.pack('<I', 1)  # mov dword [rbx+12], 1
-    code += b'\x31\xc0'  # xor eax, eax
-    code += b'\x5b'  # pop rbx
-    code += b'\xc3'  # ret
+    code += b'\xc7\x83' + struct.pack('<i', V_DONE) + struct.pack('<I', 1)  # mov dword [rbx+12], 1
+    code += b'\xc7\x83' + struct.pack('<i', V_COUNT) + struct.pack('<I', ACK_WAIT_MS)  # countdown
+    loop = len(code)
+    code += b'\x83\xbb' + struct.pack('<i', V_ACK) + b'\x00'  # cmp dword [rbx+ack], 0
+    jne_at = len(code)
+    code += b'\x0f\x85' + b'\0\0\0\0'  # jne out (patched)
+    code += b'\xbf' + struct.pack('<I', 1000)  # mov edi, 1000
+    code += movabs_rax(symbols['usleep']) + call_rax
+    code += b'\x83\xab' + struct.pack('<i', V_COUNT) + b'\x01'  # sub dword [rbx+count], 1
+    code += b'\x0f\x85' + struct.pack('<i', loop - (len(code) + 6))  # jnz loop
+    out = len(code)
+    code[jne_at + 2:jne_at + 6] = struct.pack('<i', out - (jne_at + 6))
+    code += b'\x48\xbf' + struct.pack('<Q', area)  # movabs rdi, area
+    code += b'\xbe' + struct.pack('<I', size)  # mov esi, size
+    code += movabs_rax(symbols['munmap'])
+    code += b'\x5b'  # pop rbx: the stack is as it was at entry
+    code += b'\xff\xe0'  # jmp rax: munmap returns to our caller with rax = 0
     assert len(code) < OFF_INT3
     return bytes(code)
 
 
-# The part of the injected code that dumps: it leaves the result in _status
-# and the target's sys.path and sys.modules as they were.
-_INJECTED_DUMP = '''
-import sys
-_d = %(dir)s
-_added = _d not in sys.path
-_had = 'meliae_dump' in sys.modules
-_status = {}
-try:
-    if _added:
-        sys.path.insert(0, _d)
-    import meliae_dump
-    _r = meliae_dump.dump_all_objects(%(out)s)
-    _status = {'ok': True, 'objects': _r['objects'], 'seconds': _r['seconds'],
-               'python': sys.version.split()[0], 'layout': meliae_dump.LAYOUT}
-except BaseException as _e:
-    _status = {'ok': False, 'error': '%%s: %%s' %% (type(_e).__name__, _e)}
-finally:
-    if _added:
-        try:
-            sys.path.remove(_d)
-        except ValueError:
-            pass
-    if not _had:
-        sys.modules.pop('meliae_dump', None)
-'''
-
-
-def injected_source(out, status_addr):
-    """Python run in the target (in a fresh namespace, errors caught)."""
-    body = (_INJECTED_DUMP + '''
-try:
-    import ctypes, json
-    _b = json.dumps(_status).encode()[:%(max)d - 1] + b'\\0'
-    ctypes.memmove(%(addr)d, _b, len(_b))
-except BaseException:
+class Gone(Exception):
     pass
-''') % {'dir': ascii(HERE), 'out': ascii(out), 'addr': status_addr, 'max': STATUS_MAX}
-    # PyRun_SimpleString runs in __main__: evaluate one expression there,
-    # binding no names.
-    return ('exec(compile(%s, "<meliae-attach>", "exec"), {"__builtins__": __builtins__})\n'
-            % ascii(body)).encode('ascii')
+
+
+def read_exact(tracer, addr, n):
+    try:
+        data = tracer.read(addr, n)
+    except OSError:
+        raise Gone() from None
+    if len(data) != n:
+        raise Gone()
+    return data
+
+
+def read_u32(tracer, addr):
+    return struct.unpack('<I', read_exact(tracer, addr, 4))[0]
+
+
+def write_u32(tracer, addr, value):
+    try:
+        tracer.write(addr, struct.pack('<I', value))
+        return True
+    except (OSError, AttachError):
+        return False
+
+
+def area_mapped(pid, area):
+    try:
+        return any(start == area for start, *_rest in read_maps(pid))
+    except OSError:
+        return False
+
+
+def wait_unmapped(pid, area, seconds):
+    """True once the area is no longer mapped in the target (or it is gone)."""
+    deadline = time.monotonic() + seconds
+    while area_mapped(pid, area):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+    return True
 
 
 def attach_ptrace(target, out, timeout):
@@ -641,10 +875,14 @@ def attach_ptrace(target, out, timeout):
         reason, _, message = problems[0].partition(': ')
         raise AttachError(reason, message)
     t0 = time.monotonic()
+    # Addresses are written with a fixed width, so the size is known first.
+    sizing = injected_code(out, '0x%016x' % 0, 0x7fffffffffff).encode('ascii')
+    size = area_size(len(sizing))
     tracer = Tracer(target.pid)
     tracer.seize()
     touched = False
     area = None
+    thread = False
     stopped = 0.0
     try:
         stop_t = time.monotonic()
@@ -653,28 +891,28 @@ def attach_ptrace(target, out, timeout):
         try:
             insn = find_syscall_instruction(tracer, target)
             touched = True
-            area = run_syscall(tracer, saved, insn, 9, 0, AREA_SIZE, 7, 0x22, -1, 0)
-            if area < 0:
-                raise AttachError('mmap_failed', 'mmap in the target failed: %s' % os.strerror(-area))
-            source = injected_source(out, area + OFF_STATUS)
-            if len(source) >= SOURCE_MAX:
-                raise AttachError('path_too_long', 'output path too long')
-            tracer.write(area + OFF_CODE, start_routine(area, target.symbols))
+            mapped = run_syscall(tracer, saved, insn, 9, 0, size, 7, 0x22, -1, 0)
+            if mapped < 0:
+                raise AttachError('mmap_failed', 'mmap in the target failed: %s' % os.strerror(-mapped))
+            area = mapped
+            source = injected_code(out, '0x%016x' % (area + OFF_STATUS), area + OFF_VARS + V_CANCEL).encode('ascii')
+            assert len(source) == len(sizing)
+            tracer.write(area + OFF_CODE, start_routine(area, size, target.symbols))
             tracer.write(area + OFF_INT3, b'\xcc')
-            tracer.write(area + OFF_VARS, b'\0' * 32)
+            tracer.write(area + OFF_VARS, b'\0' * 64)
             tracer.write(area + OFF_STATUS, b'\0')
             tracer.write(area + OFF_SOURCE, source + b'\0')
             # Call pthread_create(&t, NULL, start, NULL) in the main thread,
-            # on a stack inside our area, returning onto an int3.
+            # on a stack at the end of our area, returning onto an int3.
             regs = user_regs_struct.from_buffer_copy(saved)
             regs.rip = target.symbols['pthread_create']
-            regs.rdi = area + OFF_VARS + 16
+            regs.rdi = area + OFF_VARS + V_PTHREAD
             regs.rsi = 0
             regs.rdx = area + OFF_CODE
             regs.rcx = 0
             regs.rax = 0
             regs.orig_rax = U64
-            regs.rsp = OFF_STACK_TOP + area - 8
+            regs.rsp = area + size - 64 - 8
             tracer.write(regs.rsp, struct.pack('<Q', area + OFF_INT3))
             tracer.set_regs(regs)
             tracer.cont()
@@ -698,22 +936,28 @@ def attach_ptrace(target, out, timeout):
                 else:
                     tracer.cont(sig)  # a signal for the application: deliver it
             rc = tracer.get_regs().rax & 0xffffffff
+            thread = rc == 0
         finally:
-            tracer.set_regs(saved)
-            tracer.set_fpstate(fpstate)
-            tracer.detach()
+            if tracer.seized:
+                try:
+                    tracer.set_regs(saved)
+                    tracer.set_fpstate(fpstate)
+                    tracer.detach()
+                except OSError:
+                    pass
             stopped = (time.monotonic() - stop_t) * 1000
-        if rc != 0:
+        if not thread:
             raise AttachError('thread_failed', 'pthread_create in the target returned %d' % rc)
         result = wait_for_dump(tracer, target, area, out, timeout)
         result['stopped_ms'] = round(stopped, 2)
-        cleanup_ms, cleanup = unmap_area(tracer, target, area)
-        result['cleanup'] = cleanup
-        result['stopped_ms'] = round(stopped + cleanup_ms, 2)
         result['total_ms'] = round((time.monotonic() - t0) * 1000, 1)
         return result
     except AttachError as e:
         e.touched = touched
+        if area is not None and not thread and not process_gone(target.pid):
+            # No thread will unmap it: do it here, with a second short stop.
+            _ms, cleanup = unmap_area(target, area, size)
+            e.args = ('%s (%s)' % (e, cleanup),)
         raise
     finally:
         try:
@@ -724,56 +968,84 @@ def attach_ptrace(target, out, timeout):
 
 
 def wait_for_dump(tracer, target, area, out, timeout):
+    """Wait for the injected thread; on timeout or interruption cancel it."""
+    vars_ = area + OFF_VARS
     deadline = time.monotonic() + timeout
     delay = 0.001
-    while True:
-        try:
-            done = struct.unpack('<I', tracer.read(area + OFF_VARS + 12, 4))[0]
-        except OSError:
-            raise AttachError('exited', 'process %d exited during the dump' % target.pid) from None
-        if done:
-            break
-        if time.monotonic() > deadline:
-            raise AttachError('timeout', 'no dump after %.0f s (is the GIL held by C code that never '
-                              'releases it?); the injected thread is still waiting' % timeout)
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.01)
-    tid, _gil, rc, _done = struct.unpack('<IIiI', tracer.read(area + OFF_VARS, 16))
-    raw = tracer.read(area + OFF_STATUS, STATUS_MAX).split(b'\0', 1)[0]
+    why = None
     try:
-        status = json.loads(raw.decode('utf-8', 'replace')) if raw else {}
-    except ValueError:
-        status = {}
-    if not status:
-        status = {'ok': False, 'error': 'the injected code did not run (PyRun_SimpleString returned %d)' % rc
-                  if rc else 'the interpreter is not initialized'}
-    if not status.get('ok'):
-        raise AttachError('dump_failed', 'the dump failed inside the target: %s' % status.get('error'))
-    status.pop('ok', None)
-    status['thread'] = tid
-    return status
+        while not read_u32(tracer, vars_ + V_DONE):
+            if _interrupted:
+                why = 'interrupted'
+                break
+            if time.monotonic() > deadline:
+                why = 'timeout'
+                break
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.01)
+        if why is not None:
+            # Tell the thread to stop (or never start) dumping; give it a
+            # moment to remove what it wrote.
+            write_u32(tracer, vars_ + V_CANCEL, 1)
+            grace = time.monotonic() + 2.0
+            while not read_u32(tracer, vars_ + V_DONE) and time.monotonic() < grace:
+                time.sleep(0.005)
+            finished = read_u32(tracer, vars_ + V_DONE)
+            # Let it unmap its area at once when it finishes.
+            write_u32(tracer, vars_ + V_ACK, 1)
+            removed = remove_partial(target, out)
+            if finished:
+                cleaned = 'the injected thread exited and unmapped its area' if wait_unmapped(
+                    target.pid, area, 2.0) else 'the injected thread did not unmap its area'
+            else:
+                cleaned = ('the injected thread is still waiting for the GIL; it will exit without '
+                           'writing anything and unmap its area when it gets it')
+            if removed:
+                cleaned += '; removed %s' % ', '.join(removed)
+            if why == 'timeout':
+                raise AttachError('timeout', 'no dump after %g s (is the GIL held by C code that never '
+                                  'releases it?); cancelled: %s' % (timeout, cleaned))
+            raise AttachError('interrupted', 'interrupted; cancelled: %s' % cleaned)
+        tid, _gil, rc, _done = struct.unpack('<IIiI', read_exact(tracer, vars_, 16))
+        raw = read_exact(tracer, area + OFF_STATUS, STATUS_MAX)
+    except Gone:
+        removed = remove_partial(target, out)
+        raise AttachError('exited', 'process %d exited during the dump%s' % (
+            target.pid, '; removed %s' % ', '.join(removed) if removed else '')) from None
+    # We have the status: the thread may unmap its area now.
+    write_u32(tracer, vars_ + V_ACK, 1)
+    unmapped = wait_unmapped(target.pid, area, 2.0)
+    status = parse_status(raw)
+    try:
+        result = status_result(status, 'the injected code did not run (PyRun_SimpleString returned %d)' % rc
+                               if rc else 'the interpreter is not initialized')
+    except AttachError:
+        remove_partial(target, out)
+        raise
+    result['thread'] = tid
+    result['cleanup'] = 'unmapped' if unmapped else 'the area was still mapped 2 s after the dump'
+    return result
 
 
-def unmap_area(tracer, target, area):
-    """Remove our area once the injected thread has exited (a second short stop)."""
-    tid = struct.unpack('<I', tracer.read(area + OFF_VARS, 4))[0]
-    deadline = time.monotonic() + 5
-    while tid and os.path.exists('/proc/%d/task/%d' % (target.pid, tid)):
-        if time.monotonic() > deadline:
-            return 0.0, 'left %d KiB mapped: the injected thread did not exit' % (AREA_SIZE // 1024)
-        time.sleep(0.001)
+def unmap_area(target, area, size):
+    """Remove our area when no thread will (a second short stop)."""
     t = Tracer(target.pid)
-    t.seize()
+    try:
+        t.seize()
+    except AttachError as e:
+        return 0.0, 'could not unmap the area: %s' % e
     start = time.monotonic()
     try:
         saved = stop_at_safe_point(t, target)
         try:
             insn = find_syscall_instruction(t, target)
-            r = run_syscall(t, saved, insn, 11, area, AREA_SIZE)
+            r = run_syscall(t, saved, insn, 11, area, size)
         finally:
             t.set_regs(saved)
             t.detach()
         return (time.monotonic() - start) * 1000, 'unmapped' if r == 0 else 'munmap failed: %d' % r
+    except (OSError, AttachError) as e:
+        return 0.0, 'could not unmap the area: %s' % e
     finally:
         try:
             t.detach()
@@ -786,73 +1058,149 @@ def unmap_area(tracer, target, area):
 # gdb and remote_exec
 
 def attach_gdb(target, out, timeout):
+    """gdb's inferior calls, with the code inline (no file anyone could
+    change) and the status read back from a buffer gdb allocates in the
+    target, prints and frees."""
     gdb = shutil.which('gdb')
     if not gdb:
         raise AttachError('no_gdb', 'gdb is not installed')
     t0 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix='meliae-attach-') as tmp:
-        status_path = os.path.join(tmp, 'status.json')
-        os.chmod(tmp, 0o777)  # the target may run as another user
-        source = injected_file_source(out, status_path)
-        script = os.path.join(tmp, 'inject.py')
-        with open(script, 'w') as f:
-            f.write(source)
-        os.chmod(script, 0o644)
-        code = 'exec(open(%s).read(), {"__builtins__": __builtins__})' % ascii(script)
-        c_string = code.replace('\\', '\\\\').replace('"', '\\"')
-        cmd = [gdb, '-p', str(target.pid), '-batch', '-nx', '-q',
-               '-ex', 'set confirm off',
-               '-ex', 'call (int)PyGILState_Ensure()',
-               '-ex', 'call (int)PyRun_SimpleString("%s")' % c_string,
-               '-ex', 'call (void)PyGILState_Release($1)',
-               '-ex', 'detach']
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
-                              universal_newlines=True)
-        stopped = (time.monotonic() - t0) * 1000
-        try:
-            with open(status_path) as f:
-                status = json.load(f)
-        except (OSError, ValueError):
-            tail = ' '.join(proc.stdout.strip().splitlines()[-2:])
-            raise AttachError('gdb_failed', 'gdb could not run the dump: %s' % tail[:300]) from None
-    if not status.pop('ok', False):
-        raise AttachError('dump_failed', 'the dump failed inside the target: %s' % status.get('error'))
+    code = injected_code(out, 'MELIAE_STATUS_ADDRESS')
+    assert '"' not in code and '\\' not in code and '%' not in code
+    template = 'call (int) PyRun_SimpleString(\\"%s\\")' % code.replace('MELIAE_STATUS_ADDRESS', '%lu')
+    cmd = [gdb, '-nx', '-iex', 'set auto-load off', '-iex', 'set debuginfod enabled off',
+           '-batch', '-q', '-p', str(target.pid),
+           '-ex', 'set confirm off',
+           '-ex', 'set $meliae_buf = (char *) malloc(%d)' % STATUS_MAX,
+           '-ex', 'call (void *) memset($meliae_buf, 0, %d)' % STATUS_MAX,
+           '-ex', 'set $meliae_gil = (int) PyGILState_Ensure()',
+           '-ex', 'eval "%s", (unsigned long) $meliae_buf' % template,
+           '-ex', 'call (void) PyGILState_Release($meliae_gil)',
+           '-ex', 'printf "MELIAE-STATUS %s\\n", $meliae_buf',
+           '-ex', 'call (void) free($meliae_buf)',
+           '-ex', 'detach']
+    # Its own session: a Ctrl-C at the terminal must not stop gdb in the
+    # middle of an inferior call; we let it finish and clean up after it.
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=max(timeout, 60))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        output, _ = proc.communicate()
+        remove_partial(target, out)
+        raise AttachError('timeout', 'gdb did not finish within %g s' % max(timeout, 60)) from None
+    stopped = (time.monotonic() - t0) * 1000
+    line = next((l for l in output.splitlines() if l.startswith('MELIAE-STATUS ')), None)
+    if _interrupted:
+        removed = remove_partial(target, out)
+        raise AttachError('interrupted', 'interrupted; gdb detached%s' % (
+            '; removed %s' % ', '.join(removed) if removed else ''))
+    if line is None:
+        removed = remove_partial(target, out)
+        if process_gone(target.pid):
+            raise AttachError('exited', 'process %d exited during the dump%s' % (
+                target.pid, '; removed %s' % ', '.join(removed) if removed else ''))
+        tail = ' '.join(output.strip().splitlines()[-2:])
+        raise AttachError('gdb_failed', 'gdb could not run the dump: %s' % tail[:300])
+    try:
+        status = status_result(parse_status(line[len('MELIAE-STATUS '):].encode()), 'gdb ran the dump but it '
+                               'reported nothing')
+    except AttachError:
+        remove_partial(target, out)
+        raise
     status['stopped_ms'] = round(stopped, 1)
     status['total_ms'] = round(stopped, 1)
     return status
 
 
-def injected_file_source(out, status_path):
-    return (_INJECTED_DUMP + '''
-import json, os
-with open(%(status)s + '.tmp', 'w') as _f:
-    json.dump(_status, _f)
-os.rename(%(status)s + '.tmp', %(status)s)
-''') % {'dir': ascii(HERE), 'out': ascii(out), 'status': ascii(status_path)}
+def private_dir_in_target(target):
+    """A new directory owned by the target's uid, mode 0700, under its /tmp
+    as the target sees it; every component is checked (a real directory, no
+    symlink) and opened relative to the previous one. Returns (fd of /tmp,
+    name, path as the target sees it)."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0)
+    root = os.open('/proc/%d/root' % target.pid, os.O_RDONLY | os.O_DIRECTORY | getattr(os, 'O_CLOEXEC', 0))
+    try:
+        tmp = os.open('tmp', flags, dir_fd=root)
+    finally:
+        os.close(root)
+    name = 'meliae-attach-%s' % base64.b32encode(os.urandom(10)).decode('ascii').lower()
+    try:
+        os.mkdir(name, 0o700, dir_fd=tmp)
+        d = os.open(name, flags, dir_fd=tmp)
+        try:
+            if target.uid is not None and os.geteuid() == 0:
+                os.fchown(d, target.uid, -1)
+            os.fchmod(d, 0o700)
+        finally:
+            os.close(d)
+    except BaseException:
+        try:
+            os.rmdir(name, dir_fd=tmp)
+        except OSError:
+            pass
+        os.close(tmp)
+        raise
+    return tmp, name, '/tmp/' + name
 
 
 def attach_remote_exec(target, out, timeout):
+    """sys.remote_exec (3.14+; not tested here: no 3.14 on the test machine).
+    The script lives in a private directory (see private_dir_in_target),
+    written by descriptor, and is removed afterwards."""
+    if not target.version or target.version < (3, 14):
+        raise AttachError('version', 'the target is Python %s, not 3.14 or newer'
+                          % ('%d.%d' % target.version if target.version else 'of an unknown version'))
     if not hasattr(sys, 'remote_exec'):
         raise AttachError('unsupported', 'sys.remote_exec needs Python 3.14 here too')
     t0 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix='meliae-attach-') as tmp:
-        os.chmod(tmp, 0o777)
-        status_path = os.path.join(tmp, 'status.json')
-        script = os.path.join(tmp, 'inject.py')
-        with open(script, 'w') as f:
-            f.write(injected_file_source(out, status_path))
-        os.chmod(script, 0o644)
-        sys.remote_exec(target.pid, script)
+    tmp, name, seen = private_dir_in_target(target)
+    d = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=tmp)
+    try:
+        fd = os.open('inject.py', os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=d)
+        try:
+            data = (injected_code(out, '0', 0, seen + '/status.json') + '\n').encode('ascii')
+            while data:
+                data = data[os.write(fd, data):]
+            if target.uid is not None and os.geteuid() == 0:
+                os.fchown(fd, target.uid, -1)
+        finally:
+            os.close(fd)
+        sys.remote_exec(target.pid, seen + '/inject.py')  # read by the target
         deadline = time.monotonic() + timeout
-        while not os.path.exists(status_path):
-            if time.monotonic() > deadline:
-                raise AttachError('timeout', 'the target did not run the script within %.0f s (it runs '
-                                  'at the next bytecode boundary of the main thread)' % timeout)
+        while True:
+            try:
+                fd = os.open('status.json', os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=d)
+                break
+            except FileNotFoundError:
+                pass
+            if _interrupted or time.monotonic() > deadline:
+                removed = remove_partial(target, out)
+                raise AttachError('interrupted' if _interrupted else 'timeout',
+                                  'the target did not run the script %s (it runs at the next bytecode '
+                                  'boundary of the main thread)%s'
+                                  % ('before the interruption' if _interrupted else 'within %g s' % timeout,
+                                     '; removed %s' % ', '.join(removed) if removed else ''))
             time.sleep(0.01)
-        with open(status_path) as f:
-            status = json.load(f)
-    if not status.pop('ok', False):
-        raise AttachError('dump_failed', 'the dump failed inside the target: %s' % status.get('error'))
+        time.sleep(0.01)  # written in one write() of under STATUS_MAX bytes
+        try:
+            raw = os.read(fd, STATUS_MAX)
+        finally:
+            os.close(fd)
+    finally:
+        for f in ('inject.py', 'status.json'):
+            try:
+                os.unlink(f, dir_fd=d)
+            except OSError:
+                pass
+        os.close(d)
+        try:
+            os.rmdir(name, dir_fd=tmp)
+        except OSError:
+            pass
+        os.close(tmp)
+    status = status_result(parse_status(raw), 'the target wrote no status')
     status['stopped_ms'] = 0.0
     status['total_ms'] = round((time.monotonic() - t0) * 1000, 1)
     return status
@@ -864,8 +1212,10 @@ def default_out(pid):
     return os.path.abspath('meliae-%d-%s.json.gz' % (pid, time.strftime('%Y%m%d-%H%M%S')))
 
 
-def attach(pid, out=None, method='auto', timeout=600.0):
+def attach(pid, out=None, method='auto', timeout=30.0):
     out = os.path.abspath(out) if out else default_out(pid)
+    if os.path.isdir(out):
+        raise AttachError('bad_out', '%s is a directory: --out names the dump file to create' % out)
     if os.path.lexists(out) or os.path.lexists(out + '.meta.json'):
         raise AttachError('exists', 'refusing to overwrite %s' % out)
     if not os.path.isdir(os.path.dirname(out)):
@@ -886,7 +1236,8 @@ def attach(pid, out=None, method='auto', timeout=600.0):
         except AttachError as e:
             errors.append(e)
             # Never fall back once the target was touched.
-            if getattr(e, 'touched', False) or e.reason in ('dump_failed', 'exited', 'timeout'):
+            if getattr(e, 'touched', False) or e.reason in ('dump_failed', 'exited', 'timeout', 'interrupted',
+                                                            'cancelled', 'version'):
                 break
             if how == 'ptrace' and e.reason in ('ptrace_scope', 'other_user', 'no_capability', 'ptrace_denied',
                                                 'traced'):
@@ -904,7 +1255,8 @@ def main(argv=None):
     parser.add_argument('pid', type=int)
     parser.add_argument('--out', help='dump file to create (default: ./meliae-PID-TIME.json.gz)')
     parser.add_argument('--method', choices=['auto', 'ptrace', 'gdb', 'remote_exec'], default='auto')
-    parser.add_argument('--timeout', type=float, default=600.0, help='seconds to wait for the dump')
+    parser.add_argument('--timeout', type=float, default=30.0,
+                        help='seconds to wait for the dump before cancelling it (default 30)')
     parser.add_argument('--check', action='store_true', help='only report what would stop an attach')
     args = parser.parse_args(argv)
     if args.check:
@@ -912,12 +1264,22 @@ def main(argv=None):
         result.pop('target', None)
         print(json.dumps(dict(result, pid=args.pid)))
         return 0 if result['ok'] else 1
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
     try:
         result = attach(args.pid, args.out, args.method, args.timeout)
     except AttachError as e:
-        print(json.dumps({'ok': False, 'pid': args.pid, 'reason': e.reason, 'error': str(e)}))
-        return 1
-    print(json.dumps(result))
+        print(json.dumps({'ok': False, 'pid': args.pid, 'reason': e.reason, 'error': str(e)}), flush=True)
+        return 130 if e.reason == 'interrupted' else 1
+    if _interrupted:
+        # Done before the interruption could stop it: keep no dump.
+        removed = [p for p in (result['out'], result['out'] + '.meta.json') if os.path.isfile(p)]
+        for p in removed:
+            os.unlink(p)
+        print(json.dumps({'ok': False, 'pid': args.pid, 'reason': 'interrupted',
+                          'error': 'interrupted; the dump had finished and was removed'}), flush=True)
+        return 130
+    print(json.dumps(result), flush=True)
     return 0
 
 
