@@ -87,6 +87,8 @@ async function main(): Promise<number> {
 			dir: {type: 'string'},
 			out: {type: 'string'},
 			open: {type: 'boolean'},
+			method: {type: 'string'},
+			timeout: {type: 'number'},
 			all: {type: 'number'},
 			format: {type: 'string'},
 			skipWeak: {type: 'boolean'},
