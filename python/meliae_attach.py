@@ -267,7 +267,7 @@ class Target:
             elif base.startswith('ld-linux') or re.match(r'ld-2\.\d+\.so$', base):
                 if 'x' in perms:
                     self.ranges['ld'].append((start, end))
-            if self.python_path is None and re.match(r'libpython3\.\d+', base):
+            if self.python_path is None and re.match(r'libpython[23]\.\d+', base):
                 self.python_path = path
         self.mapped_paths = {p for *_r, p in self.maps}
 
