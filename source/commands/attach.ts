@@ -55,6 +55,9 @@ const SYSTEM_BIN = ['/usr/bin', '/usr/local/bin', '/bin'];
  * `euid` and not writable by group or others (so nobody else can swap the
  * binary or put a `pyvenv.cfg`, which Python reads even with `-I`, beside
  * it); a `pyvenv.cfg` next to it or one level up must pass the same test.
+ * One exception: a root-owned directory with the sticky bit (`/tmp`) may be
+ * writable by everyone, as others can neither rename nor remove what it
+ * holds (the entry inside it is checked like the rest).
  */
 export function untrustedReason(file: string, euid: number): string | undefined {
 	let real: string;
@@ -88,7 +91,8 @@ export function untrustedReason(file: string, euid: number): string | undefined 
 
 	for (let dir = path.dirname(real); ; dir = path.dirname(dir)) {
 		const dirStat = lstatSync(dir);
-		const dirProblem = owned(dir, dirStat.mode, dirStat.uid);
+		const sticky = (dirStat.mode & 0o1000) !== 0 && dirStat.uid === 0;
+		const dirProblem = owned(dir, sticky ? dirStat.mode & ~0o022 : dirStat.mode, dirStat.uid);
 		if (dirProblem !== undefined) {
 			return dirProblem;
 		}

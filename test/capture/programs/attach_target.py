@@ -1,0 +1,34 @@
+"""A target for attach's failure-path tests. Reads commands on stdin.
+
+argv: MARKER [OBJECTS [FSIZE]]
+OBJECTS strings make the dump as big (and slow) as needed; FSIZE, when
+given, is the process's RLIMIT_FSIZE in bytes (Python ignores SIGXFSZ, so
+a write past it fails with EFBIG). Commands: `hold SECONDS` holds the GIL
+in C (libc sleep through ctypes.PyDLL, which does not release it) and says
+`holding` before and `released` after; `ping` answers `pong`; `stop` exits.
+"""
+import ctypes
+import resource
+import sys
+
+MARKER = 'marker-' + sys.argv[1]
+COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
+DATA = ['item %d of the target' % i for i in range(COUNT)]
+if len(sys.argv) > 3:
+    limit = int(sys.argv[3])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+print('ready', flush=True)
+for line in sys.stdin:
+    words = line.split()
+    if not words:
+        continue
+    if words[0] == 'stop':
+        break
+    if words[0] == 'ping':
+        print('pong', flush=True)
+    elif words[0] == 'hold':
+        print('holding', flush=True)
+        ctypes.PyDLL(None).sleep(int(words[1]))
+        print('released', flush=True)
+print('bye', flush=True)
