@@ -1,0 +1,205 @@
+/**
+ * Every way an attach can fail leaves the target as it was: no mapping of
+ * ours (the target has no read-write-execute mapping of its own), no extra
+ * thread, no partial dump or sidecar, and a late dump never appears. The
+ * error says what happened; Ctrl-C exits 130 saying what was cleaned up.
+ */
+
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {afterEach, describe, expect, it} from 'vitest';
+import {cliPath} from '../helpers/cli.js';
+import {attachBlocker, checkDump, interpreters, Live, programsDir, readDumpText, scratchDir, waitForFile} from './python.js';
+
+const program = join(programsDir, 'attach_target.py');
+const python = interpreters()[0];
+const live: Live[] = [];
+
+afterEach(() => {
+	for (const process_ of live.splice(0)) {
+		process_.kill();
+	}
+});
+
+function start(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Live {
+	const process_ = new Live(command, args, env);
+	live.push(process_);
+	return process_;
+}
+
+async function sleep(ms: number): Promise<void> {
+	await new Promise(resolve => {
+		setTimeout(resolve, ms);
+	});
+}
+
+/** Read-write-execute mappings: the target makes none, our area is one. */
+function rwxMappings(pid: number): string[] {
+	return readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter(line => line.split(/\s+/)[1] === 'rwxp');
+}
+
+function threadCount(pid: number): number {
+	return readdirSync(`/proc/${pid}/task`).length;
+}
+
+/** Wait (bounded) until the target has no mapping of ours and `threads` threads. */
+async function expectRestored(pid: number, threads: number, withinMs = 3000): Promise<void> {
+	const deadline = Date.now() + withinMs;
+	while ((rwxMappings(pid).length > 0 || threadCount(pid) !== threads) && Date.now() < deadline) {
+		// eslint-disable-next-line no-await-in-loop
+		await sleep(20);
+	}
+
+	expect(rwxMappings(pid)).toEqual([]);
+	expect(threadCount(pid)).toBe(threads);
+}
+
+async function startTarget(args: readonly string[]): Promise<{target: Live; threads: number}> {
+	const target = start(python!.exe, [program, ...args]);
+	await target.waitFor(p => p.stdout.includes('ready\n'), 'ready', 30_000);
+	expect(rwxMappings(target.pid)).toEqual([]);
+	return {target, threads: threadCount(target.pid)};
+}
+
+async function expectAlive(target: Live): Promise<void> {
+	const before = target.stdout.split('pong\n').length;
+	await target.send('ping');
+	await target.waitFor(p => p.stdout.split('pong\n').length > before, 'pong');
+}
+
+function attach(pid: number, out: string, ...extra: string[]): Live {
+	return start(process.execPath, [cliPath, 'attach', String(pid), '--out', out, ...extra]);
+}
+
+describe.skipIf(python === undefined || process.platform !== 'linux')('attach leaves nothing behind', () => {
+	it('when the dump hits the file size limit', async context => {
+		const {target, threads} = await startTarget(['fsize', '200000', '65536']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		const dir = scratchDir('meliae-attach-fsize-');
+		const run = attach(target.pid, join(dir, 'd.json'));
+		const {code} = await run.exited;
+		expect(run.stderr).toMatch(/^meliae-tui: cannot dump process \d+: the dump failed inside the target: OSError: \[Errno 27\] File too large\n$/);
+		expect(code).toBe(3);
+		expect(readdirSync(dir)).toEqual([]);
+		await expectRestored(target.pid, threads);
+		await expectAlive(target);
+	});
+
+	it('when the target is killed during the dump', async context => {
+		const {target} = await startTarget(['killed', '1500000']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		const dir = scratchDir('meliae-attach-killed-');
+		const file = join(dir, 'd.json.gz');
+		const run = attach(target.pid, file);
+		await waitForFile(file);
+		target.kill();
+		const {code} = await run.exited;
+		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: cannot dump process ${target.pid}: process ${target.pid} exited during the dump; removed d\\.json\\.gz(, d\\.json\\.gz\\.meta\\.json)?\\n$`));
+		expect(code).toBe(3);
+		expect(readdirSync(dir)).toEqual([]);
+	});
+
+	it('when C code holds the GIL past --timeout: cancelled, and no late dump', async context => {
+		const {target, threads} = await startTarget(['gil']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		await target.send('hold 5');
+		await target.waitFor(p => p.stdout.includes('holding\n'), 'holding');
+		const dir = scratchDir('meliae-attach-gil-');
+		const run = attach(target.pid, join(dir, 'd.json.gz'), '--timeout', '1.5');
+		const {code} = await run.exited;
+		expect(run.stderr).toContain('no dump after 1.5 s');
+		expect(run.stderr).toContain('still waiting for the GIL; it will exit without writing anything');
+		expect(code).toBe(3);
+		expect(target.stdout).not.toContain('released');
+		await target.waitFor(p => p.stdout.includes('released\n'), 'released', 15_000);
+		await expectRestored(target.pid, threads);
+		await sleep(500);
+		expect(readdirSync(dir)).toEqual([]);
+		await expectAlive(target);
+		expect(readdirSync(dir)).toEqual([]);
+	});
+
+	it('when interrupted while the thread waits for the GIL: 130, and it says what it cleaned up', async context => {
+		const {target, threads} = await startTarget(['int-gil']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		await target.send('hold 5');
+		await target.waitFor(p => p.stdout.includes('holding\n'), 'holding');
+		const dir = scratchDir('meliae-attach-int-');
+		const run = attach(target.pid, join(dir, 'd.json.gz'));
+		const deadline = Date.now() + 5000;
+		while (rwxMappings(target.pid).length === 0 && Date.now() < deadline) {
+			// eslint-disable-next-line no-await-in-loop
+			await sleep(10);
+		}
+
+		expect(rwxMappings(target.pid).length).toBe(1);
+		run.child.kill('SIGINT');
+		const {code} = await run.exited;
+		expect(run.stderr).toMatch(/^meliae-tui: attach to process \d+ interrupted: cancelled: the injected thread is still waiting for the GIL; it will exit without writing anything and unmap its area when it gets it\n$/);
+		expect(code).toBe(130);
+		await target.waitFor(p => p.stdout.includes('released\n'), 'released', 15_000);
+		await expectRestored(target.pid, threads);
+		await sleep(500);
+		expect(readdirSync(dir)).toEqual([]);
+		await expectAlive(target);
+	});
+
+	it('when interrupted during the dump: the partial files are removed', async context => {
+		const {target, threads} = await startTarget(['int-dump', '1500000']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		const dir = scratchDir('meliae-attach-int-');
+		const file = join(dir, 'd.json.gz');
+		const run = attach(target.pid, file);
+		await waitForFile(file);
+		run.child.kill('SIGINT');
+		const {code} = await run.exited;
+		expect(run.stderr).toMatch(/^meliae-tui: attach to process \d+ interrupted: cancelled: the injected thread exited and unmapped its area\n$/);
+		expect(code).toBe(130);
+		expect(readdirSync(dir)).toEqual([]);
+		await expectRestored(target.pid, threads);
+		await expectAlive(target);
+	});
+
+	it('and a dump that succeeds leaves no mapping or thread either', async context => {
+		const {target, threads} = await startTarget(['ok', '3000']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		const file = join(scratchDir('meliae-attach-ok-'), 'd.json.gz');
+		const run = attach(target.pid, file);
+		expect((await run.exited).code).toBe(0);
+		expect(rwxMappings(target.pid)).toEqual([]);
+		await expectRestored(target.pid, threads);
+		const dump = checkDump(readDumpText(file));
+		expect(dump.lines.filter(line => typeof line.value === 'string' && /^item \d+ of the target$/.test(line.value)).length).toBe(3000);
+		expect(existsSync(`${file}.meta.json`)).toBe(true);
+	});
+});
