@@ -1,0 +1,76 @@
+/**
+ * What attach says when it cannot start: each refusal names the cause and
+ * what to do, in one line, with exit code 3.
+ */
+
+import {existsSync, readdirSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import {afterEach, describe, expect, it} from 'vitest';
+import {cliPath} from '../helpers/cli.js';
+import {interpreters, Live, programsDir, scratchDir} from './python.js';
+
+const python = interpreters()[0];
+const python2 = join(homedir(), '.pyenv/versions/2.7.18/bin/python');
+const isRoot = process.getuid?.() === 0;
+const live: Live[] = [];
+
+afterEach(() => {
+	for (const process_ of live.splice(0)) {
+		process_.kill();
+	}
+});
+
+function start(command: string, args: readonly string[]): Live {
+	const process_ = new Live(command, args);
+	live.push(process_);
+	return process_;
+}
+
+/** As nobody when we are root (the refusal needs a target of our own uid that is not dumpable). */
+function asSameUser(args: readonly string[]): [string, string[]] {
+	return isRoot ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...args]] : [args[0]!, args.slice(1)];
+}
+
+async function attachError(pid: number, ...args: string[]): Promise<string> {
+	const attach = start(process.execPath, [cliPath, 'attach', String(pid), ...args]);
+	expect((await attach.exited).code).toBe(3);
+	expect(attach.stdout).toBe('');
+	return attach.stderr;
+}
+
+describe.skipIf(python === undefined || process.platform !== 'linux')('attach refusals', () => {
+	it('--out naming a directory says it is a directory', async () => {
+		const target = start(python!.exe, [join(programsDir, 'attach_target.py'), 'dir']);
+		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
+		const dir = scratchDir('meliae-attach-dir-');
+		expect(await attachError(target.pid, '--out', dir)).toBe(`meliae-tui: cannot dump process ${target.pid}: ${dir} is a directory: --out names the dump file to create\n`);
+		expect(readdirSync(dir)).toEqual([]);
+	});
+
+	it('--method remote_exec on a target older than 3.14 names its version', async () => {
+		const target = start(python!.exe, [join(programsDir, 'attach_target.py'), 'remote']);
+		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
+		const [major, minor] = python!.version.split('.');
+		const out = join(scratchDir(), 'd.json.gz');
+		expect(await attachError(target.pid, '--out', out, '--method', 'remote_exec')).toBe(`meliae-tui: cannot dump process ${target.pid}: the target is Python ${major}.${minor}, not 3.14 or newer\n`);
+		expect(existsSync(out)).toBe(false);
+	});
+
+	it.skipIf(!existsSync(python2))('a Python 2 target: not supported, and meliae itself works there', async () => {
+		const target = start(python2, ['-c', 'import sys, time; sys.stdout.write("ready\\n"); sys.stdout.flush(); time.sleep(60)']);
+		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
+		expect(await attachError(target.pid, '--out', join(scratchDir(), 'd.json.gz'))).toBe(`meliae-tui: cannot dump process ${target.pid}: process ${target.pid} runs Python 2, which attach does not support; meliae's own scanner (meliae.scanner.dump_all_objects) writes the same format there\n`);
+	});
+
+	it('a target of our own uid that is not dumpable says so and how to allow it', async () => {
+		const code = 'import ctypes, time; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); print("ready", flush=True); time.sleep(60)';
+		const [command, args] = asSameUser([python!.exe, '-c', code]);
+		const target = start(command, args);
+		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
+		const [attachCommand, attachArgs] = asSameUser([process.execPath, cliPath, 'attach', String(target.pid), '--out', join(scratchDir(), 'd.json.gz')]);
+		const attach = start(attachCommand, attachArgs);
+		expect((await attach.exited).code).toBe(3);
+		expect(attach.stderr).toBe(`meliae-tui: cannot dump process ${target.pid}: process ${target.pid} is not dumpable (it called prctl(PR_SET_DUMPABLE, 0) or changed its credentials): attach as root or with CAP_SYS_PTRACE\n`);
+	});
+});
