@@ -1,48 +1,59 @@
 #!/usr/bin/env python3
 """Dump a running Python 3 process that was not started with our hook.
 
-    python3 meliae_attach.py PID [--out FILE.json.gz] [--method auto|ptrace|gdb|remote_exec]
-    python3 meliae_attach.py PID --check      # only say what would stop an attach
+    python3 -I -S meliae_attach.py PID [--out FILE.json.gz] [--method auto|ptrace|gdb|remote_exec]
+                                       [--timeout SECONDS]
+    python3 -I -S meliae_attach.py PID --check   # only say what would stop an attach
 
-The target process writes the dump itself, with meliae_dump.py from this
-directory (its directory is put on the target's sys.path for the import and
-taken off again). One line of JSON on stdout says what happened::
+Run it only with an interpreter you trust (never the target's own: its
+directory may hold a .pth or pyvenv.cfg its owner wrote), with -I -S.
+
+The target process writes the dump itself. The dumper's source
+(meliae_dump.py, read from this script's own directory) travels inside the
+injection, compressed and base64-encoded, and is exec'd in the target into
+a fresh module object that is never put in sys.modules: the target reads
+none of our files. One line of JSON on stdout says what happened::
 
     {"ok": true, "method": "ptrace", "pid": 123, "out": "/abs/x.json.gz",
      "stopped_ms": 4.1, "total_ms": 850.2, "objects": 250000, ...}
-    {"ok": false, "pid": 123, "reason": "ptrace_scope", "error": "..."}
+    {"ok": false, "pid": 123, "reason": "timeout", "error": "..."}
 
 Paths, in the order `auto` tries them:
 
 remote_exec
     Python 3.14+ targets, when this script runs on 3.14+ too:
-    ``sys.remote_exec(pid, script)``.
+    ``sys.remote_exec(pid, script)``. The script is written by descriptor
+    into a new directory owned by the target's uid, mode 0700, made under
+    the target's /tmp through /proc/PID/root (no component may be a
+    symlink), and removed afterwards. Not tested: no 3.14 was available.
 ptrace (x86-64 Linux)
     Seize and interrupt only the main thread, wait for a point where it holds
-    no libc lock (in the interpreter, or blocked in a syscall that is not a
-    memory-management one), save every register and the extended FPU state,
-    make it run ``mmap`` (one single-stepped ``syscall`` instruction of libc)
-    for a private RWX area, write a small start routine and the Python source
-    there, make the main thread call ``pthread_create`` on that routine (with
-    its stack in our area), restore every register and detach. The new
-    thread takes the GIL with ``PyGILState_Ensure``, runs the dumper with
-    ``PyRun_SimpleStringFlags``, releases the GIL, detaches itself and exits.
-    Afterwards the area is unmapped by a second short stop of the main
-    thread. Symbol addresses come from the ELF ``.dynsym`` of libc and of
-    libpython or the python executable (stripped binaries are fine), read
+    no libc lock, save every register and the extended FPU state, make it run
+    ``mmap`` (one single-stepped ``syscall`` instruction of libc) for a
+    private RWX area sized from the source, write a small start routine and
+    the Python source there, make the main thread call ``pthread_create`` on
+    that routine (with its stack in our area), restore every register and
+    detach. The new thread takes the GIL, runs the source, releases the GIL,
+    sets a `done` flag, waits (up to 5 s) for our acknowledgement, then
+    restores its stack and jumps to libc's ``munmap`` of its own area, which
+    returns straight into glibc's thread start code: the area is gone on
+    every path, and no instruction of it runs after the unmap. Only when
+    pthread_create fails do we unmap it ourselves (a second short stop).
+    Symbols come from the ELF ``.dynsym`` of libc and of libpython or the
+    python executable, read as data (bounds-checked, regular files only)
     from the files the target has mapped.
 gdb
-    The classic ``call PyGILState_Ensure()`` / ``PyRun_SimpleString`` recipe,
-    used only when the ptrace path is not available before touching the
-    target (or with ``--method gdb``). gdb stops every thread for its whole
-    session, and gdb 13 fails every inferior call on CPUs whose XSAVE area is
-    bigger than it writes (AMX), after which the target may abort: that is
-    why it is not the first choice.
+    The classic ``PyGILState_Ensure`` / ``PyRun_SimpleString`` calls, with
+    the code inline in the call (no file) and the status read back from a
+    buffer gdb allocates in the target, prints and frees; gdb runs with
+    ``-nx``, auto-load and debuginfod off. Used only when the ptrace path is
+    not available before touching the target (or with ``--method gdb``).
 
-The main thread is stopped for a few milliseconds twice; no Python code runs
-in it. Exceptions in the dump are reported here, never printed by the target.
-The target keeps ``meliae_dump`` out of ``sys.modules`` afterwards but keeps
-``ctypes`` if the dumper imported it.
+Cancellation: on --timeout (default 30 s) or SIGINT/SIGTERM a `cancel` flag
+in the area is set; the injected code checks it after taking the GIL and
+every few thousand objects, and then exits without writing (removing what
+it wrote). A target that exits during the dump is reported as such and its
+partial files are removed.
 """
 
 import argparse
