@@ -706,7 +706,7 @@ def injected_code(out, status_address='0', cancel_address=0, status_path=None):
     path = "__import__('base64').b64decode('%s')" % b64(status_path.encode()) if status_path else 'None'
     return ("exec(compile(__import__('base64').b64decode('%s'), '<meliae-attach>', 'exec'), "
             "{'__builtins__': __builtins__, '_source': '%s', '_out': __import__('base64').b64decode('%s'), "
-            "'_status_address': %s, '_cancel_address': %d, '_status_path': %s, '_status_max': %d})"
+            "'_status_address': %s, '_cancel_address': %s, '_status_path': %s, '_status_max': %d})"
             % (b64(_BODY.encode()), dumper_source_b64(), b64(os.fsencode(out)), status_address,
                cancel_address, path, STATUS_MAX))
 
@@ -1071,42 +1071,82 @@ def unmap_area(target, area, size):
 def attach_gdb(target, out, timeout):
     """gdb's inferior calls, with the code inline (no file anyone could
     change) and the status read back from a buffer gdb allocates in the
-    target, prints and frees."""
+    target, prints and frees. The buffer also holds the cancel flag, which
+    we set through /proc/PID/mem on timeout or interruption."""
     gdb = shutil.which('gdb')
     if not gdb:
         raise AttachError('no_gdb', 'gdb is not installed')
     t0 = time.monotonic()
-    code = injected_code(out, 'MELIAE_STATUS_ADDRESS')
+    code = injected_code(out, 'MELIAE_STATUS_ADDRESS', 'MELIAE_CANCEL_ADDRESS')
     assert '"' not in code and '\\' not in code and '%' not in code
-    template = 'call (int) PyRun_SimpleString(\\"%s\\")' % code.replace('MELIAE_STATUS_ADDRESS', '%lu')
+    template = 'call (int) PyRun_SimpleString(\\"%s\\")' % code.replace(
+        'MELIAE_STATUS_ADDRESS', '%lu').replace('MELIAE_CANCEL_ADDRESS', '%lu')
+    size = STATUS_MAX + 8
     cmd = [gdb, '-nx', '-iex', 'set auto-load off', '-iex', 'set debuginfod enabled off',
            '-batch', '-q', '-p', str(target.pid),
            '-ex', 'set confirm off',
-           '-ex', 'set $meliae_buf = (char *) malloc(%d)' % STATUS_MAX,
-           '-ex', 'call (void *) memset($meliae_buf, 0, %d)' % STATUS_MAX,
+           '-ex', 'set $meliae_buf = (char *) malloc(%d)' % size,
+           '-ex', 'call (void *) memset($meliae_buf, 0, %d)' % size,
+           '-ex', 'printf "MELIAE-BUFFER %lu\\n", (unsigned long) $meliae_buf',
            '-ex', 'set $meliae_gil = (int) PyGILState_Ensure()',
-           '-ex', 'eval "%s", (unsigned long) $meliae_buf' % template,
+           '-ex', 'eval "%s", (unsigned long) $meliae_buf, (unsigned long) $meliae_buf + %d' % (template, STATUS_MAX),
            '-ex', 'call (void) PyGILState_Release($meliae_gil)',
            '-ex', 'printf "MELIAE-STATUS %s\\n", $meliae_buf',
            '-ex', 'call (void) free($meliae_buf)',
            '-ex', 'detach']
     # Its own session: a Ctrl-C at the terminal must not stop gdb in the
-    # middle of an inferior call; we let it finish and clean up after it.
+    # middle of an inferior call (the target would be left in a call frame).
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True, start_new_session=True)
-    try:
-        output, _ = proc.communicate(timeout=max(timeout, 60))
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        output, _ = proc.communicate()
-        remove_partial(target, out)
-        raise AttachError('timeout', 'gdb did not finish within %g s' % max(timeout, 60)) from None
+    lines = []
+    import threading
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    why = None
+    while proc.poll() is None:
+        if _interrupted:
+            why = 'interrupted'
+        elif time.monotonic() > deadline:
+            why = 'timeout'
+        if why:
+            break
+        time.sleep(0.01)
+    if why:
+        buffer = next((int(l.split()[1]) for l in list(lines) if l.startswith('MELIAE-BUFFER ')), None)
+        if buffer is None:
+            # Not yet inside the target's calls: stop gdb (it detaches).
+            proc.terminate()
+            proc.wait()
+            cleaned = 'gdb stopped before running anything'
+        else:
+            try:
+                fd = os.open('/proc/%d/mem' % target.pid, os.O_RDWR)
+                try:
+                    os.pwrite(fd, struct.pack('<I', 1), buffer + STATUS_MAX)
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=2.0)
+                cleaned = 'gdb detached'
+            except subprocess.TimeoutExpired:
+                # Never kill gdb inside an inferior call: it finishes when
+                # the target lets it, writes nothing and detaches.
+                cleaned = ('gdb is still waiting for the GIL in the target; the dump is cancelled and '
+                           'gdb detaches when it gets the GIL')
+        removed = remove_partial(target, out)
+        if removed:
+            cleaned += '; removed %s' % ', '.join(removed)
+        if why == 'timeout':
+            raise AttachError('timeout', 'no dump after %g s (is the GIL held by C code that never releases '
+                              'it?); cancelled: %s' % (timeout, cleaned))
+        raise AttachError('interrupted', 'interrupted; cancelled: %s' % cleaned)
+    reader.join(5)
+    output = ''.join(lines)
     stopped = (time.monotonic() - t0) * 1000
     line = next((l for l in output.splitlines() if l.startswith('MELIAE-STATUS ')), None)
-    if _interrupted:
-        removed = remove_partial(target, out)
-        raise AttachError('interrupted', 'interrupted; gdb detached%s' % (
-            '; removed %s' % ', '.join(removed) if removed else ''))
     if line is None:
         removed = remove_partial(target, out)
         if process_gone(target.pid):

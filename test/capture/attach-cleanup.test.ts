@@ -134,6 +134,35 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 		expect(readdirSync(dir)).toEqual([]);
 	});
 
+	it('gdb: when another thread holds the GIL past --timeout: cancelled, gdb detaches later, no late dump', async context => {
+		const {target} = await startTarget(['gdb-gil']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		await target.send('hold-thread 5');
+		await target.waitFor(p => p.stdout.includes('holding\n'), 'holding');
+		const dir = scratchDir('meliae-attach-gdb-gil-');
+		const run = attach(target.pid, join(dir, 'd.json.gz'), '--method', 'gdb', '--timeout', '1.5');
+		const {code} = await run.exited;
+		expect(run.stderr).toContain('no dump after 1.5 s');
+		expect(run.stderr).toContain('the dump is cancelled and gdb detaches when it gets the GIL');
+		expect(code).toBe(3);
+		expect(target.stdout).not.toContain('released');
+		await target.waitFor(p => p.stdout.includes('released\n'), 'released', 15_000);
+		const deadline = Date.now() + 10_000;
+		while (/^TracerPid:\s+[1-9]/m.test(readFileSync(`/proc/${target.pid}/status`, 'utf8')) && Date.now() < deadline) {
+			// eslint-disable-next-line no-await-in-loop
+			await sleep(50);
+		}
+
+		expect(readFileSync(`/proc/${target.pid}/status`, 'utf8')).toMatch(/^TracerPid:\s+0$/m);
+		await expectAlive(target);
+		expect(readdirSync(dir)).toEqual([]);
+	});
+
 	it('when interrupted while the thread waits for the GIL: 130, and it says what it cleaned up', async context => {
 		const {target, threads} = await startTarget(['int-gil']);
 		const blocker = await attachBlocker(python!.exe, target.pid);

@@ -5,11 +5,14 @@ OBJECTS strings make the dump as big (and slow) as needed; FSIZE, when
 given, is the process's RLIMIT_FSIZE in bytes (Python ignores SIGXFSZ, so
 a write past it fails with EFBIG). Commands: `hold SECONDS` holds the GIL
 in C (libc sleep through ctypes.PyDLL, which does not release it) and says
-`holding` before and `released` after; `ping` answers `pong`; `stop` exits.
+`holding` before and `released` after; `hold-thread SECONDS` does the same
+in a new thread while the main thread goes on reading; `ping` answers
+`pong`; `stop` exits.
 """
 import ctypes
 import resource
 import sys
+import threading
 
 MARKER = 'marker-' + sys.argv[1]
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
@@ -27,8 +30,13 @@ for line in sys.stdin:
         break
     if words[0] == 'ping':
         print('pong', flush=True)
-    elif words[0] == 'hold':
-        print('holding', flush=True)
-        ctypes.PyDLL(None).sleep(int(words[1]))
-        print('released', flush=True)
+    elif words[0] in ('hold', 'hold-thread'):
+        def hold(seconds=int(words[1])):
+            print('holding', flush=True)
+            ctypes.PyDLL(None).sleep(seconds)
+            print('released', flush=True)
+        if words[0] == 'hold':
+            hold()
+        else:
+            threading.Thread(target=hold).start()
 print('bye', flush=True)
