@@ -5,6 +5,7 @@
  * error says what happened; Ctrl-C exits 130 saying what was cleaned up.
  */
 
+import {spawn} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -209,6 +210,36 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 		const {code} = await run.exited;
 		expect(run.stderr).toMatch(/^meliae-tui: attach to process \d+ interrupted: cancelled: the injected thread exited and unmapped its area\n$/);
 		expect(code).toBe(130);
+		expect(readdirSync(dir)).toEqual([]);
+		await expectRestored(target.pid, threads);
+		await expectAlive(target);
+	});
+
+	it('when Ctrl-C reaches the whole process group during the dump', async context => {
+		const {target, threads} = await startTarget(['int-group', '1500000']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		const dir = scratchDir('meliae-attach-group-');
+		const file = join(dir, 'd.json.gz');
+		// Its own process group, as a shell gives a foreground job.
+		const child = spawn(process.execPath, [cliPath, 'attach', String(target.pid), '--out', file], {detached: true, stdio: ['ignore', 'pipe', 'pipe']});
+		let stderr = '';
+		child.stderr.setEncoding('utf8').on('data', (data: string) => {
+			stderr += data;
+		});
+		const exited = new Promise<number | null>(resolve => {
+			child.on('close', code => {
+				resolve(code);
+			});
+		});
+		await waitForFile(file);
+		process.kill(-child.pid!, 'SIGINT');
+		expect(await exited).toBe(130);
+		expect(stderr).toMatch(/^meliae-tui: attach to process \d+ interrupted: cancelled: the injected thread exited and unmapped its area\n$/);
 		expect(readdirSync(dir)).toEqual([]);
 		await expectRestored(target.pid, threads);
 		await expectAlive(target);
