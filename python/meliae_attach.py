@@ -958,7 +958,7 @@ def attach_ptrace(target, out, timeout):
                     pass
             stopped = (time.monotonic() - stop_t) * 1000
         if not thread:
-            raise AttachError('thread_failed', 'pthread_create in the target returned %d' % rc)
+            raise AttachError('thread_failed', 'pthread_create in the target failed: %s' % os.strerror(rc))
         result = wait_for_dump(tracer, target, area, out, timeout)
         result['stopped_ms'] = round(stopped, 2)
         result['total_ms'] = round((time.monotonic() - t0) * 1000, 1)
@@ -968,7 +968,7 @@ def attach_ptrace(target, out, timeout):
         if area is not None and not thread and not process_gone(target.pid):
             # No thread will unmap it: do it here, with a second short stop.
             _ms, cleanup = unmap_area(target, area, size)
-            e.args = ('%s (%s)' % (e, cleanup),)
+            e.args = ('%s; %s' % (e, 'our area was unmapped' if cleanup == 'unmapped' else cleanup),)
         raise
     finally:
         try:
@@ -1206,6 +1206,13 @@ def attach_remote_exec(target, out, timeout):
     if not hasattr(sys, 'remote_exec'):
         raise AttachError('unsupported', 'sys.remote_exec needs Python 3.14 here too')
     t0 = time.monotonic()
+    try:
+        return _remote_exec(target, out, timeout, t0)
+    except OSError as e:
+        raise AttachError('remote_exec_failed', 'sys.remote_exec: %s' % e) from None
+
+
+def _remote_exec(target, out, timeout, t0):
     tmp, name, seen = private_dir_in_target(target)
     d = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=tmp)
     try:
@@ -1236,7 +1243,7 @@ def attach_remote_exec(target, out, timeout):
             time.sleep(0.01)
         time.sleep(0.01)  # written in one write() of under STATUS_MAX bytes
         try:
-            raw = os.read(fd, STATUS_MAX)
+            raw = os.read(fd, STATUS_MAX) if stat.S_ISREG(os.fstat(fd).st_mode) else b''
         finally:
             os.close(fd)
     finally:

@@ -6,7 +6,7 @@
  */
 
 import {spawn} from 'node:child_process';
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {chmodSync, existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
@@ -14,6 +14,8 @@ import {attachBlocker, checkDump, interpreters, Live, programsDir, readDumpText,
 
 const program = join(programsDir, 'attach_target.py');
 const python = interpreters()[0];
+const isRoot = process.getuid?.() === 0;
+const systemPython = '/usr/bin/python3';
 const live: Live[] = [];
 
 afterEach(() => {
@@ -88,6 +90,29 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 		expect(code).toBe(3);
 		expect(readdirSync(dir)).toEqual([]);
 		await expectRestored(target.pid, threads);
+		await expectAlive(target);
+	});
+
+	it.skipIf(!isRoot || !existsSync(systemPython))(`when pthread_create fails in the target: we unmap the area ourselves${isRoot ? '' : ' (skipped: needs root to run the target as nobody)'}`, async context => {
+		// RLIMIT_NPROC 1 for a user without privileges: no new thread.
+		const target = start('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', systemPython, program, 'nproc', '100', '0', '1']);
+		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
+		const threads = threadCount(target.pid);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		const dir = scratchDir('meliae-attach-nproc-');
+		chmodSync(dir, 0o777);
+		const run = attach(target.pid, join(dir, 'd.json.gz'));
+		const {code} = await run.exited;
+		expect(run.stderr).toBe(`meliae-tui: cannot dump process ${target.pid}: pthread_create in the target failed: Resource temporarily unavailable; our area was unmapped\n`);
+		expect(code).toBe(3);
+		expect(rwxMappings(target.pid)).toEqual([]);
+		expect(threadCount(target.pid)).toBe(threads);
+		expect(readdirSync(dir)).toEqual([]);
 		await expectAlive(target);
 	});
 

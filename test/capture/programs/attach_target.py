@@ -1,9 +1,10 @@
 """A target for attach's failure-path tests. Reads commands on stdin.
 
-argv: MARKER [OBJECTS [FSIZE]]
+argv: MARKER [OBJECTS [FSIZE [NPROC]]]
 OBJECTS strings make the dump as big (and slow) as needed; FSIZE, when
-given, is the process's RLIMIT_FSIZE in bytes (Python ignores SIGXFSZ, so
-a write past it fails with EFBIG). Commands: `hold SECONDS` holds the GIL
+given and not 0, is the process's RLIMIT_FSIZE in bytes (Python ignores
+SIGXFSZ, so a write past it fails with EFBIG); NPROC its RLIMIT_NPROC (1
+makes every new thread fail for a user without privileges). Commands: `hold SECONDS` holds the GIL
 in C (libc sleep through ctypes.PyDLL, which does not release it) and says
 `holding` before and `released` after; `hold-thread SECONDS` does the same
 in a new thread while the main thread goes on reading; `ping` answers
@@ -17,9 +18,12 @@ import threading
 MARKER = 'marker-' + sys.argv[1]
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
 DATA = ['item %d of the target' % i for i in range(COUNT)]
-if len(sys.argv) > 3:
+if len(sys.argv) > 3 and int(sys.argv[3]):
     limit = int(sys.argv[3])
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+if len(sys.argv) > 4:
+    limit = int(sys.argv[4])
+    resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
 
 print('ready', flush=True)
 for line in sys.stdin:
