@@ -1085,6 +1085,7 @@ def attach_gdb(target, out, timeout):
     cmd = [gdb, '-nx', '-iex', 'set auto-load off', '-iex', 'set debuginfod enabled off',
            '-batch', '-q', '-p', str(target.pid),
            '-ex', 'set confirm off',
+           '-ex', 'echo MELIAE-ATTACHED\\n',
            '-ex', 'set $meliae_buf = (char *) malloc(%d)' % size,
            '-ex', 'call (void *) memset($meliae_buf, 0, %d)' % size,
            '-ex', 'printf "MELIAE-BUFFER %lu\\n", (unsigned long) $meliae_buf',
@@ -1113,12 +1114,26 @@ def attach_gdb(target, out, timeout):
             break
         time.sleep(0.01)
     if why:
-        buffer = next((int(l.split()[1]) for l in list(lines) if l.startswith('MELIAE-BUFFER ')), None)
-        if buffer is None:
-            # Not yet inside the target's calls: stop gdb (it detaches).
+        def seen(prefix):
+            return next((l for l in list(lines) if l.startswith(prefix)), None)
+
+        if seen('MELIAE-ATTACHED') is None and proc.poll() is None:
+            # Still attaching: no call made in the target yet, so gdb can
+            # be stopped (it detaches).
             proc.terminate()
             proc.wait()
-            cleaned = 'gdb stopped before running anything'
+        # Once gdb has started its calls it is never stopped (a call cut
+        # short leaves the target in gdb's call frame): wait for the buffer
+        # that holds the cancel flag (malloc and memset take microseconds).
+        settle = time.monotonic() + 30.0
+        while seen('MELIAE-BUFFER ') is None and proc.poll() is None and time.monotonic() < settle:
+            time.sleep(0.01)
+        line = seen('MELIAE-BUFFER ')
+        buffer = int(line.split()[1]) if line else None
+        if buffer is None and proc.poll() is not None:
+            cleaned = 'gdb detached before running anything' if seen('MELIAE-ATTACHED') is None else 'gdb exited'
+        elif buffer is None:
+            cleaned = 'gdb did not get to its first call in the target within 30 s; it was left running'
         else:
             try:
                 fd = os.open('/proc/%d/mem' % target.pid, os.O_RDWR)
@@ -1129,7 +1144,10 @@ def attach_gdb(target, out, timeout):
             except OSError:
                 pass
             try:
-                proc.wait(timeout=2.0)
+                # A cancelled dump (its file exists) stops within 8192
+                # objects, but gdb's remaining calls and its detach take
+                # seconds; a call still waiting for the GIL may take forever.
+                proc.wait(timeout=15.0 if os.path.lexists(out) else 2.0)
                 cleaned = 'gdb detached'
             except subprocess.TimeoutExpired:
                 # Never kill gdb inside an inferior call: it finishes when

@@ -7,13 +7,15 @@ SIGXFSZ, so a write past it fails with EFBIG); NPROC its RLIMIT_NPROC (1
 makes every new thread fail for a user without privileges). Commands: `hold SECONDS` holds the GIL
 in C (libc sleep through ctypes.PyDLL, which does not release it) and says
 `holding` before and `released` after; `hold-thread SECONDS` does the same
-in a new thread while the main thread goes on reading; `ping` answers
+in a new thread (after half a second) while the main thread goes back to
+reading stdin; `ping` answers
 `pong`; `stop` exits.
 """
 import ctypes
 import resource
 import sys
 import threading
+import time
 
 MARKER = 'marker-' + sys.argv[1]
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
@@ -35,7 +37,11 @@ for line in sys.stdin:
     if words[0] == 'ping':
         print('pong', flush=True)
     elif words[0] in ('hold', 'hold-thread'):
-        def hold(seconds=int(words[1])):
+        def hold(seconds=int(words[1]), delay=words[0] == 'hold-thread'):
+            if delay:
+                # Let the main thread get back to reading stdin (GIL
+                # released) before this one takes the GIL for good.
+                time.sleep(0.5)
             print('holding', flush=True)
             ctypes.PyDLL(None).sleep(seconds)
             print('released', flush=True)
