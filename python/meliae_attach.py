@@ -49,7 +49,8 @@ gdb
     ``-nx``, auto-load and debuginfod off. Used only when the ptrace path is
     not available before touching the target (or with ``--method gdb``).
 
-Cancellation: on --timeout (default 30 s) or SIGINT/SIGTERM a `cancel` flag
+Cancellation: when the dump has not started after --timeout (default 30 s:
+the injected code never got the GIL), or on SIGINT/SIGTERM, a `cancel` flag
 in the area is set; the injected code checks it after taking the GIL and
 every few thousand objects, and then exits without writing (removing what
 it wrote). A target that exits during the dump is reported as such and its
@@ -650,6 +651,9 @@ try:
     if _cancel is not None and _cancel.value:
         _status = {'ok': False, 'cancelled': True}
     else:
+        if _cancel is not None:
+            # The word after the cancel flag: the dump has started.
+            ctypes.c_int.from_address(_cancel_address + 4).value = 1
         import base64, zlib
         _m = type(sys)('meliae_dump')
         try:
@@ -761,9 +765,9 @@ def process_gone(pid):
 # Layout of the area we map in the target.
 OFF_CODE = 0
 OFF_INT3 = 0x400
-# u32 tid, u32 gil state, i32 rc, u32 done, u64 pthread_t, u32 ack, u32 cancel, u32 countdown
+# u32 tid, u32 gil state, i32 rc, u32 done, u64 pthread_t, u32 ack, u32 cancel, u32 started, u32 countdown
 OFF_VARS = 0x500
-V_TID, V_RC, V_DONE, V_PTHREAD, V_ACK, V_CANCEL, V_COUNT = 0, 8, 12, 16, 24, 28, 32
+V_TID, V_RC, V_DONE, V_PTHREAD, V_ACK, V_CANCEL, V_STARTED, V_COUNT = 0, 8, 12, 16, 24, 28, 32, 36
 OFF_STATUS = 0x800
 OFF_SOURCE = 0x1000
 STACK_SIZE = 64 * 1024  # the main thread's stack while it calls pthread_create
@@ -979,7 +983,8 @@ def attach_ptrace(target, out, timeout):
 
 
 def wait_for_dump(tracer, target, area, out, timeout):
-    """Wait for the injected thread; on timeout or interruption cancel it."""
+    """Wait for the injected thread; on timeout (the dump has not started:
+    no GIL) or interruption cancel it. A dump that has started runs to its end."""
     vars_ = area + OFF_VARS
     deadline = time.monotonic() + timeout
     delay = 0.001
@@ -989,7 +994,7 @@ def wait_for_dump(tracer, target, area, out, timeout):
             if _interrupted:
                 why = 'interrupted'
                 break
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline and not read_u32(tracer, vars_ + V_STARTED):
                 why = 'timeout'
                 break
             time.sleep(delay)
@@ -1068,6 +1073,23 @@ def unmap_area(target, area, size):
 # ---------------------------------------------------------------------------
 # gdb and remote_exec
 
+def gdb_dump_started(pid, lines):
+    """Whether the code gdb runs has started the dump (its flag, in the
+    buffer gdb allocated, after the cancel flag)."""
+    line = next((l for l in list(lines) if l.startswith('MELIAE-BUFFER ')), None)
+    if line is None:
+        return False
+    try:
+        fd = os.open('/proc/%d/mem' % pid, os.O_RDONLY)
+        try:
+            raw = os.pread(fd, 4, int(line.split()[1]) + STATUS_MAX + 4)
+        finally:
+            os.close(fd)
+    except (OSError, ValueError):
+        return False
+    return len(raw) == 4 and struct.unpack('<I', raw)[0] != 0
+
+
 def attach_gdb(target, out, timeout):
     """gdb's inferior calls, with the code inline (no file anyone could
     change) and the status read back from a buffer gdb allocates in the
@@ -1103,12 +1125,20 @@ def attach_gdb(target, out, timeout):
     import threading
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
-    deadline = time.monotonic() + timeout
+    # The timeout counts from gdb's first call in the target (attaching and
+    # loading symbols take it a second or more); gdb gets 60 s to get there.
+    attached_by = time.monotonic() + 60
+    deadline = None
     why = None
     while proc.poll() is None:
+        now = time.monotonic()
+        if deadline is None and any(l.startswith('MELIAE-BUFFER ') for l in list(lines)):
+            deadline = now + timeout
         if _interrupted:
             why = 'interrupted'
-        elif time.monotonic() > deadline:
+        elif deadline is None and now > attached_by:
+            why = 'timeout'
+        elif deadline is not None and now > deadline and not gdb_dump_started(target.pid, lines):
             why = 'timeout'
         if why:
             break
@@ -1332,7 +1362,8 @@ def main(argv=None):
     parser.add_argument('--out', help='dump file to create (default: ./meliae-PID-TIME.json.gz)')
     parser.add_argument('--method', choices=['auto', 'ptrace', 'gdb', 'remote_exec'], default='auto')
     parser.add_argument('--timeout', type=float, default=30.0,
-                        help='seconds to wait for the dump before cancelling it (default 30)')
+                        help='seconds to wait for the dump to start (the injected code to get the GIL) '
+                             'before cancelling it (default 30); a dump that has started runs to its end')
     parser.add_argument('--check', action='store_true', help='only report what would stop an attach')
     args = parser.parse_args(argv)
     if args.check:

@@ -291,6 +291,29 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 		await expectAlive(target);
 	});
 
+	// (The gdb path uses the same flag, but its own calls take seconds on a loaded machine.)
+	it('ptrace: --timeout bounds the wait for the dump to start, not a dump that has started', async context => {
+		const {target, threads} = await startTarget(['long', '1000000']);
+		const blocker = await attachBlocker(python!.exe, target.pid);
+		if (blocker !== undefined) {
+			context.skip(`attach is not possible here: ${blocker}`);
+			return;
+		}
+
+		const file = join(scratchDir('meliae-attach-long-'), 'd.json.gz');
+		const started = Date.now();
+		const run = attach(target.pid, file, '--method', 'ptrace', '--timeout', '1');
+		const {code} = await run.exited;
+		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: dumped process ${target.pid} \\(Python [\\d.]+\\) via ptrace: `));
+		expect(code).toBe(0);
+		// The dump itself took longer than the timeout.
+		const meta = JSON.parse(readFileSync(`${file}.meta.json`, 'utf8')) as {dump_seconds: number; objects: number};
+		expect(meta.dump_seconds).toBeGreaterThan(1);
+		expect(Date.now() - started).toBeGreaterThan(1000);
+		expect(checkDump(readDumpText(file)).lines.length).toBe(meta.objects);
+		await expectRestored(target.pid, threads);
+	});
+
 	it('and a dump that succeeds leaves no mapping or thread either', async context => {
 		const {target, threads} = await startTarget(['ok', '3000']);
 		const blocker = await attachBlocker(python!.exe, target.pid);
