@@ -7,11 +7,12 @@
  *
  * (row format '%6d%8d%4d%10d%4d%4d%8d %s', percentages truncated).
  *
- * meliae's fixed widths run a wide value into its neighbour (a size of
- * 10^9 bytes fills all ten columns of `%10d`, a max of 10^8 spills into
- * `Cum`). Where a value shown would leave no space before it, that column
- * (and its title) is widened just enough, so the columns stay aligned;
- * tables whose values fit are meliae's, byte for byte.
+ * A value as wide as meliae's fixed width or wider (a max of 10^7 bytes
+ * fills `%8d` and reads as one number with the `Cum` before it; 10^8
+ * overflows it and pushes the rest of the row under the wrong titles) gets
+ * its column (and title) widened to the widest value plus one space, so the
+ * columns stay aligned and apart. Tables whose values leave a space before
+ * them, as every normal dump's do, are meliae's, byte for byte.
  */
 
 import type {Summary} from '../analyses/summary.js';
@@ -32,12 +33,16 @@ export const SUMMARY_COLUMNS: ReadonlyArray<{readonly title: string; readonly wi
 ];
 
 /**
- * The width a column needs: meliae's, or one more than its widest value
- * when that value would touch the column before it (the first column has
- * nothing before it).
+ * The width a column needs: meliae's when its widest value leaves a space
+ * before it; else that value's width plus one space (the first column has
+ * nothing before it: its values only have to fit).
  */
 export function fittedWidth(base: number, widest: number, first = false): number {
-	return first ? Math.max(base, widest) : Math.max(base, widest + 1);
+	if (first) {
+		return Math.max(base, widest);
+	}
+
+	return widest < base ? base : widest + 1;
 }
 
 function headerFor(widths: readonly number[]): string {
