@@ -121,8 +121,8 @@ export function truncateMiddle(text: string, width: number): string {
 
 	const clusters = Array.from(segmenter.segment(text), ({segment}) => segment);
 	const room = width - ellipsis.length;
-	// The end carries more (time, extension): give it the larger half.
-	let tailRoom = Math.ceil(room / 2);
+	// The end carries more (the time, the extension): give it two thirds.
+	let tailRoom = Math.ceil(room * 2 / 3);
 	let tail = '';
 	let k = clusters.length - 1;
 	for (; k >= 0; k--) {

@@ -460,12 +460,13 @@ const CRUMB_SEPARATOR = ' > ';
 const MIN_FILE_WIDTH = 16;
 
 /**
- * The crumbs in `room` columns: whole if they fit; else the file name
- * elided in the middle (keeping its pid and time) down to MIN_FILE_WIDTH;
- * else the first crumbs after the file dropped (`file > … > last`), the
- * last crumb always kept. Undefined when even that does not fit.
+ * The crumbs in `room` columns, shortened no further than `level` allows:
+ * 0 whole; 1 the file name elided in the middle (keeping its pid and time)
+ * down to MIN_FILE_WIDTH; 2 also the first crumbs after the file dropped
+ * (`file > … > last`), the last crumb always kept. Undefined when it does
+ * not fit.
  */
-function fitCrumbs(file: string, older: string, crumbs: readonly string[], room: number): string | undefined {
+function fitCrumbs(file: string, older: string, crumbs: readonly string[], room: number, level: number): string | undefined {
 	const join = (name: string, kept: readonly string[], dropped: boolean): string =>
 		[name + older, ...(dropped ? [glyphs().ellipsis] : []), ...kept].join(CRUMB_SEPARATOR);
 	const full = join(file, crumbs, false);
@@ -473,10 +474,17 @@ function fitCrumbs(file: string, older: string, crumbs: readonly string[], room:
 		return full;
 	}
 
-	const rest = textWidth(join('', crumbs, false));
-	const fileRoom = room - rest;
+	if (level < 1) {
+		return undefined;
+	}
+
+	const fileRoom = room - textWidth(join('', crumbs, false));
 	if (fileRoom >= Math.min(MIN_FILE_WIDTH, textWidth(file))) {
 		return join(truncateMiddle(file, fileRoom), crumbs, false);
+	}
+
+	if (level < 2) {
+		return undefined;
 	}
 
 	const short = truncateMiddle(file, MIN_FILE_WIDTH);
@@ -498,18 +506,21 @@ function breadcrumb(model: ExplorerModel, state: State, width: number): string {
 	const crumbs = state.stack.map(screen => fit(crumb(model, screen, state), 60));
 	// Beside the dump's total, what the process held: the difference is native
 	// memory, fragmentation and allocator caches, which a dump cannot see.
-	// The crumbs are shortened first to make room for it.
+	// The note is shortened first, then the crumbs, to make room for it.
 	const rss = model.current.rssBytes;
 	if (rss !== undefined) {
-		for (const note of [`process RSS ${humanBytes(rss)} at dump time`, `process RSS ${humanBytes(rss)}`, `RSS ${humanBytes(rss)}`]) {
-			const path = fitCrumbs(file, older, crumbs, width - textWidth(note) - 2);
-			if (path !== undefined) {
-				return path + ' '.repeat(width - textWidth(path) - textWidth(note)) + note;
+		const size = humanBytes(rss);
+		for (let level = 0; level <= 2; level++) {
+			for (const note of [`process RSS ${size} at dump time`, `process RSS ${size}`, `RSS ${size}`]) {
+				const path = fitCrumbs(file, older, crumbs, width - textWidth(note) - 2, level);
+				if (path !== undefined) {
+					return path + ' '.repeat(width - textWidth(path) - textWidth(note)) + note;
+				}
 			}
 		}
 	}
 
-	return fitCrumbs(file, older, crumbs, width) ?? truncateLeft([file + older, ...crumbs].join(CRUMB_SEPARATOR), width);
+	return fitCrumbs(file, older, crumbs, width, 2) ?? truncateLeft([file + older, ...crumbs].join(CRUMB_SEPARATOR), width);
 }
 
 export function scopeOf(state: State): Scope {
