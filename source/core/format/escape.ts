@@ -200,12 +200,17 @@ export function truncateToWidth(text: string, maxWidth: number): string {
 		return text;
 	}
 
+	const {ellipsis} = glyphs();
+	const room = maxWidth - (ellipsis.length <= maxWidth ? ellipsis.length : 0);
+	// Long text starting with more ASCII than fits: one column a character.
+	if (PRINTABLE_ASCII.test(text.slice(0, maxWidth + 1))) {
+		return text.slice(0, room) + (ellipsis.length <= maxWidth ? ellipsis : '');
+	}
+
 	if (textWidth(text) <= maxWidth) {
 		return text;
 	}
 
-	const {ellipsis} = glyphs();
-	const room = maxWidth - (ellipsis.length <= maxWidth ? ellipsis.length : 0);
 	let width = 0;
 	let result = '';
 	for (const {segment} of segmenter.segment(text)) {
@@ -231,8 +236,15 @@ export function padToWidth(text: string, width: number): string {
 function display(text: string, maxWidth: number, backslash: boolean): string {
 	const limit = Math.max(0, maxWidth);
 	const ascii = asciiOutput();
-	if (text.length <= limit && (backslash ? PLAIN : PRINTABLE_ASCII).test(text)) {
+	const plain = backslash ? PLAIN : PRINTABLE_ASCII;
+	if (text.length <= limit && plain.test(text)) {
 		return text;
+	}
+
+	const {ellipsis} = glyphs();
+	// Long text starting with more plain ASCII than fits: one column a character.
+	if (limit > 0 && plain.test(text.slice(0, limit + 1))) {
+		return text.slice(0, limit - (ellipsis.length <= limit ? ellipsis.length : 0)) + (ellipsis.length <= limit ? ellipsis : '');
 	}
 
 	// No grapheme is narrower than one column once escaped, so this many code
@@ -262,7 +274,6 @@ function display(text: string, maxWidth: number, backslash: boolean): string {
 		pieces.pop();
 	}
 
-	const {ellipsis} = glyphs();
 	const room = limit - (ellipsis.length <= limit ? ellipsis.length : 0);
 	let result = '';
 	let width = 0;
