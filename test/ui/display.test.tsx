@@ -101,6 +101,23 @@ describe('emoji sequences', () => {
 	});
 });
 
+describe('emoji sequences at other sizes', () => {
+	test('every frame fits from 30x8 up, resized on the way, and below it "terminal too small"', async () => {
+		const app = renderApp({store: await loadObjects(objects())});
+		await open(app, EMOJI_ADDRESS);
+		for (const size of [{columns: 30, rows: 8}, {columns: 41, rows: 12}, {columns: 57, rows: 16}, {columns: 80, rows: 24}, {columns: 132, rows: 40}]) {
+			app.rerender({size});
+			// eslint-disable-next-line no-await-in-loop
+			const frame = await app.waitFor(current => current.split('\n').length === size.rows - 1);
+			expectFrameFits(frame, size);
+			expect(frame).toMatch(/^str at 7000|^str\(7000 /m);
+		}
+
+		app.rerender({size: {columns: 29, rows: 8}});
+		expect(await app.waitFor('terminal too small')).toContain('terminal too small: 29x8');
+	});
+});
+
 describe('wide numbers', () => {
 	/** End column of each word. */
 	const wordEnds = (line: string): number[] => Array.from(line.matchAll(/\S+/g), match => match.index + match[0].length);

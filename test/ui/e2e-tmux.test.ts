@@ -287,6 +287,12 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		tty.type('q');
 		screen = await tty.waitFor(/^EXIT=0\ne2e\$/m);
 		expect(tty.modes()).toEqual({alternateScreen: false, cursorVisible: true});
+		// Standard input not a terminal, the dump a file: keys from the terminal too.
+		tty.type(`clear; CI=false node ${cli} ${dump} </dev/null; echo "EXIT=$?"`);
+		tty.keys('Enter');
+		await tty.waitFor(/ > Summary$/m);
+		tty.type('q');
+		await tty.waitFor(/^EXIT=0$/m);
 		// With the terminal on standard input, "-" cannot be the dump: said so.
 		tty.type(`clear; CI=false node ${cli} -; echo "EXIT=$?"`);
 		tty.keys('Enter');
