@@ -93,17 +93,22 @@ const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
 
 function escapeAll(text: string, backslash: boolean): string {
 	const ascii = asciiOutput();
-	if (ascii ? PRINTABLE_ASCII.test(text) && (!backslash || !text.includes('\\')) : PLAIN.test(text)) {
+	if (ascii) {
+		// Escapes are per code point: no need to find the clusters.
+		return PRINTABLE_ASCII.test(text) && (!backslash || !text.includes('\\')) ? text : asciiEscape(text, backslash);
+	}
+
+	if (PLAIN.test(text)) {
 		return text;
 	}
 
-	if (!ascii && !UNSAFE.test(text)) {
+	if (!UNSAFE.test(text)) {
 		return backslash ? text.replaceAll('\\', '\\\\') : text;
 	}
 
 	let result = '';
 	for (const {segment} of segmenter.segment(text)) {
-		result += escapeSegment(segment, backslash, ascii);
+		result += escapeSegment(segment, backslash, false);
 	}
 
 	return result;
@@ -115,11 +120,6 @@ function escapeAll(text: string, backslash: boolean): string {
  */
 export function escapeControls(text: string): string {
 	return escapeAll(text, true);
-}
-
-/** Formatted text (a repr, escaped pieces) made safe without doubling backslashes. Not cut. */
-export function sanitizeFormatted(text: string): string {
-	return escapeAll(text, false);
 }
 
 const codePointWidths = new Map<number, number>();
