@@ -6,6 +6,7 @@
 import process from 'node:process';
 import meow from 'meow';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_INTERNAL} from './commands/context.js';
+import {charsetFromEnv, setOutputCharset} from './core/format/glyphs.js';
 import {tuneForLoading} from './core/util/tuning.js';
 
 const HELP = `
@@ -66,6 +67,7 @@ const optionalCommands: Record<string, string> = {
 
 async function main(): Promise<number> {
 	tuneForLoading();
+	setOutputCharset(charsetFromEnv(process.env));
 	const argv = process.argv.slice(2);
 	const dashDash = argv.indexOf('--');
 	const rest = dashDash >= 0 ? argv.slice(dashDash + 1) : [];

@@ -54,7 +54,8 @@ function startupStatus(notes: readonly string[]): Status | undefined {
 	return {text: notes[0]! + more, tone: 'error'};
 }
 
-export async function explore(ctx: CommandContext): Promise<number> {
+/** `keys`: where keys come from when standard input is not the terminal (see run-explorer.tsx). */
+export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Promise<number> {
 	const stdout = ctx.stdout as NodeJS.WriteStream;
 	let inAltScreen = true;
 	const restore = (): void => {
@@ -80,7 +81,7 @@ export async function explore(ctx: CommandContext): Promise<number> {
 
 	const instance = render(loadingScreen(0, undefined), {
 		stdout,
-		stdin: process.stdin,
+		stdin: keys ?? process.stdin,
 		exitOnCtrlC: false,
 		// Ink's standard renderer: a frame is written only when it changed,
 		// inside a synchronized update. (Ink 6.8's incremental renderer puts

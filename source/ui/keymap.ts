@@ -6,6 +6,7 @@
  */
 
 import type {Key} from 'ink';
+import {truncateToWidth} from '../core/format/escape.js';
 
 /** Where a key is read: one scope per screen, plus the text prompt. */
 export type Scope = 'summary' | 'objects' | 'object' | 'path' | 'trend' | 'help' | 'prompt' | 'loading';
@@ -393,12 +394,12 @@ export function helpLines(width: number): string[] {
 		groups.set(row.where, [...(groups.get(row.where) ?? []), row]);
 	}
 
-	const cut = (line: string): string => (line.length > width ? line.slice(0, Math.max(0, width - 1)) + '…' : line);
+	const cut = (line: string): string => (line.length > width ? truncateToWidth(line, width) : line);
 	const lines: string[] = [];
 	for (const [where, members] of groups) {
 		lines.push(cut(`${where[0]!.toUpperCase()}${where.slice(1)}:`));
 		for (const row of members) {
-			const keys = row.keys.length > keyWidth ? row.keys.slice(0, keyWidth - 1) + '…' : row.keys.padEnd(keyWidth);
+			const keys = row.keys.length > keyWidth ? truncateToWidth(row.keys, keyWidth) : row.keys.padEnd(keyWidth);
 			lines.push(cut(`  ${keys}  ${row.help}`));
 		}
 	}

@@ -12,7 +12,8 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {afterEach, beforeAll, describe, expect, test} from 'vitest';
-import {A, writeExplorerDump} from '../helpers/ui-dumps.js';
+import {textWidth} from '../../source/core/format/escape.js';
+import {A, explorerObjects, writeExplorerDump} from '../helpers/ui-dumps.js';
 import {hasTmux, TmuxSession} from './tmux.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,8 +40,8 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		session = undefined;
 	});
 
-	const start = (term: string, extra: Record<string, string> = {}): TmuxSession => {
-		session = new TmuxSession(term.replaceAll(/\W/g, ''), 80, 24, {
+	const start = (term: string, extra: Record<string, string> = {}, name = term): TmuxSession => {
+		session = new TmuxSession(name.replaceAll(/\W/g, ''), 80, 24, {
 			PATH: process.env['PATH'] ?? '/usr/bin:/bin',
 			HOME: process.env['HOME'] ?? '/tmp',
 			TERM: term,
@@ -169,5 +170,133 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		expect(screen).toMatch(/'_sessions' +: dict\(/);
 		tty.type('q');
 		await tty.waitFor(/^e2e\$/m);
+	});
+
+	const EMOJI = '🙂👍🏽👨‍👩‍👧‍👦🇯🇵';
+	const EMOJI_ADDRESS = 7000;
+	const emojiDump = (): string => {
+		const objects = explorerObjects();
+		const cache = objects.find(object => object.address === A.cache)!;
+		cache.refs = [...cache.refs!, A.keyUser, EMOJI_ADDRESS];
+		return writeExplorerDump([
+			...objects,
+			{address: EMOJI_ADDRESS, type: 'str', size: 200, len: 40, value: EMOJI.repeat(8)},
+			{address: 7016, type: `Emoji${EMOJI}`, size: 48},
+		]);
+	};
+
+	/** printf's octal escapes for the UTF-8 bytes of `text` (the shell is typed ASCII only). */
+	const octal = (text: string): string => Array.from(Buffer.from(text, 'utf8'), byte => `\\${byte.toString(8).padStart(3, '0')}`).join('');
+
+	test('widths agree with what tmux draws, cluster by cluster', async () => {
+		const tty = start('xterm-256color', {LANG: 'C.UTF-8'}, 'widths');
+		await tty.waitFor('e2e$');
+		const samples = ['🙂', '👍🏽', '👨‍👩‍👧‍👦', '🇯🇵', EMOJI, '漢字', 'é', 'e\u0301', '👩‍💻', `a${EMOJI}b`];
+		for (const sample of samples) {
+			tty.type(`clear; printf '${octal(sample)}'; read x`);
+			tty.keys('Enter');
+			// eslint-disable-next-line no-await-in-loop
+			await tty.waitFor(screen => screen.split('\n')[0]!.trim() !== '' && !screen.includes('clear;'));
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise(resolve => {
+				setTimeout(resolve, 150);
+			});
+			expect(textWidth(sample), JSON.stringify(sample)).toBe(tty.cursorColumn());
+			tty.keys('Enter');
+		}
+	});
+
+	test('emoji sequences: every line fits at 80x24 and the header stays on screen', async () => {
+		const file = emojiDump();
+		const tty = start('xterm-256color', {LANG: 'C.UTF-8'}, 'emoji');
+		await tty.waitFor('e2e$');
+		tty.type(`CI=false node ${cli} ${file}`);
+		tty.keys('Enter');
+		let screen = await tty.waitFor('> Summary');
+		// (tmux keeps at most 21 bytes of a cluster in a cell, so the end of the family is not in its capture.)
+		expect(screen).toMatch(/ Emoji🙂👍🏽👨.*🇯🇵$/mu);
+		expect(tty.wrappedLines()).toBe(0);
+		tty.type(':');
+		await tty.waitFor('go to address: _');
+		tty.type(String(EMOJI_ADDRESS));
+		tty.keys('Enter');
+		screen = await tty.waitFor(`str at ${EMOJI_ADDRESS}`);
+		let rows = screen.split('\n');
+		expect(rows[0]).toMatch(new RegExp(`> str@${EMOJI_ADDRESS}$`));
+		expect(rows[1]).toBe(`str at ${EMOJI_ADDRESS} (0x1b58)`);
+		expect(rows[3]).toMatch(/^value '🙂👍🏽👨/u);
+		expect(rows[22]).toContain('Enter');
+		expect(tty.wrappedLines()).toBe(0);
+		tty.type('p');
+		await tty.waitFor('[parents (1)]');
+		tty.keys('Enter');
+		screen = await tty.waitFor(`module at ${A.module}`);
+		rows = screen.split('\n');
+		expect(rows[1]).toBe(`module at ${A.module} (0x3e8)`);
+		expect(screen).toMatch(/^ {2}'user' +: '🙂👍🏽/mu);
+		expect(tty.wrappedLines()).toBe(0);
+		tty.type('q');
+		await tty.waitFor(/^e2e\$/m);
+	});
+
+	test('LANG=C: ASCII only on every screen, dump text escaped', async () => {
+		const file = emojiDump();
+		const tty = start('xterm-256color', {LANG: 'C'}, 'ascii');
+		await tty.waitFor('e2e$');
+		tty.type(`CI=false node ${cli} ${file}`);
+		tty.keys('Enter');
+		const screens = [await tty.waitFor('> Summary')];
+		tty.type(':');
+		await tty.waitFor('go to address: _');
+		tty.type(String(EMOJI_ADDRESS));
+		tty.keys('Enter');
+		screens.push(await tty.waitFor(`str at ${EMOJI_ADDRESS}`));
+		tty.type('p');
+		await tty.waitFor('[parents (1)]');
+		tty.keys('Enter');
+		screens.push(await tty.waitFor(`module at ${A.module}`));
+		tty.type('?');
+		screens.push(await tty.waitFor('Keys (every screen'));
+		for (const screen of screens) {
+			for (const row of screen.split('\n')) {
+				expect(row, row).toMatch(/^[\x20-\x7e]*$/);
+			}
+		}
+
+		// Cut between clusters: the escapes of one cluster are kept or dropped together.
+		expect(screens[0]).toMatch(/ Emoji\\U0001f642(\\U0001f44d\\U0001f3fd)?\.\.\.$/m);
+		expect(screens[1]).toContain('value \'\\U0001f642\\U0001f44d\\U0001f3fd\\U0001f468\\u200d');
+		tty.keys('Escape');
+		tty.type('q');
+		await tty.waitFor(/^e2e\$/m);
+	});
+
+	test('cat dump | meliae-tui -: the dump from the pipe, the keys from the terminal', async () => {
+		const tty = start('xterm-256color', {LANG: 'C.UTF-8'}, 'pipe');
+		await tty.waitFor('e2e$');
+		tty.type(`cat ${dump} | CI=false node ${cli} -; echo "EXIT=$?"`);
+		tty.keys('Enter');
+		let screen = await tty.waitFor('standard input > Summary');
+		expect(screen).toMatch(/^Total 53 objects, 8 types/m);
+		tty.type('/');
+		await tty.waitFor('filter types: _');
+		tty.type('sess');
+		screen = await tty.waitFor(/^Filter "sess": 1 objects, 1 of 8 types/m);
+		tty.keys('Enter', 'Enter');
+		await tty.waitFor('Session: 1 object, largest first');
+		tty.type('q');
+		screen = await tty.waitFor(/^EXIT=0\ne2e\$/m);
+		expect(tty.modes()).toEqual({alternateScreen: false, cursorVisible: true});
+		// Standard input not a terminal, the dump a file: keys from the terminal too.
+		tty.type(`clear; CI=false node ${cli} ${dump} </dev/null; echo "EXIT=$?"`);
+		tty.keys('Enter');
+		await tty.waitFor(/ > Summary$/m);
+		tty.type('q');
+		await tty.waitFor(/^EXIT=0$/m);
+		// With the terminal on standard input, "-" cannot be the dump: said so.
+		tty.type(`clear; CI=false node ${cli} -; echo "EXIT=$?"`);
+		tty.keys('Enter');
+		screen = await tty.waitFor(/^EXIT=2$/m);
+		expect(screen.replaceAll('\n', '')).toContain('meliae-tui: "-" reads the dump from standard input, but standard input is the terminal');
 	});
 });

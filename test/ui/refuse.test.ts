@@ -13,6 +13,6 @@ describe.skipIf(!existsSync(cliPath))('explorer without a terminal', () => {
 		const result = await runCli([writeExplorerDump()]);
 		expect(result.code).toBe(2);
 		expect(result.stdout).toBe('');
-		expect(result.stderr).toBe('meliae-tui: the explorer needs a terminal; for scripts use "meliae-tui summarize DUMP" or "meliae-tui show DUMP ADDRESS"\n');
+		expect(result.stderr).toBe('meliae-tui: the explorer needs a terminal, and standard output is not one; for scripts use "meliae-tui summarize DUMP" or "meliae-tui show DUMP ADDRESS"\n');
 	});
 });

@@ -48,6 +48,21 @@ export class TmuxSession {
 		return this.tmux('capture-pane', '-p', '-t', 'e2e');
 	}
 
+	/**
+	 * Lines of the screen that tmux wrapped onto the next row (a line wider
+	 * than the terminal by tmux's own width rules): 0 when every line fits.
+	 */
+	wrappedLines(): number {
+		const rows = this.tmux('capture-pane', '-p', '-t', 'e2e').split('\n').length;
+		const joined = this.tmux('capture-pane', '-p', '-J', '-t', 'e2e').split('\n').length;
+		return rows - joined;
+	}
+
+	/** The cursor's column, as tmux placed it. */
+	cursorColumn(): number {
+		return Number(this.tmux('display-message', '-p', '-t', 'e2e', '#{cursor_x}').trim());
+	}
+
 	/** Poll the screen until `expected` shows (or `timeoutMs` passes: then throw with the screen). */
 	async waitFor(expected: string | RegExp | ((screen: string) => boolean), timeoutMs = 20_000): Promise<string> {
 		const started = Date.now();

@@ -446,7 +446,7 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 		if (collapsed && key < UNRESOLVED_BIT && store.valueKind(key) === 'string') {
 			const name = store.value(key)!;
 			if (IDENTIFIER.test(name) && name.length <= MAX_KEY_WIDTH) {
-				return {kind: 'attribute', text: `.${name}`};
+				return {kind: 'attribute', text: `.${escapeControls(name)}`};
 			}
 		}
 

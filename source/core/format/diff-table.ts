@@ -7,6 +7,7 @@ import type {DumpDiff, TypeTotals} from '../analyses/diff.js';
 import type {TrendType} from '../analyses/trend.js';
 import type {TypeSummary} from '../analyses/summary.js';
 import {escapeControls} from './escape.js';
+import {glyphs} from './glyphs.js';
 import {padLeft} from './python.js';
 import {humanBytes} from './size.js';
 import {sparkline} from './sparkline.js';
@@ -34,7 +35,11 @@ export function totalsTitle(totals: TypeTotals): string {
 	return summaryTitle({totalCount: totals.totalCount, totalSize: totals.totalSize, types: new Array<TypeSummary>(types)});
 }
 
-export const DIFF_HEADER = '      Old       New    Δcount    Old size    New size       Δsize       New     Freed Kind';
+/** The diff table's titles; `Δ` is `d` in ASCII mode (see glyphs.ts). */
+export function diffTitles(): string {
+	const {delta} = glyphs();
+	return `      Old       New    ${delta}count    Old size    New size       ${delta}size       New     Freed Kind`;
+}
 
 /** One row per type, largest size growth first; `final` adds the count in a third dump. */
 export function diffRows(diff: DumpDiff, limit: number, final?: TypeTotals): string[] {
@@ -58,7 +63,8 @@ export function diffRows(diff: DumpDiff, limit: number, final?: TypeTotals): str
 }
 
 export function diffHeader(final: boolean): string {
-	return final ? DIFF_HEADER.replace(' Kind', '     Final Kind') : DIFF_HEADER;
+	const titles = diffTitles();
+	return final ? titles.replace(' Kind', '     Final Kind') : titles;
 }
 
 export type TrendTableOptions = {
@@ -70,7 +76,8 @@ export type TrendTableOptions = {
 export const TREND_POINTS = 24;
 
 export function trendHeader(dumps: number): string {
-	return '    First      Last    Δ/dump   Size first   Size last  Δsize/dump  Grows  ' + 'Trend'.padEnd(Math.max(5, Math.min(dumps, TREND_POINTS))) + ' Kind';
+	const {delta} = glyphs();
+	return `    First      Last    ${delta}/dump   Size first   Size last  ${delta}size/dump  Grows  ` + 'Trend'.padEnd(Math.max(5, Math.min(dumps, TREND_POINTS))) + ' Kind';
 }
 
 /** Rows of the trend table: counts first and last, growth per step, sizes, a sparkline of sizes. */

@@ -5,7 +5,8 @@
 
 import {FLAG_COLLAPSED} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
-import {displayString, escapeControls} from './escape.js';
+import {displayFormatted, escapeControls} from './escape.js';
+import {glyphs} from './glyphs.js';
 import {hexAddress} from './address.js';
 import {pythonRepr} from './python.js';
 
@@ -13,8 +14,8 @@ const MAX_NAME = 40;
 
 function quotedName(store: GraphStore, ordinal: number): string {
 	const name = store.value(ordinal)!;
-	const shown = name.length > MAX_NAME ? name.slice(0, MAX_NAME) + '…' : name;
-	return displayString(pythonRepr(shown), MAX_NAME + 8);
+	const shown = name.length > MAX_NAME ? pythonRepr(name.slice(0, MAX_NAME)).slice(0, -1) + glyphs().ellipsis : pythonRepr(name);
+	return displayFormatted(shown, MAX_NAME + 8);
 }
 
 /**
@@ -45,7 +46,7 @@ export function objectLabel(store: GraphStore, ordinal: number): string {
 }
 
 /** Labels joined by arrows: the first object is held by the second, and so on. */
-export function labelChain(store: GraphStore, ordinals: Iterable<number>, ascii = false): string {
+export function labelChain(store: GraphStore, ordinals: Iterable<number>, ascii = glyphs().charset === 'ascii'): string {
 	const labels: string[] = [];
 	for (const ordinal of ordinals) {
 		labels.push(objectLabel(store, ordinal));

@@ -4,6 +4,8 @@
  * str (Python 3 rules, which also escape every non-printable character).
  */
 
+import {asciiOutput} from './glyphs.js';
+
 /** Python's '%.1f' % value. */
 export function formatFixed1(value: number): string {
 	// JS rounds exact ties away from zero; Python to even. A tie at one
@@ -43,8 +45,13 @@ function escapeForRepr(code: number): string {
 	return `\\U${code.toString(16).padStart(8, '0')}`;
 }
 
-/** Python 3's repr() of a str. Lone surrogates come out as \udXXX, as in Python. */
+/**
+ * Python 3's repr() of a str. Lone surrogates come out as \udXXX, as in
+ * Python. Where output is ASCII only (a non-UTF-8 locale, see glyphs.ts),
+ * Python's ascii() instead: every non-ASCII character escaped.
+ */
 export function pythonRepr(text: string): string {
+	const ascii = asciiOutput();
 	const quote = text.includes('\'') && !text.includes('"') ? '"' : '\'';
 	let result = quote;
 	for (const char of text) {
@@ -61,7 +68,7 @@ export function pythonRepr(text: string): string {
 			result += '\\' + quote;
 		} else if (code === 0x20) {
 			result += char;
-		} else if (code < 0x20 || code === 0x7f || NOT_PRINTABLE.test(char)) {
+		} else if (code < 0x20 || code >= 0x7f && (ascii || code === 0x7f || NOT_PRINTABLE.test(char))) {
 			result += escapeForRepr(code);
 		} else {
 			result += char;

@@ -6,6 +6,7 @@
 import type {GraphStore} from '../graph/store.js';
 import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
 import {escapeControls} from './escape.js';
+import {glyphs} from './glyphs.js';
 import {pythonRepr} from './python.js';
 import {meliaeSize} from './size.js';
 
@@ -23,7 +24,7 @@ export function reprValue(store: GraphStore, ordinal: number, maxChars = Number.
 	const value = store.value(ordinal)!;
 	if (value.length > maxChars) {
 		const clipped = value.slice(0, maxChars);
-		return (kind === 'token' ? escapeControls(clipped) : pythonRepr(clipped).slice(0, -1)) + '…';
+		return (kind === 'token' ? escapeControls(clipped) : pythonRepr(clipped).slice(0, -1)) + glyphs().ellipsis;
 	}
 
 	return kind === 'token' ? escapeControls(value) : pythonRepr(value);

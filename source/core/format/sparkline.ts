@@ -1,14 +1,14 @@
 /**
  * Sparklines: one character per value, eight levels, scaled between the
  * series' minimum and maximum. Block characters where the terminal takes
- * UTF-8, an ASCII ramp elsewhere.
+ * UTF-8, an ASCII ramp elsewhere (both in glyphs.ts).
  */
 
-const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-const ASCII = ['_', '.', ',', '-', '=', '+', '*', '#'];
+import {ASCII_GLYPHS, charsetFromEnv, glyphs} from './glyphs.js';
 
+/** `ascii: true` forces the ASCII ramp; otherwise the output charset's ramp. */
 export function sparkline(values: readonly number[], options: {ascii?: boolean} = {}): string {
-	const ramp = options.ascii ? ASCII : BLOCKS;
+	const ramp = options.ascii ? ASCII_GLYPHS.sparks : glyphs().sparks;
 	if (values.length === 0) {
 		return '';
 	}
@@ -42,6 +42,5 @@ export function environmentTakesUtf8(env: Readonly<Record<string, string | undef
 		return false;
 	}
 
-	const locale = [env['LC_ALL'], env['LC_CTYPE'], env['LANG']].find(value => value !== undefined && value !== '');
-	return locale !== undefined && /utf-?8/i.test(locale);
+	return charsetFromEnv(env) === 'utf8';
 }

@@ -1,5 +1,6 @@
 import {Box, useInput} from 'ink';
 import type {LoadPhase, LoadProgress} from '../../core/dump/load.js';
+import {glyphs} from '../../core/format/glyphs.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
 import {matchKey} from '../keymap.js';
 import {computeLayout, type TerminalSize} from '../layout.js';
@@ -38,7 +39,7 @@ export function Loading({file, index, count, progress, onInterrupt, size}: Loadi
 	const of = count > 1 ? ` (${index} of ${count})` : '';
 	lines.push({text: truncateToWidth(`meliae-tui: loading ${safe(file, width)}${of}`, width), bold: true});
 	if (progress === undefined) {
-		lines.push({text: 'opening…'});
+		lines.push({text: `opening${glyphs().ellipsis}`});
 	} else {
 		const {bytesRead, bytesTotal, objects, elapsedMs, phase} = progress;
 		const seconds = Math.max(elapsedMs / 1000, 0.001);
@@ -47,7 +48,7 @@ export function Loading({file, index, count, progress, onInterrupt, size}: Loadi
 		lines.push(
 			{text: ''},
 			{text: truncateToWidth(bar + percent, width)},
-			{text: truncateToWidth(`${mb(bytesRead)}${bytesTotal === undefined ? '' : ` / ${mb(bytesTotal)}`} MB read · ${formatCount(objects)} objects · ${mb(bytesRead / seconds)} MB/s`, width)},
+			{text: truncateToWidth(`${mb(bytesRead)}${bytesTotal === undefined ? '' : ` / ${mb(bytesTotal)}`} MB read ${glyphs().dot} ${formatCount(objects)} objects ${glyphs().dot} ${mb(bytesRead / seconds)} MB/s`, width)},
 			{text: truncateToWidth(`phase: ${PHASES.map(name => (name === phase ? `[${name}]` : name)).join(' > ')}`, width)},
 		);
 	}

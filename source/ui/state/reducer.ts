@@ -10,7 +10,8 @@ import {hexAddress, parseAddress} from '../../core/format/address.js';
 import {NO_OBJECT, UNRESOLVED_BIT} from '../../core/graph/store.js';
 import type {Command} from '../keymap.js';
 import {DEFAULT_SIZE, type TerminalSize} from '../layout.js';
-import {safe} from '../text.js';
+import {glyphs} from '../../core/format/glyphs.js';
+import {fit, safe} from '../text.js';
 import {layoutOf, positionOf, screenList, topScreen} from './lists.js';
 import type {ExplorerModel} from './model.js';
 import {findInList, makeMatcher} from './search.js';
@@ -203,7 +204,7 @@ function open(model: ExplorerModel, state: State): State {
 
 function back(state: State): State {
 	if (state.search !== undefined) {
-		return withStatus({...state, search: undefined}, `search for "${safe(state.search.needle, 30)}" stopped`);
+		return withStatus({...state, search: undefined}, `search for "${fit(state.search.needle, 30)}" stopped`);
 	}
 
 	if (state.stack.length > 1) {
@@ -251,7 +252,7 @@ function toggleObjectOrder(model: ExplorerModel, state: State, screen: ObjectsSc
 	if (screen.order === 'size' && model.retainedSize === undefined) {
 		const retained = model.retained;
 		return withStatus(state, retained.status === 'computing'
-			? `retained sizes: computing… ${Math.floor(retained.fraction * 100)}%; sort again when done`
+			? `retained sizes: computing${glyphs().ellipsis} ${Math.floor(retained.fraction * 100)}%; sort again when done`
 			: 'retained sizes are not available', 'error');
 	}
 
@@ -286,7 +287,7 @@ export function searchMatcher(model: ExplorerModel, state: State, needle: string
 /** Move to a search's result (or say it found nothing). */
 function applySearch(model: ExplorerModel, state: State, needle: string, found: {index: number; wrapped: boolean} | undefined): State {
 	const screen = topScreen(state);
-	const shown = safe(needle, 30);
+	const shown = fit(needle, 30);
 	if (found === undefined) {
 		return withStatus(state, `not found: ${shown}`, 'error');
 	}
@@ -315,7 +316,7 @@ function runSearch(model: ExplorerModel, state: State, needle: string, direction
 		const id = state.serial + 1;
 		return withStatus(
 			{...withSearch, serial: id, search: {id, needle, direction, from, target: searchTarget(withSearch)}},
-			`searching "${safe(needle, 30)}"… (Esc stops)`,
+			`searching "${fit(needle, 30)}"${glyphs().ellipsis} (Esc stops)`,
 		);
 	}
 
@@ -326,7 +327,7 @@ function runSearch(model: ExplorerModel, state: State, needle: string, direction
 function gotoAddress(model: ExplorerModel, state: State, text: string): State {
 	const address = parseAddress(text);
 	if (address === undefined) {
-		return withStatus(state, `not an address: ${safe(text, 30)} (decimal as meliae prints, or 0x-hex)`, 'error');
+		return withStatus(state, `not an address: ${fit(text, 30)} (decimal as meliae prints, or 0x-hex)`, 'error');
 	}
 
 	const ordinal = model.store.indexOf(address);
@@ -345,7 +346,7 @@ function acceptPrompt(model: ExplorerModel, state: State): State {
 			const rows = model.typeRows(state.sortBy, prompt.text);
 			return prompt.text === ''
 				? closed
-				: withStatus(closed, `${rows.types.length} of ${rows.allTypes} types match "${safe(prompt.text, 30)}"`);
+				: withStatus(closed, `${rows.types.length} of ${rows.allTypes} types match "${fit(prompt.text, 30)}"`);
 		}
 
 		case 'search': {
@@ -406,7 +407,7 @@ function pathToObject(model: ExplorerModel, state: State): State {
 
 		// Computed by the root component after this frame is drawn.
 		const id = state.serial + 1;
-		return withStatus({...state, serial: id, pathRequest: {id, ordinal, target: searchTarget(state)}}, 'finding the shortest path from a root…');
+		return withStatus({...state, serial: id, pathRequest: {id, ordinal, target: searchTarget(state)}}, `finding the shortest path from a root${glyphs().ellipsis}`);
 	}
 
 	return showPath(model, state, ordinal);
@@ -440,7 +441,7 @@ function toggleNewOnly(model: ExplorerModel, state: State): State {
 	}
 
 	if (!model.newObjectsReady) {
-		return withStatus(state, 'still comparing with the previous dump…', 'error');
+		return withStatus(state, `still comparing with the previous dump${glyphs().ellipsis}`, 'error');
 	}
 
 	const newOnly = !screen.newOnly;
@@ -567,7 +568,7 @@ export function reduce(model: ExplorerModel, state: State, action: Action): Stat
 		case 'searchProgress': {
 			const pending = state.search;
 			next = pending?.id === action.id
-				? withStatus(state, `searching "${safe(pending.needle, 30)}"… ${Math.floor(action.fraction * 100)}% (Esc stops)`)
+				? withStatus(state, `searching "${fit(pending.needle, 30)}"${glyphs().ellipsis} ${Math.floor(action.fraction * 100)}% (Esc stops)`)
 				: state;
 			break;
 		}

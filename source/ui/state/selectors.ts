@@ -8,20 +8,21 @@
 import {refsAsDict} from '../../core/analyses/objects.js';
 import {hexAddress} from '../../core/format/address.js';
 import {formatRefValue} from '../../core/format/ref-value.js';
+import {glyphs} from '../../core/format/glyphs.js';
 import {compactBytes, humanBytes, meliaeSize} from '../../core/format/size.js';
 import {sparkline} from '../../core/format/sparkline.js';
-import {summaryTitle} from '../../core/format/summary-table.js';
+import {fittedWidth, summaryTitle} from '../../core/format/summary-table.js';
 import {formatFixed1, formatInt} from '../../core/format/python.js';
 import {footerText, helpLines, type Scope} from '../keymap.js';
 import type {Layout} from '../layout.js';
 import {type Column, fitColumns, formatHeader, formatRow, type TableHeader} from '../table.js';
 import {
-	formatCount, formatDelta, objectLine, padStartToWidth, padToWidth, safe,
-	targetLine, textWidth, truncateLeft, truncateToWidth, valueText,
+	escapeControls, fit, formatCount, formatDelta, objectLine, padStartToWidth, padToWidth, safe,
+	targetLine, textWidth, truncateLeft, truncateMiddle, truncateToWidth, valueText,
 } from '../text.js';
 import {layoutOf, positionOf, previewCount, screenList, topScreen} from './lists.js';
 import {nextSort} from './reducer.js';
-import type {ExplorerModel} from './model.js';
+import type {ExplorerModel, TypeRows} from './model.js';
 import type {ObjectScreen, ObjectsScreen, PathScreen, Screen, State} from './types.js';
 
 export type Row = {readonly text: string; readonly selected: boolean};
@@ -110,25 +111,56 @@ function window(
 
 // ------------------------------------------------------------------ summary
 
-function summaryColumns(model: ExplorerModel): Column[] {
+/**
+ * The summary's columns: meliae's widths, each widened (as `summarize`
+ * widens them) when a value of the list would leave no space before it, so
+ * sizes of 10^8 bytes and more stay aligned. Widths follow the whole list,
+ * not the visible rows, so they do not change while scrolling.
+ */
+function summaryColumns(model: ExplorerModel, rows: TypeRows): Column[] {
+	let count = 0;
+	let size = 0;
+	let max = 0;
+	let retained = 0;
+	let deltaCount = 0;
+	let deltaSize = 0;
+	let news = 0;
+	const digits = (value: number): number => String(value).length;
+	for (const type of rows.types) {
+		count = Math.max(count, digits(type.count));
+		size = Math.max(size, digits(type.size));
+		max = Math.max(max, digits(type.maxSize));
+		retained = Math.max(retained, digits(model.typeRetained(type.typeId) ?? 0));
+		if (model.hasPrevious) {
+			const before = model.previousType(type.type);
+			if (before !== undefined) {
+				deltaCount = Math.max(deltaCount, formatDelta(type.count - before.count).length);
+				deltaSize = Math.max(deltaSize, formatDelta(type.size - before.size).length);
+			}
+
+			news = Math.max(news, digits(model.newCount(type.typeId) ?? 0));
+		}
+	}
+
 	const columns: Column[] = [
-		{key: 'index', title: 'Index', width: 6, priority: 3},
-		{key: 'count', title: 'Count', width: 8, priority: 10},
+		{key: 'index', title: 'Index', width: fittedWidth(6, digits(Math.max(0, rows.types.length - 1)), true), priority: 3},
+		{key: 'count', title: 'Count', width: fittedWidth(8, count), priority: 10},
 		{key: 'countPercent', title: '%', width: 4, priority: 4},
-		{key: 'size', title: 'Size', width: 10, priority: 11},
+		{key: 'size', title: 'Size', width: fittedWidth(10, size), priority: 11},
 		{key: 'sizePercent', title: '%', width: 4, priority: 5},
 		{key: 'cum', title: 'Cum', width: 4, priority: 2},
-		{key: 'max', title: 'Max', width: 8, priority: 1},
+		{key: 'max', title: 'Max', width: fittedWidth(8, max), priority: 1},
 	];
 	if (model.retainedSize !== undefined) {
-		columns.push({key: 'retained', title: 'Retained', width: 10, priority: 6});
+		columns.push({key: 'retained', title: 'Retained', width: fittedWidth(10, retained), priority: 6});
 	}
 
 	if (model.hasPrevious) {
+		// Against the previous dump (the trend view's are against the first: "+Count/1st").
 		columns.push(
-			{key: 'deltaCount', title: '+Count', width: 8, priority: 8},
-			{key: 'deltaSize', title: '+Size', width: 10, priority: 9},
-			{key: 'new', title: 'New', width: 7, priority: 7},
+			{key: 'deltaCount', title: '+Count', width: fittedWidth(8, deltaCount), priority: 8},
+			{key: 'deltaSize', title: '+Size', width: fittedWidth(10, deltaSize), priority: 9},
+			{key: 'new', title: 'New', width: fittedWidth(7, news), priority: 7},
 		);
 	}
 
@@ -143,7 +175,7 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 	const screen = topScreen(state);
 	const rows = model.typeRows(state.sortBy, state.filter);
 	const position = screen.kind === 'summary' ? screen : {cursor: 0, top: 0};
-	const table = fitColumns(summaryColumns(model), layout.width - 1, 18);
+	const table = fitColumns(summaryColumns(model, rows), layout.width - 1, 18);
 	const title = state.filter === ''
 		? summaryTitle(model.summary('size'))
 		: `Filter "${state.filter}": ${formatCount(rows.totalCount)} objects, ${rows.types.length} of ${rows.allTypes} types, Total size = ${formatFixed1(rows.totalSize / 1024 / 1024)}MiB`;
@@ -173,14 +205,14 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 			cells['deltaCount'] = before === undefined ? 'new' : formatDelta(type.count - before.count);
 			cells['deltaSize'] = before === undefined ? 'new' : formatDelta(type.size - before.size);
 			const news = model.newCount(type.typeId);
-			cells['new'] = news === undefined ? '…' : String(news);
+			cells['new'] = news === undefined ? glyphs().ellipsis : String(news);
 		}
 
 		return truncateToWidth(formatRow(table, cells, safe(type.type, table.flexWidth)), width);
 	}, '>');
 	return {
 		kind: 'summary',
-		title: safe(title, layout.width),
+		title: fit(title, layout.width),
 		header: formatHeader(table, 'Kind', state.sortBy),
 		list,
 	};
@@ -191,7 +223,7 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 /** "retained sizes: computing… 45%" while the dominator tree is computed. */
 function retainedNote(model: ExplorerModel): string {
 	const retained = model.retained;
-	return retained.status === 'computing' ? `retained sizes: computing… ${Math.floor(retained.fraction * 100)}%` : '';
+	return retained.status === 'computing' ? `retained sizes: computing${glyphs().ellipsis} ${Math.floor(retained.fraction * 100)}%` : '';
 }
 
 function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, layout: Layout): ObjectsView {
@@ -201,9 +233,10 @@ function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, 
 	const retained = model.retainedSize;
 	const count = model.types.count(screen.typeId);
 	const order = screen.order === 'retained' && retained !== undefined ? 'largest retained size first' : 'largest first';
-	let context = `${store.typeNames[screen.typeId]!}: ${formatCount(count)} object${count === 1 ? '' : 's'}, ${order}`;
+	const type = escapeControls(store.typeNames[screen.typeId]!);
+	let context = `${type}: ${formatCount(count)} object${count === 1 ? '' : 's'}, ${order}`;
 	if (screen.newOnly) {
-		context = `${store.typeNames[screen.typeId]!}: ${formatCount(entries.length)} of ${formatCount(count)} objects new since the previous dump, ${order}`;
+		context = `${type}: ${formatCount(entries.length)} of ${formatCount(count)} objects new since the previous dump, ${order}`;
 	}
 
 	if (retained !== undefined) {
@@ -212,12 +245,12 @@ function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, 
 
 	const note = retainedNote(model);
 	if (note !== '') {
-		context += ` · ${note}`;
+		context += ` ${glyphs().dot} ${note}`;
 	}
 
 	return {
 		kind: 'objects',
-		context: safe(context, layout.width),
+		context: fit(context, layout.width),
 		list: window(list.total, screen.top, list.height, screen.cursor, layout.width, (index, width) => {
 			const ordinal = entries[index]!;
 			if (retained === undefined) {
@@ -254,10 +287,10 @@ function objectHeader(model: ExplorerModel, ordinal: number, layout: Layout): st
 	if (retained !== undefined) {
 		facts.push(`retained ${meliaeSize(retained[ordinal]!)}`);
 	} else if (model.retained.status === 'computing') {
-		facts.push('retained …');
+		facts.push(`retained ${glyphs().ellipsis}`);
 	}
 
-	facts.push(reach === undefined ? 'reachable …' : `reachable ${meliaeSize(reach.total)} (${formatCount(reach.reached)} object${reach.reached === 1 ? '' : 's'})`);
+	facts.push(reach === undefined ? `reachable ${glyphs().ellipsis}` : `reachable ${meliaeSize(reach.total)} (${formatCount(reach.reached)} object${reach.reached === 1 ? '' : 's'})`);
 
 	const kind = store.valueKind(ordinal);
 	let third: string;
@@ -269,7 +302,7 @@ function objectHeader(model: ExplorerModel, ordinal: number, layout: Layout): st
 
 	return [
 		truncateToWidth(first, width),
-		truncateToWidth(facts.join(' · '), width),
+		truncateToWidth(facts.join(` ${glyphs().dot} `), width),
 		truncateToWidth(third, width),
 	];
 }
@@ -285,12 +318,12 @@ function objectPreview(model: ExplorerModel, ordinal: number, layout: Layout): s
 	const total = Math.floor(store.childCount(ordinal) / 2);
 	const width = layout.width;
 	// Keys get the width of the widest shown, up to a third of the line.
-	const keys = entries.map(entry => safe(formatRefValue(store, entry.key), Math.max(6, Math.floor((width - 6) / 3))));
+	const keys = entries.map(entry => fit(formatRefValue(store, entry.key), Math.max(6, Math.floor((width - 6) / 3))));
 	const keyWidth = Math.max(1, ...keys.map(key => textWidth(key)));
 	const lines = [truncateToWidth(`contents (${formatCount(total)} ${total === 1 ? 'entry' : 'entries'}):`, width)];
 	for (const [k, entry] of entries.entries()) {
 		const key = padToWidth(keys[k]!, keyWidth);
-		const value = safe(formatRefValue(store, entry.value), Math.max(0, width - keyWidth - 5));
+		const value = fit(formatRefValue(store, entry.value), Math.max(0, width - keyWidth - 5));
 		lines.push(truncateToWidth(`  ${key} : ${value}`, width));
 	}
 
@@ -325,7 +358,7 @@ function objectView(model: ExplorerModel, state: State, screen: ObjectScreen, la
 				return objectLine(store, target, width);
 			}
 
-			const prefix = safe(label, Math.floor(width / 2)) + ' in ';
+			const prefix = fit(label, Math.floor(width / 2)) + ' in ';
 			return prefix + objectLine(store, target, width - textWidth(prefix));
 		}),
 	};
@@ -341,21 +374,22 @@ function pathView(model: ExplorerModel, state: State, screen: PathScreen, layout
 	const edges = path.status === 'ready' ? path.path.edges : [];
 	return {
 		kind: 'path',
-		context: safe(`path from a root, ${formatCount(list.total)} objects: how ${objectLine(model.store, screen.ordinal, layout.width)} is kept alive`, layout.width),
+		context: fit(`path from a root, ${formatCount(list.total)} objects: how ${objectLine(model.store, screen.ordinal, layout.width)} is kept alive`, layout.width),
 		list: window(list.total, screen.top, list.height, screen.cursor, layout.width, (index, width) => {
 			// Each step says how the previous object refers to this one.
 			const how = index === 0 ? 'root' : (edges[index] ?? '(ref)');
-			const prefix = `${String(index).padStart(digits)} ${safe(how, Math.floor(width / 2))}  `;
+			const prefix = `${String(index).padStart(digits)} ${fit(how, Math.floor(width / 2))}  `;
 			return prefix + objectLine(model.store, entries[index]!, width - textWidth(prefix));
 		}),
 	};
 }
 
+/** Growth here is since the first dump; the summary's +Count and +Size are since the previous one. */
 const TREND_COLUMNS: readonly Column[] = [
 	{key: 'count', title: 'Count', width: 10, priority: 5},
-	{key: 'deltaCount', title: '+Count', width: 10, priority: 4},
+	{key: 'deltaCount', title: '+Count/1st', width: 12, priority: 4},
 	{key: 'size', title: 'Size', width: 9, priority: 3},
-	{key: 'deltaSize', title: '+Size', width: 9, priority: 6},
+	{key: 'deltaSize', title: '+Size/1st', width: 11, priority: 6},
 ];
 
 /** How the views may draw: block characters only where the terminal takes UTF-8. */
@@ -371,7 +405,7 @@ function trendView(model: ExplorerModel, state: State, layout: Layout, options: 
 	const table = fitColumns(columns, layout.width - 1, 12);
 	return {
 		kind: 'trend',
-		context: safe(`growth over ${dumps} dumps (oldest to newest), biggest growth in size first`, layout.width),
+		context: fit(`growth over ${dumps} dumps (oldest to newest), biggest growth in size first`, layout.width),
 		header: formatHeader(table, 'Kind'),
 		list: window(rows.length, position.top, layout.listRows, position.cursor, layout.width, (index, width) => {
 			const row = rows[index]!;
@@ -406,9 +440,9 @@ function helpView(state: State, layout: Layout): SimpleListView {
 function crumb(model: ExplorerModel, screen: Screen, state: State): string {
 	const {store} = model;
 	switch (screen.kind) {
-		case 'summary': { return state.filter === '' ? 'Summary' : `Summary /${state.filter}`; }
-		case 'objects': { return store.typeNames[screen.typeId]! + (screen.newOnly ? ' (new)' : ''); }
-		case 'object': { return `${store.typeName(screen.ordinal)}@${store.objectAddress[screen.ordinal]}`; }
+		case 'summary': { return state.filter === '' ? 'Summary' : `Summary /${fit(state.filter, 30)}`; }
+		case 'objects': { return escapeControls(store.typeNames[screen.typeId]!) + (screen.newOnly ? ' (new)' : ''); }
+		case 'object': { return `${escapeControls(store.typeName(screen.ordinal))}@${store.objectAddress[screen.ordinal]}`; }
 		case 'path': { return 'path'; }
 		case 'trend': { return 'Trend'; }
 		case 'help': { return 'Help'; }
@@ -421,24 +455,72 @@ function baseName(file: string): string {
 	return slash >= 0 ? file.slice(slash + 1) : file;
 }
 
-function breadcrumb(model: ExplorerModel, state: State, width: number): string {
-	const dumps = model.dumpCount;
-	const file = safe(baseName(model.current.file), 40) + (dumps > 1 ? ` (+${dumps - 1} older)` : '');
-	// Every piece is made safe before joining, so cutting can only drop whole characters.
-	const crumbs = state.stack.map(screen => safe(crumb(model, screen, state), 60));
-	const path = truncateLeft([file, ...crumbs].join(' > '), width);
-	// Beside the dump's total, what the process held: the difference is native
-	// memory, fragmentation and allocator caches, which a dump cannot see.
-	const rss = model.current.rssBytes;
-	if (rss !== undefined) {
-		const note = `process RSS ${humanBytes(rss)} at dump time`;
-		const room = width - textWidth(path) - textWidth(note);
-		if (room >= 2) {
-			return path + ' '.repeat(room) + note;
+const CRUMB_SEPARATOR = ' > ';
+/** The file name is never cut shorter than this to make room (it names the dump). */
+const MIN_FILE_WIDTH = 16;
+
+/**
+ * The crumbs in `room` columns, shortened no further than `level` allows:
+ * 0 whole; 1 the file name elided in the middle (keeping its pid and time)
+ * down to MIN_FILE_WIDTH; 2 also the first crumbs after the file dropped
+ * (`file > … > last`), the last crumb always kept. Undefined when it does
+ * not fit.
+ */
+function fitCrumbs(file: string, older: string, crumbs: readonly string[], room: number, level: number): string | undefined {
+	const join = (name: string, kept: readonly string[], dropped: boolean): string =>
+		[name + older, ...(dropped ? [glyphs().ellipsis] : []), ...kept].join(CRUMB_SEPARATOR);
+	const full = join(file, crumbs, false);
+	if (textWidth(full) <= room) {
+		return full;
+	}
+
+	if (level < 1) {
+		return undefined;
+	}
+
+	const fileRoom = room - textWidth(join('', crumbs, false));
+	if (fileRoom >= Math.min(MIN_FILE_WIDTH, textWidth(file))) {
+		return join(truncateMiddle(file, fileRoom), crumbs, false);
+	}
+
+	if (level < 2) {
+		return undefined;
+	}
+
+	const short = truncateMiddle(file, MIN_FILE_WIDTH);
+	for (let first = 1; first < crumbs.length; first++) {
+		const candidate = join(short, crumbs.slice(first), true);
+		if (textWidth(candidate) <= room) {
+			return candidate;
 		}
 	}
 
-	return path;
+	return undefined;
+}
+
+function breadcrumb(model: ExplorerModel, state: State, width: number): string {
+	const dumps = model.dumpCount;
+	const file = safe(baseName(model.current.file), 60);
+	const older = dumps > 1 ? ` (+${dumps - 1} older)` : '';
+	// Every piece is made safe before joining, so cutting can only drop whole characters.
+	const crumbs = state.stack.map(screen => fit(crumb(model, screen, state), 60));
+	// Beside the dump's total, what the process held: the difference is native
+	// memory, fragmentation and allocator caches, which a dump cannot see.
+	// The note is shortened first, then the crumbs, to make room for it.
+	const rss = model.current.rssBytes;
+	if (rss !== undefined) {
+		const size = humanBytes(rss);
+		for (let level = 0; level <= 2; level++) {
+			for (const note of [`process RSS ${size} at dump time`, `process RSS ${size}`, `RSS ${size}`]) {
+				const path = fitCrumbs(file, older, crumbs, width - textWidth(note) - 2, level);
+				if (path !== undefined) {
+					return path + ' '.repeat(width - textWidth(path) - textWidth(note)) + note;
+				}
+			}
+		}
+	}
+
+	return fitCrumbs(file, older, crumbs, width, 2) ?? truncateLeft([file + older, ...crumbs].join(CRUMB_SEPARATOR), width);
 }
 
 export function scopeOf(state: State): Scope {
@@ -452,8 +534,9 @@ function hint(model: ExplorerModel, state: State): string {
 	switch (screen.kind) {
 		case 'summary': {
 			const note = retainedNote(model);
-			const order = `sorted by ${state.sortBy} (s: by ${nextSort(model, state.sortBy)})${note === '' ? '' : ` · ${note}`}`;
-			return model.hasPrevious ? `${order} · t: trend` : order;
+			const dot = ` ${glyphs().dot} `;
+			const order = `sorted by ${state.sortBy} (s: by ${nextSort(model, state.sortBy)})${note === '' ? '' : `${dot}${note}`}`;
+			return model.hasPrevious ? `${order}${dot}t: trend` : order;
 		}
 
 		case 'objects': {
@@ -464,14 +547,14 @@ function hint(model: ExplorerModel, state: State): string {
 
 			parts.push('r: path from a root');
 			if (screen.search !== '') {
-				parts.push(`n/N: next/previous "${screen.search}"`);
+				parts.push(`n/N: next/previous "${fit(screen.search, 30)}"`);
 			}
 
-			return parts.join(' · ');
+			return parts.join(` ${glyphs().dot} `);
 		}
 
 		case 'object': {
-			return screen.search === '' ? 'Enter: go to the selected reference · r: path from a root' : `n/N: next/previous "${screen.search}"`;
+			return screen.search === '' ? `Enter: go to the selected reference ${glyphs().dot} r: path from a root` : `n/N: next/previous "${fit(screen.search, 30)}"`;
 		}
 
 		case 'path': { return 'Enter: open a step'; }
@@ -487,7 +570,7 @@ function chrome(model: ExplorerModel, state: State, layout: Layout): Chrome {
 	if (state.prompt !== undefined) {
 		const label = PROMPT_LABELS[state.prompt.kind];
 		// The end of what is typed stays visible.
-		const typed = truncateLeft(safe(state.prompt.text, 4096), Math.max(1, width - label.length - 1));
+		const typed = truncateLeft(fit(state.prompt.text, 4096), Math.max(1, width - label.length - 1));
 		status = {text: label + typed, tone: 'info', prompt: true};
 	} else {
 		const list = screenList(model, state, screen);

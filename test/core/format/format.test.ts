@@ -114,6 +114,59 @@ describe('formatSummary', () => {
 	});
 });
 
+/** End column of each whitespace-separated word. */
+function wordEnds(line: string): number[] {
+	return Array.from(line.matchAll(/\S+/g), match => match.index + match[0].length);
+}
+
+/** Every row has one word per title, each number ending under the end of its title. */
+function expectAligned(header: string, rows: readonly string[]): void {
+	const titles = wordEnds(header);
+	for (const row of rows) {
+		const ends = wordEnds(row);
+		expect(ends, row).toHaveLength(titles.length);
+		expect(ends.slice(0, -1), `${header}\n${row}`).toEqual(titles.slice(0, -1));
+	}
+}
+
+describe('formatSummary with wide numbers', () => {
+	it('widens only the columns whose values do not fit, keeping them aligned', async () => {
+		const store = await loadObjects([
+			{address: 1, type: 'bytes', size: 12_345_678_901},
+			{address: 2, type: 'list', size: 100_000_000},
+			{address: 3, type: 'list', size: 100_000_000},
+			{address: 4, type: 'dict', size: 1_000_000_000},
+			{address: 5, type: 'int', size: 28},
+		]);
+		const lines = formatSummary(summarizeTypes(store)).split('\n');
+		expectAligned(lines[1]!, lines.slice(2));
+		// Size (%10d) and Max (%8d) overflowed: each is as wide as its widest value plus one space.
+		expect(lines[1]).toBe(' Index   Count   %        Size   % Cum         Max Kind');
+		expect(lines[2]).toBe('     0       1  20 12345678901  91  91 12345678901 bytes');
+		expect(lines[3]).toBe('     1       1  20  1000000000   7  98  1000000000 dict');
+		expect(lines[4]).toBe('     2       2  40   200000000   1  99   100000000 list');
+	});
+
+	it('keeps meliae\'s widths while every value leaves a space before it', async () => {
+		const store = await loadObjects([
+			{address: 1, type: 'list', size: 9_999_999},
+			{address: 2, type: 'list', size: 300_000_000},
+			{address: 3, type: 'dict', size: 999_999},
+		]);
+		const byCount = formatSummary(summarizeTypes(store, 'count'), 1).split('\n');
+		// 310 MB in Size (%10d) fits; the max, 3*10^8, is shown only in the first row.
+		expect(byCount[1]).toBe(' Index   Count   %      Size   % Cum       Max Kind');
+		expectAligned(byCount[1]!, byCount.slice(2));
+		const small = formatSummary(summarizeTypes(store, 'size'), 3).split('\n').slice(1);
+		expectAligned(small[0]!, small.slice(1));
+		const fits = await loadObjects([{address: 1, type: 'list', size: 9_999_999}, {address: 2, type: 'dict', size: 999_999}]);
+		const lines = formatSummary(summarizeTypes(fits)).split('\n');
+		expect(lines[1]).toBe(' Index   Count   %      Size   % Cum     Max Kind');
+		expect(lines[2]).toBe('     0       1  50   9999999  90  90 9999999 list');
+		expectAligned(lines[1]!, lines.slice(2));
+	});
+});
+
 describe('stringifyJson', () => {
 	it('writes every terminal-unsafe character as an escape, keeping the value', () => {
 		const value = {s: 'a\u001b]0;x\u0007b\u007f\u0085\u202e\u2028\u{f0000}c', n: new RawNumber('123456789012345678901'), list: [1, 2]};
