@@ -404,7 +404,8 @@ function keyText(store: GraphStore, key: number): string | undefined {
  * The name of the reference from `parent` to `child`, in Python terms,
  * when the parent's layout tells it: a dict's refs are key, value pairs;
  * a collapsed instance's (or module's) are attribute name, value pairs
- * ending with its type; a list's, tuple's or deque's are its items; a
+ * ending with its type; a list's or tuple's are its items from the last to
+ * the first (CPython's traverse order), a deque's from the first; a
  * module's only reference is its `__dict__`. Null otherwise, or when
  * `parent` does not reference `child`.
  */
@@ -412,6 +413,22 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 	const start = store.firstChild[parent]!;
 	const end = store.firstChild[parent + 1]!;
 	const {childTargets} = store;
+	const type = store.typeName(parent);
+	const count = end - start;
+	if (type === 'list' || type === 'tuple') {
+		// CPython's list and tuple traverse functions visit the items from
+		// the last to the first, so the dump lists them in reverse: refs[k]
+		// is item count - 1 - k. The lowest index holding the child is the
+		// last position that refers to it.
+		for (let e = end - 1; e >= start; e--) {
+			if (childTargets[e] === child) {
+				return {kind: 'index', text: `[${end - 1 - e}]`};
+			}
+		}
+
+		return null;
+	}
+
 	let k = -1;
 	for (let e = start; e < end; e++) {
 		if (childTargets[e] === child) {
@@ -424,8 +441,6 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 		return null;
 	}
 
-	const type = store.typeName(parent);
-	const count = end - start;
 	const collapsed = (store.objectFlags[parent]! & FLAG_COLLAPSED) !== 0;
 	if (type === 'dict' || collapsed) {
 		if (collapsed && count % 2 === 1 && k === count - 1) {
@@ -453,7 +468,8 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 		return {kind: 'key', text: `[${text}]`};
 	}
 
-	if (type === 'list' || type === 'tuple' || type === 'collections.deque') {
+	if (type === 'collections.deque') {
+		// A deque's traverse visits its items first to last.
 		return {kind: 'index', text: `[${k}]`};
 	}
 
