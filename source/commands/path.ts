@@ -110,7 +110,11 @@ export const main: Command = async ctx => withExit(async () => {
 		const heading = search.paths.length > 1 || count > 1
 			? `path ${i + 1} of ${search.paths.length}: ${describePath(path)}`
 			: describePath(path);
-		lines.push(heading + ':', ...pathLines(store, path));
+		lines.push(heading + ':');
+		// One line per step: a spread of a million arguments overflows the stack.
+		for (const line of pathLines(store, path)) {
+			lines.push(line);
+		}
 	}
 
 	if (count > search.paths.length && count > 1) {
