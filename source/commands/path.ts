@@ -44,7 +44,7 @@ export function pathJson(store: GraphStore, path: ReferencePath): Array<Record<s
 
 const ROOT_DESCRIPTION = {
 	'no-referrers': 'an object nothing in the dump references',
-	'unreferenced-cycle': 'a cycle nothing else in the dump references (held from C)',
+	'unreferenced-cycle': 'a cycle not reachable from any object in the dump (held from C, or garbage not yet collected)',
 } as const;
 
 /** The path as lines: the root's repr, then one line per reference: `  <edge> -> repr`. */

@@ -4,6 +4,7 @@
  */
 
 import {describe, expect, it} from 'vitest';
+import {EX_REFERENCE_ADDRESS} from '../../source/core/analyses/expensive.js';
 import {guessInternDict, objectsOfType, refsAsDict, refsAsList, type RefValue} from '../../source/core/analyses/objects.js';
 import {summarizeReachable, totalSize, walkReachable} from '../../source/core/analyses/reachable.js';
 import {reprObject} from '../../source/core/format/repr.js';
@@ -112,14 +113,26 @@ describe('meliae loader cases', () => {
 
 	it('replaces expensive references by <ex-reference> (test_remove_expensive_references)', async () => {
 		const {store} = await loadLines(expensiveDump(), {collapse: false, removeExpensive: true});
-		const nul = store.indexOf(0);
+		// meliae puts it at address 0; ours sits at 2^64, where no object can be.
+		const nul = store.indexOf(EX_REFERENCE_ADDRESS);
 		expect(nul).not.toBe(NO_OBJECT);
+		expect(store.indexOf(0)).toBe(NO_OBJECT);
 		expect(store.typeName(nul)).toBe('<ex-reference>');
 		expect(store.objectSize[nul]).toBe(0);
-		expect(childrenOf(store, 9)).toEqual([11, 0]);
+		expect(childrenOf(store, 9)).toEqual([11, EX_REFERENCE_ADDRESS]);
 		// Parents follow the new references.
 		expect(parentsOf(store, 10)).toEqual([]);
-		expect(parentsOf(store, 0)).toEqual([9]);
+		expect(parentsOf(store, EX_REFERENCE_ADDRESS)).toEqual([9]);
+	});
+
+	it('never sends expensive references to a real object at address 0', async () => {
+		const lines = [...expensiveDump(), '{"address": 0, "type": "Real", "size": 40, "refs": []}', '{"address": 20, "type": "list", "size": 64, "len": 1, "refs": [0]}'];
+		const {store} = await loadLines(lines, {collapse: false, removeExpensive: true});
+		const real = store.indexOf(0);
+		expect(store.typeName(real)).toBe('Real');
+		expect(parentsOf(store, 0)).toEqual([20]);
+		expect(childrenOf(store, 9)).toEqual([11, EX_REFERENCE_ADDRESS]);
+		expect(store.typeName(store.indexOf(EX_REFERENCE_ADDRESS))).toBe('<ex-reference>');
 	});
 
 	it('collapses an instance dict and a module dict (test_collapse_instance_dicts)', async () => {

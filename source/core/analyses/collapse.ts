@@ -32,6 +32,7 @@
 
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
+import {markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
 
 /** Types meliae never collapses into. */
 const SKIPPED_TYPES = new Set([
@@ -86,6 +87,8 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	const isRemoved = (ordinal: number): boolean => (removedBits[ordinal >>> 5]! & (1 << (ordinal & 31))) !== 0;
 	const newTypeNames = [...typeNames];
 	const {objectSize} = store;
+	// Owners whose dict lists its values only (a bit per old ordinal).
+	let valuesOnly: Uint32Array | undefined;
 	let collapsed = 0;
 	for (let i = 0; i < n; i++) {
 		const type = objectType[i]!;
@@ -123,6 +126,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 
 		partner[i] = dict + 1;
 		partner[dict] = i + 1;
+		if (refsAreValuesOnly(store.objectLength[dict]!, firstChild[dict + 1]! - firstChild[dict]!)) {
+			valuesOnly ??= new Uint32Array((n >>> 5) + 1);
+			valuesOnly[i >>> 5]! |= 1 << (i & 31);
+		}
+
 		removedBits[dict >>> 5]! |= 1 << (dict & 31);
 		collapsed++;
 		// Sizes now, before any column moves: the dict may come before its
@@ -200,6 +208,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 
 	// Scalar columns and values, compacted in place (new ordinal <= old).
 	const {objectAddress, objectLength, objectFlags, valueOffset, valueBytes} = store;
+	const valuesOnlyKept = valuesOnly === undefined ? undefined : new Uint32Array((kept >>> 5) + 1);
 	{
 		let out = 0;
 		let valueEnd = 0;
@@ -221,6 +230,10 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 
 			valueEnd += vEnd - vStart;
 			valueOffset[out + 1] = valueEnd;
+			if (valuesOnlyKept !== undefined && (valuesOnly![i >>> 5]! & (1 << (i & 31))) !== 0) {
+				valuesOnlyKept[out >>> 5]! |= 1 << (out & 31);
+			}
+
 			out++;
 		}
 	}
@@ -241,6 +254,10 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		unresolvedAddress: store.unresolvedAddress,
 		typeNames: newTypeNames,
 	}, index);
+	if (valuesOnlyKept !== undefined) {
+		markValuesOnlyOwners(result, valuesOnlyKept);
+	}
+
 	// The partner array is free now: parents can build in it.
 	result.scratch = partner;
 	return {store: result, collapsed};

@@ -3,7 +3,8 @@
  * to it, found by a breadth-first search backwards over the referrers.
  *
  * A root is an object without referrers. When none reaches the object (it
- * hangs off cycles referenced only from C), the chain starts at the
+ * hangs off cycles no object in the dump reaches: held from C, or garbage
+ * not yet collected), the chain starts at the
  * representative of such a cycle, chosen as for the dominator tree: the
  * lowest ordinal of a strongly connected component that no other object
  * reaching the target references. Either way the search stops at the
@@ -20,6 +21,7 @@ import type {GraphStore} from '../graph/store.js';
 import {escapeControls} from '../format/escape.js';
 import {pythonRepr} from '../format/python.js';
 import {Uint32Column} from '../util/growable.js';
+import {dictLayout} from './dict-layout.js';
 import {EX_REFERENCE_TYPE} from './expensive.js';
 
 /** Types of weak references (CPython's and the stdlib's weakref subclasses). */
@@ -443,6 +445,11 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 
 	const collapsed = (store.objectFlags[parent]! & FLAG_COLLAPSED) !== 0;
 	if (type === 'dict' || collapsed) {
+		if (dictLayout(store, parent) === 'values') {
+			// Only the values are in the dump: no key to name the reference by.
+			return collapsed && type !== 'module' && k === count - 1 ? {kind: 'class', text: '.__class__'} : null;
+		}
+
 		if (collapsed && count % 2 === 1 && k === count - 1) {
 			return {kind: 'class', text: '.__class__'};
 		}
