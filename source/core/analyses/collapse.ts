@@ -33,6 +33,7 @@
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
 import {markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
+import {recordFoldedObjects} from './meliae-order.js';
 
 /** Types meliae never collapses into. */
 const SKIPPED_TYPES = new Set([
@@ -206,6 +207,25 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		}
 	}
 
+	// The folded dicts' addresses, read before the compaction below moves
+	// the column: meliae's object table held them, which orders equal types.
+	const foldedAddress = new Float64Array(collapsed);
+	const foldedKeptBefore = new Uint32Array(collapsed);
+	{
+		let j = 0;
+		for (let w = 0; w < removedBits.length; w++) {
+			let bits = removedBits[w]!;
+			while (bits !== 0) {
+				const bit = 31 - Math.clz32(bits & -bits);
+				bits &= bits - 1;
+				const dict = (w << 5) + bit;
+				foldedAddress[j] = store.objectAddress[dict]!;
+				foldedKeptBefore[j] = mapOrdinal(dict);
+				j++;
+			}
+		}
+	}
+
 	// Scalar columns and values, compacted in place (new ordinal <= old).
 	const {objectAddress, objectLength, objectFlags, valueOffset, valueBytes} = store;
 	const valuesOnlyKept = valuesOnly === undefined ? undefined : new Uint32Array((kept >>> 5) + 1);
@@ -257,6 +277,8 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	if (valuesOnlyKept !== undefined) {
 		markValuesOnlyOwners(result, valuesOnlyKept);
 	}
+
+	recordFoldedObjects(result, {address: foldedAddress, keptBefore: foldedKeptBefore});
 
 	// The partner array is free now: parents can build in it.
 	result.scratch = partner;

@@ -14,6 +14,7 @@
 import {FLAG_SYNTHETIC, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
 import {carryValuesOnlyOwners} from './dict-layout.js';
+import {carryFoldedObjects} from './meliae-order.js';
 
 export const EX_REFERENCE_TYPE = '<ex-reference>';
 /** Address of the `<ex-reference>` object: 2^64, which no 64-bit address equals. */
@@ -151,5 +152,6 @@ export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
 		typeNames,
 	});
 	carryValuesOnlyOwners(store, result);
+	carryFoldedObjects(store, result);
 	return {store: result, changed, exReference};
 }
