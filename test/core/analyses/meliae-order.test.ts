@@ -1,8 +1,9 @@
 /**
  * Types of equal size and count are listed in meliae's order: the
  * iteration order of its Python 2 dict of type summaries. The dict's order
- * is checked against a real CPython 2.7 where one is installed (skipped
- * otherwise); meliae's object table order by hand.
+ * is checked against a real CPython 2.7 where one is installed
+ * (MELIAE_TEST_PYTHON2, or python2.7 on the PATH; skipped otherwise);
+ * meliae's object table order by hand.
  */
 
 import {execFileSync} from 'node:child_process';
@@ -14,8 +15,26 @@ import {summarizeTypes} from '../../../source/core/analyses/summary.js';
 import {type DumpObject, loadObjects} from '../../helpers/dump-lines.js';
 import {seededRandom} from '../../helpers/random.js';
 
-const PYTHON2_CANDIDATES = [process.env['MELIAE_TEST_PYTHON2'] ?? '', '/usr/bin/python2.7', '/root/.pyenv/versions/2.7.18/bin/python2.7'];
-const python2 = PYTHON2_CANDIDATES.find(path => path !== '' && existsSync(path));
+/** A CPython 2.7: MELIAE_TEST_PYTHON2, else python2.7 or python2 on the PATH when they run. */
+function findPython2(): string | undefined {
+	const candidates = [process.env['MELIAE_TEST_PYTHON2'] ?? '', 'python2.7', 'python2'].filter(Boolean);
+	for (const candidate of candidates) {
+		if (candidate.includes('/') && !existsSync(candidate)) {
+			continue;
+		}
+
+		try {
+			const version = execFileSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000});
+			if (version.trim() === '2.7') {
+				return candidate;
+			}
+		} catch {}
+	}
+
+	return undefined;
+}
+
+const python2 = findPython2();
 
 /** Run CPython 2.7 on `source` with `input` as JSON on standard input; its JSON answer. */
 function py2<T>(source: string, input: unknown): T {
