@@ -32,7 +32,7 @@
 
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
-import {markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
+import {isPython3Dump, markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
 import {recordFoldedObjects} from './meliae-order.js';
 
 /** Types meliae never collapses into. */
@@ -283,30 +283,4 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	// The partner array is free now: parents can build in it.
 	result.scratch = partner;
 	return {store: result, collapsed};
-}
-
-/**
- * Whether the dump comes from Python 3: some object is of type `bytes`
- * (Python 2's byte strings are `str`) and none is an old-style `classobj`
- * or `instance`.
- */
-export function isPython3Dump(store: GraphStore): boolean {
-	const names = store.typeNames;
-	if (names.includes('classobj') || names.includes('instance')) {
-		return false;
-	}
-
-	const bytesType = names.indexOf('bytes');
-	if (bytesType < 0) {
-		return false;
-	}
-
-	const {objectType} = store;
-	for (let i = 0; i < store.objectCount; i++) {
-		if (objectType[i] === bytesType) {
-			return true;
-		}
-	}
-
-	return false;
 }

@@ -3,7 +3,10 @@
  * our dumper write `key, value` pairs. A dumper that follows CPython 3's
  * traverse functions (meliae's scanner does) writes only the values of a
  * dict whose keys are all strings (module and instance dicts, kwargs): its
- * refs then hold `len` entries, not `2 x len`, and no key is in the dump.
+ * refs then hold `len` entries, not `2 x len`, and no key is in the dump;
+ * and of any other dict `value, key` pairs (CPython 3 visits an entry's
+ * value before its key). A Python 3 dump with a values-only dict is such a
+ * dump: its pairs are read value first.
  *
  * A dict says which by its `len`; an object that absorbed such a dict
  * (collapse) is marked when it absorbs it, since the dict's `len` leaves
@@ -13,12 +16,60 @@
 import {NO_LENGTH} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 
-export type DictLayout = 'pairs' | 'values';
+/** `pairs`: key, value...; `value-pairs`: value, key...; `values`: values only. */
+export type DictLayout = 'pairs' | 'value-pairs' | 'values';
 
 /** Why a dict's keys are not shown. */
 export const VALUES_ONLY_NOTE = 'keys not in the dump: its dumper lists only the values of a dict whose keys are all strings (CPython 3\'s traverse order)';
 
 const valuesOnlyOwners = new WeakMap<GraphStore, Uint32Array>();
+const traverseOrder = new WeakMap<GraphStore, boolean>();
+
+/**
+ * Whether the dump comes from Python 3: some object is of type `bytes`
+ * (Python 2's byte strings are `str`) and none is an old-style `classobj`
+ * or `instance`.
+ */
+export function isPython3Dump(store: GraphStore): boolean {
+	const names = store.typeNames;
+	if (names.includes('classobj') || names.includes('instance')) {
+		return false;
+	}
+
+	const bytesType = names.indexOf('bytes');
+	if (bytesType < 0) {
+		return false;
+	}
+
+	const {objectType} = store;
+	for (let i = 0; i < store.objectCount; i++) {
+		if (objectType[i] === bytesType) {
+			return true;
+		}
+	}
+
+	return false;
+}
+
+/** Whether the dump's dicts follow CPython 3's traverse order (a Python 3 dump with a values-only dict). Cached. */
+function isTraverseOrderDump(store: GraphStore): boolean {
+	let known = traverseOrder.get(store);
+	if (known === undefined) {
+		known = false;
+		const bits = valuesOnlyOwners.get(store);
+		let valuesOnly = bits !== undefined && bits.some(word => word !== 0);
+		const dictType = store.typeNames.indexOf('dict');
+		const {objectType, objectLength, firstChild} = store;
+		for (let i = 0; !valuesOnly && dictType >= 0 && i < store.objectCount; i++) {
+			valuesOnly = objectType[i] === dictType && refsAreValuesOnly(objectLength[i]!, firstChild[i + 1]! - firstChild[i]!);
+		}
+
+		known = valuesOnly && isPython3Dump(store);
+		traverseOrder.set(store, known);
+	}
+
+	return known;
+}
 
 /** Whether a dict line's refs hold its values only: `len` of them, where pairs would be `2 x len`. */
 export function refsAreValuesOnly(length: number, refCount: number): boolean {
@@ -45,5 +96,9 @@ export function dictLayout(store: GraphStore, ordinal: number): DictLayout {
 		return 'values';
 	}
 
-	return store.typeName(ordinal) === 'dict' && refsAreValuesOnly(store.objectLength[ordinal]!, store.childCount(ordinal)) ? 'values' : 'pairs';
+	if (store.typeName(ordinal) === 'dict' && refsAreValuesOnly(store.objectLength[ordinal]!, store.childCount(ordinal))) {
+		return 'values';
+	}
+
+	return isTraverseOrderDump(store) ? 'value-pairs' : 'pairs';
 }

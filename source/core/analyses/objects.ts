@@ -124,12 +124,14 @@ export function dictEntryCount(store: GraphStore, ordinal: number): number {
  * collapsed instances). An odd count on anything but a dict or module means
  * a collapsed instance ending with its type: that last reference is
  * dropped. A dict whose refs hold only its values (dictLayout 'values')
- * gives one entry per value with a `no-key` key: no mapping is made up.
+ * gives one entry per value with a `no-key` key: no mapping is made up;
+ * pairs written value first ('value-pairs') are read so.
  * `limit` caps the number of entries read.
  */
 export function refsAsDict(store: GraphStore, ordinal: number, limit = Number.POSITIVE_INFINITY): DictEntry[] {
 	const start = store.firstChild[ordinal]!;
-	const valuesOnly = dictLayout(store, ordinal) === 'values';
+	const layout = dictLayout(store, ordinal);
+	const valuesOnly = layout === 'values';
 	const count = dictRefCount(store, ordinal, valuesOnly);
 	const entries: DictEntry[] = [];
 	if (valuesOnly) {
@@ -140,9 +142,11 @@ export function refsAsDict(store: GraphStore, ordinal: number, limit = Number.PO
 		return entries;
 	}
 
+	// Value first in a dump that follows CPython 3's traverse order.
+	const keyFirst = layout === 'pairs';
 	for (let k = 0; k + 1 < count && entries.length < limit; k += 2) {
-		const key = store.childTargets[start + k]!;
-		const value = store.childTargets[start + k + 1]!;
+		const key = store.childTargets[start + k + (keyFirst ? 0 : 1)]!;
+		const value = store.childTargets[start + k + (keyFirst ? 1 : 0)]!;
 		entries.push({key: keyOf(store, key), value: valueOf(store, value, true)});
 	}
 

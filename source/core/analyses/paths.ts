@@ -445,7 +445,8 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 
 	const collapsed = (store.objectFlags[parent]! & FLAG_COLLAPSED) !== 0;
 	if (type === 'dict' || collapsed) {
-		if (dictLayout(store, parent) === 'values') {
+		const layout = dictLayout(store, parent);
+		if (layout === 'values') {
 			// Only the values are in the dump: no key to name the reference by.
 			return collapsed && type !== 'module' && k === count - 1 ? {kind: 'class', text: '.__class__'} : null;
 		}
@@ -454,12 +455,18 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 			return {kind: 'class', text: '.__class__'};
 		}
 
-		if (k % 2 === 0) {
+		// Pairs are key, value; or value, key in a dump in CPython 3's traverse order.
+		const keyFirst = layout === 'pairs';
+		if ((k % 2 === 0) === keyFirst) {
 			// The child is a key (or an attribute's name).
 			return {kind: 'dict-key', text: '(key)'};
 		}
 
-		const key = childTargets[start + k - 1]!;
+		if (!keyFirst && k + 1 >= count) {
+			return null;
+		}
+
+		const key = childTargets[start + (keyFirst ? k - 1 : k + 1)]!;
 		const text = keyText(store, key);
 		if (text === undefined) {
 			return null;

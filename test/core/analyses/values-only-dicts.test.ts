@@ -35,7 +35,7 @@ holder = ApiSession()
 holder.name = 'holder'
 vars(holder)  # a real __dict__, so the instance refers to [dict, type]
 mixed = {1: 'one', 'two': 2}
-ROOT = [sessions, holder, mixed]
+ROOT = [sessions, holder, mixed, b'raw bytes']
 
 out = sys.argv[1]
 seen = set()
@@ -54,6 +54,8 @@ with open(out + '/dump.json', 'w') as f:
             line['len'] = len(o)
         if isinstance(o, str):
             line['value'] = o[:100]
+        if type(o) is int:
+            line['value'] = o
         line['refs'] = [id(r) for r in refs]
         f.write(json.dumps(line) + '\n')
         if not isinstance(o, type):
@@ -61,10 +63,11 @@ with open(out + '/dump.json', 'w') as f:
 with open(out + '/truth.json', 'w') as f:
     json.dump({'sessions': id(sessions), 'count': len(sessions), 'first': id(sessions['s0']),
                'holder': id(holder), 'holder_dict': id(holder.__dict__), 'mixed': id(mixed),
+               'one': id(mixed[1]), 'two': id('two'),
                'referents': [id(r) for r in gc.get_referents(sessions)][:3]}, f)
 `;
 
-type Truth = {sessions: number; count: number; first: number; holder: number; holder_dict: number; mixed: number; referents: number[]};
+type Truth = {sessions: number; count: number; first: number; holder: number; holder_dict: number; mixed: number; one: number; two: number; referents: number[]};
 
 describe.each(interpreters().filter(python => Number(python.version.split('.')[1]) >= 11))('values-only dicts on $label', python => {
 	it('shows the values without keys, and never pairs value with value', async () => {
@@ -90,8 +93,14 @@ describe.each(interpreters().filter(python => Number(python.version.split('.')[1
 		expect(dictEntryCount(store, holder)).toBe(1);
 		expect(refsAsDict(store, holder).map(entry => formatRefValue(store, entry.value))).toEqual(['\'holder\'']);
 
-		// A dict with a non-string key lists its pairs (value first on CPython 3): not values-only.
-		expect(dictLayout(store, store.indexOf(truth.mixed))).toBe('pairs');
+		// A dict with a non-string key lists its pairs, value first on CPython 3:
+		// read so, in a dump that shows it follows the traverse order.
+		const mixed = store.indexOf(truth.mixed);
+		expect(dictLayout(store, mixed)).toBe('value-pairs');
+		expect(refsAsDict(store, mixed).map(entry => [formatRefValue(store, entry.key), formatRefValue(store, entry.value)]))
+			.toEqual([['1', '\'one\''], ['\'two\'', '2']]);
+		expect(edgeName(store, mixed, store.indexOf(truth.one))?.text).toBe('[1]');
+		expect(edgeName(store, mixed, store.indexOf(truth.two))?.text).toBe('(key)');
 
 		const shown = await runCli(['show', join(dir, 'dump.json'), String(truth.sessions), '--limit', '2']);
 		expect(shown.code).toBe(0);
