@@ -44,7 +44,7 @@ export function pathJson(store: GraphStore, path: ReferencePath): Array<Record<s
 
 const ROOT_DESCRIPTION = {
 	'no-referrers': 'an object nothing in the dump references',
-	'unreferenced-cycle': 'a cycle nothing else in the dump references (held from C)',
+	'unreferenced-cycle': 'a cycle not reachable from any object in the dump (held from C, or garbage not yet collected)',
 } as const;
 
 /** The path as lines: the root's repr, then one line per reference: `  <edge> -> repr`. */
@@ -110,7 +110,11 @@ export const main: Command = async ctx => withExit(async () => {
 		const heading = search.paths.length > 1 || count > 1
 			? `path ${i + 1} of ${search.paths.length}: ${describePath(path)}`
 			: describePath(path);
-		lines.push(heading + ':', ...pathLines(store, path));
+		lines.push(heading + ':');
+		// One line per step: a spread of a million arguments overflows the stack.
+		for (const line of pathLines(store, path)) {
+			lines.push(line);
+		}
 	}
 
 	if (count > search.paths.length && count > 1) {

@@ -168,7 +168,7 @@ function shortPathLines(store: GraphStore, path: ReferencePath | undefined, inde
 	}
 
 	const {ordinals, edges} = path;
-	const root = path.rootKind === 'no-referrers' ? 'nothing references it' : 'a cycle held from C';
+	const root = path.rootKind === 'no-referrers' ? 'nothing references it' : 'a cycle not reachable from any object in the dump (held from C, or garbage not yet collected)';
 	const lines = [`${indent}from ${objectLabel(store, ordinals[0]!)} (${root})`];
 	const steps = ordinals.length - 1;
 	for (let i = 1; i <= steps; i++) {

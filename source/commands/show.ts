@@ -5,7 +5,8 @@
  */
 
 import {computeDominators, type Dominators} from '../core/analyses/dominators.js';
-import {refsAsDict} from '../core/analyses/objects.js';
+import {dictLayout, VALUES_ONLY_NOTE} from '../core/analyses/dict-layout.js';
+import {dictEntryCount, refsAsDict} from '../core/analyses/objects.js';
 import {walkReachable} from '../core/analyses/reachable.js';
 import {hexAddress} from '../core/format/address.js';
 import {escapeControls} from '../core/format/escape.js';
@@ -100,10 +101,11 @@ export function showText(store: GraphStore, ordinal: number, totalSize: number, 
 	more(parentCount);
 	if (isDictLike(store, ordinal)) {
 		const entries = refsAsDict(store, ordinal, limit + 1);
-		const total = Math.floor(childCount / 2);
-		lines.push(`as dict (${total} entries):`);
+		const total = dictEntryCount(store, ordinal);
+		const valuesOnly = dictLayout(store, ordinal) === 'values';
+		lines.push(valuesOnly ? `dict values (${total}; ${VALUES_ONLY_NOTE}):` : `as dict (${total} entries):`);
 		for (const entry of entries.slice(0, limit)) {
-			lines.push(`  ${formatRefValue(store, entry.key)}: ${formatRefValue(store, entry.value)}`);
+			lines.push(valuesOnly ? `  ${formatRefValue(store, entry.value)}` : `  ${formatRefValue(store, entry.key)}: ${formatRefValue(store, entry.value)}`);
 		}
 
 		more(total);

@@ -138,7 +138,7 @@ export const main: Command = async ctx => withExit(async () => {
 		...topRows(store, dominators, ordinals),
 	];
 	if (dominators.representatives.length > 0) {
-		lines.push(`note: ${dominators.representatives.length} cycle${dominators.representatives.length === 1 ? '' : 's'} referenced by nothing in the dump (held from C) count from the object of each that comes first in the dump`);
+		lines.push(`note: ${dominators.representatives.length} cycle${dominators.representatives.length === 1 ? '' : 's'} not reachable from any object in the dump (held from C, or garbage not yet collected) count from the object of each that comes first in the dump`);
 	}
 
 	ctx.stdout.write(lines.join('\n') + '\n');

@@ -19,14 +19,14 @@ describe('meliae-tui summarize', () => {
 		const result = await runCli(['summarize', example]);
 		expect(result.code).toBe(0);
 		expect(result.stdout).toBe([
-			'Total 8 objects, 6 types, Total size = 0.0MiB (321 bytes)',
+			// meliae folds the module's dict (the tuple refers to it too).
+			'Total 7 objects, 5 types, Total size = 0.0MiB (321 bytes)',
 			' Index   Count   %      Size   % Cum     Max Kind',
-			'     0       1  12       124  38  38     124 dict',
-			'     1       1  12        60  18  57      60 module',
-			'     2       1  12        44  13  71      44 list',
-			'     3       2  25        40  12  83      20 tuple',
-			'     4       1  12        29   9  92      29 str',
-			'     5       2  25        24   7 100      12 int',
+			'     0       1  14       184  57  57     184 module',
+			'     1       1  14        44  13  71      44 list',
+			'     2       2  28        40  12  83      20 tuple',
+			'     3       1  14        29   9  92      29 str',
+			'     4       2  28        24   7 100      12 int',
 			'',
 		].join('\n'));
 		expect(result.stderr).toBe('');
@@ -35,13 +35,13 @@ describe('meliae-tui summarize', () => {
 	it('orders by count, limits rows and summarizes what an address reaches', async () => {
 		const byCount = await runCli(['summarize', example, '--by', 'count', '--limit', '2']);
 		expect(byCount.stdout.split('\n').slice(2, 4)).toEqual([
-			'     0       2  25        40  12  12      20 tuple',
-			'     1       2  25        24   7  19      12 int',
+			'     0       2  28        40  12  12      20 tuple',
+			'     1       2  28        24   7  19      12 int',
 		]);
 		const from = await runCli(['summarize', example, '--from', '8', '--exclude', '4,5', '--json']);
 		const json = JSON.parse(from.stdout) as {total_size: number; types: Array<{type: string}>};
 		expect(json.total_size).toBe(233);
-		expect(json.types.map(t => t.type).sort()).toEqual(['dict', 'module', 'str', 'tuple']);
+		expect(json.types.map(t => t.type).sort()).toEqual(['module', 'str', 'tuple']);
 	});
 
 	it('writes all types as JSON', async () => {
@@ -55,9 +55,9 @@ describe('meliae-tui summarize', () => {
 
 	it('reads standard input and gzip', async () => {
 		const result = await runCli(['summarize', '-', '--json'], {input: exampleDump.join('\n')});
-		expect(JSON.parse(result.stdout)).toMatchObject({total_count: 8, total_size: 321});
+		expect(JSON.parse(result.stdout)).toMatchObject({total_count: 7, total_size: 321});
 		const gz = await runCli(['summarize', writeDump(exampleDump.join('\n'), {gzip: true}), '--json']);
-		expect(JSON.parse(gz.stdout)).toMatchObject({total_count: 8, total_size: 321});
+		expect(JSON.parse(gz.stdout)).toMatchObject({total_count: 7, total_size: 321});
 	});
 
 	it('warns about malformed lines and exits 0; --strict stops with exit 2', async () => {
@@ -66,7 +66,7 @@ describe('meliae-tui summarize', () => {
 		const file = writeDump(lines.join('\n'));
 		const lenient = await runCli(['summarize', file]);
 		expect(lenient.code).toBe(0);
-		expect(lenient.stderr).toBe(`meliae-tui: warning: ${file}: skipped 1 malformed line (first at line 3: line ends early (the end of a string)); loaded 8 objects\n`);
+		expect(lenient.stderr).toBe(`meliae-tui: warning: ${file}: skipped 1 malformed line (first at line 3: line ends early (the end of a string)); loaded 7 objects\n`);
 		const strict = await runCli(['summarize', file, '--strict']);
 		expect(strict.code).toBe(2);
 		expect(strict.stderr).toBe(`meliae-tui: ${file}:3: malformed line: line ends early (the end of a string)\n`);

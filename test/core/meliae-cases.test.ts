@@ -4,6 +4,7 @@
  */
 
 import {describe, expect, it} from 'vitest';
+import {EX_REFERENCE_ADDRESS} from '../../source/core/analyses/expensive.js';
 import {guessInternDict, objectsOfType, refsAsDict, refsAsList, type RefValue} from '../../source/core/analyses/objects.js';
 import {summarizeReachable, totalSize, walkReachable} from '../../source/core/analyses/reachable.js';
 import {reprObject} from '../../source/core/format/repr.js';
@@ -77,20 +78,28 @@ describe('meliae loader cases', () => {
 
 	it('computes parents, each referrer once (test_compute_parents)', async () => {
 		const {store} = await loadLines(exampleDump);
+		// meliae folds the module's dict although the tuple at 1 refers to it too.
+		expect(store.indexOf(2)).toBe(NO_OBJECT);
 		expect(parentsOf(store, 1)).toEqual([]);
-		expect(parentsOf(store, 2)).toEqual([1, 8]);
 		expect(parentsOf(store, 3)).toEqual([1, 3]);
-		expect(parentsOf(store, 4)).toEqual([2, 3, 7]);
-		expect(parentsOf(store, 5)).toEqual([2, 3, 7]);
-		expect(parentsOf(store, 6)).toEqual([2]);
-		expect(parentsOf(store, 7)).toEqual([2]);
-		expect(parentsOf(store, 8)).toEqual([]);
+		expect(parentsOf(store, 4)).toEqual([3, 7, 8]);
+		expect(parentsOf(store, 5)).toEqual([3, 7, 8]);
+		expect(parentsOf(store, 6)).toEqual([8]);
+		expect(parentsOf(store, 7)).toEqual([8]);
+		// meliae leaves the tuple's reference to the folded dict dangling
+		// (no parent for 8); ours leads to the dict's owner.
+		expect(parentsOf(store, 8)).toEqual([1]);
+		expect(childrenOf(store, 1)).toEqual([8, 3]);
+		const raw = (await loadLines(exampleDump, {collapse: false})).store;
+		expect(parentsOf(raw, 2)).toEqual([1, 8]);
+		expect(parentsOf(raw, 4)).toEqual([2, 3, 7]);
 	});
 
 	it('computes the reachable size (test_compute_total_size)', async () => {
 		const {store} = await loadLines(exampleDump);
-		expect(totalSize(store, store.indexOf(1))).toBe(261);
 		expect(totalSize(store, store.indexOf(8))).toBe(257);
+		// The tuple reaches the module through the redirected reference.
+		expect(totalSize(store, store.indexOf(1))).toBe(20 + 184 + 44 + 12 + 12 + 29 + 20);
 	});
 
 	it('tolerates references to addresses not in the dump (test_compute_total_size_missing_ref)', async () => {
@@ -104,14 +113,26 @@ describe('meliae loader cases', () => {
 
 	it('replaces expensive references by <ex-reference> (test_remove_expensive_references)', async () => {
 		const {store} = await loadLines(expensiveDump(), {collapse: false, removeExpensive: true});
-		const nul = store.indexOf(0);
+		// meliae puts it at address 0; ours sits at 2^64, where no object can be.
+		const nul = store.indexOf(EX_REFERENCE_ADDRESS);
 		expect(nul).not.toBe(NO_OBJECT);
+		expect(store.indexOf(0)).toBe(NO_OBJECT);
 		expect(store.typeName(nul)).toBe('<ex-reference>');
 		expect(store.objectSize[nul]).toBe(0);
-		expect(childrenOf(store, 9)).toEqual([11, 0]);
+		expect(childrenOf(store, 9)).toEqual([11, EX_REFERENCE_ADDRESS]);
 		// Parents follow the new references.
 		expect(parentsOf(store, 10)).toEqual([]);
-		expect(parentsOf(store, 0)).toEqual([9]);
+		expect(parentsOf(store, EX_REFERENCE_ADDRESS)).toEqual([9]);
+	});
+
+	it('never sends expensive references to a real object at address 0', async () => {
+		const lines = [...expensiveDump(), '{"address": 0, "type": "Real", "size": 40, "refs": []}', '{"address": 20, "type": "list", "size": 64, "len": 1, "refs": [0]}'];
+		const {store} = await loadLines(lines, {collapse: false, removeExpensive: true});
+		const real = store.indexOf(0);
+		expect(store.typeName(real)).toBe('Real');
+		expect(parentsOf(store, 0)).toEqual([20]);
+		expect(childrenOf(store, 9)).toEqual([11, EX_REFERENCE_ADDRESS]);
+		expect(store.typeName(store.indexOf(EX_REFERENCE_ADDRESS))).toBe('<ex-reference>');
 	});
 
 	it('collapses an instance dict and a module dict (test_collapse_instance_dicts)', async () => {
@@ -147,11 +168,10 @@ describe('meliae loader cases', () => {
 		expect(store.typeName(store.indexOf(1))).toBe('OldStyle');
 	});
 
-	it('does not collapse a dict that has another parent', async () => {
+	it('folds a module dict that other objects also refer to, as meliae does', async () => {
 		const {store} = await loadLines(exampleDump);
-		// The module's dict is also held by the tuple at 1.
-		expect(store.indexOf(2)).not.toBe(NO_OBJECT);
-		expect(childrenOf(store, 8)).toEqual([2]);
+		expect(childrenOf(store, 8)).toEqual([4, 5, 6, 7]);
+		expect(store.objectSize[store.indexOf(8)]).toBe(60 + 124);
 	});
 
 	it('expands references as a dict (test_expand_refs_as_dict)', async () => {
@@ -193,10 +213,10 @@ describe('meliae loader cases', () => {
 	it('summarizes what an object reaches (test_summarize_refs, test_summarize_excluding)', async () => {
 		const {store} = await loadLines(exampleDump);
 		const summary = summarizeReachable(store, store.indexOf(8));
-		expect(summary.types.map(t => t.type).sort()).toEqual(['dict', 'int', 'module', 'str', 'tuple']);
+		expect(summary.types.map(t => t.type).sort()).toEqual(['int', 'module', 'str', 'tuple']);
 		expect(summary.totalSize).toBe(257);
 		const excluded = summarizeReachable(store, store.indexOf(8), {excluding: [store.indexOf(4), store.indexOf(5)]});
-		expect(excluded.types.map(t => t.type).sort()).toEqual(['dict', 'module', 'str', 'tuple']);
+		expect(excluded.types.map(t => t.type).sort()).toEqual(['module', 'str', 'tuple']);
 		expect(excluded.totalSize).toBe(233);
 	});
 });
@@ -281,20 +301,30 @@ describe('meliae object cases (test__loader)', () => {
 });
 
 describe('collapse beyond meliae', () => {
-	it('collapses instances of classes made by a metaclass', async () => {
-		const store = await loadObjects([
-			{address: 1, type: 'Model', size: 48, refs: [2, 3]},
-			{address: 2, type: 'dict', size: 104, len: 1, refs: [4, 5]},
-			{address: 3, type: 'ABCMeta', size: 1064, name: 'Model'},
-			{address: 4, type: 'str', size: 50, value: 'x'},
-			{address: 5, type: 'int', size: 28, value: 1},
-			// A class of another name is not this instance's class.
-			{address: 6, type: 'Other', size: 48, refs: [7, 3]},
-			{address: 7, type: 'dict', size: 104, len: 0},
-		]);
+	const metaclassDump = (python3: boolean): DumpObject[] => [
+		{address: 1, type: 'Model', size: 48, refs: [2, 3]},
+		{address: 2, type: 'dict', size: 104, len: 1, refs: [4, 5]},
+		{address: 3, type: 'ABCMeta', size: 1064, name: 'Model'},
+		{address: 4, type: 'str', size: 50, value: 'x'},
+		{address: 5, type: 'int', size: 28, value: 1},
+		// A class of another name is not this instance's class.
+		{address: 6, type: 'Other', size: 48, refs: [7, 3]},
+		{address: 7, type: 'dict', size: 104, len: 0},
+		...(python3 ? [{address: 8, type: 'bytes', size: 33, len: 0, value: ''}] : []),
+	];
+
+	it('collapses instances of classes made by a metaclass in Python 3 dumps', async () => {
+		const store = await loadObjects(metaclassDump(true));
 		expect(store.indexOf(2)).toBe(NO_OBJECT);
 		expect(childrenOf(store, 1)).toEqual([4, 5, 3]);
 		expect(store.objectSize[store.indexOf(1)]).toBe(152);
 		expect(store.indexOf(7)).not.toBe(NO_OBJECT);
+	});
+
+	it('leaves them as meliae does in a dump that may come from meliae (Python 2)', async () => {
+		const store = await loadObjects(metaclassDump(false));
+		expect(store.indexOf(2)).not.toBe(NO_OBJECT);
+		expect(childrenOf(store, 1)).toEqual([2, 3]);
+		expect(store.objectSize[store.indexOf(1)]).toBe(48);
 	});
 });

@@ -1,30 +1,45 @@
 /**
- * meliae's collapse_instance_dicts: an instance of a non-builtin type whose
- * only references are [its __dict__, its type] absorbs the dict (children =
- * the dict's children, then the type; size = both sizes), and the dict
- * leaves the graph. A module whose one reference is a dict absorbs it the
- * same way; an old-style `instance` with [classobj, dict] takes the class
- * name as its type. The dict must have exactly one parent: the object.
- * Beyond meliae, the type may also be a class made by a metaclass, as long
- * as its name is the instance's type name.
+ * meliae's collapse_instance_dicts, with its rules (meliae 0.4 and later):
+ * an object whose type is not one of meliae's skipped builtins folds its
+ * dict into itself when its references are exactly
+ * - `[dict]` and it is a `module`;
+ * - `[dict, X]` where X is of type `type` (a new-style instance; X's name is
+ *   not compared);
+ * - `[classobj, dict]` and it is an old-style `instance` (it then takes the
+ *   class name as its type).
+ * meliae does not ask whether anything else refers to the dict: a module's
+ * dict is also the `__globals__` of each of its functions, and is folded all
+ * the same. The owner's references become the dict's, then the type (or
+ * classobj); its size becomes both sizes; the dict leaves the graph.
+ *
+ * Where meliae leaves the other references to a folded dict dangling, they
+ * are pointed at its owner here (a function's globals lead to its module,
+ * a `vars(obj)` kept elsewhere to the object), so paths still pass through
+ * them. A dict that two owners fold (two objects sharing one `__dict__`)
+ * goes to the first in dump order, and the other keeps a reference to that
+ * owner: meliae would count the dict in both and change the total size.
+ *
+ * Beyond meliae, in Python 3 dumps only (an object of type `bytes` and none
+ * of type `classobj` or `instance`, which no Python 2 process, hence no
+ * dump of meliae's scanner, has), X may also be a class made by a
+ * metaclass (ABCMeta, EnumType...) when its name is the instance's type
+ * name.
  *
  * Works in place: the store's columns and its address hash are compacted
  * where they are (the store passed in must not be used afterwards); only
- * the reference arrays are rebuilt. Parents are not needed: one pass finds
- * each dict's sole referrer.
+ * the reference arrays are rebuilt.
  */
 
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
+import {isPython3Dump, markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
+import {recordFoldedObjects} from './meliae-order.js';
 
 /** Types meliae never collapses into. */
 const SKIPPED_TYPES = new Set([
 	'str', 'dict', 'tuple', 'list', 'type', 'function', 'wrapper_descriptor',
 	'code', 'classobj', 'int', 'weakref',
 ]);
-
-const NONE = 0xff_ff_ff_ff;
-const MANY = 0xff_ff_ff_fe;
 
 export type CollapseResult = {
 	store: GraphStore;
@@ -58,38 +73,23 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		}
 	}
 
-	// Beyond meliae: a class made by a metaclass (ABCMeta, EnumType, a
-	// Django ModelBase...) is not of type `type`; it still names the class.
+	// Beyond meliae, in Python 3 dumps only: a class made by a metaclass
+	// (ABCMeta, EnumType, a Django ModelBase...) is not of type `type`; it
+	// still names the class.
+	const python3 = isPython3Dump(store);
 	const isOwnClass = (candidate: number, instanceType: number): boolean =>
-		store.valueKind(candidate) === 'name' && store.value(candidate) === typeNames[instanceType];
+		python3 && store.valueKind(candidate) === 'name' && store.value(candidate) === typeNames[instanceType];
 
-	// The one distinct referrer of every object (MANY when there are more),
-	// in one pass over the references: the full parents are not needed.
-	const soleParent = new Uint32Array(n).fill(NONE);
-	for (let source = 0; source < n; source++) {
-		const end = firstChild[source + 1]!;
-		for (let e = firstChild[source]!; e < end; e++) {
-			const target = childTargets[e]!;
-			if (target >= UNRESOLVED_BIT) {
-				continue;
-			}
-
-			const seen = soleParent[target]!;
-			if (seen === NONE) {
-				soleParent[target] = source;
-			} else if (seen !== source) {
-				soleParent[target] = MANY;
-			}
-		}
-	}
-
-	// absorbed[owner] = 1 + the dict it absorbs; a bit per removed dict.
-	const absorbed = new Uint32Array(n);
+	// partner[owner] = 1 + the dict it absorbs; partner[dict] = 1 + its
+	// owner (owners are never dicts, so one array holds both); a bit per
+	// removed dict.
+	const partner = new Uint32Array(n);
 	const removedBits = new Uint32Array((n >>> 5) + 1);
 	const isRemoved = (ordinal: number): boolean => (removedBits[ordinal >>> 5]! & (1 << (ordinal & 31))) !== 0;
 	const newTypeNames = [...typeNames];
-	// Old-style instances get their class name as type.
-	const renamed = new Map<number, number>();
+	const {objectSize} = store;
+	// Owners whose dict lists its values only (a bit per old ordinal).
+	let valuesOnly: Uint32Array | undefined;
 	let collapsed = 0;
 	for (let i = 0; i < n; i++) {
 		const type = objectType[i]!;
@@ -121,13 +121,22 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 			}
 		}
 
-		if (dict < 0 || dict === i || soleParent[dict] !== i || isRemoved(dict) || absorbed[dict] !== 0) {
+		if (dict < 0 || isRemoved(dict)) {
 			continue;
 		}
 
-		absorbed[i] = dict + 1;
+		partner[i] = dict + 1;
+		partner[dict] = i + 1;
+		if (refsAreValuesOnly(store.objectLength[dict]!, firstChild[dict + 1]! - firstChild[dict]!)) {
+			valuesOnly ??= new Uint32Array((n >>> 5) + 1);
+			valuesOnly[i >>> 5]! |= 1 << (i & 31);
+		}
+
 		removedBits[dict >>> 5]! |= 1 << (dict & 31);
 		collapsed++;
+		// Sizes now, before any column moves: the dict may come before its
+		// owner in the dump, and its slot is reused by the compaction below.
+		objectSize[i] = objectSize[i]! + objectSize[dict]!;
 		if (className !== undefined) {
 			let id = newTypeNames.indexOf(className);
 			if (id < 0) {
@@ -135,7 +144,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 				newTypeNames.push(className);
 			}
 
-			renamed.set(i, id);
+			objectType[i] = id;
 		}
 	}
 
@@ -156,6 +165,15 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		return ordinal - wordPrefix[word]! - popcount(removedBits[word]! & ((1 << (ordinal & 31)) - 1));
 	};
 
+	// A reference to a folded dict leads to its owner.
+	const mapTarget = (target: number): number => {
+		if (target >= UNRESOLVED_BIT) {
+			return target;
+		}
+
+		return mapOrdinal(isRemoved(target) ? partner[target]! - 1 : target);
+	};
+
 	const kept = n - collapsed;
 	// References: a new CSR (the dict's children move to their owner).
 	const newFirstChild = new Uint32Array(kept + 1);
@@ -168,12 +186,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 				continue;
 			}
 
-			const dictPlusOne = absorbed[i]!;
+			const dictPlusOne = partner[i]!;
 			const from = dictPlusOne === 0 ? i : dictPlusOne - 1;
 			const end = firstChild[from + 1]!;
 			for (let e = firstChild[from]!; e < end; e++) {
-				const target = childTargets[e]!;
-				newTargets[edge++] = target >= UNRESOLVED_BIT ? target : mapOrdinal(target);
+				newTargets[edge++] = mapTarget(childTargets[e]!);
 			}
 
 			if (dictPlusOne !== 0) {
@@ -182,8 +199,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 				const start = firstChild[i]!;
 				if (firstChild[i + 1]! - start === 2) {
 					const first = childTargets[start]!;
-					const other = first === dict ? childTargets[start + 1]! : first;
-					newTargets[edge++] = other >= UNRESOLVED_BIT ? other : mapOrdinal(other);
+					newTargets[edge++] = mapTarget(first === dict ? childTargets[start + 1]! : first);
 				}
 			}
 
@@ -191,8 +207,28 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		}
 	}
 
+	// The folded dicts' addresses, read before the compaction below moves
+	// the column: meliae's object table held them, which orders equal types.
+	const foldedAddress = new Float64Array(collapsed);
+	const foldedKeptBefore = new Uint32Array(collapsed);
+	{
+		let j = 0;
+		for (let w = 0; w < removedBits.length; w++) {
+			let bits = removedBits[w]!;
+			while (bits !== 0) {
+				const bit = 31 - Math.clz32(bits & -bits);
+				bits &= bits - 1;
+				const dict = (w << 5) + bit;
+				foldedAddress[j] = store.objectAddress[dict]!;
+				foldedKeptBefore[j] = mapOrdinal(dict);
+				j++;
+			}
+		}
+	}
+
 	// Scalar columns and values, compacted in place (new ordinal <= old).
-	const {objectAddress, objectSize, objectLength, objectFlags, valueOffset, valueBytes} = store;
+	const {objectAddress, objectLength, objectFlags, valueOffset, valueBytes} = store;
+	const valuesOnlyKept = valuesOnly === undefined ? undefined : new Uint32Array((kept >>> 5) + 1);
 	{
 		let out = 0;
 		let valueEnd = 0;
@@ -201,21 +237,23 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 				continue;
 			}
 
-			const dictPlusOne = absorbed[i]!;
-			const size = dictPlusOne === 0 ? objectSize[i]! : objectSize[i]! + objectSize[dictPlusOne - 1]!;
 			const vStart = valueOffset[i]!;
 			const vEnd = valueOffset[i + 1]!;
 			objectAddress[out] = objectAddress[i]!;
-			objectType[out] = renamed.size === 0 ? objectType[i]! : renamed.get(i) ?? objectType[i]!;
-			objectSize[out] = size;
+			objectType[out] = objectType[i]!;
+			objectSize[out] = objectSize[i]!;
 			objectLength[out] = objectLength[i]!;
-			objectFlags[out] = dictPlusOne === 0 ? objectFlags[i]! : objectFlags[i]! | FLAG_COLLAPSED;
+			objectFlags[out] = partner[i] === 0 ? objectFlags[i]! : objectFlags[i]! | FLAG_COLLAPSED;
 			if (valueEnd !== vStart) {
 				valueBytes.copyWithin(valueEnd, vStart, vEnd);
 			}
 
 			valueEnd += vEnd - vStart;
 			valueOffset[out + 1] = valueEnd;
+			if (valuesOnlyKept !== undefined && (valuesOnly![i >>> 5]! & (1 << (i & 31))) !== 0) {
+				valuesOnlyKept[out >>> 5]! |= 1 << (out & 31);
+			}
+
 			out++;
 		}
 	}
@@ -236,7 +274,13 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		unresolvedAddress: store.unresolvedAddress,
 		typeNames: newTypeNames,
 	}, index);
-	// The sole-parent array is free now: parents can build in it.
-	result.scratch = soleParent;
+	if (valuesOnlyKept !== undefined) {
+		markValuesOnlyOwners(result, valuesOnlyKept);
+	}
+
+	recordFoldedObjects(result, {address: foldedAddress, keptBefore: foldedKeptBefore});
+
+	// The partner array is free now: parents can build in it.
+	result.scratch = partner;
 	return {store: result, collapsed};
 }

@@ -4,12 +4,23 @@
  * other one; they are replaced by one reference to a synthetic
  * `<ex-reference>` object at address 0. `_LRUNode`s lose their sideways
  * links to other nodes.
+ *
+ * meliae puts that object at address 0 and, when the dump already has an
+ * object there, redirects the references to that real object. Here it sits
+ * at 2^64 (EX_REFERENCE_ADDRESS), above every 64-bit address, so it never
+ * meets a real object.
  */
 
-import {FLAG_SYNTHETIC, UNRESOLVED_BIT} from '../graph/layout.js';
+import {FLAG_SYNTHETIC, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
+import {carryValuesOnlyOwners} from './dict-layout.js';
+import {carryFoldedObjects} from './meliae-order.js';
 
 export const EX_REFERENCE_TYPE = '<ex-reference>';
+/** Address of the `<ex-reference>` object: 2^64, which no 64-bit address equals. */
+export const EX_REFERENCE_ADDRESS = 2 ** 64;
+/** The gap between doubles at 2^64 (a fallback address if one loaded as 2^64 by rounding). */
+const DOUBLE_STEP_AT_2_64 = 4096;
 const NOREF_TYPES = new Set(['module', 'frame', 'type']);
 
 export type ExpensiveResult = {
@@ -33,8 +44,19 @@ export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
 
 	const functionType = typeNames.indexOf('function');
 	const lruType = typeNames.indexOf('_LRUNode');
-	let exReference = store.indexOf(0);
-	const addExReference = exReference === 0xff_ff_ff_ff;
+	// Run twice, the store already has its <ex-reference> object.
+	let exReference = NO_OBJECT;
+	let exAddress = EX_REFERENCE_ADDRESS;
+	for (let found = store.indexOf(exAddress); found !== NO_OBJECT; found = store.indexOf(exAddress)) {
+		if ((store.objectFlags[found]! & FLAG_SYNTHETIC) !== 0 && store.typeName(found) === EX_REFERENCE_TYPE) {
+			exReference = found;
+			break;
+		}
+
+		exAddress += DOUBLE_STEP_AT_2_64;
+	}
+
+	const addExReference = exReference === NO_OBJECT;
 	let exType = typeNames.indexOf(EX_REFERENCE_TYPE);
 	if (addExReference) {
 		exReference = n;
@@ -117,7 +139,7 @@ export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
 
 	const valueOffset = addExReference ? extend(store.valueOffset, store.valueOffset[n]!) : store.valueOffset;
 	const result = new GraphStore({
-		objectAddress: extend(store.objectAddress, 0),
+		objectAddress: extend(store.objectAddress, exAddress),
 		objectType: extend(store.objectType, exType),
 		objectSize: extend(store.objectSize, 0),
 		objectLength: extend(store.objectLength, 0xff_ff_ff_ff),
@@ -129,5 +151,7 @@ export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
 		unresolvedAddress: store.unresolvedAddress,
 		typeNames,
 	});
+	carryValuesOnlyOwners(store, result);
+	carryFoldedObjects(store, result);
 	return {store: result, changed, exReference};
 }

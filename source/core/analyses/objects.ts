@@ -3,8 +3,9 @@
  * get_all order, refs_as_dict / refs_as_list previews, guess_intern_dict.
  */
 
-import {UNRESOLVED_BIT} from '../graph/layout.js';
+import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {NO_OBJECT, type GraphStore} from '../graph/store.js';
+import {dictLayout} from './dict-layout.js';
 
 /**
  * Ordinals of every object of `typeId`, largest first: by size, then
@@ -48,7 +49,9 @@ export type RefValue =
 	| {kind: 'none'; target: number}
 	| {kind: 'bool'; target: number; value: boolean}
 	| {kind: 'object'; target: number}
-	| {kind: 'missing'; target: number};
+	| {kind: 'missing'; target: number}
+	/** The dump has no key for this value (a values-only dict, see dict-layout). */
+	| {kind: 'no-key'; target: number};
 
 export type DictEntry = {key: RefValue; value: RefValue};
 
@@ -90,23 +93,60 @@ function valueOf(store: GraphStore, target: number, scalarsOnly: boolean): RefVa
 }
 
 /**
+ * How many of an object's references are its dict's (dicts, modules,
+ * collapsed instances): all but a collapsed instance's last one (its type).
+ * With pairs, an odd count on anything but a dict or module means a
+ * collapsed instance ending with its type.
+ */
+function dictRefCount(store: GraphStore, ordinal: number, valuesOnly: boolean): number {
+	const count = store.childCount(ordinal);
+	const type = store.typeName(ordinal);
+	if (type === 'dict' || type === 'module') {
+		return count;
+	}
+
+	if (valuesOnly) {
+		return (store.objectFlags[ordinal]! & FLAG_COLLAPSED) !== 0 && count > 0 ? count - 1 : count;
+	}
+
+	return count % 2 === 1 ? count - 1 : count;
+}
+
+/** How many entries the dict view of an object has (see refsAsDict). */
+export function dictEntryCount(store: GraphStore, ordinal: number): number {
+	const valuesOnly = dictLayout(store, ordinal) === 'values';
+	const count = dictRefCount(store, ordinal, valuesOnly);
+	return valuesOnly ? count : Math.floor(count / 2);
+}
+
+/**
  * Read the references as key, value, key, value... (dicts, modules,
  * collapsed instances). An odd count on anything but a dict or module means
  * a collapsed instance ending with its type: that last reference is
- * dropped. `limit` caps the number of entries read.
+ * dropped. A dict whose refs hold only its values (dictLayout 'values')
+ * gives one entry per value with a `no-key` key: no mapping is made up;
+ * pairs written value first ('value-pairs') are read so.
+ * `limit` caps the number of entries read.
  */
 export function refsAsDict(store: GraphStore, ordinal: number, limit = Number.POSITIVE_INFINITY): DictEntry[] {
 	const start = store.firstChild[ordinal]!;
-	let count = store.firstChild[ordinal + 1]! - start;
-	const type = store.typeName(ordinal);
-	if (count % 2 === 1 && type !== 'dict' && type !== 'module') {
-		count--;
+	const layout = dictLayout(store, ordinal);
+	const valuesOnly = layout === 'values';
+	const count = dictRefCount(store, ordinal, valuesOnly);
+	const entries: DictEntry[] = [];
+	if (valuesOnly) {
+		for (let k = 0; k < count && entries.length < limit; k++) {
+			entries.push({key: {kind: 'no-key', target: NO_OBJECT}, value: valueOf(store, store.childTargets[start + k]!, true)});
+		}
+
+		return entries;
 	}
 
-	const entries: DictEntry[] = [];
+	// Value first in a dump that follows CPython 3's traverse order.
+	const keyFirst = layout === 'pairs';
 	for (let k = 0; k + 1 < count && entries.length < limit; k += 2) {
-		const key = store.childTargets[start + k]!;
-		const value = store.childTargets[start + k + 1]!;
+		const key = store.childTargets[start + k + (keyFirst ? 0 : 1)]!;
+		const value = store.childTargets[start + k + (keyFirst ? 1 : 0)]!;
 		entries.push({key: keyOf(store, key), value: valueOf(store, value, true)});
 	}
 

@@ -3,7 +3,8 @@
  * to it, found by a breadth-first search backwards over the referrers.
  *
  * A root is an object without referrers. When none reaches the object (it
- * hangs off cycles referenced only from C), the chain starts at the
+ * hangs off cycles no object in the dump reaches: held from C, or garbage
+ * not yet collected), the chain starts at the
  * representative of such a cycle, chosen as for the dominator tree: the
  * lowest ordinal of a strongly connected component that no other object
  * reaching the target references. Either way the search stops at the
@@ -20,6 +21,7 @@ import type {GraphStore} from '../graph/store.js';
 import {escapeControls} from '../format/escape.js';
 import {pythonRepr} from '../format/python.js';
 import {Uint32Column} from '../util/growable.js';
+import {dictLayout} from './dict-layout.js';
 import {EX_REFERENCE_TYPE} from './expensive.js';
 
 /** Types of weak references (CPython's and the stdlib's weakref subclasses). */
@@ -404,7 +406,8 @@ function keyText(store: GraphStore, key: number): string | undefined {
  * The name of the reference from `parent` to `child`, in Python terms,
  * when the parent's layout tells it: a dict's refs are key, value pairs;
  * a collapsed instance's (or module's) are attribute name, value pairs
- * ending with its type; a list's, tuple's or deque's are its items; a
+ * ending with its type; a list's or tuple's are its items from the last to
+ * the first (CPython's traverse order), a deque's from the first; a
  * module's only reference is its `__dict__`. Null otherwise, or when
  * `parent` does not reference `child`.
  */
@@ -412,6 +415,22 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 	const start = store.firstChild[parent]!;
 	const end = store.firstChild[parent + 1]!;
 	const {childTargets} = store;
+	const type = store.typeName(parent);
+	const count = end - start;
+	if (type === 'list' || type === 'tuple') {
+		// CPython's list and tuple traverse functions visit the items from
+		// the last to the first, so the dump lists them in reverse: refs[k]
+		// is item count - 1 - k. The lowest index holding the child is the
+		// last position that refers to it.
+		for (let e = end - 1; e >= start; e--) {
+			if (childTargets[e] === child) {
+				return {kind: 'index', text: `[${end - 1 - e}]`};
+			}
+		}
+
+		return null;
+	}
+
 	let k = -1;
 	for (let e = start; e < end; e++) {
 		if (childTargets[e] === child) {
@@ -424,20 +443,30 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 		return null;
 	}
 
-	const type = store.typeName(parent);
-	const count = end - start;
 	const collapsed = (store.objectFlags[parent]! & FLAG_COLLAPSED) !== 0;
 	if (type === 'dict' || collapsed) {
+		const layout = dictLayout(store, parent);
+		if (layout === 'values') {
+			// Only the values are in the dump: no key to name the reference by.
+			return collapsed && type !== 'module' && k === count - 1 ? {kind: 'class', text: '.__class__'} : null;
+		}
+
 		if (collapsed && count % 2 === 1 && k === count - 1) {
 			return {kind: 'class', text: '.__class__'};
 		}
 
-		if (k % 2 === 0) {
+		// Pairs are key, value; or value, key in a dump in CPython 3's traverse order.
+		const keyFirst = layout === 'pairs';
+		if ((k % 2 === 0) === keyFirst) {
 			// The child is a key (or an attribute's name).
 			return {kind: 'dict-key', text: '(key)'};
 		}
 
-		const key = childTargets[start + k - 1]!;
+		if (!keyFirst && k + 1 >= count) {
+			return null;
+		}
+
+		const key = childTargets[start + (keyFirst ? k - 1 : k + 1)]!;
 		const text = keyText(store, key);
 		if (text === undefined) {
 			return null;
@@ -453,7 +482,8 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 		return {kind: 'key', text: `[${text}]`};
 	}
 
-	if (type === 'list' || type === 'tuple' || type === 'collections.deque') {
+	if (type === 'collections.deque') {
+		// A deque's traverse visits its items first to last.
 		return {kind: 'index', text: `[${k}]`};
 	}
 

@@ -74,6 +74,6 @@ export function summarizeReachable(
 	ordinal: number,
 	options: {excluding?: Iterable<number>; by?: SummaryOrder} = {},
 ): Summary {
-	const {member} = walkReachable(store, ordinal, options.excluding);
-	return summarizeTypes(store, options.by ?? 'size', member);
+	const {member, order} = walkReachable(store, ordinal, options.excluding);
+	return summarizeTypes(store, options.by ?? 'size', member, order);
 }

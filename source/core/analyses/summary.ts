@@ -5,6 +5,7 @@
  */
 
 import type {GraphStore} from '../graph/store.js';
+import {meliaeTypeRank, meliaeTypeRankOf} from './meliae-order.js';
 
 export type TypeSummary = {
 	readonly typeId: number;
@@ -14,6 +15,12 @@ export type TypeSummary = {
 	readonly maxSize: number;
 	/** Address of the first object of the largest size. */
 	readonly maxAddress: number;
+	/**
+	 * Position among types of equal size and count: meliae's order (its
+	 * type dict's iteration order; see meliae-order.ts). 0 for all when no
+	 * two types tie.
+	 */
+	readonly tieRank: number;
 };
 
 export type Summary = {
@@ -25,12 +32,16 @@ export type Summary = {
 
 export type SummaryOrder = 'size' | 'count';
 
-/** Sort as meliae does: by (size, count) or (count, size), largest first; ties by name. */
+/**
+ * Sort as meliae does: by (size, count) or (count, size), largest first,
+ * with a stable sort over its dict of types: equal types in that dict's
+ * order (tieRank), then by name.
+ */
 export function sortTypeSummaries(types: readonly TypeSummary[], by: SummaryOrder): TypeSummary[] {
 	const sorted = [...types];
 	sorted.sort(by === 'size'
-		? (a, b) => (b.size - a.size) || (b.count - a.count) || compareNames(a.type, b.type)
-		: (a, b) => (b.count - a.count) || (b.size - a.size) || compareNames(a.type, b.type));
+		? (a, b) => (b.size - a.size) || (b.count - a.count) || (a.tieRank - b.tieRank) || compareNames(a.type, b.type)
+		: (a, b) => (b.count - a.count) || (b.size - a.size) || (a.tieRank - b.tieRank) || compareNames(a.type, b.type));
 	return sorted;
 }
 
@@ -38,11 +49,24 @@ function compareNames(a: string, b: string): number {
 	return a < b ? -1 : (a > b ? 1 : 0);
 }
 
+/** Whether two of the types have the same size and count. */
+function hasTies(ids: readonly number[], counts: Float64Array, sizes: Float64Array): boolean {
+	const sorted = [...ids].sort((a, b) => (sizes[a]! - sizes[b]!) || (counts[a]! - counts[b]!));
+	for (let k = 1; k < sorted.length; k++) {
+		if (sizes[sorted[k]!] === sizes[sorted[k - 1]!] && counts[sorted[k]!] === counts[sorted[k - 1]!]) {
+			return true;
+		}
+	}
+
+	return false;
+}
+
 /**
  * Summarize the objects whose `member[i]` is non-zero, or all objects when
- * `member` is undefined.
+ * `member` is undefined. `order` is the order meliae met the members in
+ * (its walk), for ties; the whole dump's order is meliae's table order.
  */
-export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', member?: Uint8Array): Summary {
+export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', member?: Uint8Array, order?: Uint32Array): Summary {
 	const typeCount = store.typeNames.length;
 	const counts = new Float64Array(typeCount);
 	const sizes = new Float64Array(typeCount);
@@ -70,12 +94,20 @@ export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', mem
 		totalSize += size;
 	}
 
-	const types: TypeSummary[] = [];
+	const present: number[] = [];
 	for (let t = 0; t < typeCount; t++) {
-		if (counts[t] === 0) {
-			continue;
+		if (counts[t] !== 0) {
+			present.push(t);
 		}
+	}
 
+	let rank: Uint32Array | undefined;
+	if (hasTies(present, counts, sizes)) {
+		rank = member === undefined ? meliaeTypeRank(store) : (order === undefined ? undefined : meliaeTypeRankOf(store, order));
+	}
+
+	const types: TypeSummary[] = [];
+	for (const t of present) {
 		types.push({
 			typeId: t,
 			type: store.typeNames[t]!,
@@ -83,6 +115,7 @@ export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', mem
 			size: sizes[t]!,
 			maxSize: maxSizes[t]!,
 			maxAddress: store.objectAddress[maxOrdinal[t]!]!,
+			tieRank: rank?.[t] ?? 0,
 		});
 	}
 

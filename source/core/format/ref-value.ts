@@ -27,5 +27,9 @@ export function formatRefValue(store: GraphStore, item: RefValue): string {
 		case 'object': {
 			return reprObject(store, item.target);
 		}
+
+		case 'no-key': {
+			return '(key not in dump)';
+		}
 	}
 }

@@ -5,7 +5,8 @@
  * list of 20 does. Components only lay these lines out.
  */
 
-import {refsAsDict} from '../../core/analyses/objects.js';
+import {dictLayout, VALUES_ONLY_NOTE} from '../../core/analyses/dict-layout.js';
+import {dictEntryCount, refsAsDict} from '../../core/analyses/objects.js';
 import {hexAddress} from '../../core/format/address.js';
 import {formatRefValue} from '../../core/format/ref-value.js';
 import {glyphs} from '../../core/format/glyphs.js';
@@ -315,11 +316,17 @@ function objectPreview(model: ExplorerModel, ordinal: number, layout: Layout): s
 
 	const {store} = model;
 	const entries = refsAsDict(store, ordinal, count);
-	const total = Math.floor(store.childCount(ordinal) / 2);
+	const total = dictEntryCount(store, ordinal);
 	const width = layout.width;
 	// Keys get the width of the widest shown, up to a third of the line.
 	const keys = entries.map(entry => fit(formatRefValue(store, entry.key), Math.max(6, Math.floor((width - 6) / 3))));
 	const keyWidth = Math.max(1, ...keys.map(key => textWidth(key)));
+	if (dictLayout(store, ordinal) === 'values') {
+		// Only the values are in the dump: no keys to pair them with.
+		const head = truncateToWidth(`values (${formatCount(total)}; ${VALUES_ONLY_NOTE}):`, width);
+		return [head, ...entries.map(entry => truncateToWidth(`  ${safe(formatRefValue(store, entry.value), Math.max(0, width - 2))}`, width))];
+	}
+
 	const lines = [truncateToWidth(`contents (${formatCount(total)} ${total === 1 ? 'entry' : 'entries'}):`, width)];
 	for (const [k, entry] of entries.entries()) {
 		const key = padToWidth(keys[k]!, keyWidth);

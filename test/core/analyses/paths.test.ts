@@ -45,7 +45,8 @@ describe('findPath', () => {
 		const store = await loadObjects(leakDump);
 		const path = findPath(store, store.indexOf(23));
 		expect(addresses(store, path)).toEqual([1, 2, 10, 12, 22, 23]);
-		expect(edges(path)).toEqual([null, '[\'app\']', '.observer', '.history', '[2]', '[\'payload\']']);
+		// The dump lists a list's items last first: refs [20, 21, 22] is [22, 21, 20].
+		expect(edges(path)).toEqual([null, '[\'app\']', '.observer', '.history', '[0]', '[\'payload\']']);
 		expect(path!.rootKind).toBe('no-referrers');
 	});
 
@@ -65,7 +66,8 @@ describe('findPath', () => {
 		]);
 		const path = findPath(store, store.indexOf(9));
 		expect(addresses(store, path)).toEqual([4, 9]);
-		expect(edges(path)).toEqual([null, '[1]']);
+		// A tuple's refs are its items last first: refs [5, 9] is (9, 5).
+		expect(edges(path)).toEqual([null, '[0]']);
 	});
 
 	it('starts at the lowest ordinal of an unreferenced cycle, as the dominator tree does', async () => {
@@ -103,7 +105,7 @@ describe('findPath', () => {
 		const objects: DumpObject[] = [
 			{address: 1, type: 'dict', size: 100, len: 2, refs: [100, 2, 101, 30]},
 			{address: 2, type: 'module', size: 60, name: 'm', refs: [3]},
-			// The module's dict has two referrers, so it is not collapsed.
+			// The module's dict is also the function's globals; meliae folds it all the same.
 			{address: 3, type: 'dict', size: 100, len: 1, refs: [102, 9]},
 			{address: 4, type: 'function', size: 120, name: 'f', refs: [5, 3, 6]},
 			{address: 5, type: 'code', size: 100, refs: []},
@@ -119,11 +121,16 @@ describe('findPath', () => {
 		];
 		const store = await loadObjects(objects);
 		const target = store.indexOf(9);
-		expect(addresses(store, findPath(store, target))).toEqual([1, 2, 3, 9]);
+		expect(addresses(store, findPath(store, target))).toEqual([1, 2, 9]);
 		expect(addresses(store, findPath(store, target, {skipExpensive: true}))).toEqual([1, 30, 31, 32, 9]);
-		// The frame -> function -> globals route is avoided too.
-		const viaFunction = findPath(store, store.indexOf(3), {skipExpensive: true});
-		expect(viaFunction).toBeUndefined();
+		// The function's globals now lead to the module; the frame -> function -> globals route is avoided.
+		expect(findPaths(store, store.indexOf(2), 5).paths.map(path => addresses(store, path))).toEqual([[1, 2], [40, 4, 2]]);
+		expect(findPaths(store, store.indexOf(2), 5, {skipExpensive: true}).paths.map(path => addresses(store, path))).toEqual([[1, 2]]);
+		// Without collapse the module's dict is skipped as a housekeeping link.
+		const raw = await loadObjects(objects, {collapse: false});
+		expect(addresses(raw, findPath(raw, raw.indexOf(9)))).toEqual([1, 2, 3, 9]);
+		expect(addresses(raw, findPath(raw, raw.indexOf(9), {skipExpensive: true}))).toEqual([1, 30, 31, 32, 9]);
+		expect(findPath(raw, raw.indexOf(3), {skipExpensive: true})).toBeUndefined();
 	});
 
 	it('finds several paths through different referrers with --all', async () => {
@@ -180,16 +187,15 @@ describe('edgeName', () => {
 		expect(name(10, 1)).toBe(null);
 	});
 
-	it('names deque items and a module\'s own dict', async () => {
+	it('names deque items and a module\'s own dict (not collapsed)', async () => {
 		const store = await loadObjects([
 			{address: 1, type: 'collections.deque', size: 600, len: 2, refs: [3, 4]},
 			{address: 2, type: 'module', size: 72, name: 'app', refs: [5]},
 			{address: 3, type: 'list', size: 64, len: 0, refs: []},
 			{address: 4, type: 'list', size: 64, len: 0, refs: []},
-			// Two referrers: not collapsed into the module.
 			{address: 5, type: 'dict', size: 100, len: 0, refs: []},
 			{address: 6, type: 'function', size: 100, name: 'f', refs: [5]},
-		]);
+		], {collapse: false});
 		const name = (parent: number, child: number): string | null => edgeName(store, store.indexOf(parent), store.indexOf(child))?.text ?? null;
 		expect(name(1, 4)).toBe('[1]');
 		expect(name(2, 5)).toBe('.__dict__');

@@ -1,0 +1,262 @@
+/**
+ * The order meliae lists types of equal size and count in.
+ *
+ * meliae's `om.summarize()` adds each object to a Python 2 dict keyed by
+ * type name, in the order it walks its objects, and sorts that dict's
+ * values by (size, count) — or (count, size) — with a stable sort: equal
+ * types keep the dict's iteration order. That order comes from CPython
+ * 2.7's dict: the slots of an open-addressing table, placed by the string
+ * hash of each name and by which name came first when two collide.
+ *
+ * The walk: for the whole dump, the slot order of meliae's object table
+ * (MemObjectCollection: open addressing on the address, probing i, i+1,
+ * i+3, i+6..., 1024 slots at first, grown to the next power of two above
+ * twice the live objects when more than two thirds are used, rebuilt in
+ * slot order); folded dicts leave their slots empty but were there while
+ * the table was built. For what one object reaches, the order of meliae's
+ * walk (reachable.ts). Nothing here is a JS object per dump object: typed
+ * arrays only; the per-type work is per type name.
+ */
+
+import type {GraphStore} from '../graph/store.js';
+
+const utf8 = new TextEncoder();
+const MASK_64 = (1n << 64n) - 1n;
+const MULTIPLIER = 1_000_003n;
+const PERTURB_SHIFT = 5n;
+const DICT_MIN_SIZE = 8;
+
+/** CPython 2.7's hash of a byte string (hash randomization off, the default), as unsigned 64 bits. */
+export function py2StringHash(text: string): bigint {
+	const bytes = utf8.encode(text);
+	if (bytes.length === 0) {
+		return 0n;
+	}
+
+	let x = BigInt(bytes[0]! << 7);
+	for (const byte of bytes) {
+		x = ((MULTIPLIER * x) & MASK_64) ^ BigInt(byte);
+	}
+
+	x ^= BigInt(bytes.length);
+	// -1 is reserved for errors: the hash is -2 instead.
+	return x === MASK_64 ? MASK_64 - 1n : x;
+}
+
+/**
+ * The iteration order of a CPython 2.7 dict whose keys (distinct strings)
+ * were inserted in the given order, as indices into `keys`.
+ */
+export function py2DictOrder(keys: readonly string[]): number[] {
+	const hashes = keys.map(key => py2StringHash(key));
+	let size = DICT_MIN_SIZE;
+	let table = new Int32Array(size).fill(-1);
+	const place = (into: Int32Array, key: number): void => {
+		const mask = BigInt(into.length - 1);
+		const hash = hashes[key]!;
+		let i = hash & mask;
+		let perturb = hash;
+		while (into[Number(i & mask)] !== -1) {
+			i = ((i << 2n) + i + perturb + 1n) & MASK_64;
+			perturb >>= PERTURB_SHIFT;
+		}
+
+		into[Number(i & mask)] = key;
+	};
+
+	let used = 0;
+	for (let key = 0; key < keys.length; key++) {
+		place(table, key);
+		used++;
+		// dictresize when the table is two thirds full (no deletions: fill = used).
+		if (used * 3 >= size * 2) {
+			const minUsed = (used > 50_000 ? 2 : 4) * used;
+			let newSize = DICT_MIN_SIZE;
+			while (newSize <= minUsed) {
+				newSize <<= 1;
+			}
+
+			const old = table;
+			table = new Int32Array(newSize).fill(-1);
+			size = newSize;
+			for (const entry of old) {
+				if (entry !== -1) {
+					place(table, entry);
+				}
+			}
+		}
+	}
+
+	return [...table].filter(entry => entry !== -1);
+}
+
+const TABLE_START = 1024;
+const EMPTY = 0xff_ff_ff_ff;
+
+/**
+ * The final slot of each object in meliae's object table, objects added in
+ * the given order (`addresses[k]` is the k-th object added).
+ */
+export function collectionSlots(addresses: Float64Array): Uint32Array {
+	const n = addresses.length;
+	// The low 32 bits of each hash: only `i & mask` is ever used.
+	const low = new Uint32Array(n);
+	for (let k = 0; k < n; k++) {
+		low[k] = addresses[k]! % 4_294_967_296;
+	}
+
+	let size = TABLE_START;
+	let table = new Uint32Array(size).fill(EMPTY);
+	const insert = (into: Uint32Array, k: number): void => {
+		const mask = into.length - 1;
+		let i = low[k]!;
+		for (let step = 0; into[i & mask] !== EMPTY; step++) {
+			i = (i + 1 + step) >>> 0;
+		}
+
+		into[i & mask] = k;
+	};
+
+	for (let k = 0; k < n; k++) {
+		insert(table, k);
+		const filled = k + 1;
+		if (filled * 3 > size * 2) {
+			const minActive = filled * 2;
+			let newSize = TABLE_START;
+			while (newSize <= minActive) {
+				newSize *= 2;
+			}
+
+			const old = table;
+			table = new Uint32Array(newSize).fill(EMPTY);
+			size = newSize;
+			for (const entry of old) {
+				if (entry !== EMPTY) {
+					insert(table, entry);
+				}
+			}
+		}
+	}
+
+	const slots = new Uint32Array(n);
+	for (let slot = 0; slot < size; slot++) {
+		const k = table[slot]!;
+		if (k !== EMPTY) {
+			slots[k] = slot;
+		}
+	}
+
+	return slots;
+}
+
+/**
+ * The objects meliae's table held before collapse that are no longer in
+ * the store (folded dicts): their addresses, and for each the number of
+ * store objects that came before it in the dump.
+ */
+export type FoldedObjects = {
+	readonly address: Float64Array;
+	readonly keptBefore: Uint32Array;
+};
+
+const folded = new WeakMap<GraphStore, FoldedObjects>();
+const tieRanks = new WeakMap<GraphStore, Uint32Array>();
+
+export function recordFoldedObjects(store: GraphStore, objects: FoldedObjects): void {
+	folded.set(store, objects);
+}
+
+/** Keep the record on a store made from `from` with the same ordinals (and maybe more at the end). */
+export function carryFoldedObjects(from: GraphStore, to: GraphStore): void {
+	const objects = folded.get(from);
+	if (objects !== undefined) {
+		folded.set(to, objects);
+	}
+}
+
+/** Rank (position in meliae's type dict) of each type id, given the ids in the order meliae first meets them. */
+function ranksFor(store: GraphStore, firstMet: readonly number[]): Uint32Array {
+	const order = py2DictOrder(firstMet.map(id => store.typeNames[id]!));
+	const rank = new Uint32Array(store.typeNames.length).fill(EMPTY);
+	for (const [position, index] of order.entries()) {
+		rank[firstMet[index]!] = position;
+	}
+
+	return rank;
+}
+
+/** Type ids in the order meliae first meets them among the store's objects. */
+function typesInTableOrder(store: GraphStore): number[] {
+	const n = store.objectCount;
+	const extra = folded.get(store);
+	const total = n + (extra?.address.length ?? 0);
+	// All objects meliae's table held, in dump order; -1 - j for folded object j.
+	const addresses = new Float64Array(total);
+	const ordinalAt = new Int32Array(total);
+	let out = 0;
+	let j = 0;
+	for (let i = 0; i <= n; i++) {
+		while (extra !== undefined && j < extra.address.length && extra.keptBefore[j] === i) {
+			addresses[out] = extra.address[j]!;
+			ordinalAt[out++] = -1 - j;
+			j++;
+		}
+
+		if (i < n) {
+			addresses[out] = store.objectAddress[i]!;
+			ordinalAt[out++] = i;
+		}
+	}
+
+	const slots = collectionSlots(addresses);
+	const firstSlot = new Float64Array(store.typeNames.length).fill(Number.POSITIVE_INFINITY);
+	const {objectType} = store;
+	for (let k = 0; k < total; k++) {
+		const ordinal = ordinalAt[k]!;
+		if (ordinal >= 0) {
+			const type = objectType[ordinal]!;
+			if (slots[k]! < firstSlot[type]!) {
+				firstSlot[type] = slots[k]!;
+			}
+		}
+	}
+
+	const ids: number[] = [];
+	for (let t = 0; t < firstSlot.length; t++) {
+		if (firstSlot[t] !== Number.POSITIVE_INFINITY) {
+			ids.push(t);
+		}
+	}
+
+	return ids.sort((a, b) => firstSlot[a]! - firstSlot[b]!);
+}
+
+/**
+ * For each type id, its position in meliae's dict of type summaries for
+ * the whole dump (types with no object: 0xffffffff). Computed once per
+ * store, on first use.
+ */
+export function meliaeTypeRank(store: GraphStore): Uint32Array {
+	let rank = tieRanks.get(store);
+	if (rank === undefined) {
+		rank = ranksFor(store, typesInTableOrder(store));
+		tieRanks.set(store, rank);
+	}
+
+	return rank;
+}
+
+/** As meliaeTypeRank, for a summary of the objects met in `order` (meliae's walk order). */
+export function meliaeTypeRankOf(store: GraphStore, order: Uint32Array): Uint32Array {
+	const seen = new Uint8Array(store.typeNames.length);
+	const firstMet: number[] = [];
+	for (const ordinal of order) {
+		const type = store.objectType[ordinal]!;
+		if (seen[type] === 0) {
+			seen[type] = 1;
+			firstMet.push(type);
+		}
+	}
+
+	return ranksFor(store, firstMet);
+}
