@@ -3,38 +3,14 @@
  * what to do, in one line, with exit code 3.
  */
 
-import {execFileSync} from 'node:child_process';
 import {existsSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
+import {findPython2} from '../helpers/python2.js';
 import {interpreters, Live, programsDir, scratchDir} from './python.js';
 
 const python = interpreters()[0];
-/**
- * A Python 2 to attach to: MELIAE_TEST_PYTHON2, else `python2.7` or
- * `python2` that runs, else the newest 2.7 that pyenv has installed.
- */
-function findPython2(): string | undefined {
-	const works = (command: string): boolean => {
-		try {
-			return execFileSync(command, ['-c', 'import sys; print(sys.version_info[0])'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000}).trim() === '2';
-		} catch {
-			return false;
-		}
-	};
-
-	const candidates = [process.env['MELIAE_TEST_PYTHON2'], 'python2.7', 'python2'].filter((command): command is string => Boolean(command));
-	try {
-		const root = execFileSync('pyenv', ['root'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000}).trim();
-		const versions = readdirSync(join(root, 'versions')).filter(name => name.startsWith('2.7')).sort().reverse();
-		candidates.push(...versions.map(version => join(root, 'versions', version, 'bin', 'python2.7')));
-	} catch {
-		// no pyenv
-	}
-
-	return candidates.find(command => works(command));
-}
 
 const python2 = findPython2();
 const isRoot = process.getuid?.() === 0;

@@ -7,32 +7,14 @@
  */
 
 import {execFileSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {collectionSlots, py2DictOrder, py2StringHash} from '../../../source/core/analyses/meliae-order.js';
 import {summarizeReachable} from '../../../source/core/analyses/reachable.js';
 import {summarizeTypes} from '../../../source/core/analyses/summary.js';
 import {type DumpObject, loadObjects} from '../../helpers/dump-lines.js';
 import {seededRandom} from '../../helpers/random.js';
+import {findPython2} from '../../helpers/python2.js';
 
-/** A CPython 2.7: MELIAE_TEST_PYTHON2, else python2.7 or python2 on the PATH when they run. */
-function findPython2(): string | undefined {
-	const candidates = [process.env['MELIAE_TEST_PYTHON2'] ?? '', 'python2.7', 'python2'].filter(Boolean);
-	for (const candidate of candidates) {
-		if (candidate.includes('/') && !existsSync(candidate)) {
-			continue;
-		}
-
-		try {
-			const version = execFileSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000});
-			if (version.trim() === '2.7') {
-				return candidate;
-			}
-		} catch {}
-	}
-
-	return undefined;
-}
 
 const python2 = findPython2();
 
