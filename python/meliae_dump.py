@@ -115,6 +115,13 @@ LAYOUT = 'names' if sys.version_info < (3, 11) else 'values'
 GZIP_LEVEL = 3
 
 _FLUSH_LINES = 8192
+
+# How a dict's refs are written: 'pairs' (key, value, ... as meliae wrote on
+# Python 2) or 'traverse' (what gc.get_referents gives, as a scanner that
+# follows CPython's traverse functions writes: only the values of a dict
+# whose keys are all strings on 3.11+). 'traverse' exists for tests of
+# loaders against such dumps.
+_DICT_REFS = 'pairs'
 _STR_VALUE_CHARS = 100
 
 # Type flags (Include/object.h).
@@ -654,6 +661,7 @@ def _walk(roots, write, follow_tracked, skip_ids):
     kinds = {}  # type -> (kind, type as JSON, fixed size or None)
     key_cache = {}  # shared-keys address -> (attribute names, usable)
     count = 0
+    dict_pairs = _DICT_REFS != 'traverse'
 
     for o in roots:
         i = id(o)
@@ -716,8 +724,8 @@ def _walk(roots, write, follow_tracked, skip_ids):
                 continue
             if kind == K_DICT:
                 if o:
-                    refs = [*from_iterable(dict_items(o))]
-                    emit(f'{{"address": {i}, "type": "dict", "size": {getsizeof(o)}, "len": {len(refs) >> 1}, '
+                    refs = [*from_iterable(dict_items(o))] if dict_pairs else get_referents(o)
+                    emit(f'{{"address": {i}, "type": "dict", "size": {getsizeof(o)}, "len": {len(o)}, '
                          f'"refs": [{", ".join(map(str, map(id, refs)))}]}}\n')
                     push(refs if follow_tracked else filterfalse(is_tracked, refs))
                     refs = None

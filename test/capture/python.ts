@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
+import {inject} from 'vitest';
 import {run} from '../helpers/process.js';
 
 export {type Finished, run} from '../helpers/process.js';
@@ -35,16 +36,27 @@ function probe(command: string): Interpreter | undefined {
 
 let cached: Interpreter[] | undefined;
 
+/** The shared CPython 3.13 the global set-up extracted (shared-python.ts), if any. */
+function sharedPython(): string[] {
+	try {
+		const exe = inject('sharedPython');
+		return exe ? [exe] : [];
+	} catch {
+		return []; // not under vitest's runner
+	}
+}
+
 /**
  * `python3` from PATH, and Debian's /usr/bin/python3.11 when it exists and
- * is another interpreter; more from MELIAE_TEST_PYTHONS (a PATH-style list).
+ * is another interpreter; more from MELIAE_TEST_PYTHONS (a PATH-style list);
+ * and the shared CPython 3.13 build when the global set-up found it.
  * Versions before 3.8 are left out.
  */
 export function interpreters(): Interpreter[] {
 	if (cached === undefined) {
 		const found: Interpreter[] = [];
 		const extra = (process.env['MELIAE_TEST_PYTHONS'] ?? '').split(delimiter).filter(Boolean);
-		for (const command of ['python3', '/usr/bin/python3.11', ...extra]) {
+		for (const command of ['python3', '/usr/bin/python3.11', ...extra, ...sharedPython()]) {
 			if (command.startsWith('/') && !existsSync(command)) {
 				continue;
 			}
