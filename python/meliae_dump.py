@@ -296,8 +296,16 @@ def _make_inline_reader(ctypes):
             n = len(names)
             values = pointers(vaddr, n)
             pairs = [(names[ix], v) for ix, v in enumerate(values) if v]
+            # new_values(cap) allocates a prefix of round8(cap + 2) bytes (the
+            # insertion order; its last byte holds the prefix size) and then
+            # cap pointers. cap is the class's capacity when the instance was
+            # made, and that only shrinks as instances are made (by one each,
+            # for the class's first ones), so it is at least today's
+            # capacity; the prefix bounds it from above.
+            prefix = u8.from_address(vaddr - 1).value
             cap = n + usable
-            # new_values(): insertion-order prefix rounded to 8, then pointers.
+            if prefix != ((cap + 2 + 7) // 8) * 8 and prefix & 7 == 0 and prefix >= cap + 2:
+                cap = prefix - 2  # the most the prefix allows (at most 7 over)
             size = ((cap + 2 + 7) // 8) * 8 + 8 * cap
             return vaddr, size, pairs, None
     else:
@@ -323,7 +331,13 @@ def _make_inline_reader(ctypes):
                     pairs.append((names[ix], v))
             daddr = u64.from_address(id(obj) - 24).value
             mdict = cast(daddr, py_object).value if daddr else None
-            size = 8 + 8 * capacity + ((capacity + 7) // 8) * 8
+            # The object was allocated with room for the class's capacity at
+            # that moment; while a class's first instances are made, each
+            # then shrinks the capacity by one and records the shrunk value.
+            # So an instance whose recorded capacity is above today's had one
+            # more slot allocated.
+            alloc = capacity + 1 if capacity > len(names) + usable else capacity
+            size = 8 + 8 * alloc + ((alloc + 7) // 8) * 8
             return vaddr, size, pairs, mdict
 
     # Check on fresh instances: names and values must match what the
