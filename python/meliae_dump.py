@@ -361,6 +361,107 @@ def _make_inline_reader(ctypes):
 _tp_name, _read_inline = _setup_ctypes()
 
 
+def _make_slot_reader():
+    """Build `slots_of(t)` for classes with `__slots__`, or return None.
+
+    `slots_of(t)` is None for a type whose instances have no slots the
+    collector visits, else `(names, offsets, low, words)`: the slot names in
+    the order CPython's subtype_traverse visits them (the class's own, in
+    its member order, then each base's up the chain of classes made by a
+    class statement), their offsets in the instance, and the word range
+    that covers them. Reads type structures through ctypes (read-only) and
+    is checked at import against gc.get_referents.
+    """
+    if sys.implementation.name != 'cpython':
+        return None
+    try:
+        import ctypes
+    except Exception:
+        return None
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
+    u64 = ctypes.c_uint64
+    i32 = ctypes.c_int32
+    c_char_p = ctypes.c_char_p
+    T_OBJECT_EX = 16
+    FLAGS_OFFSET = 168  # tp_flags in PyTypeObject (64-bit, 3.8 to 3.13)
+    TRAVERSE_OFFSET = 184  # tp_traverse, right after tp_flags and tp_doc
+    MEMBER_SIZE = 40  # PyMemberDef: name, type, offset, flags, doc
+
+    class _Probe:
+        __slots__ = ('b', 'a', 'c')
+
+    class _Probe2(_Probe):
+        __slots__ = ('z',)
+
+    if u64.from_address(id(_Probe) + FLAGS_OFFSET).value != _type_flags(_Probe):
+        return None
+    subtype_traverse = u64.from_address(id(_Probe) + TRAVERSE_OFFSET).value
+    if not subtype_traverse or u64.from_address(id(_Probe2) + TRAVERSE_OFFSET).value != subtype_traverse:
+        return None
+
+    def own_members(t):
+        # Py_SIZE(type): how many PyMemberDef follow the heap type object.
+        n = u64.from_address(id(t) + 16).value
+        if not n or n > 10000:
+            return []
+        base = id(t) + _type_basicsize(type(t))
+        found = []
+        for k in range(n):
+            m = base + MEMBER_SIZE * k
+            if i32.from_address(m + 8).value == T_OBJECT_EX:
+                raw = c_char_p.from_address(m).value
+                if raw is None:
+                    return None
+                found.append((raw.decode('utf-8', 'replace'), u64.from_address(m + 16).value))
+        return found
+
+    def slots_of(t):
+        names = []
+        offsets = []
+        b = t
+        while b is not None and _type_flags(b) & _TPFLAGS_HEAPTYPE and \
+                u64.from_address(id(b) + TRAVERSE_OFFSET).value == subtype_traverse:
+            members = own_members(b)
+            if members is None:
+                return None
+            for name, offset in members:
+                names.append(name)
+                offsets.append(offset)
+            b = type.__dict__['__base__'].__get__(b)
+        if not names:
+            return None
+        low = min(offsets)
+        return tuple(names), tuple((o - low) >> 3 for o in offsets), low, ((max(offsets) - low) >> 3) + 1
+
+    # Check: the names and values must be what the collector reports.
+    p = _Probe2()
+    p.a, p.c, p.z = 'probe-a', 'probe-c', ['probe-z']
+    info = slots_of(_Probe2)
+    if info is None or info[0] != ('z', 'a', 'b', 'c'):
+        return None
+    got = _slot_values(p, info)
+    if got != [('z', id(p.z)), ('a', id(p.a)), ('c', id(p.c))]:
+        return None
+    if [id(x) for x in gc.get_referents(p)[:3]] != [v for _, v in got]:
+        return None
+    return slots_of
+
+
+def _slot_values(o, info):
+    """`(name, address)` of the set slots of `o`, in traverse order."""
+    names, words, low, span = info
+    values = memoryview(_string_at(id(o) + low, 8 * span)).cast('Q')
+    return [(name, values[w]) for name, w in zip(names, words) if values[w]]
+
+
+try:
+    from ctypes import string_at as _string_at
+    _slots_of = _make_slot_reader()
+except Exception:
+    _slots_of = None
+
+
 # ---------------------------------------------------------------------------
 # Output
 
@@ -539,7 +640,7 @@ def _module_name(m):
 
 # How objects of a type are written (see _classify).
 (_K_VAR, _K_INT, _K_BOOL, _K_BYTES, _K_LEN, _K_DICT, _K_DICTSUB,
- _K_MODULE, _K_FUNC, _K_TYPE, _K_FRAME, _K_INLINE) = range(12)
+ _K_MODULE, _K_FUNC, _K_TYPE, _K_FRAME, _K_INLINE, _K_SLOTS) = range(13)
 
 
 def _classify(t, o, fixed, kinds):
@@ -549,6 +650,7 @@ def _classify(t, o, fixed, kinds):
     flags = _type_flags(t)
     kind = None
     size = None
+    slots = None
     if t is int:
         kind = _K_INT
     elif t is bool:
@@ -575,15 +677,52 @@ def _classify(t, o, fixed, kinds):
                 size = sys.getsizeof(o)
         except Exception:
             size = None
+        if _slots_of is not None and flags & _TPFLAGS_HEAPTYPE:
+            try:
+                slots = _slots_of(t)
+            except Exception:
+                slots = None
         if (_read_inline is not None and flags & _TPFLAGS_MANAGED_DICT
                 and flags & _TPFLAGS_HEAPTYPE):
             kind = _K_INLINE
+        elif slots is not None:
+            kind = _K_SLOTS
         elif size is not None:
             fixed[t] = ', "type": %s, "size": %d' % (tj, size)
             return
         else:
             kind = _K_VAR
-    kinds[t] = (kind, tj, size)
+    kinds[t] = (kind, tj, size, slots)
+
+
+def _slots_tail(o, slots, refs):
+    """The extra key of an instance line when its refs do not start with
+    every slot of its class in order: `"slots"`, the names of its first
+    refs (empty when they cannot be told). '' when the class's list holds."""
+    try:
+        got = _slot_values(o, slots)
+    except Exception:
+        return ', "slots": []'
+    n = len(got)
+    if n <= len(refs) and all(id(refs[k]) == got[k][1] for k in range(n)):
+        if n == len(slots[0]):
+            return ''
+        return ', "slots": [%s]' % ', '.join(_esc(name) for name, _ in got)
+    return ', "slots": []'
+
+
+def _type_slots_tail(t):
+    """The extra key of a type line: the slot names its instances' refs
+    start with (see _slots_tail), or ''."""
+    if _slots_of is None or not _type_flags(t) & _TPFLAGS_HEAPTYPE:
+        return ''
+    try:
+        slots = _slots_of(t)
+    except Exception:
+        return ''
+    if slots is None:
+        return ''
+    return ', "slots": [%s]' % ', '.join(_esc(name) for name in slots[0])
 
 
 def _inline_refs(o, t, refs, got):
@@ -728,7 +867,7 @@ def _walk(roots, write, follow_tracked, skip_ids):
                     fresh = True
                     count -= 1
                     continue
-            kind, tj, size = info
+            kind, tj, size, slots = info
             if kind == K_INT:
                 try:
                     v = f'{o}'
@@ -747,11 +886,13 @@ def _walk(roots, write, follow_tracked, skip_ids):
                     emit(f'{{"address": {i}, "type": "dict", "size": {getsizeof(o)}, "len": 0, "refs": []}}\n')
                 continue
             refs = get_referents(o)
-            extra = ''
+            extra = tail = ''
             if kind == K_LEN:
                 extra = f', "len": {len(o)}'
                 size = getsizeof(o)
             elif kind == K_INLINE:
+                if slots is not None:
+                    tail = _slots_tail(o, slots, refs)
                 got = read_inline(o, t, key_cache)
                 if got is not None:
                     got = _inline_refs(o, t, refs, got)
@@ -763,13 +904,20 @@ def _walk(roots, write, follow_tracked, skip_ids):
                             size = getsizeof(o)
                         except Exception:
                             size = _sizeof_fallback(o)
-                    emit(f'{{"address": {i}, "type": {tj}, "size": {size}, "refs": [{ref_text}]}}\n')
+                    emit(f'{{"address": {i}, "type": {tj}, "size": {size}, "refs": [{ref_text}]{tail}}}\n')
                     if line is not None:
                         emit(line)
                         count += 1
                     push(follow if follow_tracked else filterfalse(is_tracked, follow))
                     follow = None
                     continue
+                if size is None:
+                    try:
+                        size = getsizeof(o)
+                    except Exception:
+                        size = _sizeof_fallback(o)
+            elif kind == _K_SLOTS:
+                tail = _slots_tail(o, slots, refs)
                 if size is None:
                     try:
                         size = getsizeof(o)
@@ -805,6 +953,7 @@ def _walk(roots, write, follow_tracked, skip_ids):
                 size = getsizeof(o)
             elif kind == _K_TYPE:
                 extra = f', "name": {esc(_tp_name(o))}'
+                tail = _type_slots_tail(o)
                 try:
                     size = getsizeof(o)
                 except Exception:
@@ -814,11 +963,11 @@ def _walk(roots, write, follow_tracked, skip_ids):
                 size = getsizeof(o)
             if refs:
                 emit(f'{{"address": {i}, "type": {tj}, "size": {size}{extra}, '
-                     f'"refs": [{", ".join(map(str, map(id, refs)))}]}}\n')
+                     f'"refs": [{", ".join(map(str, map(id, refs)))}]{tail}}}\n')
                 push(refs if follow_tracked else filterfalse(is_tracked, refs))
                 refs = None
             else:
-                emit(f'{{"address": {i}, "type": {tj}, "size": {size}{extra}, "refs": []}}\n')
+                emit(f'{{"address": {i}, "type": {tj}, "size": {size}{extra}, "refs": []{tail}}}\n')
     if lines:
         write(''.join(lines))
     return count

@@ -169,6 +169,8 @@ export type DumpLine = {
 	len?: number;
 	value?: string | number;
 	refs: number[];
+	/** Slot names: of a class's instances (type lines), of one instance's first refs (instance lines). */
+	slots?: string[];
 	/** The line as written. */
 	raw: string;
 };
@@ -183,7 +185,7 @@ export type CheckedDump = {
 	duplicates: number;
 };
 
-const KEY_ORDER = ['address', 'type', 'size', 'name', 'len', 'value', 'refs'];
+const KEY_ORDER = ['address', 'type', 'size', 'name', 'len', 'value', 'refs', 'slots'];
 
 /**
  * Parse every line with JSON.parse and check meliae's shape: keys in the
@@ -226,6 +228,10 @@ export function checkDump(text: string): CheckedDump {
 
 		if (parsed['len'] !== undefined && !Number.isSafeInteger(parsed['len'])) {
 			throw new Error(`len is not an integer at ${where}`);
+		}
+
+		if (parsed['slots'] !== undefined && !(Array.isArray(parsed['slots']) && parsed['slots'].every(name => typeof name === 'string'))) {
+			throw new Error(`slots is not a list of strings at ${where}`);
 		}
 
 		if (parsed['value'] !== undefined && typeof parsed['value'] !== 'string' && typeof parsed['value'] !== 'number') {
