@@ -42,6 +42,9 @@ def build():
     global of this program holds them when the dumps are taken), and return
     what is true about them."""
     plains = [tm.register('plain-%d' % k, tm.Plain(k)) for k in range(40)]
+    materialised = plains[1].__dict__  # a dict made on demand, right away
+    assert materialised['label'] == 'plain #1'
+    materialised = None
     squares = [tm.Square(k) for k in range(7)]
     points = [tm.Point(k, -k, 'p%d' % k) for k in range(9)]
     slotted = [tm.Slotted('slot-%d' % k) for k in range(11)]
@@ -108,6 +111,7 @@ def build():
         'dict': {'holder': id(holder_dict), 'target': id(in_dict), 'key': 'the-key'},
         'attributes': [
             {'kind': 'inline or dict', 'holder': id(plain0), 'name': 'payload', 'target': id(plain0.payload)},
+        {'kind': 'materialised dict', 'holder': id(plains[1]), 'name': 'payload', 'target': id(plains[1].payload)},
             {'kind': 'late dict', 'holder': id(late0), 'name': 'late_value', 'target': id(late0.late_value)},
             {'kind': 'slot', 'holder': id(slot0), 'name': 'peer', 'target': id(slot0.peer)},
             {'kind': 'slot', 'holder': id(slot0), 'name': 'blob', 'target': id(slot0.blob)},
@@ -124,12 +128,14 @@ def build():
 
 
 def dump_all(record):
-    tm.register('fresh', [])
+    fresh = tm.register('fresh', [])
+    record['fresh_list'] = id(fresh)
     for step in range(3):
         if step:
             made = [tm.Fresh(step * 100 + k) for k in range(25 * step)]
-            tm.lookup('fresh').extend(made)
-            record['fresh_made'].append(len(made))
+            fresh.extend(made)
+            record['fresh_made'].append([id(o) for o in made])
+            made = None
         path = os.path.join(out_dir, 'truth-%d.json' % (step + 1))
         counts = census()
         result = meliae_dump.dump_all_objects(path)
