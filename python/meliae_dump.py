@@ -42,7 +42,16 @@ the addresses of ``gc.get_referents(obj)`` in order, with two changes:
   values are compared with ``gc.get_referents``; where a check fails (an
   interpreter this module does not know) the instance refers to its bare
   values then its type, and the attribute names are lost. ``LAYOUT`` says
-  which case applies ('names' or 'values').
+  which case applies ('names' or 'values'). The stand-in's size is what
+  was allocated for that instance (exact on 3.13 but for one instance per
+  class; on 3.11 and 3.12 exact once the class's capacity has settled,
+  within 7 slots before: see python/README.md).
+* A slotted instance's refs start with the values of its set slots in the
+  order CPython visits them. A class with slots gets an extra key after
+  ``refs`` on its line, ``"slots": [names]``: the names its instances' refs
+  start with. An instance with an unset slot (which CPython skips) gets
+  its own ``"slots"`` list, the names of its first refs (empty when they
+  cannot be told). meliae's JSON loader ignores the key.
 
 Every string is written with JSON ``\\uXXXX`` escapes for anything outside
 printable ASCII (control characters, non-ASCII text, lone surrogates), so
