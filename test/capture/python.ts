@@ -56,12 +56,17 @@ export function interpreters(): Interpreter[] {
 	if (cached === undefined) {
 		const found: Interpreter[] = [];
 		const extra = (process.env['MELIAE_TEST_PYTHONS'] ?? '').split(delimiter).filter(Boolean);
-		for (const command of ['python3', '/usr/bin/python3.11', ...extra, ...sharedPython()]) {
+		const shared = sharedPython();
+		for (const command of ['python3', '/usr/bin/python3.11', ...extra, ...shared]) {
 			if (command.startsWith('/') && !existsSync(command)) {
 				continue;
 			}
 
 			const interpreter = probe(command);
+			if (interpreter !== undefined && shared.includes(command)) {
+				interpreter.label = `shared CPython build (${interpreter.version})`;
+			}
+
 			if (interpreter === undefined || found.some(other => other.exe === interpreter.exe)) {
 				continue;
 			}
