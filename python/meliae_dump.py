@@ -374,11 +374,13 @@ def _make_slot_reader():
     """Build `slots_of(t)` for classes with `__slots__`, or return None.
 
     `slots_of(t)` is None for a type whose instances have no slots the
-    collector visits, else `(names, offsets, low, words)`: the slot names in
-    the order CPython's subtype_traverse visits them (the class's own, in
+    collector visits, else `(names, words, low, span, full)`: the slot names
+    in the order CPython's subtype_traverse visits them (the class's own, in
     its member order, then each base's up the chain of classes made by a
-    class statement), their offsets in the instance, and the word range
-    that covers them. Reads type structures through ctypes (read-only) and
+    class statement), their offsets in the instance (in words from `low`),
+    the number of words that covers them, and how many refs an instance
+    with every slot set has when nothing but its type follows the slots
+    (the chain ends at `object`), else -1. Reads type structures through ctypes (read-only) and
     is checked at import against gc.get_referents.
     """
     if sys.implementation.name != 'cpython':
@@ -441,7 +443,8 @@ def _make_slot_reader():
         if not names:
             return None
         low = min(offsets)
-        return tuple(names), tuple((o - low) >> 3 for o in offsets), low, ((max(offsets) - low) >> 3) + 1
+        full = len(names) + 1 if b is object else -1
+        return tuple(names), tuple((o - low) >> 3 for o in offsets), low, ((max(offsets) - low) >> 3) + 1, full
 
     # Check: the names and values must be what the collector reports.
     p = _Probe2()
@@ -459,7 +462,7 @@ def _make_slot_reader():
 
 def _slot_values(o, info):
     """`(name, address)` of the set slots of `o`, in traverse order."""
-    names, words, low, span = info
+    names, words, low, span, _ = info
     values = memoryview(_string_at(id(o) + low, 8 * span)).cast('Q')
     return [(name, values[w]) for name, w in zip(names, words) if values[w]]
 
@@ -926,7 +929,9 @@ def _walk(roots, write, follow_tracked, skip_ids):
                     except Exception:
                         size = _sizeof_fallback(o)
             elif kind == _K_SLOTS:
-                tail = _slots_tail(o, slots, refs)
+                # Every slot set: the refs are the slots in order, then the type.
+                if len(refs) != slots[4]:
+                    tail = _slots_tail(o, slots, refs)
                 if size is None:
                     try:
                         size = getsizeof(o)
