@@ -1142,7 +1142,12 @@ def _dump(target, roots, rooted):
             'compressed': bool(gz),
         }
         try:
-            _write_all(meta_fd, (json.dumps(meta, indent=1) + '\n').encode('utf-8'))
+            # One key a line, each value by the default encoder: json's
+            # indenting encoder is made of closures in reference cycles,
+            # garbage that would show up in the next dump as new objects.
+            text = '{\n%s\n}\n' % ',\n'.join(
+                ' %s: %s' % (json.dumps(k), json.dumps(v)) for k, v in meta.items())
+            _write_all(meta_fd, text.encode('utf-8'))
         finally:
             os.close(meta_fd)
     return stats

@@ -175,6 +175,19 @@ describe.skipIf(found.length === 0)('ground truth from a real process, through t
 				}
 			});
 
+			it('the dumper leaves none of its own garbage to the next dump', async () => {
+				// The program makes no JSON encoder between dumps; json's default
+				// one exists in every dump.
+				const counts: number[] = [];
+				for (const dump of truth.dumps) {
+					// eslint-disable-next-line no-await-in-loop
+					const summary = await cliJson<SummaryJson>(['summarize', dump.path, '--no-collapse', '--limit', '100000']);
+					counts.push(row(summary, 'JSONEncoder').count);
+				}
+
+				expect(counts).toEqual(truth.dumps.map(() => 1));
+			});
+
 			it('diff OLD NEW FINAL: the objects made after the first dump that live on are the candidates, with their holder', async () => {
 				const [one, two, three] = truth.dumps.map(dump => dump.path);
 				const diff = await cliJson<DiffJson>(['diff', one!, two!, three!]);

@@ -20,6 +20,7 @@ import truth_model as tm  # noqa: E402
 LIST_INDEX = 1
 TUPLE_INDEX = 2
 
+
 def own_classes():
     return [tm.Plain, tm.Late, tm.Slotted, tm.Node, tm.Point, tm.Color, tm.Square, tm.Fresh, tm.Marker]
 
@@ -87,16 +88,11 @@ def build():
     for name, group in [('squares', squares), ('points', points), ('slotted', slotted), ('lates', lates)]:
         tm.register(name, group)
 
-    # Known attributes of each kind of instance: value -> (holder, name).
+    # Known attributes of each kind of instance: holder, name, value.
     plain0 = plains[0]
     late0 = lates[0]
     slot0 = slotted[0]
     point0 = points[0]
-    square0 = squares[0]
-    assert late0.__dict__ is not None
-
-
-
     record = {
         'version': list(sys.version_info[:2]),
         'layout': meliae_dump.LAYOUT,
@@ -111,7 +107,7 @@ def build():
         'dict': {'holder': id(holder_dict), 'target': id(in_dict), 'key': 'the-key'},
         'attributes': [
             {'kind': 'inline or dict', 'holder': id(plain0), 'name': 'payload', 'target': id(plain0.payload)},
-        {'kind': 'materialised dict', 'holder': id(plains[1]), 'name': 'payload', 'target': id(plains[1].payload)},
+            {'kind': 'materialised dict', 'holder': id(plains[1]), 'name': 'payload', 'target': id(plains[1].payload)},
             {'kind': 'late dict', 'holder': id(late0), 'name': 'late_value', 'target': id(late0.late_value)},
             {'kind': 'slot', 'holder': id(slot0), 'name': 'peer', 'target': id(slot0.peer)},
             {'kind': 'slot', 'holder': id(slot0), 'name': 'blob', 'target': id(slot0.blob)},
@@ -141,8 +137,8 @@ def dump_all(record):
         result = meliae_dump.dump_all_objects(path)
         record['dumps'].append({'path': path, 'objects': result['objects'], 'census': counts})
 
-    # Once more, dict refs as CPython's traverse lists them (values only for
-    # string-keyed dicts on 3.11+), as meliae's scanner did.
+    # Once more, dict refs as CPython's traverse lists them (only the values
+    # of a dict whose keys are all strings), as meliae's scanner wrote them.
     values_dict = tm.register('values-dict', {'alpha': tm.Marker('alpha'), 'beta': tm.Marker('beta')})
     record['traverse'] = {
         'holder': id(values_dict), 'keys': list(values_dict), 'values': [id(v) for v in values_dict.values()],
