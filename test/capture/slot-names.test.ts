@@ -5,6 +5,7 @@
  * they do for dict-backed and inline attributes.
  */
 
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {edgeName} from '../../source/core/analyses/paths.js';
@@ -16,6 +17,28 @@ import {type CheckedDump, checkDump, interpreters, programsDir, pythonDir, readD
 
 type Fact = {holder: number; type: string; name: string; target: number; complete: boolean};
 type Record_ = {facts: Fact[]; classes: Record<string, {address: number; order: string[]}>; objects: number};
+
+describe('"slots" keys the dumper did not write', () => {
+	it('are ignored unless they are lists of strings; names are escaped; a class named otherwise does not lend its names', async () => {
+		const file = join(scratchDir(), 'odd-slots.json');
+		writeFileSync(file, [
+			'{"address": 1, "type": "type", "size": 900, "name": "Odd", "refs": [], "slots": [1, 2]}',
+			'{"address": 2, "type": "type", "size": 900, "name": "Esc", "refs": [], "slots": ["a\\u001b[31mb"]}',
+			'{"address": 3, "type": "type", "size": 900, "name": "Other", "refs": [], "slots": ["wrong"]}',
+			'{"address": 10, "type": "Odd", "size": 48, "refs": [20, 1]}',
+			'{"address": 11, "type": "Esc", "size": 48, "refs": [20, 2]}',
+			'{"address": 12, "type": "Mine", "size": 48, "refs": [20, 3]}',
+			'{"address": 20, "type": "list", "size": 56, "len": 0, "refs": []}',
+			'',
+		].join('\n'));
+		const {store, problems} = await loadDump(file, {workers: 0});
+		expect(problems.malformedLines).toBe(0);
+		const list = store.indexOf(20);
+		expect(edgeName(store, store.indexOf(10), list)).toBeNull();
+		expect(edgeName(store, store.indexOf(11), list)?.text).toBe('.a\\x1b[31mb');
+		expect(edgeName(store, store.indexOf(12), list)).toBeNull();
+	});
+});
 
 const found = interpreters();
 
