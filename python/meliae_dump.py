@@ -42,7 +42,16 @@ the addresses of ``gc.get_referents(obj)`` in order, with two changes:
   values are compared with ``gc.get_referents``; where a check fails (an
   interpreter this module does not know) the instance refers to its bare
   values then its type, and the attribute names are lost. ``LAYOUT`` says
-  which case applies ('names' or 'values').
+  which case applies ('names' or 'values'). The stand-in's size is what
+  was allocated for that instance (exact on 3.13 but for one instance per
+  class; on 3.11 and 3.12 exact once the class's capacity has settled,
+  within 7 slots before: see python/README.md).
+* A slotted instance's refs start with the values of its set slots in the
+  order CPython visits them. A class with slots gets an extra key after
+  ``refs`` on its line, ``"slots": [names]``: the names its instances' refs
+  start with. An instance with an unset slot (which CPython skips) gets
+  its own ``"slots"`` list, the names of its first refs (empty when they
+  cannot be told). meliae's JSON loader ignores the key.
 
 Every string is written with JSON ``\\uXXXX`` escapes for anything outside
 printable ASCII (control characters, non-ASCII text, lone surrogates), so
@@ -116,6 +125,13 @@ LAYOUT = 'names' if sys.version_info < (3, 11) else 'values'
 GZIP_LEVEL = 3
 
 _FLUSH_LINES = 8192
+
+# How a dict's refs are written: 'pairs' (key, value, ... as meliae wrote on
+# Python 2) or 'traverse' (what gc.get_referents gives, as a scanner that
+# follows CPython's traverse functions writes: only the values of a dict
+# whose keys are all strings on 3.11+). 'traverse' exists for tests of
+# loaders against such dumps.
+_DICT_REFS = 'pairs'
 _STR_VALUE_CHARS = 100
 
 # Type flags (Include/object.h).
@@ -290,8 +306,16 @@ def _make_inline_reader(ctypes):
             n = len(names)
             values = pointers(vaddr, n)
             pairs = [(names[ix], v) for ix, v in enumerate(values) if v]
+            # new_values(cap) allocates a prefix of round8(cap + 2) bytes (the
+            # insertion order; its last byte holds the prefix size) and then
+            # cap pointers. cap is the class's capacity when the instance was
+            # made, and that only shrinks as instances are made (by one each,
+            # for the class's first ones), so it is at least today's
+            # capacity; the prefix bounds it from above.
+            prefix = u8.from_address(vaddr - 1).value
             cap = n + usable
-            # new_values(): insertion-order prefix rounded to 8, then pointers.
+            if prefix != ((cap + 2 + 7) // 8) * 8 and prefix & 7 == 0 and prefix >= cap + 2:
+                cap = prefix - 2  # the most the prefix allows (at most 7 over)
             size = ((cap + 2 + 7) // 8) * 8 + 8 * cap
             return vaddr, size, pairs, None
     else:
@@ -317,7 +341,13 @@ def _make_inline_reader(ctypes):
                     pairs.append((names[ix], v))
             daddr = u64.from_address(id(obj) - 24).value
             mdict = cast(daddr, py_object).value if daddr else None
-            size = 8 + 8 * capacity + ((capacity + 7) // 8) * 8
+            # The object was allocated with room for the class's capacity at
+            # that moment; while a class's first instances are made, each
+            # then shrinks the capacity by one and records the shrunk value.
+            # So an instance whose recorded capacity is above today's had one
+            # more slot allocated.
+            alloc = capacity + 1 if capacity > len(names) + usable else capacity
+            size = 8 + 8 * alloc + ((alloc + 7) // 8) * 8
             return vaddr, size, pairs, mdict
 
     # Check on fresh instances: names and values must match what the
@@ -339,6 +369,110 @@ def _make_inline_reader(ctypes):
 
 
 _tp_name, _read_inline = _setup_ctypes()
+
+
+def _make_slot_reader():
+    """Build `slots_of(t)` for classes with `__slots__`, or return None.
+
+    `slots_of(t)` is None for a type whose instances have no slots the
+    collector visits, else `(names, words, low, span, full)`: the slot names
+    in the order CPython's subtype_traverse visits them (the class's own, in
+    its member order, then each base's up the chain of classes made by a
+    class statement), their offsets in the instance (in words from `low`),
+    the number of words that covers them, and how many refs an instance
+    with every slot set has when nothing but its type follows the slots
+    (the chain ends at `object`), else -1. Reads type structures through ctypes (read-only) and
+    is checked at import against gc.get_referents.
+    """
+    if sys.implementation.name != 'cpython':
+        return None
+    try:
+        import ctypes
+    except Exception:
+        return None
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
+    u64 = ctypes.c_uint64
+    i32 = ctypes.c_int32
+    c_char_p = ctypes.c_char_p
+    T_OBJECT_EX = 16
+    FLAGS_OFFSET = 168  # tp_flags in PyTypeObject (64-bit, 3.8 to 3.13)
+    TRAVERSE_OFFSET = 184  # tp_traverse, right after tp_flags and tp_doc
+    MEMBER_SIZE = 40  # PyMemberDef: name, type, offset, flags, doc
+
+    class _Probe:
+        __slots__ = ('b', 'a', 'c')
+
+    class _Probe2(_Probe):
+        __slots__ = ('z',)
+
+    if u64.from_address(id(_Probe) + FLAGS_OFFSET).value != _type_flags(_Probe):
+        return None
+    subtype_traverse = u64.from_address(id(_Probe) + TRAVERSE_OFFSET).value
+    if not subtype_traverse or u64.from_address(id(_Probe2) + TRAVERSE_OFFSET).value != subtype_traverse:
+        return None
+
+    def own_members(t):
+        # Py_SIZE(type): how many PyMemberDef follow the heap type object.
+        n = u64.from_address(id(t) + 16).value
+        if not n or n > 10000:
+            return []
+        base = id(t) + _type_basicsize(type(t))
+        found = []
+        for k in range(n):
+            m = base + MEMBER_SIZE * k
+            if i32.from_address(m + 8).value == T_OBJECT_EX:
+                raw = c_char_p.from_address(m).value
+                if raw is None:
+                    return None
+                found.append((raw.decode('utf-8', 'replace'), u64.from_address(m + 16).value))
+        return found
+
+    def slots_of(t):
+        names = []
+        offsets = []
+        b = t
+        while b is not None and _type_flags(b) & _TPFLAGS_HEAPTYPE and \
+                u64.from_address(id(b) + TRAVERSE_OFFSET).value == subtype_traverse:
+            members = own_members(b)
+            if members is None:
+                return None
+            for name, offset in members:
+                names.append(name)
+                offsets.append(offset)
+            b = type.__dict__['__base__'].__get__(b)
+        if not names:
+            return None
+        low = min(offsets)
+        full = len(names) + 1 if b is object else -1
+        return tuple(names), tuple((o - low) >> 3 for o in offsets), low, ((max(offsets) - low) >> 3) + 1, full
+
+    # Check: the names and values must be what the collector reports.
+    p = _Probe2()
+    p.a, p.c, p.z = 'probe-a', 'probe-c', ['probe-z']
+    info = slots_of(_Probe2)
+    if info is None or info[0] != ('z', 'a', 'b', 'c'):
+        return None
+    got = _slot_values(p, info)
+    if got != [('z', id(p.z)), ('a', id(p.a)), ('c', id(p.c))]:
+        return None
+    if [id(x) for x in gc.get_referents(p)[:3]] != [v for _, v in got]:
+        return None
+    return slots_of
+
+
+def _slot_values(o, info):
+    """`(name, address)` of the set slots of `o`, in traverse order."""
+    names, words, low, span, _ = info
+    values = memoryview(_string_at(id(o) + low, 8 * span)).cast('Q')
+    return [(name, values[w]) for name, w in zip(names, words) if values[w]]
+
+
+try:
+    from ctypes import string_at as _string_at
+    _slots_of = _make_slot_reader()
+except Exception:
+    _slots_of = None
 
 
 # ---------------------------------------------------------------------------
@@ -519,7 +653,7 @@ def _module_name(m):
 
 # How objects of a type are written (see _classify).
 (_K_VAR, _K_INT, _K_BOOL, _K_BYTES, _K_LEN, _K_DICT, _K_DICTSUB,
- _K_MODULE, _K_FUNC, _K_TYPE, _K_FRAME, _K_INLINE) = range(12)
+ _K_MODULE, _K_FUNC, _K_TYPE, _K_FRAME, _K_INLINE, _K_SLOTS) = range(13)
 
 
 def _classify(t, o, fixed, kinds):
@@ -529,6 +663,7 @@ def _classify(t, o, fixed, kinds):
     flags = _type_flags(t)
     kind = None
     size = None
+    slots = None
     if t is int:
         kind = _K_INT
     elif t is bool:
@@ -555,15 +690,52 @@ def _classify(t, o, fixed, kinds):
                 size = sys.getsizeof(o)
         except Exception:
             size = None
+        if _slots_of is not None and flags & _TPFLAGS_HEAPTYPE:
+            try:
+                slots = _slots_of(t)
+            except Exception:
+                slots = None
         if (_read_inline is not None and flags & _TPFLAGS_MANAGED_DICT
                 and flags & _TPFLAGS_HEAPTYPE):
             kind = _K_INLINE
+        elif slots is not None:
+            kind = _K_SLOTS
         elif size is not None:
             fixed[t] = ', "type": %s, "size": %d' % (tj, size)
             return
         else:
             kind = _K_VAR
-    kinds[t] = (kind, tj, size)
+    kinds[t] = (kind, tj, size, slots)
+
+
+def _slots_tail(o, slots, refs):
+    """The extra key of an instance line when its refs do not start with
+    every slot of its class in order: `"slots"`, the names of its first
+    refs (empty when they cannot be told). '' when the class's list holds."""
+    try:
+        got = _slot_values(o, slots)
+    except Exception:
+        return ', "slots": []'
+    n = len(got)
+    if n <= len(refs) and all(id(refs[k]) == got[k][1] for k in range(n)):
+        if n == len(slots[0]):
+            return ''
+        return ', "slots": [%s]' % ', '.join(_esc(name) for name, _ in got)
+    return ', "slots": []'
+
+
+def _type_slots_tail(t):
+    """The extra key of a type line: the slot names its instances' refs
+    start with (see _slots_tail), or ''."""
+    if _slots_of is None or not _type_flags(t) & _TPFLAGS_HEAPTYPE:
+        return ''
+    try:
+        slots = _slots_of(t)
+    except Exception:
+        return ''
+    if slots is None:
+        return ''
+    return ', "slots": [%s]' % ', '.join(_esc(name) for name in slots[0])
 
 
 def _inline_refs(o, t, refs, got):
@@ -655,6 +827,7 @@ def _walk(roots, write, follow_tracked, skip_ids):
     kinds = {}  # type -> (kind, type as JSON, fixed size or None)
     key_cache = {}  # shared-keys address -> (attribute names, usable)
     count = 0
+    dict_pairs = _DICT_REFS != 'traverse'
 
     for o in roots:
         i = id(o)
@@ -707,7 +880,7 @@ def _walk(roots, write, follow_tracked, skip_ids):
                     fresh = True
                     count -= 1
                     continue
-            kind, tj, size = info
+            kind, tj, size, slots = info
             if kind == K_INT:
                 try:
                     v = f'{o}'
@@ -717,8 +890,8 @@ def _walk(roots, write, follow_tracked, skip_ids):
                 continue
             if kind == K_DICT:
                 if o:
-                    refs = [*from_iterable(dict_items(o))]
-                    emit(f'{{"address": {i}, "type": "dict", "size": {getsizeof(o)}, "len": {len(refs) >> 1}, '
+                    refs = [*from_iterable(dict_items(o))] if dict_pairs else get_referents(o)
+                    emit(f'{{"address": {i}, "type": "dict", "size": {getsizeof(o)}, "len": {len(o)}, '
                          f'"refs": [{", ".join(map(str, map(id, refs)))}]}}\n')
                     push(refs if follow_tracked else filterfalse(is_tracked, refs))
                     refs = None
@@ -726,11 +899,13 @@ def _walk(roots, write, follow_tracked, skip_ids):
                     emit(f'{{"address": {i}, "type": "dict", "size": {getsizeof(o)}, "len": 0, "refs": []}}\n')
                 continue
             refs = get_referents(o)
-            extra = ''
+            extra = tail = ''
             if kind == K_LEN:
                 extra = f', "len": {len(o)}'
                 size = getsizeof(o)
             elif kind == K_INLINE:
+                if slots is not None:
+                    tail = _slots_tail(o, slots, refs)
                 got = read_inline(o, t, key_cache)
                 if got is not None:
                     got = _inline_refs(o, t, refs, got)
@@ -742,13 +917,22 @@ def _walk(roots, write, follow_tracked, skip_ids):
                             size = getsizeof(o)
                         except Exception:
                             size = _sizeof_fallback(o)
-                    emit(f'{{"address": {i}, "type": {tj}, "size": {size}, "refs": [{ref_text}]}}\n')
+                    emit(f'{{"address": {i}, "type": {tj}, "size": {size}, "refs": [{ref_text}]{tail}}}\n')
                     if line is not None:
                         emit(line)
                         count += 1
                     push(follow if follow_tracked else filterfalse(is_tracked, follow))
                     follow = None
                     continue
+                if size is None:
+                    try:
+                        size = getsizeof(o)
+                    except Exception:
+                        size = _sizeof_fallback(o)
+            elif kind == _K_SLOTS:
+                # Every slot set: the refs are the slots in order, then the type.
+                if len(refs) != slots[4]:
+                    tail = _slots_tail(o, slots, refs)
                 if size is None:
                     try:
                         size = getsizeof(o)
@@ -784,6 +968,7 @@ def _walk(roots, write, follow_tracked, skip_ids):
                 size = getsizeof(o)
             elif kind == _K_TYPE:
                 extra = f', "name": {esc(_tp_name(o))}'
+                tail = _type_slots_tail(o)
                 try:
                     size = getsizeof(o)
                 except Exception:
@@ -793,11 +978,11 @@ def _walk(roots, write, follow_tracked, skip_ids):
                 size = getsizeof(o)
             if refs:
                 emit(f'{{"address": {i}, "type": {tj}, "size": {size}{extra}, '
-                     f'"refs": [{", ".join(map(str, map(id, refs)))}]}}\n')
+                     f'"refs": [{", ".join(map(str, map(id, refs)))}]{tail}}}\n')
                 push(refs if follow_tracked else filterfalse(is_tracked, refs))
                 refs = None
             else:
-                emit(f'{{"address": {i}, "type": {tj}, "size": {size}{extra}, "refs": []}}\n')
+                emit(f'{{"address": {i}, "type": {tj}, "size": {size}{extra}, "refs": []{tail}}}\n')
     if lines:
         write(''.join(lines))
     return count
@@ -976,7 +1161,12 @@ def _dump(target, roots, rooted, should_stop=None):
             'compressed': bool(gz),
         }
         try:
-            _write_all(meta_fd, (json.dumps(meta, indent=1) + '\n').encode('utf-8'))
+            # One key a line, each value by the default encoder: json's
+            # indenting encoder is made of closures in reference cycles,
+            # garbage that would show up in the next dump as new objects.
+            text = '{\n%s\n}\n' % ',\n'.join(
+                ' %s: %s' % (json.dumps(k), json.dumps(v)) for k, v in meta.items())
+            _write_all(meta_fd, text.encode('utf-8'))
         finally:
             os.close(meta_fd)
     return stats

@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
+import {inject} from 'vitest';
 import {run} from '../helpers/process.js';
 
 export {type Finished, run} from '../helpers/process.js';
@@ -35,21 +36,37 @@ function probe(command: string): Interpreter | undefined {
 
 let cached: Interpreter[] | undefined;
 
+/** The shared CPython 3.13 the global set-up extracted (shared-python.ts), if any. */
+function sharedPython(): string[] {
+	try {
+		const exe = inject('sharedPython');
+		return exe ? [exe] : [];
+	} catch {
+		return []; // not under vitest's runner
+	}
+}
+
 /**
  * `python3` from PATH, and Debian's /usr/bin/python3.11 when it exists and
- * is another interpreter; more from MELIAE_TEST_PYTHONS (a PATH-style list).
+ * is another interpreter; more from MELIAE_TEST_PYTHONS (a PATH-style list);
+ * and the shared CPython 3.13 build when the global set-up found it.
  * Versions before 3.8 are left out.
  */
 export function interpreters(): Interpreter[] {
 	if (cached === undefined) {
 		const found: Interpreter[] = [];
 		const extra = (process.env['MELIAE_TEST_PYTHONS'] ?? '').split(delimiter).filter(Boolean);
-		for (const command of ['python3', '/usr/bin/python3.11', ...extra]) {
+		const shared = sharedPython();
+		for (const command of ['python3', '/usr/bin/python3.11', ...extra, ...shared]) {
 			if (command.startsWith('/') && !existsSync(command)) {
 				continue;
 			}
 
 			const interpreter = probe(command);
+			if (interpreter !== undefined && shared.includes(command)) {
+				interpreter.label = `shared CPython build (${interpreter.version})`;
+			}
+
 			if (interpreter === undefined || found.some(other => other.exe === interpreter.exe)) {
 				continue;
 			}
@@ -157,6 +174,8 @@ export type DumpLine = {
 	len?: number;
 	value?: string | number;
 	refs: number[];
+	/** Slot names: of a class's instances (type lines), of one instance's first refs (instance lines). */
+	slots?: string[];
 	/** The line as written. */
 	raw: string;
 };
@@ -171,7 +190,7 @@ export type CheckedDump = {
 	duplicates: number;
 };
 
-const KEY_ORDER = ['address', 'type', 'size', 'name', 'len', 'value', 'refs'];
+const KEY_ORDER = ['address', 'type', 'size', 'name', 'len', 'value', 'refs', 'slots'];
 
 /**
  * Parse every line with JSON.parse and check meliae's shape: keys in the
@@ -214,6 +233,10 @@ export function checkDump(text: string): CheckedDump {
 
 		if (parsed['len'] !== undefined && !Number.isSafeInteger(parsed['len'])) {
 			throw new Error(`len is not an integer at ${where}`);
+		}
+
+		if (parsed['slots'] !== undefined && !(Array.isArray(parsed['slots']) && parsed['slots'].every(name => typeof name === 'string'))) {
+			throw new Error(`slots is not a list of strings at ${where}`);
 		}
 
 		if (parsed['value'] !== undefined && typeof parsed['value'] !== 'string' && typeof parsed['value'] !== 'number') {

@@ -17,6 +17,7 @@
  */
 
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
+import {slotName} from '../graph/slot-names.js';
 import type {GraphStore} from '../graph/store.js';
 import {escapeControls} from '../format/escape.js';
 import {pythonRepr} from '../format/python.js';
@@ -441,6 +442,11 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 
 	if (k < 0) {
 		return null;
+	}
+
+	const slot = slotName(store, parent, k);
+	if (slot !== undefined) {
+		return {kind: 'attribute', text: `.${escapeControls(slot)}`};
 	}
 
 	const collapsed = (store.objectFlags[parent]! & FLAG_COLLAPSED) !== 0;

@@ -10,6 +10,7 @@ import type {Readable} from 'node:stream';
 import {collapseInstanceDicts} from '../analyses/collapse.js';
 import {removeExpensiveReferences} from '../analyses/expensive.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
+import {setSlotNames} from '../graph/slot-names.js';
 import type {GraphStore} from '../graph/store.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
@@ -164,6 +165,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	let textBytes = 0;
 	const strict = options.strict ?? false;
 	let builder: StoreBuilder | undefined;
+	const slotNames = new Map<number, string[]>();
 
 	const accept = (id: number, head: ChunkHead): void => {
 		for (const problem of head.problems) {
@@ -173,6 +175,10 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		}
 
 		malformedLines += head.problemCount;
+		for (const [address, names] of head.slotNames ?? []) {
+			slotNames.set(address, names);
+		}
+
 		if (strict && head.problemCount > 0) {
 			const first = malformed[0]!;
 			throw new DumpError(name, `malformed line: ${first.message}`, first.line);
@@ -275,6 +281,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		({store} = removeExpensiveReferences(store));
 	}
 
+	setSlotNames(store, slotNames);
 	objects = store.objectCount;
 	options.onObjectsReady?.(store);
 	if (options.parents ?? true) {

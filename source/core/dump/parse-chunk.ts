@@ -46,6 +46,8 @@ export type ParsedChunk = {
 	 * the previous object's line directly: enough to find any object's line.
 	 */
 	lineAnchors: number[];
+	/** [address, names] of lines with a "slots" key (slow path; see graph/slot-names.ts). */
+	slotNames?: Array<[number, string[]]>;
 };
 
 /** A parsed chunk without its raw child addresses (which may stay where they were parsed). */
@@ -606,7 +608,7 @@ const numberOf = (token: JsonToken | undefined, what: string): number => {
 };
 
 /** The slow path: any key order, extra keys, other spacing. Throws LineSyntaxError. */
-function parseGeneral(bytes: Uint8Array, start: number, end: number, columns: Columns, types: TypeTable): void {
+function parseGeneral(bytes: Uint8Array, start: number, end: number, columns: Columns, types: TypeTable, slotNames: Array<[number, string[]]>): void {
 	const text = utf8.decode(bytes.subarray(start, end));
 	const entries = parseJsonLine(text);
 	const addressToken = entries.get('address');
@@ -669,6 +671,11 @@ function parseGeneral(bytes: Uint8Array, start: number, end: number, columns: Co
 		for (const item of refsToken.items) {
 			refs.push(numberOf(item, 'refs'));
 		}
+	}
+
+	const slotsToken = entries.get('slots');
+	if (slotsToken?.kind === 'array' && slotsToken.items.every(item => item.kind === 'string')) {
+		slotNames.push([address, slotsToken.items.map(item => (item as {text: string}).text)]);
 	}
 
 	const typeId = types.internText(typeToken.text);
@@ -778,6 +785,7 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 	const problems: LineProblem[] = [];
 	let problemCount = 0;
 	const lineAnchors: number[] = [];
+	const slotNames: Array<[number, string[]]> = [];
 	let lastObjectLine = -1;
 	const strict = options.strict ?? false;
 
@@ -860,7 +868,7 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 
 		if (!parseCanonical(bytes, s, e, columns, types)) {
 			try {
-				parseGeneral(bytes, s, e, columns, types);
+				parseGeneral(bytes, s, e, columns, types, slotNames);
 			} catch (error) {
 				if (!(error instanceof LineSyntaxError)) {
 					throw error;
@@ -900,6 +908,7 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		problems,
 		problemCount,
 		lineAnchors,
+		...(slotNames.length > 0 ? {slotNames} : {}),
 	};
 }
 
