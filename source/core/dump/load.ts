@@ -17,6 +17,9 @@ import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, release
 import {BufferRecycler} from '../util/recycler.js';
 import {DEFAULT_BLOCK_SIZE, DumpError, openDump} from './reader.js';
 
+/** The most `"slots"` lists kept by address (classes first in any real dump). */
+const MAX_SLOT_LISTS = 1 << 22;
+
 export {DumpError} from './reader.js';
 
 /**
@@ -176,7 +179,12 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 
 		malformedLines += head.problemCount;
 		for (const [address, names] of head.slotNames ?? []) {
-			slotNames.set(address, names);
+			// A JavaScript Map holds at most 2^24 entries: past the cap (a
+			// dump made of millions of instances with unset slots), the
+			// further instances' references stay unnamed rather than fail.
+			if (slotNames.size < MAX_SLOT_LISTS) {
+				slotNames.set(address, names);
+			}
 		}
 
 		if (strict && head.problemCount > 0) {
