@@ -489,8 +489,16 @@ export function edgeName(store: GraphStore, parent: number, child: number): Edge
 	}
 
 	if (type === 'collections.deque') {
-		// A deque's traverse visits its items first to last.
-		return {kind: 'index', text: `[${k}]`};
+		// A deque's traverse visits its items first to last; from 3.13 on
+		// (deque is a heap type there) it visits its type before them.
+		const first = childTargets[start]!;
+		const typeFirst = first < UNRESOLVED_BIT && store.typeName(first) === 'type' && store.valueKind(first) === 'name'
+			&& (store.value(first) === type || type.endsWith(`.${store.value(first)!}`));
+		if (typeFirst && k === 0) {
+			return {kind: 'class', text: '.__class__'};
+		}
+
+		return {kind: 'index', text: `[${typeFirst ? k - 1 : k}]`};
 	}
 
 	if (type === 'module' && count === 1 && store.typeName(child) === 'dict') {
