@@ -7,8 +7,8 @@
  */
 
 import process from 'node:process';
-import type {CommandContext} from '../commands/context.js';
-import {EXIT_BAD_INPUT} from '../commands/context.js';
+import type {CommandContext} from '../common/context.js';
+import {EXIT_BAD_INPUT} from '../common/context.js';
 
 export async function runExplorer(ctx: CommandContext): Promise<number> {
 	if (ctx.stdout.isTTY !== true || process.stdin.isTTY !== true) {
