@@ -9,6 +9,7 @@
 import process from 'node:process';
 import type {CommandContext} from '../common/context.js';
 import {EXIT_BAD_INPUT} from '../common/context.js';
+import {orderDumps} from '../common/dump-order.js';
 
 export async function runExplorer(ctx: CommandContext): Promise<number> {
 	if (ctx.stdout.isTTY !== true || process.stdin.isTTY !== true) {
@@ -21,7 +22,13 @@ export async function runExplorer(ctx: CommandContext): Promise<number> {
 		return EXIT_BAD_INPUT;
 	}
 
+	// Oldest first, as every command takes several dumps (common/dump-order.ts).
+	const {dumps, warning} = orderDumps(ctx.input, ctx.flags['keepOrder'] === true);
+	if (warning !== undefined) {
+		ctx.stderr.write(`meliae-tui: ${warning}\n`);
+	}
+
 	process.env['NODE_ENV'] ??= 'production';
 	const {explore} = await import('./explorer.js');
-	return explore(ctx);
+	return explore({...ctx, input: dumps.map(dump => dump.file)});
 }
