@@ -93,6 +93,11 @@ async function main(): Promise<number> {
 		return runExplorer(context(parsed.input));
 	}
 
+	if (parsed.input.includes('-') && process.stdin.isTTY === true) {
+		// Reading a dump from a terminal looks like a hang without this.
+		process.stderr.write('meliae-tui: waiting for a dump on standard input (a terminal); pipe one in (meliae-tui summarize - < dump.json.gz), or press Ctrl-D to end it\n');
+	}
+
 	return (await commands[command.name]!())(context(parsed.input));
 }
 
