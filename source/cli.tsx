@@ -5,7 +5,7 @@
  */
 
 import process from 'node:process';
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {commandHelp, mainHelp, parseArguments} from './commands/arguments.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK} from './common/context.js';
 import {escapeControls} from './core/format/escape.js';
@@ -89,6 +89,13 @@ async function main(): Promise<number> {
 	}
 
 	if (command.name === undefined) {
+		const first = parsed.input[0]!;
+		if (/^[a-z][a-z-]*$/.test(first) && !existsSync(first)) {
+			// A mistyped command word would otherwise read as a dump file.
+			process.stderr.write(`meliae-tui: no command or dump named "${first}" (see meliae-tui --help)\n`);
+			return EXIT_BAD_INPUT;
+		}
+
 		const {runExplorer} = await import('./ui/run-explorer.js');
 		return runExplorer(context(parsed.input));
 	}

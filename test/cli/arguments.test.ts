@@ -134,6 +134,10 @@ describe('usage errors: exit 2, one line naming the word', () => {
 		expectUsageError(await runCli(['summarize', demo, '--', 'x']), '--');
 	});
 
+	it('a mistyped command word', async () => {
+		expectUsageError(await runCli(['sumarize', demo]), 'sumarize');
+	});
+
 	it('short flags other than -h', async () => {
 		expectUsageError(await runCli(['summarize', demo, '-l', '5']), '-l');
 	});
