@@ -30,6 +30,12 @@ describe('meliae-tui --help', () => {
 		for (const name of names) {
 			expect(result.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
 		}
+
+		// The explorer has no command word: its options are in the main help.
+		for (const option of EXPLORER.options) {
+			expect(result.stdout).toContain(`  --${option.flag}`);
+			expect(result.stdout).toContain(option.help);
+		}
 	});
 
 	it.each(names)('%s --help: synopsis, every option with its meaning, an example; stdout, exit 0', async name => {
