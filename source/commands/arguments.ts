@@ -4,6 +4,10 @@
  * `collapse: false`), and what follows a literal `--`. Anything the table
  * does not allow is a usage error naming the word; help is printed from the
  * same table.
+ *
+ * Written here rather than with meow: meow knows one set of flags for the
+ * whole program (so a flag of another command passes), turns a repeated
+ * flag into an exception, and prints its own unescaped "Unknown flag" lines.
  */
 
 import {escapeControls} from '../core/format/escape.js';
