@@ -153,7 +153,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 
 	if (input.length > command.maxArgs) {
 		const extra = input[command.maxArgs]!;
-		const takes = command.maxArgs === 0 ? 'takes no arguments' : `takes ${command.args}`;
+		const takes = command.takesProgram === true
+			? `takes the program after "--": ${synopsis(command)}`
+			: (command.maxArgs === 0 ? 'takes no arguments' : `takes ${command.args}`);
 		return usageError(`unexpected argument ${shown(extra)}: ${name} ${takes}`, named);
 	}
 

@@ -119,6 +119,9 @@ describe('usage errors: exit 2, one line naming the word', () => {
 		expectUsageError(await runCli(['show', demo, '1', 'more']), 'more');
 		expectUsageError(await runCli(['diff', demo, demo, demo, 'fourth']), 'fourth');
 		expectUsageError(await runCli(['python-path', 'x']), 'x');
+		const run = await runCli(['run', 'python3', 'app.py']);
+		expectUsageError(run, 'python3');
+		expect(run.stderr).toContain('after "--"');
 	});
 
 	it('--exclude without --from', async () => {
