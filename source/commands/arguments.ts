@@ -71,7 +71,8 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 
 			tokens.push({flag, value, raw: word});
 		} else if (word.startsWith('-') && word !== '-') {
-			return usageError(`unknown flag ${shown(word)} (flags are spelled --name; see meliae-tui --help)`, undefined);
+			// No short flags but -h: named as an unknown flag below (after --help had its say).
+			tokens.push({flag: word, value: undefined, raw: word});
 		} else {
 			positional.push(word);
 		}
