@@ -1,129 +1,87 @@
 #!/usr/bin/env node
 /**
- * meliae-tui: flags (meow) → a non-interactive command, or the explorer.
+ * meliae-tui: the command line (checked against commands/table.ts) → a
+ * non-interactive command, or the explorer.
  */
 
 import process from 'node:process';
-import meow from 'meow';
-import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_INTERNAL} from './commands/context.js';
+import {existsSync, readFileSync} from 'node:fs';
+import {commandHelp, mainHelp, parseArguments} from './commands/arguments.js';
+import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK} from './common/context.js';
+import {escapeControls} from './core/format/escape.js';
 import {charsetFromEnv, setOutputCharset} from './core/format/glyphs.js';
 import {tuneForLoading} from './core/util/tuning.js';
-
-const HELP = `
-  Usage
-    $ meliae-tui DUMP [DUMP...]             open the explorer (newest dump last)
-    $ meliae-tui summarize DUMP             meliae's per-type summary table
-    $ meliae-tui show DUMP ADDRESS          one object, its children and parents
-    $ meliae-tui top DUMP                   the biggest retainers (dominator tree)
-    $ meliae-tui path DUMP ADDRESS          shortest chain of references from a root
-    $ meliae-tui diff OLD NEW [FINAL]       compare dumps taken over time
-    $ meliae-tui trend DUMP...              per-type growth over a series of dumps
-    $ meliae-tui report DUMP [OLDER...]     one-page triage report
-    $ meliae-tui python-path                where meliae_dump.py lives (for PYTHONPATH)
-    $ meliae-tui run [--signal USR2] [--dir D] -- python app.py ...
-    $ meliae-tui attach PID [--out FILE] [--open]
-
-  A DUMP is a meliae dump file (plain or gzip) or "-" for standard input.
-
-  Options
-    --by size|count        summarize: order (default size); top: retained|size
-    --limit N              rows to print (summarize: 20)
-    --from ADDRESS         summarize only what ADDRESS reaches
-    --exclude A,B,...      ... not walking through these addresses
-    --all N                path: up to N distinct paths
-    --skip-weak            path: do not go through weak references
-    --skip-expensive       path: do not go through modules, types, frames
-    --sort time|mtime|name trend, report: order of the dumps (default mtime)
-    --format text|markdown|json   report: output format
-    --json                 machine-readable output
-    --no-collapse          keep instance __dict__s as separate objects
-    --remove-expensive     replace references to modules, frames and types
-    --strict               stop at the first malformed line
-    --quiet                no progress on standard error
-    --signal USR2 --dir D  run: the dump signal and directory
-    --out FILE --open      attach: where the dump goes; explore it after
-
-  Exit codes
-    0 ok, 1 address not found, 2 bad input or usage, 3 operation failed,
-    70 internal error, 130 interrupted
-`;
 
 const commands: Record<string, () => Promise<Command>> = {
 	summarize: async () => (await import('./commands/summarize.js')).main,
 	show: async () => (await import('./commands/show.js')).main,
+	top: async () => (await import('./commands/top.js')).main,
+	path: async () => (await import('./commands/path.js')).main,
+	diff: async () => (await import('./commands/diff.js')).main,
+	trend: async () => (await import('./commands/trend.js')).main,
+	report: async () => (await import('./commands/report.js')).main,
+	'python-path': async () => (await import('./commands/python-path.js')).main,
+	run: async () => (await import('./commands/run.js')).main,
+	attach: async () => (await import('./commands/attach.js')).main,
 };
 
-/** Commands provided by modules that may not exist in this build yet. */
-const optionalCommands: Record<string, string> = {
-	top: './commands/top.js',
-	path: './commands/path.js',
-	diff: './commands/diff.js',
-	trend: './commands/trend.js',
-	report: './commands/report.js',
-	'python-path': './commands/python-path.js',
-	run: './commands/run.js',
-	attach: './commands/attach.js',
-};
+function version(): string {
+	const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version?: string};
+	return manifest.version ?? 'unknown';
+}
 
 async function main(): Promise<number> {
 	tuneForLoading();
 	setOutputCharset(charsetFromEnv(process.env));
 	const argv = process.argv.slice(2);
-	const dashDash = argv.indexOf('--');
-	const rest = dashDash >= 0 ? argv.slice(dashDash + 1) : [];
-	const cli = meow(HELP, {
-		importMeta: import.meta,
-		argv: dashDash >= 0 ? argv.slice(0, dashDash) : argv,
-		allowUnknownFlags: false,
-		flags: {
-			by: {type: 'string'},
-			limit: {type: 'number'},
-			from: {type: 'string'},
-			exclude: {type: 'string'},
-			json: {type: 'boolean'},
-			collapse: {type: 'boolean', default: true},
-			removeExpensive: {type: 'boolean'},
-			strict: {type: 'boolean'},
-			quiet: {type: 'boolean'},
-			signal: {type: 'string'},
-			dir: {type: 'string'},
-			out: {type: 'string'},
-			open: {type: 'boolean'},
-			method: {type: 'string'},
-			timeout: {type: 'number'},
-			all: {type: 'number'},
-			format: {type: 'string'},
-			skipWeak: {type: 'boolean'},
-			skipExpensive: {type: 'boolean'},
-			sort: {type: 'string'},
-		},
-	});
+	if (argv.length === 0) {
+		process.stderr.write(mainHelp());
+		return EXIT_BAD_INPUT;
+	}
 
-	const [first, ...others] = cli.input;
+	const parsed = parseArguments(argv);
+	switch (parsed.kind) {
+		case 'help': {
+			process.stdout.write(parsed.command === undefined ? mainHelp() : commandHelp(parsed.command));
+			return EXIT_OK;
+		}
+
+		case 'version': {
+			process.stdout.write(`${version()}\n`);
+			return EXIT_OK;
+		}
+
+		case 'usage': {
+			const more = parsed.command?.name === undefined ? 'meliae-tui --help' : `meliae-tui ${parsed.command.name} --help`;
+			process.stderr.write(`meliae-tui: ${parsed.message} (see ${more})\n`);
+			return EXIT_BAD_INPUT;
+		}
+
+		case 'run': {
+			break;
+		}
+	}
+
+	const {command, flags, rest} = parsed;
 	const context = (input: readonly string[]): CommandContext => ({
 		input,
-		flags: cli.flags,
+		flags,
 		rest,
 		stdout: process.stdout,
 		stderr: process.stderr,
 		env: process.env,
 	});
 
-	if (first === undefined) {
-		cli.showHelp(EXIT_BAD_INPUT);
-		return EXIT_BAD_INPUT;
-	}
-
-	if (first === 'attach' && cli.flags.open === true) {
+	if (command.name === 'attach' && flags['open'] === true) {
 		// Dump a running process, then explore the dump.
 		const {attachAndDump, parsePid} = await import('./commands/attach.js');
-		const pid = parsePid(others[0]);
-		if (pid === undefined || others.length > 1) {
-			process.stderr.write('meliae-tui: usage: meliae-tui attach PID [--out FILE] [--open]\n');
+		const pid = parsePid(parsed.input[0]);
+		if (pid === undefined) {
+			process.stderr.write(`meliae-tui: not a process id: ${escapeControls(parsed.input[0]!)} (see meliae-tui attach --help)\n`);
 			return EXIT_BAD_INPUT;
 		}
 
-		const dumped = await attachAndDump(pid, cli.flags.out, context(others));
+		const dumped = await attachAndDump(pid, flags['out'] as string | undefined, context(parsed.input));
 		if (dumped.path === undefined) {
 			return dumped.code;
 		}
@@ -132,31 +90,24 @@ async function main(): Promise<number> {
 		return runExplorer(context([dumped.path]));
 	}
 
-	const load = commands[first];
-	if (load !== undefined) {
-		return (await load())(context(others));
-	}
-
-	const optional = optionalCommands[first];
-	if (optional !== undefined) {
-		let module: {main: Command};
-		try {
-			module = await import(optional) as {main: Command};
-		} catch (error) {
-			const code = (error as NodeJS.ErrnoException).code;
-			if (code !== 'ERR_MODULE_NOT_FOUND' || !String((error as Error).message).includes(optional.slice(2))) {
-				throw error;
-			}
-
-			process.stderr.write(`meliae-tui: "${first}" is not available in this build\n`);
+	if (command.name === undefined) {
+		const first = parsed.input[0]!;
+		if (/^[a-z][a-z-]*$/.test(first) && !existsSync(first)) {
+			// A mistyped command word would otherwise read as a dump file.
+			process.stderr.write(`meliae-tui: no command or dump named "${first}" (see meliae-tui --help)\n`);
 			return EXIT_BAD_INPUT;
 		}
 
-		return module.main(context(others));
+		const {runExplorer} = await import('./ui/run-explorer.js');
+		return runExplorer(context(parsed.input));
 	}
 
-	const {runExplorer} = await import('./ui/run-explorer.js');
-	return runExplorer(context(cli.input));
+	if (parsed.input.includes('-') && process.stdin.isTTY === true) {
+		// Reading a dump from a terminal looks like a hang without this.
+		process.stderr.write('meliae-tui: waiting for a dump on standard input (a terminal); pipe one in (meliae-tui summarize - < dump.json.gz), or press Ctrl-D to end it\n');
+	}
+
+	return (await commands[command.name]!())(context(parsed.input));
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

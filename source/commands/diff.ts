@@ -23,7 +23,7 @@ import {type Command, type CommandContext, EXIT_OK} from './context.js';
 import {loadForCommand, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
 import {dominatorsForCommand} from './top.js';
-import {dumpArguments} from './trend.js';
+import {dumpSeries} from './trend.js';
 
 const USAGE = 'meliae-tui diff OLD NEW [FINAL] [--limit N] [--json]';
 
@@ -143,7 +143,8 @@ export async function compareDumps(ctx: CommandContext, files: readonly string[]
 export const main: Command = async ctx => withExit(async () => {
 	requireInput(ctx, 2, USAGE);
 	const limit = limitFlag(ctx, 20);
-	const input = dumpArguments(ctx.input);
+	// Oldest first (common/dump-order.ts): NEWEST OLDEST is turned round, with a warning.
+	const input = dumpSeries(ctx, ctx.input).map(dump => dump.file);
 	const files = input.slice(0, 3);
 	if (input.length > 3) {
 		ctx.stderr.write('meliae-tui: warning: diff compares at most three dumps; use trend for a longer series\n');

@@ -8,6 +8,7 @@ import {DumpError, type LoadOptions, type LoadProgress, type LoadResult, LoadAbo
 import {hexAddress, parseAddress} from '../core/format/address.js';
 import {escapeControls} from '../core/format/escape.js';
 import {NO_OBJECT} from '../core/graph/layout.js';
+import {loadOptionsFrom} from '../common/load-options.js';
 import {type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_FOUND} from './context.js';
 
 export class CommandExit extends Error {
@@ -16,13 +17,7 @@ export class CommandExit extends Error {
 	}
 }
 
-export function loadOptionsFrom(flags: Readonly<Record<string, unknown>>): LoadOptions {
-	return {
-		collapse: flags['collapse'] !== false,
-		removeExpensive: flags['removeExpensive'] === true,
-		strict: flags['strict'] === true,
-	};
-}
+export {loadOptionsFrom} from '../common/load-options.js';
 
 export function progressLine(file: string, progress: LoadProgress): string {
 	const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);

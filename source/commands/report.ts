@@ -1,14 +1,16 @@
 /**
- * `meliae-tui report DUMP [OLDER_DUMPS...] [--format text|markdown|json]
- * [--sort time|mtime|name] [--limit N]`: one page for a server at 3 a.m.:
+ * `meliae-tui report DUMP... [--format text|markdown|json] [--keep-order]
+ * [--sort time|mtime|name] [--limit N]`: one page for a server at 3 a.m. on
+ * the newest dump:
  * the summary, the top retainers, the leak suspects (objects and types
  * retaining at least 10% of the dump, accumulation points) with the path
  * from a root to each, and, given older dumps of the same process, the
  * growth per type and the leak candidates grouped by owner.
  *
- * Older dumps are sorted like `trend` does (default: modification time) and
- * loaded one at a time; the last two of them are the baseline and target
- * of the candidates, DUMP the final.
+ * The dumps are taken oldest first, as every command takes them (see
+ * common/dump-order.ts), and loaded one at a time; the newest is the one
+ * reported on, the two before it are the baseline and target of the leak
+ * candidates.
  */
 
 import {
@@ -19,7 +21,7 @@ import type {Dominators} from '../core/analyses/dominators.js';
 import {topRetainers, typeRetainedSizes, type TypeRetained} from '../core/analyses/dominators.js';
 import {findPath, type ReferencePath} from '../core/analyses/paths.js';
 import {findObjectSuspects, findTypeSuspects, type ObjectSuspect, type TypeSuspect} from '../core/analyses/report.js';
-import {describeDumpFile, type DumpMeta, readMeta, sortDumpFiles, trendOf, type TrendType} from '../core/analyses/trend.js';
+import {type DumpMeta, trendOf, type TrendType} from '../core/analyses/trend.js';
 import {diffHeader, diffRows, totalsTitle, trendHeader, trendRows} from '../core/format/diff-table.js';
 import {escapeControls} from '../core/format/escape.js';
 import {labelChain, objectLabel} from '../core/format/object-label.js';
@@ -35,9 +37,9 @@ import {CommandExit, requireInput, withExit} from './load-for-command.js';
 import {pathJson} from './path.js';
 import {limitFlag} from './summarize.js';
 import {dominatorsForCommand, TOP_HEADER, topObjectJson, topRows} from './top.js';
-import {dumpArguments, loadSeriesPoint, type SeriesPoint, seriesDumpJson, SERIES_HEADER, seriesLines, sortFlag, trendTypeJson} from './trend.js';
+import {dumpSeries, loadSeriesPoint, type SeriesPoint, seriesDumpJson, SERIES_HEADER, seriesLines, sortFlag, trendTypeJson} from './trend.js';
 
-const USAGE = 'meliae-tui report DUMP [OLDER_DUMPS...] [--format text|markdown|json] [--sort time|mtime|name] [--limit N]';
+const USAGE = 'meliae-tui report DUMP... [--format text|markdown|json] [--keep-order] [--sort time|mtime|name] [--limit N]';
 
 export type ReportFormat = 'text' | 'markdown' | 'json';
 
@@ -74,7 +76,10 @@ type Report = {
 };
 
 async function buildReport(ctx: CommandContext, limit: number): Promise<Report> {
-	const older = sortDumpFiles(dumpArguments(ctx.input.slice(1)).map(file => describeDumpFile(file)), sortFlag(ctx));
+	// Oldest first (common/dump-order.ts): the newest is the one reported on.
+	const dumps = dumpSeries(ctx, ctx.input);
+	const current = dumps.at(-1)!;
+	const older = dumps.slice(0, -1);
 	const series: SeriesPoint[] = [];
 	let baseline: DumpSnapshot | undefined;
 	let previous: DumpSnapshot | undefined;
@@ -97,7 +102,6 @@ async function buildReport(ctx: CommandContext, limit: number): Promise<Report> 
 		}
 	}
 
-	const current = describeDumpFile(ctx.input[0]!);
 	const {point, store} = await loadSeriesPoint(ctx, current);
 	series.push(point);
 	const diff = previous === undefined ? undefined : diffDumps(previous, store);
@@ -123,7 +127,7 @@ async function buildReport(ctx: CommandContext, limit: number): Promise<Report> 
 	const report: Report = {
 		file: point.name,
 		store,
-		meta: readMeta(ctx.input[0]!),
+		meta: current.meta,
 		dominators,
 		types: typeRetainedSizes(store, dominators),
 		top: topRetainers(dominators, limit),

@@ -6,7 +6,7 @@
  */
 
 import {type ChildProcess, spawn} from 'node:child_process';
-import {type FSWatcher, mkdirSync, readFileSync, statSync, watch} from 'node:fs';
+import {accessSync, closeSync, constants as fsConstants, type FSWatcher, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, statSync, watch} from 'node:fs';
 import {constants} from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -91,6 +91,162 @@ function watchDumps(dir: string, ctx: CommandContext): FSWatcher | undefined {
 	}
 }
 
+/** What `run` was asked to start, as far as its file tells. */
+export type ProgramKind =
+	| {readonly kind: 'python'}
+	/** A script for another interpreter, or a shell: it may start Python. */
+	| {readonly kind: 'wrapper'; readonly interpreter: string}
+	| {readonly kind: 'not-python'; readonly file: string}
+	/** Not found, unreadable, or neither a script nor a binary: spawning it says why. */
+	| {readonly kind: 'unknown'};
+
+const PYTHON_NAME = /^(python|pypy)[\d.]*[a-z]*(\.exe)?$/i;
+/** Programs that run other programs: what they start may be Python. */
+const WRAPPERS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'env', 'nice', 'nohup', 'time', 'timeout', 'setsid', 'stdbuf', 'taskset', 'sudo', 'su', 'runuser', 'setpriv', 'chrt', 'ionice', 'xvfb-run', 'uv', 'poetry', 'pipenv', 'hatch', 'pdm', 'conda']);
+
+/** The file `command` names: itself when it has a slash, else the first executable on PATH. */
+export function resolveProgram(command: string, env: NodeJS.ProcessEnv): string | undefined {
+	if (command.includes('/')) {
+		return path.resolve(command);
+	}
+
+	for (const directory of (env['PATH'] ?? '').split(path.delimiter)) {
+		if (directory === '') {
+			continue;
+		}
+
+		const file = path.join(directory, command);
+		try {
+			accessSync(file, fsConstants.X_OK);
+			if (statSync(file).isFile()) {
+				return file;
+			}
+		} catch {}
+	}
+
+	return undefined;
+}
+
+/** Whether the file holds `needle` (read in chunks; at most 512 MiB). */
+function fileContains(fd: number, needle: Buffer): boolean {
+	const chunk = Buffer.alloc(1 << 20);
+	let carry = Buffer.alloc(0);
+	let position = 0;
+	while (position < 512 * 1024 * 1024) {
+		const read = readSync(fd, chunk, 0, chunk.length, position);
+		if (read === 0) {
+			return false;
+		}
+
+		const window = Buffer.concat([carry, chunk.subarray(0, read)]);
+		if (window.includes(needle)) {
+			return true;
+		}
+
+		carry = window.subarray(Math.max(0, window.length - needle.length + 1));
+		position += read;
+	}
+
+	return false;
+}
+
+/**
+ * Python or not, from the program's name and file (read as data, never
+ * run): a name like python3 or pypy; a script whose #! line names Python;
+ * a binary with the Python interpreter in it (as python itself, or uwsgi).
+ */
+export function programKind(command: string, env: NodeJS.ProcessEnv): ProgramKind {
+	if (PYTHON_NAME.test(path.basename(command))) {
+		return {kind: 'python'};
+	}
+
+	const file = resolveProgram(command, env);
+	if (file === undefined) {
+		return {kind: 'unknown'};
+	}
+
+	let real = file;
+	try {
+		real = realpathSync(file);
+	} catch {}
+
+	if (PYTHON_NAME.test(path.basename(real))) {
+		return {kind: 'python'};
+	}
+
+	let fd: number;
+	try {
+		if (!statSync(real).isFile()) {
+			return {kind: 'unknown'};
+		}
+
+		fd = openSync(real, 'r');
+	} catch {
+		return {kind: 'unknown'};
+	}
+
+	try {
+		const head = Buffer.alloc(512);
+		const length = readSync(fd, head, 0, head.length, 0);
+		if (head.subarray(0, 2).toString('latin1') === '#!') {
+			const line = head.subarray(2, length).toString('latin1').split('\n')[0]!.trim();
+			if (/python|pypy/i.test(line)) {
+				return {kind: 'python'};
+			}
+
+			const words = line.split(/\s+/);
+			const interpreter = path.basename(words[0] ?? '') === 'env' ? (words.find((word, index) => index > 0 && !word.startsWith('-')) ?? 'env') : path.basename(words[0] ?? '');
+			return {kind: 'wrapper', interpreter: interpreter || 'sh'};
+		}
+
+		if (head.subarray(0, 4).equals(Buffer.from([0x7F, 0x45, 0x4C, 0x46]))) {
+			if (fileContains(fd, Buffer.from('Py_Initialize'))) {
+				return {kind: 'python'};
+			}
+
+			const name = path.basename(command);
+			return WRAPPERS.has(name) ? {kind: 'wrapper', interpreter: name} : {kind: 'not-python', file: real};
+		}
+
+		return {kind: 'unknown'};
+	} finally {
+		closeSync(fd);
+	}
+}
+
+/**
+ * `mkdir -p`, one component at a time (Node's recursive mkdir loops forever
+ * on a missing path under /proc).
+ */
+function makeDirectory(dir: string): void {
+	try {
+		statSync(dir);
+		return;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+			throw error;
+		}
+	}
+
+	const parent = path.dirname(dir);
+	if (parent !== dir) {
+		makeDirectory(parent);
+	}
+
+	try {
+		mkdirSync(dir, {mode: 0o700});
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+			throw error;
+		}
+	}
+}
+
+/** Create and remove a directory in `dir`: what the dumper will need, checked before the program starts. */
+function checkWritable(dir: string): void {
+	rmdirSync(mkdtempSync(path.join(dir, '.meliae-tui-check-')));
+}
+
 function signalNumber(name: NodeJS.Signals): number {
 	return (constants.signals as Record<string, number>)[name] ?? 0;
 }
@@ -111,13 +267,30 @@ export const main: Command = async ctx => {
 
 	const dir = path.resolve(stringFlag(ctx, 'dir') ?? process.cwd());
 	try {
-		mkdirSync(dir, {recursive: true, mode: 0o700});
+		makeDirectory(dir);
 		if (!statSync(dir).isDirectory()) {
 			throw new Error('not a directory');
 		}
+
+		checkWritable(dir);
 	} catch (error) {
-		ctx.stderr.write(`meliae-tui: cannot use ${escapeControls(dir)} for dumps: ${(error as Error).message}\n`);
+		const {code} = error as NodeJS.ErrnoException;
+		const reason = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT'
+			? `it cannot be written (${code})`
+			: escapeControls((error as Error).message);
+		ctx.stderr.write(`meliae-tui: cannot use ${escapeControls(dir)} for dumps: ${reason}\n`);
 		return EXIT_BAD_INPUT;
+	}
+
+	const program = programKind(argv[0]!, ctx.env);
+	const name = escapeControls(argv[0]!);
+	if (program.kind === 'not-python') {
+		ctx.stderr.write(`meliae-tui: ${name} is not Python (${escapeControls(program.file)} has no Python interpreter in it), so it cannot write dumps; run a Python program, e.g. meliae-tui run -- python3 app.py\n`);
+		return EXIT_BAD_INPUT;
+	}
+
+	if (program.kind === 'wrapper') {
+		ctx.stderr.write(`meliae-tui: note: ${name} is not Python but ${escapeControls(program.interpreter)}: only the Python processes it starts can write dumps (kill -${signal} stops any other)\n`);
 	}
 
 	let child: ChildProcess;

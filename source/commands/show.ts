@@ -1,12 +1,14 @@
 /**
  * `meliae-tui show DUMP ADDRESS [--json] [--limit N]`: one object in
- * meliae's repr form, with its value, children, parents and (for dicts and
- * collapsed instances) its refs_as_dict view.
+ * meliae's repr form, with its value, retained size and dominator,
+ * children, parents (with how each holds it) and, for dicts and collapsed
+ * instances, its refs_as_dict view.
  */
 
-import {computeDominators, type Dominators} from '../core/analyses/dominators.js';
 import {dictLayout, VALUES_ONLY_NOTE} from '../core/analyses/dict-layout.js';
-import {dictEntryCount, refsAsDict} from '../core/analyses/objects.js';
+import type {Dominators} from '../core/analyses/dominators.js';
+import {dictEntryCount, type RefValue, refsAsDict} from '../core/analyses/objects.js';
+import {edgeName} from '../core/analyses/paths.js';
 import {walkReachable} from '../core/analyses/reachable.js';
 import {hexAddress} from '../core/format/address.js';
 import {escapeControls} from '../core/format/escape.js';
@@ -16,10 +18,11 @@ import {reprObject, reprTarget} from '../core/format/repr.js';
 import {meliaeSize} from '../core/format/size.js';
 import {FLAG_COLLAPSED, NO_OBJECT} from '../core/graph/layout.js';
 import type {GraphStore} from '../core/graph/store.js';
-import {stringifyJson, tokenToJson} from '../core/util/json-out.js';
+import {type RawNumber, stringifyJson, tokenToJson} from '../core/util/json-out.js';
 import {type Command, EXIT_OK} from './context.js';
 import {addressArgument, loadForCommand, objectAt, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
+import {dominatorsForCommand} from './top.js';
 
 const USAGE = 'meliae-tui show DUMP ADDRESS [--json] [--limit N]';
 
@@ -27,6 +30,66 @@ const USAGE = 'meliae-tui show DUMP ADDRESS [--json] [--limit N]';
 export function isDictLike(store: GraphStore, ordinal: number): boolean {
 	const type = store.typeName(ordinal);
 	return type === 'dict' || (store.objectFlags[ordinal]! & FLAG_COLLAPSED) !== 0;
+}
+
+/** One side of a refs_as_dict entry as JSON: a scalar's value, else the object's address. */
+function refJson(store: GraphStore, item: RefValue): string | number | boolean | RawNumber | null {
+	switch (item.kind) {
+		case 'value': {
+			return item.token ? tokenToJson(item.text) : item.text;
+		}
+
+		case 'none': {
+			return null;
+		}
+
+		case 'bool': {
+			return item.value;
+		}
+
+		case 'missing': {
+			return store.targetAddress(item.target);
+		}
+
+		case 'no-key': {
+			return null;
+		}
+
+		case 'object': {
+			return store.objectAddress[item.target]!;
+		}
+	}
+}
+
+/** A JSON object key: a key's text (a str key as itself, an int as its digits), else the object's address. */
+function keyJson(store: GraphStore, item: RefValue): string {
+	const value = refJson(store, item);
+	return typeof value === 'object' && value !== null ? value.digits : String(value);
+}
+
+/**
+ * refs_as_dict as a JSON object, `{"key": value or address}`. Built without
+ * a prototype, so a key such as `__proto__` is an ordinary key.
+ */
+export function refsAsDictJson(store: GraphStore, ordinal: number): Record<string, unknown> {
+	const result = Object.create(null) as Record<string, unknown>;
+	for (const entry of refsAsDict(store, ordinal)) {
+		result[keyJson(store, entry.key)] = refJson(store, entry.value);
+	}
+
+	return result;
+}
+
+/**
+ * `refs_as_dict`, or for a dict whose refs hold only its values (the dump
+ * has no keys: see dict-layout) `dict_values`, never a made-up mapping.
+ */
+function dictJson(store: GraphStore, ordinal: number): Record<string, unknown> {
+	if (dictLayout(store, ordinal) === 'values') {
+		return {dict_values: refsAsDict(store, ordinal).map(entry => refJson(store, entry.value))};
+	}
+
+	return {refs_as_dict: refsAsDictJson(store, ordinal)};
 }
 
 export function showJson(store: GraphStore, ordinal: number, totalSize: number, dominators?: Dominators): Record<string, unknown> {
@@ -56,16 +119,24 @@ export function showJson(store: GraphStore, ordinal: number, totalSize: number, 
 			retained_size: dominators.retainedSize[ordinal],
 			dominator: dominators.idom[ordinal] === NO_OBJECT ? null : store.objectAddress[dominators.idom[ordinal]!],
 		}),
+		...(isDictLike(store, ordinal) ? dictJson(store, ordinal) : {}),
 	};
 }
 
-export function showText(store: GraphStore, ordinal: number, totalSize: number, reached: number, limit: number): string {
+export function showText(store: GraphStore, ordinal: number, totalSize: number, reached: number, limit: number, dominators?: Dominators): string {
 	const lines: string[] = [];
 	const address = store.objectAddress[ordinal]!;
 	lines.push(reprObject(store, ordinal, {totalSize}));
 	lines.push(`address  ${address} (${hexAddress(address)})`);
 	lines.push(`type     ${escapeControls(store.typeName(ordinal))}`);
 	lines.push(`size     ${store.objectSize[ordinal]} bytes; reachable ${meliaeSize(totalSize)} (${totalSize} bytes in ${reached} objects)`);
+	if (dominators !== undefined) {
+		const retained = dominators.retainedSize[ordinal]!;
+		const idom = dominators.idom[ordinal]!;
+		lines.push(`retained ${meliaeSize(retained)} (${retained} bytes): freed with this object`);
+		lines.push(`dominator ${idom === NO_OBJECT ? 'none: held from the roots directly, or from several' : reprObject(store, idom)}`);
+	}
+
 	const length = store.length(ordinal);
 	if (length !== undefined) {
 		lines.push(`len      ${length}`);
@@ -95,7 +166,10 @@ export function showText(store: GraphStore, ordinal: number, totalSize: number, 
 	lines.push(`parents (${parentCount}):`);
 	const firstParent = store.firstParent[ordinal]!;
 	for (let k = 0; k < Math.min(parentCount, limit); k++) {
-		lines.push(`  ${reprObject(store, store.parentSources[firstParent + k]!)}`);
+		// How the parent holds it, as the explorer says it: ['key'], .attribute, [index].
+		const parent = store.parentSources[firstParent + k]!;
+		const label = edgeName(store, parent, ordinal)?.text;
+		lines.push(`  ${label === undefined ? '' : `${label} in `}${reprObject(store, parent)}`);
 	}
 
 	more(parentCount);
@@ -124,10 +198,11 @@ export const main: Command = async ctx => withExit(async () => {
 	const ordinal = objectAt(ctx, result, address);
 
 	const reach = walkReachable(store, ordinal);
+	const dominators = await dominatorsForCommand(ctx, store);
 	if (ctx.flags['json'] === true) {
-		ctx.stdout.write(stringifyJson(showJson(store, ordinal, reach.totalSize, computeDominators(store))) + '\n');
+		ctx.stdout.write(stringifyJson(showJson(store, ordinal, reach.totalSize, dominators)) + '\n');
 	} else {
-		ctx.stdout.write(showText(store, ordinal, reach.totalSize, reach.order.length, limit) + '\n');
+		ctx.stdout.write(showText(store, ordinal, reach.totalSize, reach.order.length, limit, dominators) + '\n');
 	}
 
 	return EXIT_OK;

@@ -1,6 +1,7 @@
 /**
  * `meliae-tui trend DUMP... [--sort time|mtime|name] [--limit N] [--json]`:
- * per-type counts and sizes over a series of dumps, oldest first, with the
+ * per-type counts and sizes over a series of dumps, oldest first (see
+ * common/dump-order.ts), with the
  * growth per dump, a sparkline, and a flag on the types that grew at every
  * step. Dumps are loaded one at a time; only their per-type totals are
  * kept. The process RSS comes from `DUMP.meta.json` when the dumper wrote
@@ -16,24 +17,46 @@ import {humanBytes} from '../core/format/size.js';
 import {environmentTakesUtf8} from '../core/format/sparkline.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
+import {orderDumps} from '../common/dump-order.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_OK} from './context.js';
 import {CommandExit, loadForCommand, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
 
 const USAGE = 'meliae-tui trend DUMP... [--sort time|mtime|name] [--limit N] [--json]';
 
-export function sortFlag(ctx: CommandContext): DumpOrder {
+/** The --sort flag; undefined when not given (then the dumps are ordered by orderDumps' rule). */
+export function sortFlag(ctx: CommandContext): DumpOrder | undefined {
 	const sort = ctx.flags['sort'];
-	if (sort === undefined || sort === 'mtime') {
-		return 'mtime';
+	if (sort === undefined) {
+		return undefined;
 	}
 
-	if (sort === 'time' || sort === 'name') {
+	if (sort === 'time' || sort === 'mtime' || sort === 'name') {
 		return sort;
 	}
 
 	ctx.stderr.write(`meliae-tui: --sort must be "time", "mtime" or "name", not ${JSON.stringify(sort)}\n`);
 	throw new CommandExit(EXIT_BAD_INPUT);
+}
+
+/**
+ * The dumps among `input`, oldest first: by --sort when given, else as given
+ * unless their times disagree (then by time, with a warning; see
+ * common/dump-order.ts).
+ */
+export function dumpSeries(ctx: CommandContext, input: readonly string[]): DumpFile[] {
+	const files = dumpArguments(input);
+	const sort = sortFlag(ctx);
+	if (sort !== undefined) {
+		return sortDumpFiles(files.map(file => describeDumpFile(file)), sort);
+	}
+
+	const {dumps, warning} = orderDumps(files, ctx.flags['keepOrder'] === true);
+	if (warning !== undefined) {
+		ctx.stderr.write(`meliae-tui: ${warning}\n`);
+	}
+
+	return [...dumps];
 }
 
 export type SeriesPoint = {
@@ -105,12 +128,12 @@ export const main: Command = async ctx => withExit(async () => {
 	requireInput(ctx, 1, USAGE);
 	const order = sortFlag(ctx);
 	const limit = limitFlag(ctx, 20);
-	const files = sortDumpFiles(dumpArguments(ctx.input).map(file => describeDumpFile(file)), order);
+	const files = dumpSeries(ctx, ctx.input);
 	const points = await loadSeries(ctx, files);
 	const types = trendOf(points.map(point => point.totals));
 	if (ctx.flags['json'] === true) {
 		ctx.stdout.write(stringifyJson({
-			sort: order,
+			sort: order ?? (ctx.flags['keepOrder'] === true ? 'given' : 'time'),
 			dumps: points.map(point => seriesDumpJson(point)),
 			types: types.map(row => trendTypeJson(row)),
 		}) + '\n');
@@ -119,7 +142,7 @@ export const main: Command = async ctx => withExit(async () => {
 
 	const growing = types.filter(row => row.growing).length;
 	const lines = [
-		`${points.length} dump${points.length === 1 ? '' : 's'}, oldest first (by ${order === 'time' ? 'dump time' : (order === 'mtime' ? 'modification time' : 'name')}):`,
+		`${points.length} dump${points.length === 1 ? '' : 's'}, oldest first${order === undefined ? '' : ` (by ${order === 'time' ? 'dump time' : (order === 'mtime' ? 'modification time' : 'name')})`}:`,
 		SERIES_HEADER,
 		...seriesLines(points),
 		'',

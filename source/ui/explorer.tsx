@@ -8,9 +8,9 @@
 import process from 'node:process';
 import {render} from 'ink';
 import {App} from '../app.js';
-import type {CommandContext} from '../commands/context.js';
-import {EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from '../commands/context.js';
-import {loadOptionsFrom} from '../commands/load-for-command.js';
+import type {CommandContext} from '../common/context.js';
+import {EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from '../common/context.js';
+import {loadOptionsFrom} from '../common/load-options.js';
 import {readMeta} from '../core/analyses/trend.js';
 import {DumpError, LoadAbortedError, type LoadProgress, type LoadResult, loadDump} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';

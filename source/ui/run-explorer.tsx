@@ -14,8 +14,9 @@
 import {openSync} from 'node:fs';
 import process from 'node:process';
 import {ReadStream} from 'node:tty';
-import type {CommandContext} from '../commands/context.js';
-import {EXIT_BAD_INPUT} from '../commands/context.js';
+import type {CommandContext} from '../common/context.js';
+import {EXIT_BAD_INPUT} from '../common/context.js';
+import {orderDumps} from '../common/dump-order.js';
 
 const FOR_SCRIPTS = 'for scripts use "meliae-tui summarize DUMP" or "meliae-tui show DUMP ADDRESS"';
 
@@ -64,10 +65,16 @@ export async function runExplorer(ctx: CommandContext): Promise<number> {
 		}
 	}
 
+	// Oldest first, as every command takes several dumps (common/dump-order.ts).
+	const {dumps, warning} = orderDumps(ctx.input, ctx.flags['keepOrder'] === true);
+	if (warning !== undefined) {
+		ctx.stderr.write(`meliae-tui: ${warning}\n`);
+	}
+
 	process.env['NODE_ENV'] ??= 'production';
 	try {
 		const {explore} = await import('./explorer.js');
-		return await explore(ctx, keys);
+		return await explore({...ctx, input: dumps.map(dump => dump.file)}, keys);
 	} finally {
 		keys?.destroy();
 	}

@@ -24,7 +24,7 @@ type ReportJson = {
 
 describe('meliae-tui report', () => {
 	it('finds both leaks of the demo as suspects, with their paths and their growth', async () => {
-		const result = await runCli(['report', third!, second!, first!, '--format', 'json']);
+		const result = await runCli(['report', first!, second!, third!, '--format', 'json']);
 		expect(result.code).toBe(0);
 		const json = JSON.parse(result.stdout) as ReportJson;
 		const last = truth.iterations.at(-1)!;
@@ -37,7 +37,7 @@ describe('meliae-tui report', () => {
 		expect(json.suspects[0]!.path.map(step => step.address).slice(-chain.length)).toEqual(chain.map(step => step.address));
 		expect(json.suspects[0]!.path.at(-1)!.edge).toBe('._sessions');
 		expect(json.type_suspects[0]).toMatchObject({type: 'Session', count: last.counts['Session'], holder: {address: sessionsDict}});
-		// Older dumps sorted by modification time, whatever the order given.
+		// Oldest first, the newest reported on.
 		expect(json.dumps!.map(dump => dump.file.replace(/.*\//, ''))).toEqual(['demo-1.json.gz', 'demo-2.json.gz', 'demo-3.json.gz']);
 		expect(json.trend!.find(row => row.type === 'LogEntry')).toMatchObject({counts: truth.iterations.map(i => i.counts['LogEntry']), growing: true});
 		const groups = json.candidates!.groups;
@@ -47,7 +47,7 @@ describe('meliae-tui report', () => {
 	});
 
 	it('fits a page of text', async () => {
-		const result = await runCli(['report', third!, first!, second!], {env: {LANG: 'C.UTF-8'}});
+		const result = await runCli(['report', first!, second!, third!], {env: {LANG: 'C.UTF-8'}});
 		expect(result.code).toBe(0);
 		const lines = result.stdout.trimEnd().split('\n');
 		expect(lines.length).toBeLessThanOrEqual(100);

@@ -43,7 +43,7 @@ describe('meliae-tui trend', () => {
 	it('orders by modification time, prints sparklines and the process RSS', async () => {
 		const files = series([3, 5, 9]);
 		writeFileSync(`${files[1]!}.meta.json`, JSON.stringify({rss_bytes: 50 * 1024 * 1024, time: '2024-05-01T12:00:00+0000'}));
-		const result = await runCli(['trend', files[2]!, files[0]!, files[1]!, `${files[1]!}.meta.json`], {env: {LANG: 'en_US.UTF-8', TERM: 'xterm'}});
+		const result = await runCli(['trend', files[2]!, files[0]!, files[1]!, `${files[1]!}.meta.json`, '--sort', 'mtime'], {env: {LANG: 'en_US.UTF-8', TERM: 'xterm'}});
 		expect(result.code).toBe(0);
 		const lines = result.stdout.split('\n');
 		expect(lines[0]).toBe('3 dumps, oldest first (by modification time):');
@@ -51,7 +51,7 @@ describe('meliae-tui trend', () => {
 		expect(lines[3]).toMatch(/^ {2}2 +6 +232 B +50\.0 MiB {2}2024-05-01T12:00:00\+0000 {2}\S+trend-\d+-5-1\.json$/);
 		expect(result.stdout).toContain('2 types grew at every step; largest size growth first:');
 		expect(result.stdout).toMatch(/\n +3 +9 +\+3 +96 B +288 B +\+96 B +yes {2}▁▃█ {3}Leak\n/);
-		const ascii = await runCli(['trend', ...files], {env: {LANG: 'C', LC_ALL: 'C'}});
+		const ascii = await runCli(['trend', ...files, '--sort', 'mtime'], {env: {LANG: 'C', LC_ALL: 'C'}});
 		expect(ascii.stdout).toMatch(/yes {2}_,# {3}Leak/);
 	});
 

@@ -1,0 +1,224 @@
+/**
+ * Every command and its options, as data. The command line checks flags and
+ * arguments against this table and prints help from it, so what `--help`
+ * says is what is accepted.
+ */
+
+export type OptionType = 'boolean' | 'number' | 'string';
+
+export type OptionSpec = {
+	/** The flag as typed, without the dashes: `limit`, `no-collapse`, `skip-weak`. */
+	readonly flag: string;
+	readonly type: OptionType;
+	/** What follows the flag in help: `N`, `ADDRESS`, `size|count`. */
+	readonly value?: string;
+	/** The accepted values, when they are a fixed set. */
+	readonly choices?: readonly string[];
+	/** One line: what the option does. */
+	readonly help: string;
+};
+
+export type CommandSpec = {
+	/** Undefined for the explorer (no command word). */
+	readonly name: string | undefined;
+	/** Positional arguments as shown in the synopsis: `DUMP ADDRESS`. */
+	readonly args: string;
+	readonly minArgs: number;
+	readonly maxArgs: number;
+	/** One line for the command list. */
+	readonly summary: string;
+	readonly options: readonly OptionSpec[];
+	/** One example command line, without the leading `meliae-tui`. */
+	readonly example: string;
+	/** Arguments after a literal `--` are the program to run. */
+	readonly takesProgram?: boolean;
+	/** Flag → flag it requires. */
+	readonly requires?: Readonly<Record<string, string>>;
+};
+
+const json: OptionSpec = {flag: 'json', type: 'boolean', help: 'machine-readable output (JSON)'};
+const limit = (what: string, fallback: number): OptionSpec => ({flag: 'limit', type: 'number', value: 'N', help: `${what} (default ${fallback})`});
+const keepOrder: OptionSpec = {
+	flag: 'keep-order', type: 'boolean',
+	help: 'take the dumps in the order given, whatever their times',
+};
+
+/** Options of every command that reads a dump. */
+export const LOAD_OPTIONS: readonly OptionSpec[] = [
+	{flag: 'no-collapse', type: 'boolean', help: 'keep instance and module __dict__s as separate objects'},
+	{flag: 'remove-expensive', type: 'boolean', help: 'replace references to modules, frames and types'},
+	{flag: 'strict', type: 'boolean', help: 'stop at the first malformed line instead of skipping it'},
+	{flag: 'quiet', type: 'boolean', help: 'no progress or notes on standard error'},
+];
+
+/** Options every command takes. */
+export const HELP_OPTIONS: readonly OptionSpec[] = [
+	{flag: 'help', type: 'boolean', help: 'this help (also -h)'},
+];
+
+const DEMO = 'fixtures/demo/demo-3.json.gz';
+const DEMOS = 'fixtures/demo/demo-[123].json.gz';
+
+export const EXPLORER: CommandSpec = {
+	name: undefined,
+	args: 'DUMP [DUMP...]',
+	minArgs: 1,
+	maxArgs: Number.POSITIVE_INFINITY,
+	summary: 'explore the newest dump (older ones: delta columns)',
+	options: [keepOrder, ...LOAD_OPTIONS],
+	example: DEMOS,
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+	{
+		name: 'summarize',
+		args: 'DUMP',
+		minArgs: 1,
+		maxArgs: 1,
+		summary: 'meliae\'s per-type summary table, byte for byte',
+		options: [
+			{flag: 'by', type: 'string', value: 'size|count', choices: ['size', 'count'], help: 'order of the rows (default size)'},
+			limit('rows to print', 20),
+			{flag: 'from', type: 'string', value: 'ADDRESS', help: 'summarize only what the object at ADDRESS reaches'},
+			{flag: 'exclude', type: 'string', value: 'A,B,...', help: 'with --from: do not walk through these addresses'},
+			json,
+			...LOAD_OPTIONS,
+		],
+		requires: {exclude: 'from'},
+		example: `summarize ${DEMO} --limit 5`,
+	},
+	{
+		name: 'show',
+		args: 'DUMP ADDRESS',
+		minArgs: 2,
+		maxArgs: 2,
+		summary: 'one object: value, retained size, dominator, refs',
+		options: [limit('children and parents to list', 100), json, ...LOAD_OPTIONS],
+		example: `show ${DEMO} 140678141815248`,
+	},
+	{
+		name: 'top',
+		args: 'DUMP',
+		minArgs: 1,
+		maxArgs: 1,
+		summary: 'the biggest retainers (dominator tree)',
+		options: [
+			{flag: 'by', type: 'string', value: 'retained|size', choices: ['retained', 'size'], help: 'rank by retained size (default) or own size'},
+			limit('objects to list', 20),
+			json,
+			...LOAD_OPTIONS,
+		],
+		example: `top ${DEMO} --limit 10`,
+	},
+	{
+		name: 'path',
+		args: 'DUMP ADDRESS',
+		minArgs: 2,
+		maxArgs: 2,
+		summary: 'the shortest chain of references from a root',
+		options: [
+			{flag: 'all', type: 'number', value: 'N', help: 'up to N distinct paths instead of one'},
+			{flag: 'skip-weak', type: 'boolean', help: 'do not go through weak references'},
+			{flag: 'skip-expensive', type: 'boolean', help: 'do not go through modules, types and frames'},
+			json,
+			...LOAD_OPTIONS,
+		],
+		example: `path ${DEMO} 140678141815248`,
+	},
+	{
+		name: 'diff',
+		args: 'OLD NEW [FINAL]',
+		minArgs: 2,
+		maxArgs: 3,
+		summary: 'changes between dumps; with three, leak candidates',
+		options: [limit('types and candidate groups to list', 20), keepOrder, json, ...LOAD_OPTIONS],
+		example: `diff ${DEMOS}`,
+	},
+	{
+		name: 'trend',
+		args: 'DUMP...',
+		minArgs: 1,
+		maxArgs: Number.POSITIVE_INFINITY,
+		summary: 'per-type growth over a series of dumps',
+		options: [
+			{
+				flag: 'sort', type: 'string', value: 'time|mtime|name', choices: ['time', 'mtime', 'name'],
+				help: 'order the dumps by dump time, file time or name',
+			},
+			keepOrder,
+			limit('types to list', 20),
+			json,
+			...LOAD_OPTIONS,
+		],
+		example: 'trend dumps/*.json.gz',
+	},
+	{
+		name: 'report',
+		args: 'DUMP...',
+		minArgs: 1,
+		maxArgs: Number.POSITIVE_INFINITY,
+		summary: 'one-page triage report on the newest dump',
+		options: [
+			{flag: 'format', type: 'string', value: 'text|markdown|json', choices: ['text', 'markdown', 'json'], help: 'output format (default text)'},
+			{
+				flag: 'sort', type: 'string', value: 'time|mtime|name', choices: ['time', 'mtime', 'name'],
+				help: 'order the dumps by dump time, file time or name',
+			},
+			keepOrder,
+			limit('rows per section', 20),
+			{flag: 'json', type: 'boolean', help: 'the same as --format json'},
+			...LOAD_OPTIONS,
+		],
+		example: 'report dumps/*.json.gz',
+	},
+	{
+		name: 'python-path',
+		args: '',
+		minArgs: 0,
+		maxArgs: 0,
+		summary: 'the directory of meliae_dump.py (for PYTHONPATH)',
+		options: [],
+		example: 'python-path',
+	},
+	{
+		name: 'run',
+		args: '-- PROGRAM [ARGS...]',
+		minArgs: 0,
+		maxArgs: 0,
+		summary: 'run a Python program that dumps itself on a signal',
+		options: [
+			{flag: 'signal', type: 'string', value: 'SIGNAL', help: 'the signal that asks for a dump (default USR2)'},
+			{flag: 'dir', type: 'string', value: 'DIR', help: 'where the dumps go (default: the current directory)'},
+		],
+		takesProgram: true,
+		example: 'run --dir dumps -- python3 app.py',
+	},
+	{
+		name: 'attach',
+		args: 'PID',
+		minArgs: 1,
+		maxArgs: 1,
+		summary: 'dump a running Python 3 process',
+		options: [
+			{flag: 'out', type: 'string', value: 'FILE', help: 'where the dump goes (default ./meliae-PID-TIME.json.gz)'},
+			{flag: 'open', type: 'boolean', help: 'open the explorer on the dump afterwards'},
+			{
+				flag: 'method', type: 'string', value: 'auto|ptrace|gdb|remote_exec', choices: ['auto', 'ptrace', 'gdb', 'remote_exec'],
+				help: 'how to get into the process (default auto)',
+			},
+			{flag: 'timeout', type: 'number', value: 'SECONDS', help: 'give up after this long (default 30)'},
+			...LOAD_OPTIONS,
+		],
+		example: 'attach 12345 --out app.json.gz',
+	},
+];
+
+export function commandNamed(name: string): CommandSpec | undefined {
+	return COMMANDS.find(command => command.name === name);
+}
+
+/** `skip-weak` → `skipWeak`; `no-collapse` → `collapse` (false), as the commands read them. */
+export function flagKey(flag: string): string {
+	const bare = flag.startsWith('no-') ? flag.slice(3) : flag;
+	return bare.replaceAll(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}

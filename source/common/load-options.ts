@@ -1,0 +1,15 @@
+/**
+ * The loader options every dump reader takes from the command line
+ * (`--no-collapse`, `--remove-expensive`, `--strict`), for the commands and
+ * the explorer alike.
+ */
+
+import type {LoadOptions} from '../core/dump/load.js';
+
+export function loadOptionsFrom(flags: Readonly<Record<string, unknown>>): LoadOptions {
+	return {
+		collapse: flags['collapse'] !== false,
+		removeExpensive: flags['removeExpensive'] === true,
+		strict: flags['strict'] === true,
+	};
+}

@@ -1,0 +1,60 @@
+/**
+ * Layers point down: core <- common <- commands and ui <- cli. The UI
+ * never imports a command module; what both need lives in source/common.
+ */
+
+import {readdirSync, readFileSync, statSync} from 'node:fs';
+import {dirname, join, relative, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {describe, expect, it} from 'vitest';
+
+const sourceDirectory = fileURLToPath(new URL('../../source', import.meta.url));
+
+function sourceFiles(directory: string): string[] {
+	return readdirSync(directory).flatMap(name => {
+		const path = join(directory, name);
+		if (statSync(path).isDirectory()) {
+			return sourceFiles(path);
+		}
+
+		return /\.tsx?$/.test(name) ? [path] : [];
+	});
+}
+
+/** Every relative import (static, dynamic, re-export) of the files under `layer`, as `file: target layer/path`. */
+function importsOf(layer: string): Array<{file: string; target: string}> {
+	const files = sourceFiles(join(sourceDirectory, layer));
+	expect(files.length).toBeGreaterThan(0);
+	const found: Array<{file: string; target: string}> = [];
+	for (const file of files) {
+		const text = readFileSync(file, 'utf8');
+		for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]/g)) {
+			found.push({file: relative(sourceDirectory, file), target: relative(sourceDirectory, resolve(dirname(file), match[1]!))});
+		}
+	}
+
+	return found;
+}
+
+function offenders(layer: string, forbidden: RegExp): string[] {
+	return importsOf(layer).filter(({target}) => forbidden.test(target)).map(({file, target}) => `${file} imports ${target}`);
+}
+
+describe('the layers', () => {
+	it('the UI imports nothing from the commands or the command line', () => {
+		expect(offenders('ui', /^(commands\/|cli\.)/)).toEqual([]);
+	});
+
+	it('the shared plumbing imports neither the commands nor the UI', () => {
+		expect(offenders('common', /^(commands|ui)\/|^(cli|app)\./)).toEqual([]);
+	});
+
+	it('the core imports nothing above it', () => {
+		expect(offenders('core', /^(commands|ui|common)\/|^(cli|app)\./)).toEqual([]);
+	});
+
+	it('sees imports where they are', () => {
+		// The check itself must be able to fail: the command line imports commands.
+		expect(importsOf('commands').some(({target}) => target.startsWith('common/'))).toBe(true);
+	});
+});
