@@ -7,6 +7,7 @@
  */
 
 import {refsAsDict} from '../../core/analyses/objects.js';
+import {displayString, textWidth} from '../../core/format/escape.js';
 import {helpLines} from '../keymap.js';
 import {computeLayout, type Layout, objectListRows} from '../layout.js';
 import type {ExplorerModel} from './model.js';
@@ -46,6 +47,54 @@ export function refsOf(model: ExplorerModel, screen: ObjectScreen): Uint32Array 
 		: store.parentSources.subarray(store.firstParent[ordinal]!, store.firstParent[ordinal + 1]!);
 }
 
+const segmenter = new Intl.Segmenter();
+
+/**
+ * The whole value (or name) of an object, escaped as everything from a
+ * dump is, wrapped at `width` columns (a character never split).
+ */
+let lastValue: {store: unknown; ordinal: number; width: number; lines: string[]} | undefined;
+
+export function valueLines(model: ExplorerModel, ordinal: number, width: number): string[] {
+	if (lastValue?.store === model.store && lastValue.ordinal === ordinal && lastValue.width === width) {
+		return lastValue.lines;
+	}
+
+	const lines = wrapValue(model, ordinal, width);
+	lastValue = {store: model.store, ordinal, width, lines};
+	return lines;
+}
+
+function wrapValue(model: ExplorerModel, ordinal: number, width: number): string[] {
+	const value = model.store.value(ordinal);
+	if (value === undefined) {
+		return [];
+	}
+
+	const text = displayString(value, Number.MAX_SAFE_INTEGER);
+	const room = Math.max(1, width - 2);
+	const lines: string[] = [];
+	let line = '';
+	let used = 0;
+	for (const {segment} of segmenter.segment(text)) {
+		const wide = textWidth(segment);
+		if (used + wide > room && line !== '') {
+			lines.push(line);
+			line = '';
+			used = 0;
+		}
+
+		line += segment;
+		used += wide;
+	}
+
+	if (line !== '' || lines.length === 0) {
+		lines.push(line);
+	}
+
+	return lines;
+}
+
 export function positionOf(screen: Screen): ListPosition {
 	return screen.kind === 'object' ? screen[screen.side] : screen;
 }
@@ -79,6 +128,24 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 
 		case 'help': {
 			return {total: helpLines(layout.width).length, height: layout.helpRows};
+		}
+
+		case 'dominators': {
+			const rows = model.treeRows(screen.root, screen.expanded);
+			return {total: rows?.total ?? 0, height: layout.treeRows};
+		}
+
+		case 'leaks': {
+			return {total: model.leaks?.grouping.groups.length ?? 0, height: layout.listRows};
+		}
+
+		case 'group': {
+			const entries = model.leaks?.members[screen.group] ?? EMPTY;
+			return {total: entries.length, height: layout.listRows, entries};
+		}
+
+		case 'value': {
+			return {total: valueLines(model, screen.ordinal, layout.width).length, height: layout.listRows};
 		}
 	}
 }

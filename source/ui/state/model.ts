@@ -15,7 +15,10 @@ import {type DumpSnapshot, snapshotOf, typeTotals} from '../../core/analyses/dif
 import type {Dominators} from '../../core/analyses/dominators.js';
 import {trendOf, type TrendType} from '../../core/analyses/trend.js';
 import type {GraphStore} from '../../core/graph/store.js';
+import {type RetainedSetByType, RetainedSetWalk} from '../../core/analyses/retained-set.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
+import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
+import {flattenTree, TreePages, type TreeRows} from './tree.js';
 import {type Analyses, coreAnalyses, type Path} from './analyses.js';
 import {JobQueue} from './jobs.js';
 import type {SortKey} from './types.js';
@@ -90,6 +93,10 @@ export class ExplorerModel {
 	private retainedState: RetainedState = {status: 'unavailable'};
 	private readonly paths = new Map<number, PathResult>();
 	private readonly labels = new Map<string, string | undefined>();
+	private treePages: TreePages | undefined;
+	private readonly treeRowsCache = new WeakMap<ReadonlyMap<number, number>, {root: number; pages: TreePages; rows: TreeRows}>();
+	private readonly retainedSets = new Map<number, RetainedSetByType>();
+	private leaksState: Leaks | undefined;
 
 	/**
 	 * @param dumps oldest first; the last one is explored and must have its
@@ -423,5 +430,109 @@ export class ExplorerModel {
 		}
 
 		return result;
+	}
+
+	// ------------------------------------------------------------ dominator tree
+
+	/** The dominator tree and retained sizes, once computed. */
+	get dominators(): Dominators | undefined {
+		return this.retainedState.status === 'ready' ? this.retainedState.dominators : undefined;
+	}
+
+	/** The rows of the tree below `root` as far as `expanded` opens it (empty until retained sizes are known). */
+	treeRows(root: number, expanded: ReadonlyMap<number, number>): TreeRows | undefined {
+		const dominators = this.dominators;
+		if (dominators === undefined) {
+			return undefined;
+		}
+
+		if (this.treePages?.dominators !== dominators) {
+			this.treePages = new TreePages(dominators);
+		}
+
+		const cached = this.treeRowsCache.get(expanded);
+		if (cached !== undefined && cached.root === root && cached.pages === this.treePages) {
+			return cached.rows;
+		}
+
+		const rows = flattenTree(this.treePages, root, expanded);
+		this.treeRowsCache.set(expanded, {root, pages: this.treePages, rows});
+		return rows;
+	}
+
+	/** The retained set of a node by type, or undefined while it is walked. */
+	retainedSet(node: number): RetainedSetByType | undefined {
+		return this.retainedSets.get(node);
+	}
+
+	/** Walk the retained set of `node` in the background (dropping walks for other nodes). */
+	requestRetainedSet(node: number, onDone: () => void): void {
+		const dominators = this.dominators;
+		if (dominators === undefined || this.retainedSets.has(node)) {
+			return;
+		}
+
+		const key = `retained-set:${node}`;
+		this.jobs.retain(other => !other.startsWith('retained-set:') || other === key);
+		const walk = new RetainedSetWalk(this.store, dominators, node);
+		this.jobs.add(key, walk, () => {
+			if (this.retainedSets.size > 256) {
+				this.retainedSets.clear();
+			}
+
+			this.retainedSets.set(node, walk.result!);
+			onDone();
+		});
+	}
+
+	// ------------------------------------------------------------ leak candidates
+
+	/** The leak candidates grouped by owner, once computed (several dumps and retained sizes needed). */
+	get leaks(): Leaks | undefined {
+		return this.leaksState;
+	}
+
+	/** Why there are no leak candidates yet: undefined once they are known. */
+	leaksPending(): string | undefined {
+		if (this.leaksState !== undefined) {
+			return undefined;
+		}
+
+		if (this.previous === undefined) {
+			return 'leak candidates need several dumps (meliae-tui A B C: new in B, still in C)';
+		}
+
+		if (this.retainedState.status === 'unavailable') {
+			return 'leak candidates need retained sizes, which are not available';
+		}
+
+		return 'finding leak candidates';
+	}
+
+	/** Start finding the leak candidates: membership (in slices), then grouping by owner. */
+	requestLeaks(onDone: () => void): void {
+		const dominators = this.dominators;
+		if (this.leaksState !== undefined || this.previous === undefined || dominators === undefined || this.jobs.has('leaks')) {
+			return;
+		}
+
+		const dumps = this.older.length >= 2 ? 3 : 2;
+		const group = (member: Uint8Array): void => {
+			this.leaksState = leaksOf(this.store, dominators, member, dumps);
+			onDone();
+		};
+
+		if (dumps === 3) {
+			const job = new CandidatesJob(this.store, this.older.at(-2)!.snapshot, this.older.at(-1)!.snapshot);
+			this.jobs.add('leaks', job, () => {
+				group(job.result!);
+			});
+			return;
+		}
+
+		const news = this.newObjects;
+		if (news !== undefined) {
+			group(news.isNew);
+		}
 	}
 }

@@ -12,11 +12,13 @@ import type {Command} from '../keymap.js';
 import {DEFAULT_SIZE, type TerminalSize} from '../layout.js';
 import {glyphs} from '../../core/format/glyphs.js';
 import {fit, safe} from '../text.js';
+import {dominatedCount, TREE_ROOT} from '../../core/analyses/dominator-tree.js';
 import {layoutOf, positionOf, screenList, topScreen} from './lists.js';
+import {ROW_MORE, TREE_PAGE} from './tree.js';
 import type {ExplorerModel} from './model.js';
 import {findInList, makeMatcher} from './search.js';
 import type {
-	Action, ListPosition, ObjectScreen, ObjectsScreen, PromptKind, Screen, SortKey, State, Status,
+	Action, DominatorsScreen, ListPosition, ObjectScreen, ObjectsScreen, PromptKind, Screen, SortKey, State, Status,
 } from './types.js';
 
 export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status): State {
@@ -121,7 +123,7 @@ function normalize(model: ExplorerModel, state: State): State {
 	const screen = topScreen(state);
 	const list = screenList(model, state, screen);
 	const position = positionOf(screen);
-	const clamped = screen.kind === 'help'
+	const clamped = screen.kind === 'help' || screen.kind === 'value'
 		? clampScroll(position, list.total, list.height)
 		: clampPosition(position, list.total, list.height);
 	return replaceTop(state, withPosition(screen, clamped));
@@ -167,8 +169,18 @@ function open(model: ExplorerModel, state: State): State {
 			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
 		}
 
+		case 'dominators': {
+			return expandNode(model, state, screen);
+		}
+
+		case 'leaks': {
+			const groups = model.leaks?.grouping.groups.length ?? 0;
+			return screen.cursor < groups ? push(state, {kind: 'group', group: screen.cursor, search: '', cursor: 0, top: 0}) : state;
+		}
+
 		case 'objects':
 		case 'object':
+		case 'group':
 		case 'path': {
 			const entry = selectedEntry(model, state);
 			if (entry === undefined) {
@@ -196,10 +208,173 @@ function open(model: ExplorerModel, state: State): State {
 			return push(state, {kind: 'objects', typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
 		}
 
+		case 'value':
 		case 'help': {
 			return state;
 		}
 	}
+}
+
+// ------------------------------------------------------------ dominator tree
+
+/** The selected row of the tree: its node, and whether it is a "N more" row. */
+export function treeSelection(model: ExplorerModel, screen: DominatorsScreen): {node: number; more: boolean; row: number} | undefined {
+	const rows = model.treeRows(screen.root, screen.expanded);
+	if (rows === undefined || screen.cursor >= rows.total) {
+		return undefined;
+	}
+
+	return {node: rows.node[screen.cursor]!, more: rows.kind[screen.cursor] === ROW_MORE, row: screen.cursor};
+}
+
+function retainedUnavailable(model: ExplorerModel, state: State): State | undefined {
+	const retained = model.retained;
+	if (retained.status === 'unavailable') {
+		return withStatus(state, 'retained sizes are not available', 'error');
+	}
+
+	return undefined;
+}
+
+function treeScreen(root: number): DominatorsScreen {
+	return {kind: 'dominators', root, expanded: new Map([[root, TREE_PAGE]]), cursor: 0, top: 0};
+}
+
+/** R: the dominator tree below the selected object (on the summary: of the whole heap). */
+function openTree(model: ExplorerModel, state: State): State {
+	const unavailable = retainedUnavailable(model, state);
+	if (unavailable !== undefined) {
+		return unavailable;
+	}
+
+	const screen = topScreen(state);
+	let root: number | undefined;
+	switch (screen.kind) {
+		case 'summary': {
+			root = TREE_ROOT;
+			break;
+		}
+
+		case 'object': {
+			root = screen.ordinal;
+			break;
+		}
+
+		case 'dominators': {
+			const selected = treeSelection(model, screen);
+			if (selected === undefined || selected.more || selected.row === 0) {
+				return withStatus(state, 'select an object of the tree to show the tree below it', 'error');
+			}
+
+			root = selected.node;
+			break;
+		}
+
+		default: {
+			root = selectedEntry(model, state);
+		}
+	}
+
+	if (root === undefined || (root !== TREE_ROOT && root >= UNRESOLVED_BIT)) {
+		return withStatus(state, 'no object selected', 'error');
+	}
+
+	return push(state, treeScreen(root));
+}
+
+function expandNode(model: ExplorerModel, state: State, screen: DominatorsScreen): State {
+	const selected = treeSelection(model, screen);
+	if (selected === undefined) {
+		return model.retained.status === 'computing'
+			? withStatus(state, `retained sizes: computing${glyphs().ellipsis} the tree appears when they are known`, 'error')
+			: state;
+	}
+
+	const expanded = new Map(screen.expanded);
+	if (selected.more) {
+		expanded.set(selected.node, (expanded.get(selected.node) ?? 0) + TREE_PAGE);
+		return replaceTop(state, {...screen, expanded});
+	}
+
+	if (screen.expanded.has(selected.node)) {
+		return withStatus(state, 'already expanded (Left collapses, o opens the object)');
+	}
+
+	if (dominatedCount(model.dominators!, selected.node) === 0) {
+		return withStatus(state, 'keeps nothing else alive (o opens the object)');
+	}
+
+	expanded.set(selected.node, TREE_PAGE);
+	return replaceTop(state, {...screen, expanded});
+}
+
+function collapseNode(model: ExplorerModel, state: State, screen: DominatorsScreen): State {
+	const selected = treeSelection(model, screen);
+	if (selected === undefined) {
+		return back(state);
+	}
+
+	if (!selected.more && screen.expanded.has(selected.node)) {
+		const expanded = new Map(screen.expanded);
+		expanded.delete(selected.node);
+		return replaceTop(state, {...screen, expanded});
+	}
+
+	const parent = model.treeRows(screen.root, screen.expanded)!.parentRow[selected.row]!;
+	return parent < 0 ? back(state) : replaceTop(state, {...screen, cursor: parent});
+}
+
+/** The object of the selected row of a tree, or an error state. */
+function treeObject(model: ExplorerModel, state: State, screen: DominatorsScreen): number | State {
+	const selected = treeSelection(model, screen);
+	if (selected === undefined || selected.more || selected.node === TREE_ROOT) {
+		return withStatus(state, selected?.node === TREE_ROOT ? 'the top of the tree is the whole heap, not an object' : 'no object selected', 'error');
+	}
+
+	return selected.node;
+}
+
+// ------------------------------------------------------------ leaks, values
+
+function openLeaks(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	if (screen.kind === 'leaks') {
+		return state;
+	}
+
+	if (!model.hasPrevious || model.retained.status === 'unavailable') {
+		return withStatus(state, model.leaksPending() ?? 'no leak candidates', 'error');
+	}
+
+	return push(state, {kind: 'leaks', cursor: 0, top: 0});
+}
+
+/** The object whose value `v` shows: the object viewed, or the selected row's. */
+function valueTarget(model: ExplorerModel, state: State): number | State {
+	const screen = topScreen(state);
+	if (screen.kind === 'object') {
+		return screen.ordinal;
+	}
+
+	if (screen.kind === 'dominators') {
+		return treeObject(model, state, screen);
+	}
+
+	const entry = selectedEntry(model, state);
+	return entry === undefined || entry >= UNRESOLVED_BIT ? withStatus(state, 'no object selected', 'error') : entry;
+}
+
+function showValue(model: ExplorerModel, state: State): State {
+	const target = valueTarget(model, state);
+	if (typeof target !== 'number') {
+		return target;
+	}
+
+	if (model.store.valueKind(target) === 'none') {
+		return withStatus(state, 'this object has no value or name in the dump', 'error');
+	}
+
+	return push(state, {kind: 'value', ordinal: target, cursor: 0, top: 0});
 }
 
 function back(state: State): State {
@@ -275,7 +450,7 @@ export function searchTarget(state: State): string {
 	const screen = topScreen(state);
 	const what = screen.kind === 'objects'
 		? `${screen.typeId}:${screen.newOnly}`
-		: (screen.kind === 'object' ? `${screen.ordinal}:${screen.side}` : (screen.kind === 'path' ? String(screen.ordinal) : ''));
+		: (screen.kind === 'object' ? `${screen.ordinal}:${screen.side}` : (screen.kind === 'path' ? String(screen.ordinal) : (screen.kind === 'group' ? String(screen.group) : '')));
 	return `${state.stack.length}:${screen.kind}:${what}`;
 }
 
@@ -301,7 +476,7 @@ function applySearch(model: ExplorerModel, state: State, needle: string, found: 
 
 function runSearch(model: ExplorerModel, state: State, needle: string, direction: 1 | -1): State {
 	const screen = topScreen(state);
-	if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path') {
+	if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path' && screen.kind !== 'group') {
 		return state;
 	}
 
@@ -381,7 +556,19 @@ function editPrompt(state: State, text: string): State {
 }
 
 function copyAddress(model: ExplorerModel, state: State): State {
-	const entry = selectedEntry(model, state);
+	const screen = topScreen(state);
+	let entry: number | undefined;
+	if (screen.kind === 'dominators') {
+		const target = treeObject(model, state, screen);
+		if (typeof target !== 'number') {
+			return target;
+		}
+
+		entry = target;
+	} else {
+		entry = selectedEntry(model, state);
+	}
+
 	if (entry === undefined) {
 		return withStatus(state, 'nothing selected to copy', 'error');
 	}
@@ -395,7 +582,20 @@ function copyAddress(model: ExplorerModel, state: State): State {
 
 function pathToObject(model: ExplorerModel, state: State): State {
 	const screen = topScreen(state);
-	const ordinal = screen.kind === 'object' ? screen.ordinal : selectedEntry(model, state);
+	let ordinal: number | undefined;
+	if (screen.kind === 'dominators') {
+		const target = treeObject(model, state, screen);
+		if (typeof target !== 'number') {
+			return target;
+		}
+
+		ordinal = target;
+	} else if (screen.kind === 'leaks') {
+		ordinal = model.leaks?.grouping.groups[screen.cursor]?.example;
+	} else {
+		ordinal = screen.kind === 'object' ? screen.ordinal : selectedEntry(model, state);
+	}
+
 	if (ordinal === undefined || ordinal >= UNRESOLVED_BIT) {
 		return withStatus(state, 'no object selected', 'error');
 	}
@@ -473,7 +673,7 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 		case 'end': {
 			const list = screenList(model, state, screen);
 			const position = positionOf(screen);
-			const moved = screen.kind === 'help'
+			const moved = screen.kind === 'help' || screen.kind === 'value'
 				? scrollPosition(position, name, list.total, list.height)
 				: movePosition(position, name, list.total, list.height);
 			return replaceTop(state, withPosition(screen, moved));
@@ -489,10 +689,10 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 
 			return screen.kind === 'objects' ? toggleObjectOrder(model, state, screen) : state;
 		}
-		case 'search': { return screen.kind === 'summary' || screen.kind === 'trend' || screen.kind === 'help' ? state : openPrompt(state, 'search'); }
+		case 'search': { return 'search' in screen ? openPrompt(state, 'search') : state; }
 		case 'searchNext':
 		case 'searchPrevious': {
-			if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path') {
+			if (!('search' in screen)) {
 				return state;
 			}
 
@@ -525,6 +725,23 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 		case 'help': {
 			return screen.kind === 'help' ? back(state) : push(state, {kind: 'help', cursor: 0, top: 0});
 		}
+
+		case 'dominatorTree': { return openTree(model, state); }
+		case 'collapse': { return screen.kind === 'dominators' ? collapseNode(model, state, screen) : state; }
+		case 'close': { return back(state); }
+		case 'openObject': {
+			if (screen.kind !== 'dominators') {
+				return state;
+			}
+
+			const target = treeObject(model, state, screen);
+			return typeof target === 'number' ? push(state, objectScreen(model, target)) : target;
+		}
+
+		case 'leaks': { return openLeaks(model, state); }
+		case 'fullValue': { return showValue(model, state); }
+		case 'reverseSort': { return state; }
+		case 'suspend': { return state; }
 
 		case 'quit':
 		case 'interrupt': { return {...state, quit: true}; }

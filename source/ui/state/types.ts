@@ -49,7 +49,33 @@ export type TrendScreen = ListPosition & {readonly kind: 'trend'};
 
 export type HelpScreen = ListPosition & {readonly kind: 'help'};
 
-export type Screen = SummaryScreen | ObjectsScreen | ObjectScreen | PathScreen | TrendScreen | HelpScreen;
+/**
+ * The dominator tree below `root` (an ordinal, or TREE_ROOT: the whole
+ * heap). `expanded` maps each expanded node to how many of its children
+ * are shown (a page at a time); a node appears once in a dominator tree,
+ * so its ordinal names its row.
+ */
+export type DominatorsScreen = ListPosition & {
+	readonly kind: 'dominators';
+	readonly root: number;
+	readonly expanded: ReadonlyMap<number, number>;
+};
+
+/** The leak candidates grouped by owner. */
+export type LeaksScreen = ListPosition & {readonly kind: 'leaks'};
+
+/** The outermost candidates of one group of the leaks screen, largest retained size first. */
+export type GroupScreen = ListPosition & {
+	readonly kind: 'group';
+	readonly group: number;
+	readonly search: string;
+};
+
+/** An object's whole value (or name), wrapped. */
+export type ValueScreen = ListPosition & {readonly kind: 'value'; readonly ordinal: number};
+
+export type Screen = SummaryScreen | ObjectsScreen | ObjectScreen | PathScreen | TrendScreen | HelpScreen
+	| DominatorsScreen | LeaksScreen | GroupScreen | ValueScreen;
 
 export type PromptKind = 'filter' | 'search' | 'goto';
 
