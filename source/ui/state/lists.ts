@@ -42,9 +42,10 @@ export function previewCount(model: ExplorerModel, ordinal: number, layout: Layo
 export function refsOf(model: ExplorerModel, screen: ObjectScreen): Uint32Array {
 	const {store} = model;
 	const {ordinal} = screen;
-	return screen.side === 'children'
+	const list = screen.side === 'children'
 		? store.childTargets.subarray(store.firstChild[ordinal]!, store.firstChild[ordinal + 1]!)
 		: store.parentSources.subarray(store.firstParent[ordinal]!, store.firstParent[ordinal + 1]!);
+	return model.refsInOrder(list, ordinal, screen.side, screen.order, screen.reversed);
 }
 
 const segmenter = new Intl.Segmenter();
@@ -103,11 +104,11 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 	const layout = layoutOf(state);
 	switch (screen.kind) {
 		case 'summary': {
-			return {total: model.typeRows(state.sortBy, state.filter).types.length, height: layout.summaryRows};
+			return {total: model.typeRows(state.sortBy, state.filter, state.sortReversed).types.length, height: layout.summaryRows};
 		}
 
 		case 'objects': {
-			const entries = model.objectsOf(screen.typeId, screen.newOnly, screen.order);
+			const entries = model.objectsOf(screen.typeId, screen.newOnly, screen.order, screen.reversed);
 			return {total: entries.length, height: layout.listRows, entries};
 		}
 

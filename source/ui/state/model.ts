@@ -14,14 +14,14 @@ import {FLAG_COLLAPSED} from '../../core/graph/layout.js';
 import {type DumpSnapshot, snapshotOf, typeTotals} from '../../core/analyses/diff.js';
 import type {Dominators} from '../../core/analyses/dominators.js';
 import {trendOf, type TrendType} from '../../core/analyses/trend.js';
-import type {GraphStore} from '../../core/graph/store.js';
+import {type GraphStore, UNRESOLVED_BIT} from '../../core/graph/store.js';
 import {type RetainedSetByType, RetainedSetWalk} from '../../core/analyses/retained-set.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
 import {flattenTree, TreePages, type TreeRows} from './tree.js';
 import {type Analyses, coreAnalyses, type Path} from './analyses.js';
 import {JobQueue} from './jobs.js';
-import type {SortKey} from './types.js';
+import type {RefOrder, SortKey} from './types.js';
 import {sortByRetained, TypeIndex} from './object-order.js';
 import {type Matcher, SearchJob, type SearchResult} from './search.js';
 
@@ -81,7 +81,8 @@ export class ExplorerModel {
 	readonly types: TypeIndex;
 	readonly jobs = new JobQueue();
 	private readonly summaries = new Map<SummaryOrder, Summary>();
-	private rowsCache: {by: SortKey; filter: string; retained: boolean; rows: TypeRows} | undefined;
+	private rowsCache: {by: SortKey; filter: string; reversed: boolean; version: string; rows: TypeRows} | undefined;
+	private readonly refLists = new Map<string, Uint32Array>();
 	private lowerTypeNames: string[] | undefined;
 	private readonly reachable = new Map<number, {total: number; reached: number}>();
 	private newObjects: NewObjects | undefined;
@@ -135,19 +136,51 @@ export class ExplorerModel {
 		return this.retainedState.status === 'ready' ? this.retainedState.dominators.typeRetainedSize[typeId] : undefined;
 	}
 
-	/** The summary's types whose name holds `filter` (case-insensitive). */
-	typeRows(by: SortKey, filter: string): TypeRows {
-		const retainedReady = this.retainedState.status === 'ready';
+	/** The key a summary order sorts by, or undefined when it is not known (yet). */
+	private sortKeyOf(by: SortKey): ((type: TypeSummary) => number) | undefined {
+		switch (by) {
+			case 'size':
+			case 'count': {
+				return undefined;
+			}
+
+			case 'retained': {
+				return this.retainedState.status === 'ready' ? type => this.typeRetained(type.typeId)! : undefined;
+			}
+
+			case 'deltaCount':
+			case 'deltaSize': {
+				if (this.previous === undefined) {
+					return undefined;
+				}
+
+				const field = by === 'deltaCount' ? 'count' : 'size';
+				return type => type[field] - (this.previousType(type.type)?.[field] ?? 0);
+			}
+
+			case 'new': {
+				return this.newObjects === undefined ? undefined : type => this.newCount(type.typeId)!;
+			}
+		}
+	}
+
+	/** The summary's types whose name holds `filter` (case-insensitive); `reversed`: smallest first. */
+	typeRows(by: SortKey, filter: string, reversed = false): TypeRows {
+		const version = `${this.retainedState.status}:${this.newObjects === undefined}`;
 		const cached = this.rowsCache;
-		if (cached !== undefined && cached.by === by && cached.filter === filter && cached.retained === retainedReady) {
+		if (cached !== undefined && cached.by === by && cached.filter === filter && cached.reversed === reversed && cached.version === version) {
 			return cached.rows;
 		}
 
 		const summary = this.summary(by === 'count' ? 'count' : 'size');
 		let types = summary.types;
-		if (by === 'retained' && retainedReady) {
-			const retained = (type: TypeSummary): number => this.typeRetained(type.typeId)!;
-			types = [...types].sort((a, b) => (retained(b) - retained(a)) || (b.size - a.size) || (a.typeId - b.typeId));
+		const key = this.sortKeyOf(by);
+		if (key !== undefined) {
+			types = [...types].sort((a, b) => (key(b) - key(a)) || (b.size - a.size) || (a.typeId - b.typeId));
+		}
+
+		if (reversed) {
+			types = [...types].reverse();
 		}
 
 		let totalCount = summary.totalCount;
@@ -169,7 +202,7 @@ export class ExplorerModel {
 			types, totalCount, totalSize,
 			allCount: summary.totalCount, allSize: summary.totalSize, allTypes: summary.types.length,
 		};
-		this.rowsCache = {by, filter, retained: retainedReady, rows};
+		this.rowsCache = {by, filter, reversed, version, rows};
 		return rows;
 	}
 
@@ -179,18 +212,77 @@ export class ExplorerModel {
 	 * Objects of a type in get_all order (or by retained size, once known);
 	 * with `newOnly`, only those new since the previous dump.
 	 */
-	objectsOf(typeId: number, newOnly = false, order: 'size' | 'retained' = 'size'): Uint32Array {
+	objectsOf(typeId: number, newOnly = false, order: 'size' | 'retained' = 'size', reversed = false): Uint32Array {
 		const list = this.objectsBySize(typeId, newOnly);
 		const retained = this.retainedSize;
-		if (order === 'size' || retained === undefined) {
+		let sorted = list;
+		if (order === 'retained' && retained !== undefined) {
+			const key = `${typeId}:${newOnly}`;
+			sorted = this.retainedLists.get(key) ?? sortByRetained(list, retained);
+			this.retainedLists.set(key, sorted);
+		}
+
+		if (!reversed) {
+			return sorted;
+		}
+
+		const key = `reversed:${typeId}:${newOnly}:${order}:${retained !== undefined}`;
+		let back = this.retainedLists.get(key);
+		if (back === undefined) {
+			back = sorted.slice().reverse();
+			this.retainedLists.set(key, back);
+		}
+
+		return back;
+	}
+
+	/**
+	 * An object's children or parents in `order`: dump order (the store's
+	 * own list), or largest retained size or size first (unresolved
+	 * children last); `reversed` turns it around. Sorted lists are cached.
+	 */
+	refsInOrder(list: Uint32Array, ordinal: number, side: string, order: RefOrder, reversed: boolean): Uint32Array {
+		const keyArray = order === 'retained' ? this.retainedSize : (order === 'size' ? this.store.objectSize : undefined);
+		if (keyArray === undefined && !reversed) {
 			return list;
 		}
 
-		const key = `${typeId}:${newOnly}`;
-		let sorted = this.retainedLists.get(key);
+		const cacheKey = `${ordinal}:${side}:${keyArray === undefined ? 'dump' : order}:${reversed}`;
+		let sorted = this.refLists.get(cacheKey);
 		if (sorted === undefined) {
-			sorted = sortByRetained(list, retained);
-			this.retainedLists.set(key, sorted);
+			if (keyArray === undefined) {
+				sorted = list.slice().reverse();
+			} else {
+				let resolved = 0;
+				for (const target of list) {
+					resolved += target < UNRESOLVED_BIT ? 1 : 0;
+				}
+
+				const known = new Uint32Array(resolved);
+				const missing = new Uint32Array(list.length - resolved);
+				let k = 0;
+				let m = 0;
+				for (const target of list) {
+					if (target < UNRESOLVED_BIT) {
+						known[k++] = target;
+					} else {
+						missing[m++] = target;
+					}
+				}
+
+				sorted = new Uint32Array(list.length);
+				sorted.set(sortByRetained(known, keyArray));
+				sorted.set(missing, resolved);
+				if (reversed) {
+					sorted.reverse();
+				}
+			}
+
+			if (this.refLists.size > 64) {
+				this.refLists.clear();
+			}
+
+			this.refLists.set(cacheKey, sorted);
 		}
 
 		return sorted;

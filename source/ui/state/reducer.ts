@@ -26,6 +26,7 @@ export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status)
 		size,
 		stack: [{kind: 'summary', cursor: 0, top: 0}],
 		sortBy: 'size',
+		sortReversed: false,
 		filter: '',
 		prompt: undefined,
 		status,
@@ -138,6 +139,8 @@ function objectScreen(model: ExplorerModel, ordinal: number): ObjectScreen {
 		children: {cursor: 0, top: 0},
 		parents: {cursor: 0, top: 0},
 		search: '',
+		order: 'dump',
+		reversed: false,
 	};
 }
 
@@ -161,12 +164,12 @@ function open(model: ExplorerModel, state: State): State {
 	const screen = topScreen(state);
 	switch (screen.kind) {
 		case 'summary': {
-			const type = model.typeRows(state.sortBy, state.filter).types[screen.cursor];
+			const type = model.typeRows(state.sortBy, state.filter, state.sortReversed).types[screen.cursor];
 			if (type === undefined) {
 				return state.filter === '' ? state : withStatus(state, 'no type matches the filter', 'error');
 			}
 
-			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
+			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, order: 'size', reversed: false, search: '', cursor: 0, top: 0});
 		}
 
 		case 'dominators': {
@@ -205,7 +208,7 @@ function open(model: ExplorerModel, state: State): State {
 				return withStatus(state, `no ${safe(row.type, 40)} objects in the newest dump`, 'error');
 			}
 
-			return push(state, {kind: 'objects', typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
+			return push(state, {kind: 'objects', typeId, newOnly: false, order: 'size', reversed: false, search: '', cursor: 0, top: 0});
 		}
 
 		case 'value':
@@ -402,25 +405,85 @@ function setSummaryCursor(state: State, cursor: number): State {
 	return {...state, stack: [{...screen, cursor, top: 0}, ...state.stack.slice(1)]};
 }
 
-/** size → count → retained (once known) → size. */
-export function nextSort(model: ExplorerModel, current: SortKey): SortKey {
-	if (current === 'size') {
-		return 'count';
-	}
+/** The summary's orders, in the order `s` cycles through them. */
+const SORT_CYCLE: readonly SortKey[] = ['size', 'count', 'retained', 'deltaCount', 'deltaSize', 'new'];
 
-	return current === 'count' && model.retainedSize !== undefined ? 'retained' : 'size';
+/** How each order is named in messages (the column titles, in words). */
+export const SORT_NAMES: {readonly [K in SortKey]: string} = {
+	size: 'size', count: 'count', retained: 'retained size', deltaCount: '+count', deltaSize: '+size', new: 'new objects',
+};
+
+/** Whether the summary can be sorted by `key` now (retained sizes and new objects come later; deltas need several dumps). */
+export function sortAvailable(model: ExplorerModel, key: SortKey): boolean {
+	switch (key) {
+		case 'size':
+		case 'count': { return true; }
+		case 'retained': { return model.retainedSize !== undefined; }
+		case 'deltaCount':
+		case 'deltaSize': { return model.hasPrevious; }
+		case 'new': { return model.newObjectsReady; }
+	}
 }
 
-function toggleSort(model: ExplorerModel, state: State): State {
+/** size → count → retained → +count → +size → new → size, skipping orders not available. */
+export function nextSort(model: ExplorerModel, current: SortKey): SortKey {
+	const start = SORT_CYCLE.indexOf(current);
+	for (let step = 1; step <= SORT_CYCLE.length; step++) {
+		const key = SORT_CYCLE[(start + step) % SORT_CYCLE.length]!;
+		if (sortAvailable(model, key)) {
+			return key;
+		}
+	}
+
+	return 'size';
+}
+
+function resortSummary(model: ExplorerModel, state: State, sortBy: SortKey, sortReversed: boolean): State {
 	const screen = topScreen(state);
-	const sortBy = nextSort(model, state.sortBy);
-	const before = model.typeRows(state.sortBy, state.filter).types[screen.kind === 'summary' ? screen.cursor : 0];
-	const after = model.typeRows(sortBy, state.filter).types;
+	const before = model.typeRows(state.sortBy, state.filter, state.sortReversed).types[screen.kind === 'summary' ? screen.cursor : 0];
+	const after = model.typeRows(sortBy, state.filter, sortReversed).types;
 	const cursor = before === undefined ? 0 : Math.max(0, after.findIndex(type => type.typeId === before.typeId));
-	const next = withStatus({...state, sortBy}, `sorted by ${sortBy}`);
+	const next = withStatus({...state, sortBy, sortReversed}, `sorted by ${SORT_NAMES[sortBy]}, ${sortReversed ? 'smallest' : 'largest'} first`);
 	return screen.kind === 'summary'
 		? replaceTop(next, {...screen, cursor, top: Math.max(0, cursor - Math.floor(layoutOf(state).summaryRows / 2))})
 		: next;
+}
+
+function toggleSort(model: ExplorerModel, state: State): State {
+	return resortSummary(model, state, nextSort(model, state.sortBy), state.sortReversed);
+}
+
+const REF_ORDER_NAMES = {dump: 'dump order', retained: 'retained size', size: 'size'} as const;
+
+/** An object's references: dump order → retained size (once known) → size → dump order. */
+function toggleRefOrder(model: ExplorerModel, state: State, screen: ObjectScreen): State {
+	let order: ObjectScreen['order'] = screen.order === 'dump' ? 'retained' : (screen.order === 'retained' ? 'size' : 'dump');
+	if (order === 'retained' && model.retainedSize === undefined) {
+		order = 'size';
+	}
+
+	const moved = {...screen, order, children: {cursor: 0, top: 0}, parents: {cursor: 0, top: 0}};
+	return withStatus(replaceTop(state, moved), `references in ${REF_ORDER_NAMES[order]}${order === 'dump' ? '' : `, ${screen.reversed ? 'smallest' : 'largest'} first`}`);
+}
+
+function reverseSort(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	switch (screen.kind) {
+		case 'summary': { return resortSummary(model, state, state.sortBy, !state.sortReversed); }
+		case 'objects': {
+			return withStatus(replaceTop(state, {...screen, reversed: !screen.reversed, cursor: 0, top: 0}), screen.reversed ? 'largest first' : 'reversed: smallest first');
+		}
+
+		case 'object': {
+			const reversed = !screen.reversed;
+			return withStatus(
+				replaceTop(state, {...screen, reversed, children: {cursor: 0, top: 0}, parents: {cursor: 0, top: 0}}),
+				`references in ${REF_ORDER_NAMES[screen.order]}, ${reversed ? 'reversed' : 'not reversed'}`,
+			);
+		}
+
+		default: { return state; }
+	}
 }
 
 function toggleObjectOrder(model: ExplorerModel, state: State, screen: ObjectsScreen): State {
@@ -518,7 +581,7 @@ function acceptPrompt(model: ExplorerModel, state: State): State {
 	const closed = {...state, prompt: undefined};
 	switch (prompt.kind) {
 		case 'filter': {
-			const rows = model.typeRows(state.sortBy, prompt.text);
+			const rows = model.typeRows(state.sortBy, prompt.text, state.sortReversed);
 			return prompt.text === ''
 				? closed
 				: withStatus(closed, `${rows.types.length} of ${rows.allTypes} types match "${fit(prompt.text, 30)}"`);
@@ -687,6 +750,10 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 				return toggleSort(model, state);
 			}
 
+			if (screen.kind === 'object') {
+				return toggleRefOrder(model, state, screen);
+			}
+
 			return screen.kind === 'objects' ? toggleObjectOrder(model, state, screen) : state;
 		}
 		case 'search': { return 'search' in screen ? openPrompt(state, 'search') : state; }
@@ -740,7 +807,7 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 
 		case 'leaks': { return openLeaks(model, state); }
 		case 'fullValue': { return showValue(model, state); }
-		case 'reverseSort': { return state; }
+		case 'reverseSort': { return reverseSort(model, state); }
 		case 'suspend': { return state; }
 
 		case 'quit':

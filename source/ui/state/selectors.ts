@@ -7,6 +7,7 @@
 
 import {refsAsDict} from '../../core/analyses/objects.js';
 import {hexAddress} from '../../core/format/address.js';
+import {UNRESOLVED_BIT} from '../../core/graph/store.js';
 import {formatRefValue} from '../../core/format/ref-value.js';
 import {glyphs} from '../../core/format/glyphs.js';
 import {compactBytes, humanBytes, meliaeSize} from '../../core/format/size.js';
@@ -23,7 +24,7 @@ import {
 	targetLine, textWidth, truncateLeft, truncateMiddle, truncateToWidth, valueText,
 } from '../text.js';
 import {layoutOf, positionOf, previewCount, screenList, topScreen} from './lists.js';
-import {nextSort} from './reducer.js';
+import {nextSort, SORT_NAMES} from './reducer.js';
 import type {ExplorerModel, TypeRows} from './model.js';
 import {nodeRetainedSize, TREE_ROOT} from '../../core/analyses/dominator-tree.js';
 import {ROW_MORE} from './tree.js';
@@ -190,9 +191,11 @@ function percent(part: number, total: number): string {
 
 function summaryView(model: ExplorerModel, state: State, layout: Layout): SummaryView {
 	const screen = topScreen(state);
-	const rows = model.typeRows(state.sortBy, state.filter);
+	const rows = model.typeRows(state.sortBy, state.filter, state.sortReversed);
 	const position = screen.kind === 'summary' ? screen : {cursor: 0, top: 0};
-	const table = fitColumns(summaryColumns(model, rows), layout.width - 1, 18);
+	// The sorted column is never the one dropped on a narrow terminal.
+	const columns = summaryColumns(model, rows).map(column => (column.key === state.sortBy ? {...column, priority: 100} : column));
+	const table = fitColumns(columns, layout.width - 1, 18);
 	const title = state.filter === ''
 		? summaryTitle(model.summary('size'))
 		: `Filter "${state.filter}": ${formatCount(rows.totalCount)} objects, ${rows.types.length} of ${rows.allTypes} types, Total size = ${formatFixed1(rows.totalSize / 1024 / 1024)}MiB`;
@@ -230,7 +233,7 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 	return {
 		kind: 'summary',
 		title: fit(title, layout.width),
-		header: formatHeader(table, 'Kind', state.sortBy),
+		header: formatHeader(table, state.sortReversed ? 'Kind (smallest first)' : 'Kind', state.sortBy),
 		list,
 	};
 }
@@ -249,7 +252,7 @@ function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, 
 	const entries = list.entries!;
 	const retained = model.retainedSize;
 	const count = model.types.count(screen.typeId);
-	const order = screen.order === 'retained' && retained !== undefined ? 'largest retained size first' : 'largest first';
+	const order = `${screen.reversed ? 'smallest' : 'largest'}${screen.order === 'retained' && retained !== undefined ? ' retained size' : ''} first`;
 	const type = escapeControls(store.typeNames[screen.typeId]!);
 	let context = `${type}: ${formatCount(count)} object${count === 1 ? '' : 's'}, ${order}`;
 	if (screen.newOnly) {
@@ -347,6 +350,12 @@ function objectPreview(model: ExplorerModel, ordinal: number, layout: Layout): s
 	return lines;
 }
 
+/** The references' order, as the tab line marks it: "dump order", "retained size", "size, smallest first". */
+function refOrderLabel(screen: ObjectScreen): string {
+	const name = screen.order === 'dump' ? 'dump order' : (screen.order === 'retained' ? 'by retained size' : 'by size');
+	return screen.reversed ? `${name}, reversed` : name;
+}
+
 function objectView(model: ExplorerModel, state: State, screen: ObjectScreen, layout: Layout): ObjectView {
 	const {store} = model;
 	const list = screenList(model, state, screen);
@@ -362,21 +371,25 @@ function objectView(model: ExplorerModel, state: State, screen: ObjectScreen, la
 			children: `children (${formatCount(children)})`,
 			parents: `parents (${formatCount(parents)})`,
 			side: screen.side,
-			hint: 'c / p / Tab',
+			hint: `c / p / Tab ${glyphs().dot} [${refOrderLabel(screen)}]`,
 		},
-		list: window(list.total, position.top, list.height, position.cursor, layout.width, (index, width) => {
+		list: window(list.total, position.top, list.height, position.cursor, layout.width, (index, fullWidth) => {
 			const target = entries[index]!;
+			// Sorted by a size: that size first, so it stays visible however long the repr.
+			const sizes = screen.order === 'retained' ? model.retainedSize : (screen.order === 'size' ? store.objectSize : undefined);
+			const lead = sizes === undefined ? '' : padStartToWidth(target < UNRESOLVED_BIT ? compactBytes(sizes[target]!) : '', 6) + ' ';
+			const width = fullWidth - lead.length;
 			if (screen.side === 'children') {
-				return targetLine(store, target, width);
+				return lead + targetLine(store, target, width);
 			}
 
 			const label = model.referenceLabel(target, screen.ordinal);
 			if (label === undefined) {
-				return objectLine(store, target, width);
+				return lead + objectLine(store, target, width);
 			}
 
 			const prefix = fit(label, Math.floor(width / 2)) + ' in ';
-			return prefix + objectLine(store, target, width - textWidth(prefix));
+			return lead + prefix + objectLine(store, target, width - textWidth(prefix));
 		}),
 	};
 }
@@ -726,7 +739,7 @@ function hint(model: ExplorerModel, state: State): string {
 		case 'summary': {
 			const note = retainedNote(model);
 			const dot = ` ${glyphs().dot} `;
-			const order = `sorted by ${state.sortBy} (s: by ${nextSort(model, state.sortBy)})${note === '' ? '' : `${dot}${note}`}`;
+			const order = `sorted by ${SORT_NAMES[state.sortBy]}${state.sortReversed ? ', smallest first' : ''} (s: by ${SORT_NAMES[nextSort(model, state.sortBy)]}, S: reverse)${note === '' ? '' : `${dot}${note}`}`;
 			return model.hasPrevious ? `${order}${dot}t: trend` : order;
 		}
 

@@ -8,8 +8,15 @@
 import type {Command} from '../keymap.js';
 import type {TerminalSize} from '../layout.js';
 
-/** The summary's order: meliae's two, and retained size once the dominator tree is known. */
-export type SortKey = 'size' | 'count' | 'retained';
+/**
+ * The summary's order: meliae's two, retained size once the dominator tree
+ * is known, and with several dumps the change since the previous one
+ * (+count, +size) and the objects new in the newest.
+ */
+export type SortKey = 'size' | 'count' | 'retained' | 'deltaCount' | 'deltaSize' | 'new';
+
+/** The order of an object's children or parents. */
+export type RefOrder = 'dump' | 'retained' | 'size';
 
 /** Cursor (selected row) and top (first visible row) of a list. */
 export type ListPosition = {readonly cursor: number; readonly top: number};
@@ -23,6 +30,8 @@ export type ObjectsScreen = ListPosition & {
 	readonly newOnly: boolean;
 	/** get_all order (size), or retained size once known. */
 	readonly order: 'size' | 'retained';
+	/** Smallest first. */
+	readonly reversed: boolean;
 	/** The last search, for n / N. */
 	readonly search: string;
 };
@@ -36,6 +45,9 @@ export type ObjectScreen = {
 	readonly children: ListPosition;
 	readonly parents: ListPosition;
 	readonly search: string;
+	/** Order of both lists, and whether it is reversed. */
+	readonly order: RefOrder;
+	readonly reversed: boolean;
 };
 
 export type PathScreen = ListPosition & {
@@ -104,6 +116,8 @@ export type State = {
 	/** Never empty; the last screen is shown. */
 	readonly stack: readonly Screen[];
 	readonly sortBy: SortKey;
+	/** The summary's order reversed (smallest first). */
+	readonly sortReversed: boolean;
 	/** The summary's type filter (the prompt's text while it is typed). */
 	readonly filter: string;
 	readonly prompt: Prompt | undefined;
