@@ -194,7 +194,9 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 	const rows = model.typeRows(state.sortBy, state.filter, state.sortReversed);
 	const position = screen.kind === 'summary' ? screen : {cursor: 0, top: 0};
 	// The sorted column is never the one dropped on a narrow terminal.
-	const columns = summaryColumns(model, rows).map(column => (column.key === state.sortBy ? {...column, priority: 100} : column));
+	const columns = summaryColumns(model, rows).map(column => (column.key === state.sortBy
+		? {...column, priority: 100, width: Math.max(column.width, column.title.length + 3)}
+		: column));
 	const table = fitColumns(columns, layout.width - 1, 18);
 	const title = state.filter === ''
 		? summaryTitle(model.summary('size'))
@@ -546,7 +548,7 @@ function dominatorsView(model: ExplorerModel, state: State, screen: DominatorsSc
 		} else {
 			const shown = Math.min(layout.treeTypeRows, set.types.length);
 			const of = set.types.length > shown ? `${shown} of ${set.types.length} types` : `${set.types.length} type${set.types.length === 1 ? '' : 's'}`;
-			typesTitle = `kept alive by ${what}: ${formatCount(set.count)} objects, ${humanBytes(set.size)}; by type (${of}):`;
+			typesTitle = `kept alive by ${what}: ${formatCount(set.count)} object${set.count === 1 ? '' : 's'}, ${humanBytes(set.size)}; by type (${of}):`;
 			const countWidth = Math.max(5, ...set.types.slice(0, layout.treeTypeRows).map(row => formatCount(row.count).length));
 			for (const row of set.types.slice(0, layout.treeTypeRows)) {
 				const line = `  ${formatCount(row.count).padStart(countWidth)} ${compactBytes(row.size).padStart(6)} ${percent(row.size, set.size).padStart(3)}%  `;
@@ -584,7 +586,7 @@ function leaksView(model: ExplorerModel, screen: LeaksScreen, layout: Layout): S
 		: `new in ${name(model.current.file)}`;
 	const context = grouping.total === 0
 		? `leak candidates: none (no object ${what})`
-		: `${formatCount(grouping.total)} objects ${what} (${humanBytes(grouping.totalSize)}): ${grouping.groups.length} groups by owner`;
+		: `${grouping.groups.length} group${grouping.groups.length === 1 ? '' : 's'} by owner: ${formatCount(grouping.total)} objects (${humanBytes(grouping.totalSize)}) ${what}`;
 	const table = fitColumns([
 		{key: 'count', title: 'Count', width: 7, priority: 3},
 		{key: 'size', title: 'Retained', width: 11, priority: 4},
