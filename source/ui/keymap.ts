@@ -391,6 +391,11 @@ function whereLabel(scopes: readonly Scope[]): string {
 		return scopes.includes('help') ? 'every screen' : 'browsing (every screen but help)';
 	}
 
+	const missing = LISTS.filter(scope => !scopes.includes(scope));
+	if (missing.length <= 2 && !scopes.includes('prompt') && scopes.every(scope => LISTS.includes(scope))) {
+		return `every screen but the ${missing.map(scope => SCOPE_TITLES[scope]).join(' and the ')}`;
+	}
+
 	return scopes.map(scope => SCOPE_TITLES[scope]).join(', ');
 }
 
