@@ -346,10 +346,23 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	await once('retained set by type, whole heap', [], 'kept alive by the whole heap:');
 	await once('biggest retainer: retained set', ['j'], 'by type (');
 	await measure('dominator tree: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
+	// Down the biggest retainers, expanding each, to the first big fan-out.
 	await press('g');
-	await press('j');
-	await once('expand the biggest retainer', ['l'], 'more (Enter shows');
-	await once('  its "N more" row: 100 more', ['G', KEYS.enter], 'more (Enter shows');
+	let fanOut = false;
+	for (let depth = 0; depth < 8 && !fanOut; depth++) {
+		// eslint-disable-next-line no-await-in-loop
+		await press('j');
+		// eslint-disable-next-line no-await-in-loop
+		const time = await press('l');
+		fanOut = stdout.last.includes('more (Enter shows');
+		log(`${`expand level ${depth + 1}${fanOut ? ' (a "N more" row)' : ''}`.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
+	}
+
+	if (fanOut) {
+		await press('G');
+		await once('  "N more": 100 more', [KEYS.enter], 'more (Enter shows');
+	}
+
 	await measure('expanded tree: j k l h', ['j', 'k', 'l', 'h']);
 	await press(KEYS.escape);
 	await measure('summary: S (reverse)', ['S']);

@@ -31,6 +31,90 @@ export function treeOf(dominators: Dominators): DominatorTree {
 	return tree;
 }
 
+/** Check the clock every this many objects. */
+const SLICE = 65_536;
+
+/**
+ * The children lists built in slices (count, prefix sum, fill), for a
+ * caller that must keep answering keys: the same lists as the dominators
+ * module's dominatorTree(), cached for treeOf() when done.
+ */
+export class TreeBuildJob {
+	private phase = 0;
+	private next = 0;
+	private readonly firstDominated: Uint32Array;
+	private dominated = new Uint32Array(0);
+	private rootChildren = new Uint32Array(0);
+	private rootCount = 0;
+	private rootOut = 0;
+
+	constructor(private readonly dominators: Dominators) {
+		this.firstDominated = new Uint32Array(dominators.objectCount + 1);
+	}
+
+	/** Work until `deadline` (performance.now()); true when the tree is cached. */
+	step(deadline: number): boolean {
+		if (trees.has(this.dominators)) {
+			return true;
+		}
+
+		const {idom, objectCount: n} = this.dominators;
+		const first = this.firstDominated;
+		// At least one slice per step, then as many as the deadline allows.
+		do {
+			const end = Math.min(n, this.next + SLICE);
+			if (this.phase === 0) {
+				// Count each node's children.
+				for (let node = this.next; node < end; node++) {
+					const d = idom[node]!;
+					if (d === NO_OBJECT) {
+						this.rootCount++;
+					} else {
+						first[d]++;
+					}
+				}
+			} else if (this.phase === 1) {
+				// Running sums: first[node] = end of node's children.
+				let sum = this.next === 0 ? 0 : first[this.next - 1]!;
+				for (let node = this.next; node < end; node++) {
+					sum += first[node]!;
+					first[node] = sum;
+				}
+
+				if (end === n) {
+					first[n] = sum;
+					this.dominated = new Uint32Array(sum);
+					this.rootChildren = new Uint32Array(this.rootCount);
+					this.rootOut = this.rootCount;
+				}
+			} else {
+				// Fill from the last node down, so each list ends ascending.
+				const stop = Math.max(0, n - end);
+				for (let node = n - 1 - this.next; node >= stop; node--) {
+					const d = idom[node]!;
+					if (d === NO_OBJECT) {
+						this.rootChildren[--this.rootOut] = node;
+					} else {
+						this.dominated[--first[d]!] = node;
+					}
+				}
+			}
+
+			this.next = end;
+			if (end === n) {
+				this.phase++;
+				this.next = 0;
+				if (this.phase === 3) {
+					trees.set(this.dominators, {firstDominated: first, dominated: this.dominated, rootChildren: this.rootChildren});
+					return true;
+				}
+			}
+		} while (performance.now() < deadline);
+
+		return false;
+	}
+}
+
 /** The objects `node` immediately dominates, ascending ordinals (a view: do not modify). */
 export function dominatedBy(dominators: Dominators, node: number): Uint32Array {
 	const tree = treeOf(dominators);

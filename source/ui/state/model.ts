@@ -15,6 +15,7 @@ import {type DumpSnapshot, snapshotOf, typeTotals} from '../../core/analyses/dif
 import type {Dominators} from '../../core/analyses/dominators.js';
 import {trendOf, type TrendType} from '../../core/analyses/trend.js';
 import {type GraphStore, UNRESOLVED_BIT} from '../../core/graph/store.js';
+import {TreeBuildJob} from '../../core/analyses/dominator-tree.js';
 import {type RetainedSetByType, RetainedSetWalk} from '../../core/analyses/retained-set.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
@@ -487,7 +488,10 @@ export class ExplorerModel {
 				return done;
 			},
 		}, () => {
-			this.retainedState = {status: 'ready', dominators: job.result()};
+			const dominators = job.result();
+			this.retainedState = {status: 'ready', dominators};
+			// The dominator tree's children lists, ready before anyone presses R.
+			this.jobs.add('tree', new TreeBuildJob(dominators), () => undefined);
 			onDone();
 		});
 	}

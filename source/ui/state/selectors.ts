@@ -741,8 +741,12 @@ function hint(model: ExplorerModel, state: State): string {
 		case 'summary': {
 			const note = retainedNote(model);
 			const dot = ` ${glyphs().dot} `;
-			const order = `sorted by ${SORT_NAMES[state.sortBy]}${state.sortReversed ? ', smallest first' : ''} (s: by ${SORT_NAMES[nextSort(model, state.sortBy)]}, S: reverse)${note === '' ? '' : `${dot}${note}`}`;
-			return model.hasPrevious ? `${order}${dot}t: trend` : order;
+			const order = `sorted by ${SORT_NAMES[state.sortBy]}${state.sortReversed ? ', smallest first' : ''} (s: by ${SORT_NAMES[nextSort(model, state.sortBy)]})`;
+			if (note !== '') {
+				return `${order}${dot}${note}`;
+			}
+
+			return model.hasPrevious ? `${order}${dot}L: leaks${dot}t: trend${dot}R: retainers` : `${order}${dot}R: what keeps memory alive`;
 		}
 
 		case 'objects': {

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {computeDominators, dominates} from '../../../source/core/analyses/dominators.js';
-import {dominatedCount, dominatedPage, largestOf, TREE_ROOT} from '../../../source/core/analyses/dominator-tree.js';
+import {dominatedCount, dominatedPage, largestOf, TREE_ROOT, TreeBuildJob, treeOf} from '../../../source/core/analyses/dominator-tree.js';
+import {dominatorTree} from '../../../source/core/analyses/dominators.js';
 import {retainedSetByType, RetainedSetWalk} from '../../../source/core/analyses/retained-set.js';
 import {NO_LENGTH, NO_OBJECT} from '../../../source/core/graph/layout.js';
 import {GraphStore} from '../../../source/core/graph/store.js';
@@ -78,6 +79,26 @@ describe('dominator tree pages', () => {
 		const expected = Array.from(list).sort((a, b) => (key[b]! - key[a]!) || (a - b));
 		for (const limit of [1, 10, 200, 1000]) {
 			expect(Array.from(largestOf(list, key, limit))).toEqual(expected.slice(0, limit));
+		}
+	});
+});
+
+describe('the tree built in slices', () => {
+	it('gives the same children lists as the dominators module, one slice per step', () => {
+		for (let seed = 1; seed <= 50; seed++) {
+			const dominators = computeDominators(randomStore(seed));
+			const job = new TreeBuildJob(dominators);
+			let steps = 0;
+			while (!job.step(0)) {
+				steps++;
+			}
+
+			expect(steps).toBeGreaterThan(0);
+			const built = treeOf(dominators);
+			const reference = dominatorTree(dominators);
+			expect(Array.from(built.firstDominated)).toEqual(Array.from(reference.firstDominated));
+			expect(Array.from(built.dominated)).toEqual(Array.from(reference.dominated));
+			expect(Array.from(built.rootChildren)).toEqual(Array.from(reference.rootChildren));
 		}
 	});
 });
