@@ -303,6 +303,47 @@ describe('sorting (s, S)', () => {
 	});
 });
 
+describe('every new screen fits', () => {
+	test('the tree, the leaks, a group and a value at 80x24, 40x10, 30x8 and 120x40', async () => {
+		const store = stores[2]!;
+		let longest = -1;
+		for (let i = 0; i < store.objectCount; i++) {
+			if (store.valueKind(i) === 'string' && (longest < 0 || store.value(i)!.length > store.value(longest)!.length)) {
+				longest = i;
+			}
+		}
+
+		for (const size of [SIZE, {columns: 40, rows: 10}, {columns: 30, rows: 8}, {columns: 120, rows: 40}]) {
+			const model = new ExplorerModel(threeDumps(), coreAnalyses);
+			const app = renderApp({model, size});
+			// eslint-disable-next-line no-await-in-loop
+			await app.waitFor(() => model.retainedSize !== undefined);
+			const screens: string[] = [];
+			// eslint-disable-next-line no-await-in-loop
+			screens.push(await app.press('R'), await app.press('j'), await app.press('l'), await app.press('G'));
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(KEY.escape);
+			// eslint-disable-next-line no-await-in-loop
+			await app.press('L');
+			// eslint-disable-next-line no-await-in-loop
+			screens.push(await app.waitFor(() => model.leaks !== undefined), await app.press(KEY.enter));
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(':');
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(String(store.objectAddress[longest]));
+			// eslint-disable-next-line no-await-in-loop
+			await app.press(KEY.enter);
+			// eslint-disable-next-line no-await-in-loop
+			screens.push(await app.press('v'));
+			for (const frame of screens) {
+				expectFrameFits(frame, size);
+			}
+
+			app.unmount();
+		}
+	});
+});
+
 describe('other keys', () => {
 	test('v shows a long value whole, wrapped and escaped', async () => {
 		const store = stores[2]!;
