@@ -360,7 +360,8 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	await press(KEYS.escape);
 	await once('tree below the big list (R)', [':', String(store.objectAddress[1]), KEYS.enter, 'R'], 'what it keeps alive');
 	await once('  to its "N more" row (G)', ['G'], 'more (Enter shows');
-	await once('  "N more": 100 more (Enter)', [KEYS.enter], 'more (Enter shows');
+	await once('  "N more": 100 more (Enter)', [KEYS.enter], '[Retained]');
+	await once('  and to the next "N more" row (G)', ['G'], 'more (Enter shows');
 	await measure('big fan-out: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
 	await press(KEYS.escape);
 	await press(KEYS.escape);
