@@ -362,7 +362,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	await once('  to its "N more" row (G)', ['G'], 'more (Enter shows');
 	await once('  "N more": 100 more (Enter)', [KEYS.enter], '[Retained]');
 	await once('  and to the next "N more" row (G)', ['G'], 'more (Enter shows');
-	await measure('big fan-out: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
+	await measure('big fan-out: k j PgUp PgDn', ['k', 'j', KEYS.pageUp, KEYS.pageDown]);
 	await press(KEYS.escape);
 	await press(KEYS.escape);
 	await measure('summary: S (reverse)', ['S']);

@@ -32,7 +32,7 @@ export function treeOf(dominators: Dominators): DominatorTree {
 }
 
 /** Check the clock every this many objects. */
-const SLICE = 65_536;
+const SLICE = 16_384;
 
 /**
  * The children lists built in slices (count, prefix sum, fill), for a
