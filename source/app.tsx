@@ -9,6 +9,7 @@ import {Box, useApp, useInput, useStdout} from 'ink';
 import {useEffect, useMemo, useSyncExternalStore} from 'react';
 import type {GraphStore} from './core/graph/store.js';
 import {Breadcrumb} from './ui/components/Breadcrumb.js';
+import {DominatorsPane} from './ui/components/DominatorsPane.js';
 import {Footer} from './ui/components/Footer.js';
 import {ListPane} from './ui/components/ListPane.js';
 import {ObjectListPane} from './ui/components/ObjectListPane.js';
@@ -18,12 +19,12 @@ import {SummaryPane} from './ui/components/SummaryPane.js';
 import {TooSmall} from './ui/components/TooSmall.js';
 import {useBackground} from './ui/hooks/use-background.js';
 import {useTerminalSize} from './ui/hooks/use-terminal-size.js';
-import {matchKey, promptText, splitKeys} from './ui/keymap.js';
+import {keyLabel, keyName, matchKey, promptText, splitKeys} from './ui/keymap.js';
 import {computeLayout, type TerminalSize} from './ui/layout.js';
 import {screenList, topScreen} from './ui/state/lists.js';
 import type {Analyses} from './ui/state/analyses.js';
 import {type DumpSource, ExplorerModel, type OlderDump} from './ui/state/model.js';
-import {initialState, reducerFor, searchMatcher} from './ui/state/reducer.js';
+import {initialState, reducerFor, searchMatcher, treeSelection} from './ui/state/reducer.js';
 import {scopeOf, selectFrame} from './ui/state/selectors.js';
 import type {Status} from './ui/state/types.js';
 import {UiStore} from './ui/state/ui-store.js';
@@ -48,6 +49,8 @@ export type AppProps = {
 	/** Where escape sequences that are not part of a frame go (OSC 52); default: Ink's stdout. */
 	readonly writeTerminal?: (data: string) => void;
 	readonly onQuit?: () => void;
+	/** Ctrl-Z: stop the process with the terminal restored; call `resumed` once continued. */
+	readonly onSuspend?: (resumed: () => void) => void;
 };
 
 export function App(props: AppProps) {
@@ -80,12 +83,26 @@ export function App(props: AppProps) {
 			// Each key is matched on the screen the previous key left.
 			const scope = scopeOf(ui.getState());
 			const command = matchKey(scope, event.input, event.key);
-			if (command !== undefined) {
+			if (command === 'suspend') {
+				if (props.onSuspend === undefined) {
+					dispatch({type: 'status', status: {text: 'cannot suspend here', tone: 'error'}});
+				} else {
+					props.onSuspend(() => {
+						dispatch({type: 'status', status: {text: 'resumed', tone: 'info'}});
+					});
+				}
+			} else if (command !== undefined) {
 				dispatch({type: 'command', command});
 			} else if (scope === 'prompt') {
 				const text = promptText(event.input, event.key);
 				if (text !== undefined) {
 					dispatch({type: 'text', text});
+				}
+			} else {
+				// Say so, rather than ignore the key silently.
+				const name = keyName(event.input, event.key);
+				if (name !== undefined) {
+					dispatch({type: 'status', status: {text: `${keyLabel(name)} does nothing here (? lists the keys)`, tone: 'error'}});
 				}
 			}
 		}
@@ -95,6 +112,10 @@ export function App(props: AppProps) {
 	// comparison with the previous dump, retained sizes.
 	const screen = topScreen(state);
 	const objectOrdinal = screen.kind === 'object' ? screen.ordinal : -1;
+	// The selected node of a dominator tree: its retained set by type is walked in the background.
+	const treeNode = screen.kind === 'dominators' ? treeSelection(model, screen) : undefined;
+	const retainedSetNode = treeNode === undefined || treeNode.more ? -1 : treeNode.node;
+	const wantsLeaks = screen.kind === 'leaks';
 	useEffect(() => {
 		const done = (): void => {
 			dispatch({type: 'computed'});
@@ -106,8 +127,16 @@ export function App(props: AppProps) {
 
 		model.requestNewObjects(done);
 		model.requestRetained(done, done);
+		if (retainedSetNode !== -1) {
+			model.requestRetainedSet(retainedSetNode, done);
+		}
+
+		if (wantsLeaks) {
+			model.requestLeaks(done);
+		}
+
 		pump();
-	}, [model, dispatch, objectOrdinal, pump]);
+	}, [model, dispatch, objectOrdinal, retainedSetNode, wantsLeaks, state.version, pump]);
 
 	// A search too long for one key press runs in the background.
 	const pendingSearch = state.search;
@@ -191,7 +220,8 @@ export function App(props: AppProps) {
 				{view.kind === 'summary' && <SummaryPane view={view} height={contentHeight}/>}
 				{view.kind === 'objects' && <ObjectListPane view={view} height={contentHeight}/>}
 				{view.kind === 'object' && <ObjectPane view={view} height={contentHeight}/>}
-				{(view.kind === 'path' || view.kind === 'trend' || view.kind === 'help') && <ListPane view={view} height={contentHeight}/>}
+				{view.kind === 'dominators' && <DominatorsPane view={view} height={contentHeight} typeRows={layout.treeTypeRows}/>}
+				{(view.kind === 'path' || view.kind === 'trend' || view.kind === 'help' || view.kind === 'leaks' || view.kind === 'group' || view.kind === 'value') && <ListPane view={view} height={contentHeight}/>}
 				<StatusLine status={frame.chrome.status}/>
 				<Footer text={frame.chrome.footer}/>
 			</Box>

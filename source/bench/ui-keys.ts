@@ -287,6 +287,18 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 			await press(key);
 		}
 
+		if (keys.length === 0) {
+			// Nothing to press: the time until background work shows `until`.
+			const t0 = performance.now();
+			while (!stdout.last.includes(until) && performance.now() - t0 < 120_000) {
+				// eslint-disable-next-line no-await-in-loop
+				await settle();
+			}
+
+			log(`${what.padEnd(34)} wall ${ms(performance.now() - t0)} ms more`);
+			return;
+		}
+
 		const time = await press(keys.at(-1)!, until);
 		log(`${what.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
 	};
@@ -326,6 +338,34 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	await once('hub: show parents', ['p'], `[parents (${hubParents})]`);
 	await measure('hub parents: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
 	await measure('hub parents: G g', ['G', 'g']);
+	// What keeps memory alive: the dominator tree from the summary, the
+	// retained set by type of the biggest retainer, a huge fan-out paged.
+	await press(KEYS.escape);
+	await once('dominator tree (R): first level', ['R'], 'all objects (');
+	await once('retained set by type, whole heap', [], 'kept alive by the whole heap:');
+	await once('biggest retainer: retained set', ['j'], 'by type (');
+	await measure('dominator tree: j k PgDn PgUp', ['j', 'k', KEYS.pageDown, KEYS.pageUp]);
+	// Expanding down the biggest retainers.
+	await press('g');
+	for (let depth = 1; depth <= 3; depth++) {
+		// eslint-disable-next-line no-await-in-loop
+		await press('j');
+		// eslint-disable-next-line no-await-in-loop
+		const time = await press('l');
+		log(`${`expand level ${depth}`.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
+	}
+
+	await measure('expanded tree: j k l h', ['j', 'k', 'l', 'h']);
+	// A big fan-out: the tree below the list that alone keeps most objects alive.
+	await press(KEYS.escape);
+	await once('tree below the big list (R)', [':', String(store.objectAddress[1]), KEYS.enter, 'R'], 'what it keeps alive');
+	await once('  to its "N more" row (G)', ['G'], 'more (Enter shows');
+	await once('  "N more": 100 more (Enter)', [KEYS.enter], '[Retained]');
+	await once('  and to the next "N more" row (G)', ['G'], 'more (Enter shows');
+	await measure('big fan-out: k j PgUp PgDn', ['k', 'j', KEYS.pageUp, KEYS.pageDown]);
+	await press(KEYS.escape);
+	await press(KEYS.escape);
+	await measure('summary: S (reverse)', ['S']);
 	await measure('help: ? ?', ['?', '?']);
 	if (missing > 0) {
 		log(`${missing} key presses drew no expected frame (see above)`);

@@ -18,7 +18,7 @@ import {snapshotOf} from '../core/analyses/diff.js';
 import {Loading} from './components/Loading.js';
 import type {DumpSource, OlderDump} from './state/model.js';
 import type {Status} from './state/types.js';
-import {ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR} from './terminal.js';
+import {CLEAR_SCREEN, ENTER_ALT_SCREEN, HIDE_CURSOR, LEAVE_ALT_SCREEN, SHOW_CURSOR} from './terminal.js';
 import {themeFromEnv} from './theme.js';
 
 /** Progress redraws at most this often while reading (phases always redraw). */
@@ -129,8 +129,25 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 			}
 		}
 
+		// Ctrl-Z: give the terminal back as it was (cooked mode, main screen,
+		// cursor shown), stop; on `fg`, take it again and redraw everything.
+		const input = (keys ?? process.stdin) as NodeJS.ReadStream;
+		const suspend = (resumed: () => void): void => {
+			input.setRawMode?.(false);
+			stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+			process.once('SIGCONT', () => {
+				input.setRawMode?.(true);
+				// Ink redraws the whole frame when it changes; it starts from the bottom line.
+				stdout.write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN + `\u001B[${stdout.rows ?? 24};1H`);
+				instance.clear();
+				resumed();
+			});
+			process.kill(process.pid, 'SIGTSTP');
+		};
+
 		instance.rerender(
 			<App
+				onSuspend={suspend}
 				dumps={dumps}
 				theme={themeFromEnv(ctx.env)}
 				initialStatus={startupStatus(warnings)}

@@ -9,9 +9,9 @@ import type {Key} from 'ink';
 import {truncateToWidth} from '../core/format/escape.js';
 
 /** Where a key is read: one scope per screen, plus the text prompt. */
-export type Scope = 'summary' | 'objects' | 'object' | 'path' | 'trend' | 'help' | 'prompt' | 'loading';
+export type Scope = 'summary' | 'objects' | 'object' | 'path' | 'trend' | 'dominators' | 'leaks' | 'group' | 'value' | 'help' | 'prompt' | 'loading';
 
-export const SCOPES: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'help', 'prompt', 'loading'];
+export const SCOPES: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group', 'value', 'help', 'prompt', 'loading'];
 
 export type Command =
 	| 'up'
@@ -24,6 +24,7 @@ export type Command =
 	| 'back'
 	| 'filter'
 	| 'toggleSort'
+	| 'reverseSort'
 	| 'search'
 	| 'searchNext'
 	| 'searchPrevious'
@@ -35,6 +36,13 @@ export type Command =
 	| 'pathToObject'
 	| 'toggleNewOnly'
 	| 'trend'
+	| 'dominatorTree'
+	| 'collapse'
+	| 'close'
+	| 'openObject'
+	| 'leaks'
+	| 'fullValue'
+	| 'suspend'
 	| 'help'
 	| 'quit'
 	| 'interrupt'
@@ -62,9 +70,11 @@ export type Binding = {
 	readonly footer?: string;
 };
 
-const LISTS: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'help'];
-const BROWSING: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend'];
-const OBJECT_LISTS: readonly Scope[] = ['objects', 'object', 'path'];
+const LISTS: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group', 'value', 'help'];
+const BROWSING: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group'];
+const OBJECT_LISTS: readonly Scope[] = ['objects', 'object', 'path', 'group'];
+/** Screens whose rows are objects. */
+const WITH_OBJECTS: readonly Scope[] = ['objects', 'object', 'path', 'group', 'dominators'];
 const ALL: readonly Scope[] = SCOPES;
 
 export const BINDINGS: {readonly [C in Command]: Binding} = {
@@ -74,10 +84,13 @@ export const BINDINGS: {readonly [C in Command]: Binding} = {
 	pageDown: {keys: ['pagedown', 'space', 'ctrl+f'], scopes: LISTS, help: 'one page down'},
 	home: {keys: ['home', 'g'], scopes: LISTS, help: 'first row'},
 	end: {keys: ['end', 'G'], scopes: LISTS, help: 'last row'},
-	open: {keys: ['enter', 'right', 'l'], scopes: BROWSING, help: 'open the selected type or object', footer: 'open'},
-	back: {keys: ['backspace', 'esc', 'left', 'h'], scopes: ['objects', 'object', 'path', 'trend', 'help', 'summary'], help: 'back one step (on the summary: clear the filter)', footer: 'back'},
+	open: {keys: ['enter', 'right', 'l'], scopes: BROWSING, help: 'open the selected row (in the dominator tree: expand it, or show more)', footer: 'open'},
+	back: {keys: ['backspace', 'esc', 'left', 'h'], scopes: ['objects', 'object', 'path', 'trend', 'leaks', 'group', 'value', 'help', 'summary'], help: 'back one step (on the summary: clear the filter)', footer: 'back'},
+	collapse: {keys: ['left', 'h'], scopes: ['dominators'], help: 'collapse the selected node (or go to its parent)', footer: 'collapse'},
+	close: {keys: ['esc', 'backspace'], scopes: ['dominators'], help: 'leave the dominator tree', footer: 'back'},
 	filter: {keys: ['/'], scopes: ['summary'], help: 'filter types by name (Enter keeps, Esc clears)', footer: 'filter'},
-	toggleSort: {keys: ['s'], scopes: ['summary', 'objects'], help: 'next sort order: size, count, retained size', footer: 'sort'},
+	toggleSort: {keys: ['s'], scopes: ['summary', 'objects', 'object'], help: 'next sort order (summary: size, count, retained, +count, +size, new; references: retained, size, dump order)', footer: 'sort'},
+	reverseSort: {keys: ['S'], scopes: ['summary', 'objects', 'object'], help: 'reverse the sort order'},
 	search: {keys: ['/'], scopes: OBJECT_LISTS, help: 'search by value, name, type or address', footer: 'search'},
 	searchNext: {keys: ['n'], scopes: OBJECT_LISTS, help: 'next match'},
 	searchPrevious: {keys: ['N'], scopes: OBJECT_LISTS, help: 'previous match'},
@@ -85,10 +98,15 @@ export const BINDINGS: {readonly [C in Command]: Binding} = {
 	showParents: {keys: ['p'], scopes: ['object'], help: 'show what refers to the object (parents)'},
 	switchRefs: {keys: ['tab', 'shift+tab'], scopes: ['object'], help: 'switch between children and parents', footer: 'children/parents'},
 	gotoAddress: {keys: [':', '@'], scopes: BROWSING, help: 'go to an address (decimal or 0x-hex)', footer: 'address'},
-	copyAddress: {keys: ['y'], scopes: OBJECT_LISTS, help: 'copy the selected address (OSC 52: over SSH too)'},
-	pathToObject: {keys: ['r'], scopes: ['objects', 'object'], help: 'path from a root to the selected object'},
+	copyAddress: {keys: ['y'], scopes: WITH_OBJECTS, help: 'copy the selected address (OSC 52: over SSH too)'},
+	pathToObject: {keys: ['r'], scopes: ['objects', 'object', 'group', 'leaks', 'dominators'], help: 'path from a root to the selected object (leaks: to one object of the group)'},
 	toggleNewOnly: {keys: ['d'], scopes: ['objects'], help: 'only objects new since the previous dump'},
 	trend: {keys: ['t'], scopes: ['summary'], help: 'growth of each type over the dumps'},
+	dominatorTree: {keys: ['R'], scopes: ['summary', ...WITH_OBJECTS], help: 'what the object keeps alive: its dominator tree and retained set by type (summary: the whole heap)', footer: 'retains'},
+	openObject: {keys: ['o'], scopes: ['dominators'], help: 'open the selected object', footer: 'object'},
+	leaks: {keys: ['L'], scopes: BROWSING, help: 'leak candidates grouped by owner (several dumps)'},
+	fullValue: {keys: ['v'], scopes: WITH_OBJECTS, help: 'the whole value (or name) of the object, wrapped'},
+	suspend: {keys: ['ctrl+z'], scopes: LISTS, help: 'suspend (fg resumes)'},
 	help: {keys: ['?'], scopes: LISTS, help: 'show or hide this help', footer: 'help'},
 	quit: {keys: ['q'], scopes: LISTS, help: 'quit', footer: 'quit'},
 	interrupt: {keys: ['ctrl+c'], scopes: ALL, help: 'quit at once (also while loading or typing)'},
@@ -107,6 +125,10 @@ export const FOOTER: {readonly [S in Scope]: readonly Command[]} = {
 	object: ['open', 'switchRefs', 'back', 'search', 'help', 'quit'],
 	path: ['open', 'back', 'search', 'help', 'quit'],
 	trend: ['open', 'back', 'help', 'quit'],
+	dominators: ['open', 'collapse', 'openObject', 'close', 'help', 'quit'],
+	leaks: ['open', 'pathToObject', 'back', 'help', 'quit'],
+	group: ['open', 'back', 'search', 'help', 'quit'],
+	value: ['up', 'back', 'quit'],
 	help: ['up', 'back', 'quit'],
 	prompt: ['promptAccept', 'promptCancel', 'promptClear'],
 	loading: ['interrupt'],
@@ -351,6 +373,10 @@ const SCOPE_TITLES: {readonly [S in Scope]: string} = {
 	object: 'object view',
 	path: 'path view',
 	trend: 'trend view',
+	dominators: 'dominator tree',
+	leaks: 'leak candidates',
+	group: 'a group of leak candidates',
+	value: 'full value',
 	help: 'help',
 	prompt: 'typing (filter, search, address)',
 	loading: 'loading',
@@ -363,6 +389,11 @@ function whereLabel(scopes: readonly Scope[]): string {
 
 	if (BROWSING.every(scope => scopes.includes(scope)) && !scopes.includes('prompt')) {
 		return scopes.includes('help') ? 'every screen' : 'browsing (every screen but help)';
+	}
+
+	const missing = LISTS.filter(scope => !scopes.includes(scope));
+	if (missing.length <= 2 && !scopes.includes('prompt') && scopes.every(scope => LISTS.includes(scope))) {
+		return `every screen but the ${missing.map(scope => SCOPE_TITLES[scope]).join(' and the ')}`;
 	}
 
 	return scopes.map(scope => SCOPE_TITLES[scope]).join(', ');
@@ -419,11 +450,17 @@ export function keyTableMarkdown(): string {
 	return lines.join('\n');
 }
 
+/** Footer labels that differ on one screen. */
+const FOOTER_LABELS: {readonly [S in Scope]?: {readonly [C in Command]?: string}} = {
+	dominators: {open: 'expand'},
+	leaks: {pathToObject: 'path'},
+};
+
 /** The footer for a scope: "Enter open  / filter  s sort  ? help  q quit". */
 export function footerText(scope: Scope): string {
 	return FOOTER[scope].map(command => {
 		const binding = BINDINGS[command];
-		const label = binding.footer ?? binding.help;
+		const label = FOOTER_LABELS[scope]?.[command] ?? binding.footer ?? binding.help;
 		const key = command === 'up' ? 'j/k' : keyLabel(binding.keys[0]!);
 		return `${key} ${label}`;
 	}).join('  ');

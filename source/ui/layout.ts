@@ -31,6 +31,9 @@ export type Layout = {
 	readonly objectHeaderLines: number;
 	/** Object view: most entries of the contents preview (0 = no preview). */
 	readonly objectPreviewEntries: number;
+	/** Dominator tree: rows of the tree, and rows of the retained set by type below it (0 = none). */
+	readonly treeRows: number;
+	readonly treeTypeRows: number;
 };
 
 export const MIN_COLUMNS = 30;
@@ -57,6 +60,10 @@ export function computeLayout(columns: number, rows: number): Layout {
 		objectPreviewEntries = Math.min(8, Math.max(0, Math.floor((body - objectHeaderLines - 1) / 3) - 1));
 	}
 
+	// The tree gets a context line and a header; the retained set by type a title line.
+	const treeTypeRows = body >= 16 ? 5 : (body >= 10 ? 2 : 0);
+	const treeRows = Math.max(1, body - 2 - (treeTypeRows > 0 ? treeTypeRows + 1 : 0));
+
 	return {
 		columns: safeColumns,
 		rows: safeRows,
@@ -70,6 +77,8 @@ export function computeLayout(columns: number, rows: number): Layout {
 		helpRows: Math.max(1, body - 1),
 		objectHeaderLines,
 		objectPreviewEntries,
+		treeRows,
+		treeTypeRows,
 	};
 }
 

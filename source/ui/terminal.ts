@@ -6,6 +6,8 @@
 export const ENTER_ALT_SCREEN = '\u001B[?1049h';
 export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 export const SHOW_CURSOR = '\u001B[?25h';
+export const HIDE_CURSOR = '\u001B[?25l';
+export const CLEAR_SCREEN = '\u001B[2J';
 
 /**
  * OSC 52: ask the terminal to put `text` on the clipboard. Works over SSH,

@@ -173,6 +173,64 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		await tty.waitFor(/^e2e\$/m);
 	});
 
+	test.skipIf(!existsSync(demo))('the demo leak: R to the holder\'s retained set, Ctrl-Z and fg, L to its leak candidates', async () => {
+		type Step = {what: string; type: string; address: number};
+		const truth = JSON.parse(readFileSync(groundTruth, 'utf8')) as {iterations: Array<{dump: string; session_chain: Step[]; counts: Record<string, number>}>};
+		const facts = truth.iterations.find(iteration => iteration.dump === 'demo-3.json.gz')!;
+		const cache = facts.session_chain.find(step => step.what === 'SESSION_CACHE')!.address;
+		const tty = start('xterm-256color', {LANG: 'C.UTF-8'}, 'leak');
+		await tty.waitFor('e2e$');
+		const demos = [1, 2, 3].map(k => demo.replace('demo-3', `demo-${k}`));
+		tty.type(`CI=false node ${cli} ${demos.join(' ')}`);
+		tty.keys('Enter');
+		await tty.waitFor('> Summary');
+		// Retained sizes are known once the summary has their column.
+		await tty.waitFor(/ Retained /);
+		// R: the whole heap's biggest retainers; the module's globals on top, the cache its biggest child.
+		tty.type('R');
+		let screen = await tty.waitFor('the biggest retainers of the whole heap');
+		tty.keys('Down', 'Right', 'Down');
+		screen = await tty.waitFor(new RegExp(`^> .*\\+ \\['SESSION_CACHE'\\] SessionCache\\(${cache} `, 'm'));
+		screen = await tty.waitFor(`kept alive by SessionCache@${cache}:`);
+		expect(screen).toMatch(new RegExp(`^ +${facts.counts['Session']} +[\\d.]+K +\\d+% +Session$`, 'm'));
+		// R again: the tree below the holder.
+		tty.type('R');
+		screen = await tty.waitFor('what it keeps alive');
+		expect(screen).toContain(`SessionCache(${cache} `);
+		expect(screen).toMatch(/- \.?_sessions dict\(|\+ \._sessions dict\(/);
+		const before = screen;
+		expect(screen.split('\n').every(line => textWidth(line) <= 80)).toBe(true);
+		// Ctrl-Z gives the shell its screen back; fg brings the same screen back.
+		tty.keys('C-z');
+		screen = await tty.waitFor(/Stopped/);
+		expect(screen).not.toContain('what it keeps alive');
+		expect(tty.modes()).toEqual({alternateScreen: false, cursorVisible: true});
+		tty.type('fg');
+		tty.keys('Enter');
+		screen = await tty.waitFor('what it keeps alive');
+		screen = await tty.waitFor('resumed');
+		expect(tty.modes()).toEqual({alternateScreen: true, cursorVisible: false});
+		const sameRows = (text: string): string[] => text.split('\n').slice(0, 21);
+		expect(sameRows(screen)).toEqual(sameRows(before));
+		// L: the leak candidates, the sessions first, held by the cache.
+		tty.keys('Escape', 'Escape');
+		await tty.waitFor('> Summary');
+		tty.type('L');
+		screen = await tty.waitFor('groups by owner:');
+		expect(screen).toMatch(/^> +\d+ +[\d.]+K Session .*held by dict ← SessionCache ← dict/m);
+		tty.keys('Enter');
+		screen = await tty.waitFor(/^\d+ Session held by dict@0x/m);
+		tty.type('r');
+		screen = await tty.waitFor(/^path from a root, /m);
+		expect(screen).toMatch(new RegExp(`\\['SESSION_CACHE'\\] +SessionCache\\(${cache} `));
+		tty.type('q');
+		await tty.waitFor(/^e2e\$ *$/m);
+		tty.type('echo "EXIT=$?"');
+		tty.keys('Enter');
+		await tty.waitFor(/^EXIT=0$/m);
+		expect(tty.modes()).toEqual({alternateScreen: false, cursorVisible: true});
+	});
+
 	const EMOJI = '🙂👍🏽👨‍👩‍👧‍👦🇯🇵';
 	const EMOJI_ADDRESS = 7000;
 	const emojiDump = (): string => {

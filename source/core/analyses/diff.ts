@@ -266,6 +266,8 @@ export type CandidateGrouping = {
 	readonly total: number;
 	/** Their total own size. */
 	readonly totalSize: number;
+	/** By ordinal: the index in `groups` of each outermost candidate, -1 for every other object. */
+	readonly groupOf: Int32Array;
 };
 
 /**
@@ -366,7 +368,7 @@ export function groupCandidates(
 		}
 	}
 
-	const groups: CandidateGroup[] = building.map(group => {
+	const groups: Array<CandidateGroup & {index: number}> = building.map((group, index) => {
 		let best = NO_OBJECT;
 		let bestSize = -1;
 		for (const [owner, size] of group.owners) {
@@ -391,10 +393,22 @@ export function groupCandidates(
 			nested: group.nested,
 			owner: Uint32Array.from(owner),
 			example: group.example,
+			index,
 		};
 	});
 	groups.sort((a, b) => (b.size - a.size) || (b.count - a.count) || compareNames(a.type, b.type));
-	return {groups, total, totalSize};
+	const sortedIndex = new Int32Array(groups.length);
+	for (const [position, group] of groups.entries()) {
+		sortedIndex[group.index] = position;
+	}
+
+	for (let c = 0; c < n; c++) {
+		if (groupOf[c] !== -1) {
+			groupOf[c] = sortedIndex[groupOf[c]!]!;
+		}
+	}
+
+	return {groups: groups.map(({index: _, ...group}) => group), total, totalSize, groupOf};
 }
 
 /** The `count` largest new objects by retained size (for a report). */

@@ -7,6 +7,7 @@
  */
 
 import {refsAsDict} from '../../core/analyses/objects.js';
+import {displayString, textWidth} from '../../core/format/escape.js';
 import {helpLines} from '../keymap.js';
 import {computeLayout, type Layout, objectListRows} from '../layout.js';
 import type {ExplorerModel} from './model.js';
@@ -41,9 +42,58 @@ export function previewCount(model: ExplorerModel, ordinal: number, layout: Layo
 export function refsOf(model: ExplorerModel, screen: ObjectScreen): Uint32Array {
 	const {store} = model;
 	const {ordinal} = screen;
-	return screen.side === 'children'
+	const list = screen.side === 'children'
 		? store.childTargets.subarray(store.firstChild[ordinal]!, store.firstChild[ordinal + 1]!)
 		: store.parentSources.subarray(store.firstParent[ordinal]!, store.firstParent[ordinal + 1]!);
+	return model.refsInOrder(list, ordinal, screen.side, screen.order, screen.reversed);
+}
+
+const segmenter = new Intl.Segmenter();
+
+/**
+ * The whole value (or name) of an object, escaped as everything from a
+ * dump is, wrapped at `width` columns (a character never split).
+ */
+let lastValue: {store: unknown; ordinal: number; width: number; lines: string[]} | undefined;
+
+export function valueLines(model: ExplorerModel, ordinal: number, width: number): string[] {
+	if (lastValue?.store === model.store && lastValue.ordinal === ordinal && lastValue.width === width) {
+		return lastValue.lines;
+	}
+
+	const lines = wrapValue(model, ordinal, width);
+	lastValue = {store: model.store, ordinal, width, lines};
+	return lines;
+}
+
+function wrapValue(model: ExplorerModel, ordinal: number, width: number): string[] {
+	const value = model.store.value(ordinal);
+	if (value === undefined) {
+		return [];
+	}
+
+	const text = displayString(value, Number.MAX_SAFE_INTEGER);
+	const room = Math.max(1, width - 2);
+	const lines: string[] = [];
+	let line = '';
+	let used = 0;
+	for (const {segment} of segmenter.segment(text)) {
+		const wide = textWidth(segment);
+		if (used + wide > room && line !== '') {
+			lines.push(line);
+			line = '';
+			used = 0;
+		}
+
+		line += segment;
+		used += wide;
+	}
+
+	if (line !== '' || lines.length === 0) {
+		lines.push(line);
+	}
+
+	return lines;
 }
 
 export function positionOf(screen: Screen): ListPosition {
@@ -54,11 +104,11 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 	const layout = layoutOf(state);
 	switch (screen.kind) {
 		case 'summary': {
-			return {total: model.typeRows(state.sortBy, state.filter).types.length, height: layout.summaryRows};
+			return {total: model.typeRows(state.sortBy, state.filter, state.sortReversed).types.length, height: layout.summaryRows};
 		}
 
 		case 'objects': {
-			const entries = model.objectsOf(screen.typeId, screen.newOnly, screen.order);
+			const entries = model.objectsOf(screen.typeId, screen.newOnly, screen.order, screen.reversed);
 			return {total: entries.length, height: layout.listRows, entries};
 		}
 
@@ -79,6 +129,24 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 
 		case 'help': {
 			return {total: helpLines(layout.width).length, height: layout.helpRows};
+		}
+
+		case 'dominators': {
+			const rows = model.treeRows(screen.root, screen.expanded);
+			return {total: rows?.total ?? 0, height: layout.treeRows};
+		}
+
+		case 'leaks': {
+			return {total: model.leaks?.grouping.groups.length ?? 0, height: layout.listRows};
+		}
+
+		case 'group': {
+			const entries = model.leaks?.members[screen.group] ?? EMPTY;
+			return {total: entries.length, height: layout.listRows, entries};
+		}
+
+		case 'value': {
+			return {total: valueLines(model, screen.ordinal, layout.width).length, height: layout.listRows};
 		}
 	}
 }

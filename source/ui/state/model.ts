@@ -14,11 +14,15 @@ import {FLAG_COLLAPSED} from '../../core/graph/layout.js';
 import {type DumpSnapshot, snapshotOf, typeTotals} from '../../core/analyses/diff.js';
 import type {Dominators} from '../../core/analyses/dominators.js';
 import {trendOf, type TrendType} from '../../core/analyses/trend.js';
-import type {GraphStore} from '../../core/graph/store.js';
+import {type GraphStore, UNRESOLVED_BIT} from '../../core/graph/store.js';
+import {TreeBuildJob} from '../../core/analyses/dominator-tree.js';
+import {type RetainedSetByType, RetainedSetWalk} from '../../core/analyses/retained-set.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
+import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
+import {flattenTree, TreePages, type TreeRows} from './tree.js';
 import {type Analyses, coreAnalyses, type Path} from './analyses.js';
 import {JobQueue} from './jobs.js';
-import type {SortKey} from './types.js';
+import type {RefOrder, SortKey} from './types.js';
 import {sortByRetained, TypeIndex} from './object-order.js';
 import {type Matcher, SearchJob, type SearchResult} from './search.js';
 
@@ -78,7 +82,8 @@ export class ExplorerModel {
 	readonly types: TypeIndex;
 	readonly jobs = new JobQueue();
 	private readonly summaries = new Map<SummaryOrder, Summary>();
-	private rowsCache: {by: SortKey; filter: string; retained: boolean; rows: TypeRows} | undefined;
+	private rowsCache: {by: SortKey; filter: string; reversed: boolean; version: string; rows: TypeRows} | undefined;
+	private readonly refLists = new Map<string, Uint32Array>();
 	private lowerTypeNames: string[] | undefined;
 	private readonly reachable = new Map<number, {total: number; reached: number}>();
 	private newObjects: NewObjects | undefined;
@@ -90,6 +95,10 @@ export class ExplorerModel {
 	private retainedState: RetainedState = {status: 'unavailable'};
 	private readonly paths = new Map<number, PathResult>();
 	private readonly labels = new Map<string, string | undefined>();
+	private treePages: TreePages | undefined;
+	private readonly treeRowsCache = new WeakMap<ReadonlyMap<number, number>, {root: number; pages: TreePages; rows: TreeRows}>();
+	private readonly retainedSets = new Map<number, RetainedSetByType>();
+	private leaksState: Leaks | undefined;
 
 	/**
 	 * @param dumps oldest first; the last one is explored and must have its
@@ -128,19 +137,51 @@ export class ExplorerModel {
 		return this.retainedState.status === 'ready' ? this.retainedState.dominators.typeRetainedSize[typeId] : undefined;
 	}
 
-	/** The summary's types whose name holds `filter` (case-insensitive). */
-	typeRows(by: SortKey, filter: string): TypeRows {
-		const retainedReady = this.retainedState.status === 'ready';
+	/** The key a summary order sorts by, or undefined when it is not known (yet). */
+	private sortKeyOf(by: SortKey): ((type: TypeSummary) => number) | undefined {
+		switch (by) {
+			case 'size':
+			case 'count': {
+				return undefined;
+			}
+
+			case 'retained': {
+				return this.retainedState.status === 'ready' ? type => this.typeRetained(type.typeId)! : undefined;
+			}
+
+			case 'deltaCount':
+			case 'deltaSize': {
+				if (this.previous === undefined) {
+					return undefined;
+				}
+
+				const field = by === 'deltaCount' ? 'count' : 'size';
+				return type => type[field] - (this.previousType(type.type)?.[field] ?? 0);
+			}
+
+			case 'new': {
+				return this.newObjects === undefined ? undefined : type => this.newCount(type.typeId)!;
+			}
+		}
+	}
+
+	/** The summary's types whose name holds `filter` (case-insensitive); `reversed`: smallest first. */
+	typeRows(by: SortKey, filter: string, reversed = false): TypeRows {
+		const version = `${this.retainedState.status}:${this.newObjects === undefined}`;
 		const cached = this.rowsCache;
-		if (cached !== undefined && cached.by === by && cached.filter === filter && cached.retained === retainedReady) {
+		if (cached !== undefined && cached.by === by && cached.filter === filter && cached.reversed === reversed && cached.version === version) {
 			return cached.rows;
 		}
 
 		const summary = this.summary(by === 'count' ? 'count' : 'size');
 		let types = summary.types;
-		if (by === 'retained' && retainedReady) {
-			const retained = (type: TypeSummary): number => this.typeRetained(type.typeId)!;
-			types = [...types].sort((a, b) => (retained(b) - retained(a)) || (b.size - a.size) || (a.typeId - b.typeId));
+		const key = this.sortKeyOf(by);
+		if (key !== undefined) {
+			types = [...types].sort((a, b) => (key(b) - key(a)) || (b.size - a.size) || (a.typeId - b.typeId));
+		}
+
+		if (reversed) {
+			types = [...types].reverse();
 		}
 
 		let totalCount = summary.totalCount;
@@ -162,7 +203,7 @@ export class ExplorerModel {
 			types, totalCount, totalSize,
 			allCount: summary.totalCount, allSize: summary.totalSize, allTypes: summary.types.length,
 		};
-		this.rowsCache = {by, filter, retained: retainedReady, rows};
+		this.rowsCache = {by, filter, reversed, version, rows};
 		return rows;
 	}
 
@@ -172,18 +213,77 @@ export class ExplorerModel {
 	 * Objects of a type in get_all order (or by retained size, once known);
 	 * with `newOnly`, only those new since the previous dump.
 	 */
-	objectsOf(typeId: number, newOnly = false, order: 'size' | 'retained' = 'size'): Uint32Array {
+	objectsOf(typeId: number, newOnly = false, order: 'size' | 'retained' = 'size', reversed = false): Uint32Array {
 		const list = this.objectsBySize(typeId, newOnly);
 		const retained = this.retainedSize;
-		if (order === 'size' || retained === undefined) {
+		let sorted = list;
+		if (order === 'retained' && retained !== undefined) {
+			const key = `${typeId}:${newOnly}`;
+			sorted = this.retainedLists.get(key) ?? sortByRetained(list, retained);
+			this.retainedLists.set(key, sorted);
+		}
+
+		if (!reversed) {
+			return sorted;
+		}
+
+		const key = `reversed:${typeId}:${newOnly}:${order}:${retained !== undefined}`;
+		let back = this.retainedLists.get(key);
+		if (back === undefined) {
+			back = sorted.slice().reverse();
+			this.retainedLists.set(key, back);
+		}
+
+		return back;
+	}
+
+	/**
+	 * An object's children or parents in `order`: dump order (the store's
+	 * own list), or largest retained size or size first (unresolved
+	 * children last); `reversed` turns it around. Sorted lists are cached.
+	 */
+	refsInOrder(list: Uint32Array, ordinal: number, side: string, order: RefOrder, reversed: boolean): Uint32Array {
+		const keyArray = order === 'retained' ? this.retainedSize : (order === 'size' ? this.store.objectSize : undefined);
+		if (keyArray === undefined && !reversed) {
 			return list;
 		}
 
-		const key = `${typeId}:${newOnly}`;
-		let sorted = this.retainedLists.get(key);
+		const cacheKey = `${ordinal}:${side}:${keyArray === undefined ? 'dump' : order}:${reversed}`;
+		let sorted = this.refLists.get(cacheKey);
 		if (sorted === undefined) {
-			sorted = sortByRetained(list, retained);
-			this.retainedLists.set(key, sorted);
+			if (keyArray === undefined) {
+				sorted = list.slice().reverse();
+			} else {
+				let resolved = 0;
+				for (const target of list) {
+					resolved += target < UNRESOLVED_BIT ? 1 : 0;
+				}
+
+				const known = new Uint32Array(resolved);
+				const missing = new Uint32Array(list.length - resolved);
+				let k = 0;
+				let m = 0;
+				for (const target of list) {
+					if (target < UNRESOLVED_BIT) {
+						known[k++] = target;
+					} else {
+						missing[m++] = target;
+					}
+				}
+
+				sorted = new Uint32Array(list.length);
+				sorted.set(sortByRetained(known, keyArray));
+				sorted.set(missing, resolved);
+				if (reversed) {
+					sorted.reverse();
+				}
+			}
+
+			if (this.refLists.size > 64) {
+				this.refLists.clear();
+			}
+
+			this.refLists.set(cacheKey, sorted);
 		}
 
 		return sorted;
@@ -388,7 +488,10 @@ export class ExplorerModel {
 				return done;
 			},
 		}, () => {
-			this.retainedState = {status: 'ready', dominators: job.result()};
+			const dominators = job.result();
+			this.retainedState = {status: 'ready', dominators};
+			// The dominator tree's children lists, ready before anyone presses R.
+			this.jobs.add('tree', new TreeBuildJob(dominators), () => undefined);
 			onDone();
 		});
 	}
@@ -423,5 +526,109 @@ export class ExplorerModel {
 		}
 
 		return result;
+	}
+
+	// ------------------------------------------------------------ dominator tree
+
+	/** The dominator tree and retained sizes, once computed. */
+	get dominators(): Dominators | undefined {
+		return this.retainedState.status === 'ready' ? this.retainedState.dominators : undefined;
+	}
+
+	/** The rows of the tree below `root` as far as `expanded` opens it (empty until retained sizes are known). */
+	treeRows(root: number, expanded: ReadonlyMap<number, number>): TreeRows | undefined {
+		const dominators = this.dominators;
+		if (dominators === undefined) {
+			return undefined;
+		}
+
+		if (this.treePages?.dominators !== dominators) {
+			this.treePages = new TreePages(dominators);
+		}
+
+		const cached = this.treeRowsCache.get(expanded);
+		if (cached !== undefined && cached.root === root && cached.pages === this.treePages) {
+			return cached.rows;
+		}
+
+		const rows = flattenTree(this.treePages, root, expanded);
+		this.treeRowsCache.set(expanded, {root, pages: this.treePages, rows});
+		return rows;
+	}
+
+	/** The retained set of a node by type, or undefined while it is walked. */
+	retainedSet(node: number): RetainedSetByType | undefined {
+		return this.retainedSets.get(node);
+	}
+
+	/** Walk the retained set of `node` in the background (dropping walks for other nodes). */
+	requestRetainedSet(node: number, onDone: () => void): void {
+		const dominators = this.dominators;
+		if (dominators === undefined || this.retainedSets.has(node)) {
+			return;
+		}
+
+		const key = `retained-set:${node}`;
+		this.jobs.retain(other => !other.startsWith('retained-set:') || other === key);
+		const walk = new RetainedSetWalk(this.store, dominators, node);
+		this.jobs.add(key, walk, () => {
+			if (this.retainedSets.size > 256) {
+				this.retainedSets.clear();
+			}
+
+			this.retainedSets.set(node, walk.result!);
+			onDone();
+		});
+	}
+
+	// ------------------------------------------------------------ leak candidates
+
+	/** The leak candidates grouped by owner, once computed (several dumps and retained sizes needed). */
+	get leaks(): Leaks | undefined {
+		return this.leaksState;
+	}
+
+	/** Why there are no leak candidates yet: undefined once they are known. */
+	leaksPending(): string | undefined {
+		if (this.leaksState !== undefined) {
+			return undefined;
+		}
+
+		if (this.previous === undefined) {
+			return 'leak candidates need several dumps (meliae-tui A B C: new in B, still in C)';
+		}
+
+		if (this.retainedState.status === 'unavailable') {
+			return 'leak candidates need retained sizes, which are not available';
+		}
+
+		return 'finding leak candidates';
+	}
+
+	/** Start finding the leak candidates: membership (in slices), then grouping by owner. */
+	requestLeaks(onDone: () => void): void {
+		const dominators = this.dominators;
+		if (this.leaksState !== undefined || this.previous === undefined || dominators === undefined || this.jobs.has('leaks')) {
+			return;
+		}
+
+		const dumps = this.older.length >= 2 ? 3 : 2;
+		const group = (member: Uint8Array): void => {
+			this.leaksState = leaksOf(this.store, dominators, member, dumps);
+			onDone();
+		};
+
+		if (dumps === 3) {
+			const job = new CandidatesJob(this.store, this.older.at(-2)!.snapshot, this.older.at(-1)!.snapshot);
+			this.jobs.add('leaks', job, () => {
+				group(job.result!);
+			});
+			return;
+		}
+
+		const news = this.newObjects;
+		if (news !== undefined) {
+			group(news.isNew);
+		}
 	}
 }

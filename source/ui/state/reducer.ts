@@ -12,11 +12,13 @@ import type {Command} from '../keymap.js';
 import {DEFAULT_SIZE, type TerminalSize} from '../layout.js';
 import {glyphs} from '../../core/format/glyphs.js';
 import {fit, safe} from '../text.js';
+import {dominatedCount, TREE_ROOT} from '../../core/analyses/dominator-tree.js';
 import {layoutOf, positionOf, screenList, topScreen} from './lists.js';
+import {ROW_MORE, TREE_PAGE} from './tree.js';
 import type {ExplorerModel} from './model.js';
 import {findInList, makeMatcher} from './search.js';
 import type {
-	Action, ListPosition, ObjectScreen, ObjectsScreen, PromptKind, Screen, SortKey, State, Status,
+	Action, DominatorsScreen, ListPosition, ObjectScreen, ObjectsScreen, PromptKind, Screen, SortKey, State, Status,
 } from './types.js';
 
 export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status): State {
@@ -24,6 +26,7 @@ export function initialState(size: TerminalSize = DEFAULT_SIZE, status?: Status)
 		size,
 		stack: [{kind: 'summary', cursor: 0, top: 0}],
 		sortBy: 'size',
+		sortReversed: false,
 		filter: '',
 		prompt: undefined,
 		status,
@@ -121,7 +124,7 @@ function normalize(model: ExplorerModel, state: State): State {
 	const screen = topScreen(state);
 	const list = screenList(model, state, screen);
 	const position = positionOf(screen);
-	const clamped = screen.kind === 'help'
+	const clamped = screen.kind === 'help' || screen.kind === 'value'
 		? clampScroll(position, list.total, list.height)
 		: clampPosition(position, list.total, list.height);
 	return replaceTop(state, withPosition(screen, clamped));
@@ -136,6 +139,8 @@ function objectScreen(model: ExplorerModel, ordinal: number): ObjectScreen {
 		children: {cursor: 0, top: 0},
 		parents: {cursor: 0, top: 0},
 		search: '',
+		order: 'dump',
+		reversed: false,
 	};
 }
 
@@ -159,16 +164,26 @@ function open(model: ExplorerModel, state: State): State {
 	const screen = topScreen(state);
 	switch (screen.kind) {
 		case 'summary': {
-			const type = model.typeRows(state.sortBy, state.filter).types[screen.cursor];
+			const type = model.typeRows(state.sortBy, state.filter, state.sortReversed).types[screen.cursor];
 			if (type === undefined) {
 				return state.filter === '' ? state : withStatus(state, 'no type matches the filter', 'error');
 			}
 
-			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
+			return push(state, {kind: 'objects', typeId: type.typeId, newOnly: false, order: 'size', reversed: false, search: '', cursor: 0, top: 0});
+		}
+
+		case 'dominators': {
+			return expandNode(model, state, screen);
+		}
+
+		case 'leaks': {
+			const groups = model.leaks?.grouping.groups.length ?? 0;
+			return screen.cursor < groups ? push(state, {kind: 'group', group: screen.cursor, search: '', cursor: 0, top: 0}) : state;
 		}
 
 		case 'objects':
 		case 'object':
+		case 'group':
 		case 'path': {
 			const entry = selectedEntry(model, state);
 			if (entry === undefined) {
@@ -193,13 +208,176 @@ function open(model: ExplorerModel, state: State): State {
 				return withStatus(state, `no ${safe(row.type, 40)} objects in the newest dump`, 'error');
 			}
 
-			return push(state, {kind: 'objects', typeId, newOnly: false, order: 'size', search: '', cursor: 0, top: 0});
+			return push(state, {kind: 'objects', typeId, newOnly: false, order: 'size', reversed: false, search: '', cursor: 0, top: 0});
 		}
 
+		case 'value':
 		case 'help': {
 			return state;
 		}
 	}
+}
+
+// ------------------------------------------------------------ dominator tree
+
+/** The selected row of the tree: its node, and whether it is a "N more" row. */
+export function treeSelection(model: ExplorerModel, screen: DominatorsScreen): {node: number; more: boolean; row: number} | undefined {
+	const rows = model.treeRows(screen.root, screen.expanded);
+	if (rows === undefined || screen.cursor >= rows.total) {
+		return undefined;
+	}
+
+	return {node: rows.node[screen.cursor]!, more: rows.kind[screen.cursor] === ROW_MORE, row: screen.cursor};
+}
+
+function retainedUnavailable(model: ExplorerModel, state: State): State | undefined {
+	const retained = model.retained;
+	if (retained.status === 'unavailable') {
+		return withStatus(state, 'retained sizes are not available', 'error');
+	}
+
+	return undefined;
+}
+
+function treeScreen(root: number): DominatorsScreen {
+	return {kind: 'dominators', root, expanded: new Map([[root, TREE_PAGE]]), cursor: 0, top: 0};
+}
+
+/** R: the dominator tree below the selected object (on the summary: of the whole heap). */
+function openTree(model: ExplorerModel, state: State): State {
+	const unavailable = retainedUnavailable(model, state);
+	if (unavailable !== undefined) {
+		return unavailable;
+	}
+
+	const screen = topScreen(state);
+	let root: number | undefined;
+	switch (screen.kind) {
+		case 'summary': {
+			root = TREE_ROOT;
+			break;
+		}
+
+		case 'object': {
+			root = screen.ordinal;
+			break;
+		}
+
+		case 'dominators': {
+			const selected = treeSelection(model, screen);
+			if (selected === undefined || selected.more || selected.row === 0) {
+				return withStatus(state, 'select an object of the tree to show the tree below it', 'error');
+			}
+
+			root = selected.node;
+			break;
+		}
+
+		default: {
+			root = selectedEntry(model, state);
+		}
+	}
+
+	if (root === undefined || (root !== TREE_ROOT && root >= UNRESOLVED_BIT)) {
+		return withStatus(state, 'no object selected', 'error');
+	}
+
+	return push(state, treeScreen(root));
+}
+
+function expandNode(model: ExplorerModel, state: State, screen: DominatorsScreen): State {
+	const selected = treeSelection(model, screen);
+	if (selected === undefined) {
+		return model.retained.status === 'computing'
+			? withStatus(state, `retained sizes: computing${glyphs().ellipsis} the tree appears when they are known`, 'error')
+			: state;
+	}
+
+	const expanded = new Map(screen.expanded);
+	if (selected.more) {
+		expanded.set(selected.node, (expanded.get(selected.node) ?? 0) + TREE_PAGE);
+		return replaceTop(state, {...screen, expanded});
+	}
+
+	if (screen.expanded.has(selected.node)) {
+		return withStatus(state, 'already expanded (Left collapses, o opens the object)');
+	}
+
+	if (dominatedCount(model.dominators!, selected.node) === 0) {
+		return withStatus(state, 'keeps nothing else alive (o opens the object)');
+	}
+
+	expanded.set(selected.node, TREE_PAGE);
+	return replaceTop(state, {...screen, expanded});
+}
+
+function collapseNode(model: ExplorerModel, state: State, screen: DominatorsScreen): State {
+	const selected = treeSelection(model, screen);
+	if (selected === undefined) {
+		return back(state);
+	}
+
+	if (!selected.more && screen.expanded.has(selected.node)) {
+		const expanded = new Map(screen.expanded);
+		expanded.delete(selected.node);
+		return replaceTop(state, {...screen, expanded});
+	}
+
+	const parent = model.treeRows(screen.root, screen.expanded)!.parentRow[selected.row]!;
+	return parent < 0 ? back(state) : replaceTop(state, {...screen, cursor: parent});
+}
+
+/** The object of the selected row of a tree, or an error state. */
+function treeObject(model: ExplorerModel, state: State, screen: DominatorsScreen): number | State {
+	const selected = treeSelection(model, screen);
+	if (selected === undefined || selected.more || selected.node === TREE_ROOT) {
+		return withStatus(state, selected?.node === TREE_ROOT ? 'the top of the tree is the whole heap, not an object' : 'no object selected', 'error');
+	}
+
+	return selected.node;
+}
+
+// ------------------------------------------------------------ leaks, values
+
+function openLeaks(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	if (screen.kind === 'leaks') {
+		return state;
+	}
+
+	if (!model.hasPrevious || model.retained.status === 'unavailable') {
+		return withStatus(state, model.leaksPending() ?? 'no leak candidates', 'error');
+	}
+
+	return push(state, {kind: 'leaks', cursor: 0, top: 0});
+}
+
+/** The object whose value `v` shows: the object viewed, or the selected row's. */
+function valueTarget(model: ExplorerModel, state: State): number | State {
+	const screen = topScreen(state);
+	if (screen.kind === 'object') {
+		return screen.ordinal;
+	}
+
+	if (screen.kind === 'dominators') {
+		return treeObject(model, state, screen);
+	}
+
+	const entry = selectedEntry(model, state);
+	return entry === undefined || entry >= UNRESOLVED_BIT ? withStatus(state, 'no object selected', 'error') : entry;
+}
+
+function showValue(model: ExplorerModel, state: State): State {
+	const target = valueTarget(model, state);
+	if (typeof target !== 'number') {
+		return target;
+	}
+
+	if (model.store.valueKind(target) === 'none') {
+		return withStatus(state, 'this object has no value or name in the dump', 'error');
+	}
+
+	return push(state, {kind: 'value', ordinal: target, cursor: 0, top: 0});
 }
 
 function back(state: State): State {
@@ -227,25 +405,85 @@ function setSummaryCursor(state: State, cursor: number): State {
 	return {...state, stack: [{...screen, cursor, top: 0}, ...state.stack.slice(1)]};
 }
 
-/** size → count → retained (once known) → size. */
-export function nextSort(model: ExplorerModel, current: SortKey): SortKey {
-	if (current === 'size') {
-		return 'count';
-	}
+/** The summary's orders, in the order `s` cycles through them. */
+const SORT_CYCLE: readonly SortKey[] = ['size', 'count', 'retained', 'deltaCount', 'deltaSize', 'new'];
 
-	return current === 'count' && model.retainedSize !== undefined ? 'retained' : 'size';
+/** How each order is named in messages (the column titles, in words). */
+export const SORT_NAMES: {readonly [K in SortKey]: string} = {
+	size: 'size', count: 'count', retained: 'retained size', deltaCount: '+count', deltaSize: '+size', new: 'new objects',
+};
+
+/** Whether the summary can be sorted by `key` now (retained sizes and new objects come later; deltas need several dumps). */
+export function sortAvailable(model: ExplorerModel, key: SortKey): boolean {
+	switch (key) {
+		case 'size':
+		case 'count': { return true; }
+		case 'retained': { return model.retainedSize !== undefined; }
+		case 'deltaCount':
+		case 'deltaSize': { return model.hasPrevious; }
+		case 'new': { return model.newObjectsReady; }
+	}
 }
 
-function toggleSort(model: ExplorerModel, state: State): State {
+/** size → count → retained → +count → +size → new → size, skipping orders not available. */
+export function nextSort(model: ExplorerModel, current: SortKey): SortKey {
+	const start = SORT_CYCLE.indexOf(current);
+	for (let step = 1; step <= SORT_CYCLE.length; step++) {
+		const key = SORT_CYCLE[(start + step) % SORT_CYCLE.length]!;
+		if (sortAvailable(model, key)) {
+			return key;
+		}
+	}
+
+	return 'size';
+}
+
+function resortSummary(model: ExplorerModel, state: State, sortBy: SortKey, sortReversed: boolean): State {
 	const screen = topScreen(state);
-	const sortBy = nextSort(model, state.sortBy);
-	const before = model.typeRows(state.sortBy, state.filter).types[screen.kind === 'summary' ? screen.cursor : 0];
-	const after = model.typeRows(sortBy, state.filter).types;
+	const before = model.typeRows(state.sortBy, state.filter, state.sortReversed).types[screen.kind === 'summary' ? screen.cursor : 0];
+	const after = model.typeRows(sortBy, state.filter, sortReversed).types;
 	const cursor = before === undefined ? 0 : Math.max(0, after.findIndex(type => type.typeId === before.typeId));
-	const next = withStatus({...state, sortBy}, `sorted by ${sortBy}`);
+	const next = withStatus({...state, sortBy, sortReversed}, `sorted by ${SORT_NAMES[sortBy]}, ${sortReversed ? 'smallest' : 'largest'} first`);
 	return screen.kind === 'summary'
 		? replaceTop(next, {...screen, cursor, top: Math.max(0, cursor - Math.floor(layoutOf(state).summaryRows / 2))})
 		: next;
+}
+
+function toggleSort(model: ExplorerModel, state: State): State {
+	return resortSummary(model, state, nextSort(model, state.sortBy), state.sortReversed);
+}
+
+const REF_ORDER_NAMES = {dump: 'dump order', retained: 'retained size', size: 'size'} as const;
+
+/** An object's references: dump order → retained size (once known) → size → dump order. */
+function toggleRefOrder(model: ExplorerModel, state: State, screen: ObjectScreen): State {
+	let order: ObjectScreen['order'] = screen.order === 'dump' ? 'retained' : (screen.order === 'retained' ? 'size' : 'dump');
+	if (order === 'retained' && model.retainedSize === undefined) {
+		order = 'size';
+	}
+
+	const moved = {...screen, order, children: {cursor: 0, top: 0}, parents: {cursor: 0, top: 0}};
+	return withStatus(replaceTop(state, moved), `references in ${REF_ORDER_NAMES[order]}${order === 'dump' ? '' : `, ${screen.reversed ? 'smallest' : 'largest'} first`}`);
+}
+
+function reverseSort(model: ExplorerModel, state: State): State {
+	const screen = topScreen(state);
+	switch (screen.kind) {
+		case 'summary': { return resortSummary(model, state, state.sortBy, !state.sortReversed); }
+		case 'objects': {
+			return withStatus(replaceTop(state, {...screen, reversed: !screen.reversed, cursor: 0, top: 0}), screen.reversed ? 'largest first' : 'reversed: smallest first');
+		}
+
+		case 'object': {
+			const reversed = !screen.reversed;
+			return withStatus(
+				replaceTop(state, {...screen, reversed, children: {cursor: 0, top: 0}, parents: {cursor: 0, top: 0}}),
+				`references in ${REF_ORDER_NAMES[screen.order]}, ${reversed ? 'reversed' : 'not reversed'}`,
+			);
+		}
+
+		default: { return state; }
+	}
 }
 
 function toggleObjectOrder(model: ExplorerModel, state: State, screen: ObjectsScreen): State {
@@ -275,7 +513,7 @@ export function searchTarget(state: State): string {
 	const screen = topScreen(state);
 	const what = screen.kind === 'objects'
 		? `${screen.typeId}:${screen.newOnly}`
-		: (screen.kind === 'object' ? `${screen.ordinal}:${screen.side}` : (screen.kind === 'path' ? String(screen.ordinal) : ''));
+		: (screen.kind === 'object' ? `${screen.ordinal}:${screen.side}` : (screen.kind === 'path' ? String(screen.ordinal) : (screen.kind === 'group' ? String(screen.group) : '')));
 	return `${state.stack.length}:${screen.kind}:${what}`;
 }
 
@@ -301,7 +539,7 @@ function applySearch(model: ExplorerModel, state: State, needle: string, found: 
 
 function runSearch(model: ExplorerModel, state: State, needle: string, direction: 1 | -1): State {
 	const screen = topScreen(state);
-	if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path') {
+	if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path' && screen.kind !== 'group') {
 		return state;
 	}
 
@@ -343,7 +581,7 @@ function acceptPrompt(model: ExplorerModel, state: State): State {
 	const closed = {...state, prompt: undefined};
 	switch (prompt.kind) {
 		case 'filter': {
-			const rows = model.typeRows(state.sortBy, prompt.text);
+			const rows = model.typeRows(state.sortBy, prompt.text, state.sortReversed);
 			return prompt.text === ''
 				? closed
 				: withStatus(closed, `${rows.types.length} of ${rows.allTypes} types match "${fit(prompt.text, 30)}"`);
@@ -381,7 +619,19 @@ function editPrompt(state: State, text: string): State {
 }
 
 function copyAddress(model: ExplorerModel, state: State): State {
-	const entry = selectedEntry(model, state);
+	const screen = topScreen(state);
+	let entry: number | undefined;
+	if (screen.kind === 'dominators') {
+		const target = treeObject(model, state, screen);
+		if (typeof target !== 'number') {
+			return target;
+		}
+
+		entry = target;
+	} else {
+		entry = selectedEntry(model, state);
+	}
+
 	if (entry === undefined) {
 		return withStatus(state, 'nothing selected to copy', 'error');
 	}
@@ -395,7 +645,20 @@ function copyAddress(model: ExplorerModel, state: State): State {
 
 function pathToObject(model: ExplorerModel, state: State): State {
 	const screen = topScreen(state);
-	const ordinal = screen.kind === 'object' ? screen.ordinal : selectedEntry(model, state);
+	let ordinal: number | undefined;
+	if (screen.kind === 'dominators') {
+		const target = treeObject(model, state, screen);
+		if (typeof target !== 'number') {
+			return target;
+		}
+
+		ordinal = target;
+	} else if (screen.kind === 'leaks') {
+		ordinal = model.leaks?.grouping.groups[screen.cursor]?.example;
+	} else {
+		ordinal = screen.kind === 'object' ? screen.ordinal : selectedEntry(model, state);
+	}
+
 	if (ordinal === undefined || ordinal >= UNRESOLVED_BIT) {
 		return withStatus(state, 'no object selected', 'error');
 	}
@@ -473,7 +736,7 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 		case 'end': {
 			const list = screenList(model, state, screen);
 			const position = positionOf(screen);
-			const moved = screen.kind === 'help'
+			const moved = screen.kind === 'help' || screen.kind === 'value'
 				? scrollPosition(position, name, list.total, list.height)
 				: movePosition(position, name, list.total, list.height);
 			return replaceTop(state, withPosition(screen, moved));
@@ -487,12 +750,16 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 				return toggleSort(model, state);
 			}
 
+			if (screen.kind === 'object') {
+				return toggleRefOrder(model, state, screen);
+			}
+
 			return screen.kind === 'objects' ? toggleObjectOrder(model, state, screen) : state;
 		}
-		case 'search': { return screen.kind === 'summary' || screen.kind === 'trend' || screen.kind === 'help' ? state : openPrompt(state, 'search'); }
+		case 'search': { return 'search' in screen ? openPrompt(state, 'search') : state; }
 		case 'searchNext':
 		case 'searchPrevious': {
-			if (screen.kind !== 'objects' && screen.kind !== 'object' && screen.kind !== 'path') {
+			if (!('search' in screen)) {
 				return state;
 			}
 
@@ -525,6 +792,23 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 		case 'help': {
 			return screen.kind === 'help' ? back(state) : push(state, {kind: 'help', cursor: 0, top: 0});
 		}
+
+		case 'dominatorTree': { return openTree(model, state); }
+		case 'collapse': { return screen.kind === 'dominators' ? collapseNode(model, state, screen) : state; }
+		case 'close': { return back(state); }
+		case 'openObject': {
+			if (screen.kind !== 'dominators') {
+				return state;
+			}
+
+			const target = treeObject(model, state, screen);
+			return typeof target === 'number' ? push(state, objectScreen(model, target)) : target;
+		}
+
+		case 'leaks': { return openLeaks(model, state); }
+		case 'fullValue': { return showValue(model, state); }
+		case 'reverseSort': { return reverseSort(model, state); }
+		case 'suspend': { return state; }
 
 		case 'quit':
 		case 'interrupt': { return {...state, quit: true}; }

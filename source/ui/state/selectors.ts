@@ -8,9 +8,12 @@
 import {dictLayout, VALUES_ONLY_NOTE} from '../../core/analyses/dict-layout.js';
 import {dictEntryCount, refsAsDict} from '../../core/analyses/objects.js';
 import {hexAddress} from '../../core/format/address.js';
+import {UNRESOLVED_BIT} from '../../core/graph/store.js';
 import {formatRefValue} from '../../core/format/ref-value.js';
 import {glyphs} from '../../core/format/glyphs.js';
 import {compactBytes, humanBytes, meliaeSize} from '../../core/format/size.js';
+import {dominatedCount} from '../../core/analyses/dominator-tree.js';
+import {labelChain} from '../../core/format/object-label.js';
 import {sparkline} from '../../core/format/sparkline.js';
 import {fittedWidth, summaryTitle} from '../../core/format/summary-table.js';
 import {formatFixed1, formatInt} from '../../core/format/python.js';
@@ -22,9 +25,14 @@ import {
 	targetLine, textWidth, truncateLeft, truncateMiddle, truncateToWidth, valueText,
 } from '../text.js';
 import {layoutOf, positionOf, previewCount, screenList, topScreen} from './lists.js';
-import {nextSort} from './reducer.js';
+import {nextSort, SORT_NAMES} from './reducer.js';
 import type {ExplorerModel, TypeRows} from './model.js';
-import type {ObjectScreen, ObjectsScreen, PathScreen, Screen, State} from './types.js';
+import {nodeRetainedSize, TREE_ROOT} from '../../core/analyses/dominator-tree.js';
+import {ROW_MORE} from './tree.js';
+import {valueLines} from './lists.js';
+import type {
+	DominatorsScreen, GroupScreen, LeaksScreen, ObjectScreen, ObjectsScreen, PathScreen, Screen, State, ValueScreen,
+} from './types.js';
 
 export type Row = {readonly text: string; readonly selected: boolean};
 
@@ -66,13 +74,23 @@ export type ObjectView = {
 };
 
 export type SimpleListView = {
-	readonly kind: 'path' | 'trend' | 'help';
+	readonly kind: 'path' | 'trend' | 'help' | 'leaks' | 'group' | 'value';
 	readonly context: string;
 	readonly header?: TableHeader;
 	readonly list: ListWindow;
 };
 
-export type ScreenView = SummaryView | ObjectsView | ObjectView | SimpleListView;
+export type DominatorsView = {
+	readonly kind: 'dominators';
+	readonly context: string;
+	readonly header: TableHeader;
+	readonly list: ListWindow;
+	/** The retained set of the selected node by type: a title, then up to `treeTypeRows` lines. */
+	readonly typesTitle: string;
+	readonly types: readonly string[];
+};
+
+export type ScreenView = SummaryView | ObjectsView | ObjectView | SimpleListView | DominatorsView;
 
 export type FrameView = {
 	readonly layout: Layout;
@@ -174,9 +192,13 @@ function percent(part: number, total: number): string {
 
 function summaryView(model: ExplorerModel, state: State, layout: Layout): SummaryView {
 	const screen = topScreen(state);
-	const rows = model.typeRows(state.sortBy, state.filter);
+	const rows = model.typeRows(state.sortBy, state.filter, state.sortReversed);
 	const position = screen.kind === 'summary' ? screen : {cursor: 0, top: 0};
-	const table = fitColumns(summaryColumns(model, rows), layout.width - 1, 18);
+	// The sorted column is never the one dropped on a narrow terminal.
+	const columns = summaryColumns(model, rows).map(column => (column.key === state.sortBy
+		? {...column, priority: 100, width: Math.max(column.width, column.title.length + 3)}
+		: column));
+	const table = fitColumns(columns, layout.width - 1, 18);
 	const title = state.filter === ''
 		? summaryTitle(model.summary('size'))
 		: `Filter "${state.filter}": ${formatCount(rows.totalCount)} objects, ${rows.types.length} of ${rows.allTypes} types, Total size = ${formatFixed1(rows.totalSize / 1024 / 1024)}MiB`;
@@ -214,7 +236,7 @@ function summaryView(model: ExplorerModel, state: State, layout: Layout): Summar
 	return {
 		kind: 'summary',
 		title: fit(title, layout.width),
-		header: formatHeader(table, 'Kind', state.sortBy),
+		header: formatHeader(table, state.sortReversed ? 'Kind (smallest first)' : 'Kind', state.sortBy),
 		list,
 	};
 }
@@ -233,7 +255,7 @@ function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, 
 	const entries = list.entries!;
 	const retained = model.retainedSize;
 	const count = model.types.count(screen.typeId);
-	const order = screen.order === 'retained' && retained !== undefined ? 'largest retained size first' : 'largest first';
+	const order = `${screen.reversed ? 'smallest' : 'largest'}${screen.order === 'retained' && retained !== undefined ? ' retained size' : ''} first`;
 	const type = escapeControls(store.typeNames[screen.typeId]!);
 	let context = `${type}: ${formatCount(count)} object${count === 1 ? '' : 's'}, ${order}`;
 	if (screen.newOnly) {
@@ -337,6 +359,12 @@ function objectPreview(model: ExplorerModel, ordinal: number, layout: Layout): s
 	return lines;
 }
 
+/** The references' order, as the tab line marks it: "dump order", "retained size", "size, smallest first". */
+function refOrderLabel(screen: ObjectScreen): string {
+	const name = screen.order === 'dump' ? 'dump order' : (screen.order === 'retained' ? 'by retained size' : 'by size');
+	return screen.reversed ? `${name}, reversed` : name;
+}
+
 function objectView(model: ExplorerModel, state: State, screen: ObjectScreen, layout: Layout): ObjectView {
 	const {store} = model;
 	const list = screenList(model, state, screen);
@@ -352,21 +380,25 @@ function objectView(model: ExplorerModel, state: State, screen: ObjectScreen, la
 			children: `children (${formatCount(children)})`,
 			parents: `parents (${formatCount(parents)})`,
 			side: screen.side,
-			hint: 'c / p / Tab',
+			hint: `c / p / Tab ${glyphs().dot} [${refOrderLabel(screen)}]`,
 		},
-		list: window(list.total, position.top, list.height, position.cursor, layout.width, (index, width) => {
+		list: window(list.total, position.top, list.height, position.cursor, layout.width, (index, fullWidth) => {
 			const target = entries[index]!;
+			// Sorted by a size: that size first, so it stays visible however long the repr.
+			const sizes = screen.order === 'retained' ? model.retainedSize : (screen.order === 'size' ? store.objectSize : undefined);
+			const lead = sizes === undefined ? '' : padStartToWidth(target < UNRESOLVED_BIT ? compactBytes(sizes[target]!) : '', 6) + ' ';
+			const width = fullWidth - lead.length;
 			if (screen.side === 'children') {
-				return targetLine(store, target, width);
+				return lead + targetLine(store, target, width);
 			}
 
 			const label = model.referenceLabel(target, screen.ordinal);
 			if (label === undefined) {
-				return objectLine(store, target, width);
+				return lead + objectLine(store, target, width);
 			}
 
 			const prefix = fit(label, Math.floor(width / 2)) + ' in ';
-			return prefix + objectLine(store, target, width - textWidth(prefix));
+			return lead + prefix + objectLine(store, target, width - textWidth(prefix));
 		}),
 	};
 }
@@ -442,6 +474,176 @@ function helpView(state: State, layout: Layout): SimpleListView {
 	};
 }
 
+// ------------------------------------------------------------------ dominator tree
+
+const TREE_COLUMNS: readonly Column[] = [
+	{key: 'retained', title: 'Retained', width: 10, priority: 5},
+	{key: 'percent', title: '%', width: 4, priority: 4},
+	{key: 'size', title: 'Size', width: 6, priority: 3},
+];
+
+/** "the whole heap" or the object's repr, for titles. */
+function nodeLabel(model: ExplorerModel, node: number, width: number): string {
+	return node === TREE_ROOT ? 'the whole heap' : objectLine(model.store, node, width);
+}
+
+function dominatorsView(model: ExplorerModel, state: State, screen: DominatorsScreen, layout: Layout): DominatorsView {
+	const width = layout.width;
+	// Rows have a two-column marker ("> ") before them.
+	const table = fitColumns(TREE_COLUMNS, width - 2, 20);
+	const header = formatHeader(table, 'Object (held as)', 'retained');
+	const dominators = model.dominators;
+	const rows = model.treeRows(screen.root, screen.expanded);
+	if (dominators === undefined || rows === undefined) {
+		const note = retainedNote(model);
+		return {
+			kind: 'dominators',
+			context: fit(`what ${nodeLabel(model, screen.root, width)} keeps alive`, width),
+			header,
+			list: window(1, 0, layout.treeRows, undefined, width, () => note === '' ? 'retained sizes are not available' : `${note}; the tree appears when they are known`),
+			typesTitle: '',
+			types: [],
+		};
+	}
+
+	const heap = dominators.totalSize;
+	const rootSize = nodeRetainedSize(dominators, screen.root);
+	const context = screen.root === TREE_ROOT
+		? `the biggest retainers of the whole heap (${humanBytes(heap)}), by retained size`
+		: `what it keeps alive (${humanBytes(rootSize)}, ${percent(rootSize, heap)}% of the heap): ${objectLine(model.store, screen.root, width)}`;
+	const list = window(rows.total, screen.top, layout.treeRows, screen.cursor, width, (index, inner) => {
+		const node = rows.node[index]!;
+		const depth = rows.depth[index]!;
+		const indent = ' '.repeat(Math.min(2 * depth, Math.floor(inner / 3)));
+		if (rows.kind[index] === ROW_MORE) {
+			const shown = screen.expanded.get(node) ?? 0;
+			const more = dominatedCountOf(model, node) - shown;
+			const blank = ' '.repeat(table.columns.reduce((sum, column) => sum + column.width, 0) + 1);
+			return truncateToWidth(blank + `${indent}${glyphs().ellipsis} ${formatCount(more)} more (Enter shows ${Math.min(more, 100)} more)`, inner);
+		}
+
+		const retained = nodeRetainedSize(dominators, node);
+		const cells = {
+			retained: compactBytes(retained),
+			percent: percent(retained, heap),
+			size: node === TREE_ROOT ? '' : compactBytes(model.store.objectSize[node]!),
+		};
+		const children = dominatedCountOf(model, node);
+		const mark = children === 0 ? '  ' : (screen.expanded.has(node) ? '- ' : '+ ');
+		let text: string;
+		if (node === TREE_ROOT) {
+			text = `${mark}all objects (${formatCount(dominators.objectCount)})`;
+		} else {
+			const parent = rows.parentRow[index]! >= 0 ? rows.node[rows.parentRow[index]!]! : TREE_ROOT;
+			const label = parent === TREE_ROOT ? undefined : model.referenceLabel(parent, node);
+			const edge = label === undefined ? '' : fit(label, Math.max(8, Math.floor(table.flexWidth / 3))) + ' ';
+			const head = indent + mark + edge;
+			text = head + objectLine(model.store, node, Math.max(0, table.flexWidth - textWidth(head)));
+		}
+
+		return truncateToWidth(formatRow(table, cells, text), inner);
+	});
+	// The retained set of the selected node, by type.
+	let typesTitle = '';
+	const types: string[] = [];
+	if (layout.treeTypeRows > 0 && screen.cursor < rows.total && rows.kind[screen.cursor] !== ROW_MORE) {
+		const node = rows.node[screen.cursor]!;
+		const set = model.retainedSet(node);
+		const what = node === TREE_ROOT ? 'the whole heap' : `${safe(model.store.typeName(node), 30)}@${model.store.objectAddress[node]}`;
+		if (set === undefined) {
+			typesTitle = `kept alive by ${what}, by type: counting${glyphs().ellipsis}`;
+		} else {
+			const shown = Math.min(layout.treeTypeRows, set.types.length);
+			const of = set.types.length > shown ? `${shown} of ${set.types.length} types` : `${set.types.length} type${set.types.length === 1 ? '' : 's'}`;
+			typesTitle = `kept alive by ${what}: ${formatCount(set.count)} object${set.count === 1 ? '' : 's'}, ${humanBytes(set.size)}; by type (${of}):`;
+			const countWidth = Math.max(5, ...set.types.slice(0, layout.treeTypeRows).map(row => formatCount(row.count).length));
+			for (const row of set.types.slice(0, layout.treeTypeRows)) {
+				const line = `  ${formatCount(row.count).padStart(countWidth)} ${compactBytes(row.size).padStart(6)} ${percent(row.size, set.size).padStart(3)}%  `;
+				types.push(truncateToWidth(line + safe(row.type, Math.max(0, width - line.length)), width));
+			}
+		}
+	}
+
+	return {kind: 'dominators', context: fit(context, width), header, list, typesTitle: fit(typesTitle, width), types};
+}
+
+function dominatedCountOf(model: ExplorerModel, node: number): number {
+	return dominatedCount(model.dominators!, node);
+}
+
+// ------------------------------------------------------------------ leaks
+
+function leaksView(model: ExplorerModel, screen: LeaksScreen, layout: Layout): SimpleListView {
+	const width = layout.width;
+	const leaks = model.leaks;
+	if (leaks === undefined) {
+		const pending = model.leaksPending() ?? '';
+		const note = retainedNote(model);
+		return {
+			kind: 'leaks',
+			context: fit(`leak candidates, by owner`, width),
+			list: window(1, 0, layout.listRows, undefined, width, () => `${pending}${glyphs().ellipsis}${note === '' ? '' : ` (${note})`}`),
+		};
+	}
+
+	const {grouping} = leaks;
+	const name = (file: string): string => safe(baseName(file), 24);
+	const what = leaks.dumps === 3
+		? `new in ${name(model.older.at(-1)!.file)}, still in ${name(model.current.file)}`
+		: `new in ${name(model.current.file)}`;
+	const context = grouping.total === 0
+		? `leak candidates: none (no object ${what})`
+		: `${grouping.groups.length} group${grouping.groups.length === 1 ? '' : 's'} by owner: ${formatCount(grouping.total)} objects (${humanBytes(grouping.totalSize)}) ${what}`;
+	const table = fitColumns([
+		{key: 'count', title: 'Count', width: 7, priority: 3},
+		{key: 'size', title: 'Retained', width: 11, priority: 4},
+	], width - 1, 20);
+	return {
+		kind: 'leaks',
+		context: fit(context, width),
+		header: formatHeader(table, 'Type, held by (owner and its dominators)', 'size'),
+		list: window(grouping.groups.length, screen.top, layout.listRows, screen.cursor, width, (index, inner) => {
+			const group = grouping.groups[index]!;
+			const owner = group.owner.length === 0
+				? 'several roots'
+				: Array.from(group.owner, ordinal => safe(model.store.typeName(ordinal), 40)).join(` ${glyphs().heldBy} `);
+			const nested = group.nested > 0 ? ` (+${formatCount(group.nested)} inside)` : '';
+			const text = `${safe(group.type, 30)}${nested} held by ${owner}`;
+			return truncateToWidth(formatRow(table, {count: String(group.count), size: compactBytes(group.size)}, text), inner);
+		}, '>'),
+	};
+}
+
+function groupView(model: ExplorerModel, state: State, screen: GroupScreen, layout: Layout): SimpleListView {
+	const width = layout.width;
+	const list = screenList(model, state, screen);
+	const entries = list.entries!;
+	const group = model.leaks?.grouping.groups[screen.group];
+	const retained = model.retainedSize;
+	const owner = group === undefined || group.owner.length === 0 ? 'several roots' : labelChain(model.store, group.owner);
+	return {
+		kind: 'group',
+		context: fit(`${formatCount(entries.length)} ${safe(group?.type ?? '', 30)} held by ${fit(owner, 4 * width)}`, width),
+		list: window(list.total, screen.top, list.height, screen.cursor, width, (index, inner) => {
+			const ordinal = entries[index]!;
+			const size = retained === undefined ? '' : padStartToWidth(compactBytes(retained[ordinal]!), 6) + ' ';
+			return size + objectLine(model.store, ordinal, inner - textWidth(size));
+		}),
+	};
+}
+
+function valueView(model: ExplorerModel, screen: ValueScreen, layout: Layout): SimpleListView {
+	const lines = valueLines(model, screen.ordinal, layout.width);
+	const {store} = model;
+	const kind = store.valueKind(screen.ordinal) === 'name' ? 'name' : 'value';
+	const length = store.value(screen.ordinal)?.length ?? 0;
+	return {
+		kind: 'value',
+		context: fit(`${kind} of ${objectLine(store, screen.ordinal, 40)}: ${formatCount(length)} characters, escaped`, layout.width),
+		list: window(lines.length, screen.top, layout.listRows, undefined, layout.width, index => lines[index]!),
+	};
+}
+
 // ------------------------------------------------------------------ chrome
 
 function crumb(model: ExplorerModel, screen: Screen, state: State): string {
@@ -453,6 +655,10 @@ function crumb(model: ExplorerModel, screen: Screen, state: State): string {
 		case 'path': { return 'path'; }
 		case 'trend': { return 'Trend'; }
 		case 'help': { return 'Help'; }
+		case 'dominators': { return screen.root === TREE_ROOT ? 'Retainers' : `retains ${escapeControls(store.typeName(screen.root))}`; }
+		case 'leaks': { return 'Leaks'; }
+		case 'group': { return `group ${screen.group + 1}`; }
+		case 'value': { return 'value'; }
 	}
 }
 
@@ -542,8 +748,12 @@ function hint(model: ExplorerModel, state: State): string {
 		case 'summary': {
 			const note = retainedNote(model);
 			const dot = ` ${glyphs().dot} `;
-			const order = `sorted by ${state.sortBy} (s: by ${nextSort(model, state.sortBy)})${note === '' ? '' : `${dot}${note}`}`;
-			return model.hasPrevious ? `${order}${dot}t: trend` : order;
+			const order = `sorted by ${SORT_NAMES[state.sortBy]}${state.sortReversed ? ', smallest first' : ''} (s: by ${SORT_NAMES[nextSort(model, state.sortBy)]})`;
+			if (note !== '') {
+				return `${order}${dot}${note}`;
+			}
+
+			return model.hasPrevious ? `${order}${dot}L: leaks${dot}t: trend${dot}R: retainers` : `${order}${dot}R: what keeps memory alive`;
 		}
 
 		case 'objects': {
@@ -567,6 +777,14 @@ function hint(model: ExplorerModel, state: State): string {
 		case 'path': { return 'Enter: open a step'; }
 		case 'trend': { return 'Enter: the objects of a type'; }
 		case 'help': { return '? or Esc: close'; }
+		case 'dominators': {
+			const note = retainedNote(model);
+			return note === '' ? ['Enter/Right: expand', 'Left: collapse', 'o: object', 'R: tree below', 'r: path'].join(` ${glyphs().dot} `) : note;
+		}
+
+		case 'leaks': { return model.leaks === undefined ? `${model.leaksPending() ?? ''}${glyphs().ellipsis}` : `Enter: the objects of a group ${glyphs().dot} r: path to one of them`; }
+		case 'group': { return ['Enter: open the object', 'r: path from a root', 'R: what it keeps alive'].join(` ${glyphs().dot} `); }
+		case 'value': { return 'Esc: back'; }
 	}
 }
 
@@ -582,7 +800,7 @@ function chrome(model: ExplorerModel, state: State, layout: Layout): Chrome {
 	} else {
 		const list = screenList(model, state, screen);
 		const position = positionOf(screen);
-		const where = screen.kind === 'help'
+		const where = screen.kind === 'help' || screen.kind === 'value'
 			? `${Math.min(list.total, position.top + 1)}-${Math.min(list.total, position.top + list.height)} of ${list.total}`
 			: (list.total === 0 ? 'empty' : `${formatCount(position.cursor + 1)} of ${formatCount(list.total)}`);
 		const message = state.status?.text ?? hint(model, state);
@@ -614,6 +832,10 @@ export function selectScreen(model: ExplorerModel, state: State, layout: Layout 
 		case 'path': { return pathView(model, state, screen, layout); }
 		case 'trend': { return trendView(model, state, layout, options); }
 		case 'help': { return helpView(state, layout); }
+		case 'dominators': { return dominatorsView(model, state, screen, layout); }
+		case 'leaks': { return leaksView(model, screen, layout); }
+		case 'group': { return groupView(model, state, screen, layout); }
+		case 'value': { return valueView(model, screen, layout); }
 	}
 }
 

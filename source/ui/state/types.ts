@@ -8,8 +8,15 @@
 import type {Command} from '../keymap.js';
 import type {TerminalSize} from '../layout.js';
 
-/** The summary's order: meliae's two, and retained size once the dominator tree is known. */
-export type SortKey = 'size' | 'count' | 'retained';
+/**
+ * The summary's order: meliae's two, retained size once the dominator tree
+ * is known, and with several dumps the change since the previous one
+ * (+count, +size) and the objects new in the newest.
+ */
+export type SortKey = 'size' | 'count' | 'retained' | 'deltaCount' | 'deltaSize' | 'new';
+
+/** The order of an object's children or parents. */
+export type RefOrder = 'dump' | 'retained' | 'size';
 
 /** Cursor (selected row) and top (first visible row) of a list. */
 export type ListPosition = {readonly cursor: number; readonly top: number};
@@ -23,6 +30,8 @@ export type ObjectsScreen = ListPosition & {
 	readonly newOnly: boolean;
 	/** get_all order (size), or retained size once known. */
 	readonly order: 'size' | 'retained';
+	/** Smallest first. */
+	readonly reversed: boolean;
 	/** The last search, for n / N. */
 	readonly search: string;
 };
@@ -36,6 +45,9 @@ export type ObjectScreen = {
 	readonly children: ListPosition;
 	readonly parents: ListPosition;
 	readonly search: string;
+	/** Order of both lists, and whether it is reversed. */
+	readonly order: RefOrder;
+	readonly reversed: boolean;
 };
 
 export type PathScreen = ListPosition & {
@@ -49,7 +61,33 @@ export type TrendScreen = ListPosition & {readonly kind: 'trend'};
 
 export type HelpScreen = ListPosition & {readonly kind: 'help'};
 
-export type Screen = SummaryScreen | ObjectsScreen | ObjectScreen | PathScreen | TrendScreen | HelpScreen;
+/**
+ * The dominator tree below `root` (an ordinal, or TREE_ROOT: the whole
+ * heap). `expanded` maps each expanded node to how many of its children
+ * are shown (a page at a time); a node appears once in a dominator tree,
+ * so its ordinal names its row.
+ */
+export type DominatorsScreen = ListPosition & {
+	readonly kind: 'dominators';
+	readonly root: number;
+	readonly expanded: ReadonlyMap<number, number>;
+};
+
+/** The leak candidates grouped by owner. */
+export type LeaksScreen = ListPosition & {readonly kind: 'leaks'};
+
+/** The outermost candidates of one group of the leaks screen, largest retained size first. */
+export type GroupScreen = ListPosition & {
+	readonly kind: 'group';
+	readonly group: number;
+	readonly search: string;
+};
+
+/** An object's whole value (or name), wrapped. */
+export type ValueScreen = ListPosition & {readonly kind: 'value'; readonly ordinal: number};
+
+export type Screen = SummaryScreen | ObjectsScreen | ObjectScreen | PathScreen | TrendScreen | HelpScreen
+	| DominatorsScreen | LeaksScreen | GroupScreen | ValueScreen;
 
 export type PromptKind = 'filter' | 'search' | 'goto';
 
@@ -78,6 +116,8 @@ export type State = {
 	/** Never empty; the last screen is shown. */
 	readonly stack: readonly Screen[];
 	readonly sortBy: SortKey;
+	/** The summary's order reversed (smallest first). */
+	readonly sortReversed: boolean;
 	/** The summary's type filter (the prompt's text while it is typed). */
 	readonly filter: string;
 	readonly prompt: Prompt | undefined;
