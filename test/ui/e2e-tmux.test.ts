@@ -190,7 +190,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		tty.type('R');
 		let screen = await tty.waitFor('the biggest retainers of the whole heap');
 		tty.keys('Down', 'Right', 'Down');
-		screen = await tty.waitFor(new RegExp(`^> .*\\+ \\['SESSION_CACHE'\\] SessionCache\\(${cache} `, 'm'));
+		screen = await tty.waitFor(new RegExp(`^> .*\\+ \\.SESSION_CACHE SessionCache\\(${cache} `, 'm'));
 		screen = await tty.waitFor(`kept alive by SessionCache@${cache}:`);
 		expect(screen).toMatch(new RegExp(`^ +${facts.counts['Session']} +[\\d.]+K +\\d+% +Session$`, 'm'));
 		// R again: the tree below the holder.
@@ -217,12 +217,12 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		await tty.waitFor('> Summary');
 		tty.type('L');
 		screen = await tty.waitFor('groups by owner:');
-		expect(screen).toMatch(/^> +\d+ +[\d.]+K Session .*held by dict ← SessionCache ← dict/m);
+		expect(screen).toMatch(/^> +\d+ +[\d.]+K Session .*held by dict ← SessionCache ← mod/m);
 		tty.keys('Enter');
 		screen = await tty.waitFor(/^\d+ Session held by dict@0x/m);
 		tty.type('r');
 		screen = await tty.waitFor(/^path from a root, /m);
-		expect(screen).toMatch(new RegExp(`\\['SESSION_CACHE'\\] +SessionCache\\(${cache} `));
+		expect(screen).toMatch(new RegExp(`\\.SESSION_CACHE +SessionCache\\(${cache} `));
 		tty.type('q');
 		await tty.waitFor(/^e2e\$ *$/m);
 		tty.type('echo "EXIT=$?"');
