@@ -13,6 +13,7 @@ import {
 } from './json-string.js';
 import type {BufferRecycler} from '../util/recycler.js';
 import {type JsonToken, LineSyntaxError, parseJsonLine} from './general-line.js';
+import {PROBLEM_LINE_MARKER} from './long-line.js';
 
 /** A malformed line, numbered from 1 within the block it was found in. */
 export type LineProblem = {
@@ -314,6 +315,29 @@ class Columns {
 	}
 }
 
+/** Lines longer than this reserve column space by looking first. */
+const LONG_LINE_BYTES = 1 << 16;
+
+/** Where `, "refs": [` starts (a bare quote never occurs inside a JSON string), or `end`. */
+function refsKeyAt(bytes: Uint8Array, from: number, end: number): number {
+	for (let p = bytes.indexOf(0x72, from); p >= 0 && p < end; p = bytes.indexOf(0x72, p + 1)) {
+		if (p >= from + 3 && matchesAt(bytes, p - 3, REFS_KEY)) {
+			return p - 3;
+		}
+	}
+
+	return end;
+}
+
+function countByte(bytes: Uint8Array, from: number, end: number, byte: number): number {
+	let count = 0;
+	for (let p = bytes.indexOf(byte, from); p >= 0 && p < end; p = bytes.indexOf(byte, p + 1)) {
+		count++;
+	}
+
+	return count;
+}
+
 /** A view of the first `length` elements: chunks are short-lived, so no copy. */
 const exact = <T extends Float64Array | Uint32Array | Uint8Array>(array: T, length: number): T =>
 	(array.length === length ? array : array.subarray(0, length)) as T;
@@ -346,6 +370,11 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	} while (digit >= 0 && digit <= 9);
 
 	const address = number;
+	if (address > Number.MAX_SAFE_INTEGER) {
+		// Not exact in a double: the slow path refuses the line.
+		return false;
+	}
+
 	// , "type": "
 	if (bytes[p + 3] !== 0x74 || !matchesAt(bytes, p, TYPE_KEY)) {
 		return false;
@@ -398,7 +427,10 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	const size = number;
 	let length = NO_LENGTH;
 	let flags = 0;
-	columns.reserveValue(end - p);
+	// An over-long line (a huge refs list) reserves what it holds, not its length.
+	const long = end - p > LONG_LINE_BYTES;
+	const refsAt = long ? refsKeyAt(bytes, p, end) : end;
+	columns.reserveValue(refsAt - p);
 	const valueBytes = columns.valueBytes;
 	const valueStart = columns.valueLength;
 	let valueEnd = valueStart;
@@ -491,7 +523,7 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 
 	p += REFS_KEY.length;
 	// Every reference takes at least two bytes ("1,").
-	columns.reserveChildren(((end - p) >> 1) + 1);
+	columns.reserveChildren(long ? countByte(bytes, p, end, COMMA) + 1 : ((end - p) >> 1) + 1);
 	const childAddress = columns.childAddress;
 	let childEnd = columns.childLength;
 	if (bytes[p] === CLOSE_BRACKET) {
@@ -512,6 +544,10 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 				number = (number * 10) + digit;
 				digit = bytes[++p]! - 0x30;
 			} while (digit >= 0 && digit <= 9);
+
+			if (number > Number.MAX_SAFE_INTEGER) {
+				return false;
+			}
 
 			childAddress[childEnd++] = number;
 			const c = bytes[p];
@@ -602,7 +638,12 @@ const numberOf = (token: JsonToken | undefined, what: string): number => {
 		throw new LineSyntaxError(`"${what}" is not a non-negative integer`);
 	}
 
-	return Number(token.text);
+	const value = Number(token.text);
+	if (value > Number.MAX_SAFE_INTEGER && (what === 'address' || what === 'refs')) {
+		throw new LineSyntaxError(`${what === 'refs' ? 'a reference to ' : ''}address ${token.text.length > 24 ? token.text.slice(0, 20) + '...' : token.text} is 2^53 or more: such addresses are not supported (they cannot be told apart exactly); line refused`);
+	}
+
+	return value;
 };
 
 /** The slow path: any key order, extra keys, other spacing. Throws LineSyntaxError. */
@@ -846,6 +887,16 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		}
 
 		if (s === e) {
+			continue;
+		}
+
+		if (bytes[s] === PROBLEM_LINE_MARKER) {
+			// An over-long line the reader could not keep (see long-line.ts).
+			record(line, utf8.decode(bytes.subarray(s + 1, e)));
+			if (strict) {
+				break;
+			}
+
 			continue;
 		}
 

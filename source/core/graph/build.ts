@@ -10,6 +10,7 @@
 import {chunkLineOf, type ChunkHead} from '../dump/parse-chunk.js';
 import type {ResolvedChunk} from '../dump/parser-pool.js';
 import {AddressIndex} from './address-index.js';
+import {AddressTable} from './address-table.js';
 import {MAX_OBJECTS, NO_OBJECT, UNRESOLVED_BIT, UNRESOLVED_MASK} from './layout.js';
 import {GraphStore} from './store.js';
 
@@ -56,8 +57,7 @@ export class StoreBuilder {
 	private keep: Uint8Array | undefined;
 	duplicateCount = 0;
 	firstDuplicateLine = 0;
-	private readonly unresolvedIds = new Map<number, number>();
-	private readonly unresolved: number[] = [];
+	private readonly unresolved = new AddressTable();
 
 	/**
 	 * @param expectedObjects how many objects the dump probably holds: the
@@ -205,15 +205,9 @@ export class StoreBuilder {
 		}
 
 		const global = new Uint32Array(unresolved.length);
-		for (const [k, address] of unresolved.entries()) {
-			let id = this.unresolvedIds.get(address);
-			if (id === undefined) {
-				id = this.unresolved.length;
-				this.unresolvedIds.set(address, id);
-				this.unresolved.push(address);
-			}
-
-			global[k] = id;
+		const table = this.unresolved;
+		for (let k = 0; k < unresolved.length; k++) {
+			global[k] = table.idOf(unresolved[k]!);
 		}
 
 		const targets = this.targets();
@@ -308,7 +302,7 @@ export class StoreBuilder {
 			valueBytes,
 			firstChild,
 			childTargets,
-			unresolvedAddress: Float64Array.from(this.unresolved),
+			unresolvedAddress: this.unresolved.addresses(),
 			typeNames: this.typeNames,
 		}, this.index);
 		return {store, duplicateCount: this.duplicateCount, firstDuplicateLine: this.firstDuplicateLine};
