@@ -296,8 +296,13 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 				accept(parsed.id, await abortable(parsed.head, options.signal), parsed.cut);
 			}
 		} finally {
-			// Stops reading (and gunzip) on every path; never waits on the stream.
-			await blocks.return(undefined).catch(() => undefined);
+			// Stops reading (and gunzip) on every path. After Ctrl-C it is not
+			// waited for: a read may be pending on a pipe; closing the source
+			// (below) ends it.
+			const returned = blocks.return(undefined).catch(() => undefined);
+			if (!options.signal?.aborted) {
+				await returned;
+			}
 		}
 
 		if (builder === undefined || objects === 0) {

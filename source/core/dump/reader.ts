@@ -7,9 +7,9 @@
 
 import {open, stat} from 'node:fs/promises';
 import type {Readable} from 'node:stream';
-import {createGunzip} from 'node:zlib';
 import {BufferRecycler} from '../util/recycler.js';
 import {type CutReport, LongLineCutter} from './long-line.js';
+import {gunzipMembers} from './gunzip.js';
 
 export class DumpError extends Error {
 	constructor(
@@ -525,133 +525,6 @@ function pieceFill(pieces: AsyncIterator<Uint8Array>): Fill {
 	};
 }
 
-/** Why zlib stopped, in words. */
-function gzipDamage(error: unknown): string {
-	const message = error instanceof Error ? error.message : String(error);
-	if (/incorrect header check|unknown compression method/.test(message)) {
-		return `bytes that are not gzip data follow the gzip stream (${message})`;
-	}
-
-	if (/incorrect (length|data) check/.test(message)) {
-		return `the gzip checksum or length does not match (${message}): the data is damaged`;
-	}
-
-	if ((error as NodeJS.ErrnoException | undefined)?.code === 'Z_BUF_ERROR' || /unexpected end/.test(message)) {
-		return 'the gzip data ends early (truncated file?)';
-	}
-
-	return `the gzip data is damaged (${message})`;
-}
-
-/**
- * Decompress `raw`: yields inflated pieces; stops at damage (calling
- * `onDamage`) after delivering what came before it. Concatenated members
- * are read as one stream, as gzip does. Every wait also ends when the
- * decompressor closes, so no path can hang on it.
- */
-async function * gunzipPieces(raw: AsyncIterator<Uint8Array>, onDamage: (reason: string, error: unknown) => void): AsyncGenerator<Uint8Array> {
-	const gunzip = createGunzip({chunkSize: 1024 * 1024});
-	let stopped = false;
-	const closed = new Promise<void>(resolve => {
-		gunzip.once('close', resolve);
-	});
-	const feed = (async () => {
-		try {
-			while (!stopped) {
-				const next = await raw.next();
-				if (next.done || stopped) {
-					break;
-				}
-
-				if (!gunzip.write(next.value)) {
-					await Promise.race([
-						new Promise<void>(resolve => {
-							gunzip.once('drain', resolve);
-						}),
-						closed,
-					]);
-				}
-			}
-
-			if (!stopped && !gunzip.destroyed) {
-				gunzip.end();
-			}
-		} catch (error) {
-			gunzip.destroy(error as Error);
-		}
-	})();
-	// Pieces are taken from 'data' events, not the stream's async iterator,
-	// which throws at an error before handing out what was already inflated.
-	const queue: Uint8Array[] = [];
-	let queued = 0;
-	let failure: unknown;
-	let ended = false;
-	let wake: (() => void) | undefined;
-	const poke = (): void => {
-		const resume = wake;
-		wake = undefined;
-		resume?.();
-	};
-
-	gunzip.on('data', (piece: Uint8Array) => {
-		queue.push(piece);
-		queued += piece.length;
-		if (queued >= 8 * 1024 * 1024) {
-			gunzip.pause();
-		}
-
-		poke();
-	});
-	gunzip.on('error', error => {
-		failure ??= error;
-		poke();
-	});
-	gunzip.on('end', () => {
-		ended = true;
-		poke();
-	});
-	gunzip.on('close', () => {
-		ended = true;
-		poke();
-	});
-	try {
-		for (;;) {
-			const piece = queue.shift();
-			if (piece !== undefined) {
-				queued -= piece.length;
-				if (queued < 8 * 1024 * 1024 && gunzip.isPaused()) {
-					gunzip.resume();
-				}
-
-				yield piece;
-				continue;
-			}
-
-			if (failure !== undefined) {
-				if (failure instanceof DumpError) {
-					throw failure;
-				}
-
-				onDamage(gzipDamage(failure), failure);
-				return;
-			}
-
-			if (ended) {
-				return;
-			}
-
-			await new Promise<void>(resolve => {
-				wake = resolve;
-			});
-		}
-	} finally {
-		stopped = true;
-		gunzip.destroy();
-		await raw.return?.();
-		await feed;
-	}
-}
-
 function openStream(
 	file: string,
 	stream: Readable,
@@ -719,9 +592,9 @@ function openStream(
 			}
 
 			let delivered = 0;
-			const inflated = gunzipPieces(replay, (reason, error) => {
+			const inflated = gunzipMembers(replay, ({reason}) => {
 				if (delivered === 0) {
-					throw new DumpError(file, `gzip data is damaged before any dump line (${error instanceof Error ? error.message : String(error)})`);
+					throw new DumpError(file, `${reason}, before any dump line`);
 				}
 
 				source.truncated = true;

@@ -18,6 +18,19 @@ export class AddressTable {
 		this.index = new AddressIndex(this.keys, Math.max(16, expected));
 	}
 
+	/** Make room for `more` new addresses at once (one rehash instead of several). */
+	reserve(more: number): void {
+		const needed = this.count + more;
+		if (needed > this.keys.length) {
+			const grown = new Float64Array(Math.max(needed, this.keys.length * 2));
+			grown.set(this.keys.subarray(0, this.count));
+			this.keys = grown;
+			this.index.setKeys(grown);
+		}
+
+		this.index.reserve(needed);
+	}
+
 	/** The index of `address`, added at the end when it is new. */
 	idOf(address: number): number {
 		if (this.count === this.keys.length) {

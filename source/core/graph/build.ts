@@ -206,6 +206,7 @@ export class StoreBuilder {
 
 		const global = new Uint32Array(unresolved.length);
 		const table = this.unresolved;
+		table.reserve(unresolved.length);
 		for (let k = 0; k < unresolved.length; k++) {
 			global[k] = table.idOf(unresolved[k]!);
 		}
