@@ -208,13 +208,15 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	let firstCutLine = 0;
 	let longestCutString = 0;
 	const accept = (id: number, head: ChunkHead, cut: CutReport | undefined): void => {
-		if (cut !== undefined) {
+		// Cut by the reader (lines longer than a block) or by the parser.
+		const cutHere = (cut?.strings ?? 0) + head.cutStrings;
+		if (cutHere > 0) {
 			if (cutStrings === 0) {
-				firstCutLine = lines + 1;
+				firstCutLine = lines + (head.cutStrings > 0 && cut === undefined ? head.firstCutLine : 1);
 			}
 
-			cutStrings += cut.strings;
-			longestCutString = Math.max(longestCutString, cut.longest);
+			cutStrings += cutHere;
+			longestCutString = Math.max(longestCutString, cut?.longest ?? 0, head.longestCut);
 		}
 
 		for (const problem of head.problems) {

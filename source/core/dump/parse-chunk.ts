@@ -13,7 +13,7 @@ import {
 } from './json-string.js';
 import type {BufferRecycler} from '../util/recycler.js';
 import {type JsonToken, LineSyntaxError, parseJsonLine} from './general-line.js';
-import {PROBLEM_LINE_MARKER} from './long-line.js';
+import {LongLineCutter, MAX_STRING_BYTES, PROBLEM_LINE_MARKER} from './long-line.js';
 
 /** A malformed line, numbered from 1 within the block it was found in. */
 export type LineProblem = {
@@ -47,6 +47,11 @@ export type ParsedChunk = {
 	 * the previous object's line directly: enough to find any object's line.
 	 */
 	lineAnchors: number[];
+	/** Strings longer than MAX_STRING_BYTES, kept cut (see long-line.ts); 0 when none. */
+	cutStrings: number;
+	/** The real length of the longest cut string, and the 1-based line of the first. */
+	longestCut: number;
+	firstCutLine: number;
 };
 
 /** A parsed chunk without its raw child addresses (which may stay where they were parsed). */
@@ -831,7 +836,12 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 
 	let line = 0;
 	let lineStart = 0;
+	let cutStrings = 0;
+	let longestCut = 0;
+	let firstCutLine = 0;
+	const block = bytes;
 	while (lineStart < end) {
+		let bytes = block;
 		let lineEnd = bytes.indexOf(LF, lineStart);
 		if (lineEnd < 0 || lineEnd >= end) {
 			lineEnd = end;
@@ -841,7 +851,32 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		let s = lineStart;
 		let e = lineEnd;
 		lineStart = lineEnd + 1;
+		if (e === s) {
+			continue;
+		}
+
 		columns.reserveObject();
+		if (e - s > MAX_STRING_BYTES) {
+			// A line that may hold a string beyond the limit: parse a cut copy.
+			const cutter = new LongLineCutter();
+			cutter.push(bytes, s, e);
+			const cut = cutter.finish();
+			if (cutter.strings > 0 || cut[0] === PROBLEM_LINE_MARKER) {
+				if (cutter.strings > 0) {
+					if (cutStrings === 0) {
+						firstCutLine = line;
+					}
+
+					cutStrings += cutter.strings;
+					longestCut = Math.max(longestCut, cutter.longest);
+				}
+
+				bytes = cut;
+				s = 0;
+				e = cut.length;
+			}
+		}
+
 		// The common case: a canonical line, nothing around it.
 		if (bytes[s] === OPEN_BRACE && bytes[e - 1] === CLOSE_BRACE && parseCanonical(bytes, s, e, columns, types)) {
 			if (line !== lastObjectLine + 1) {
@@ -951,6 +986,9 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		problems,
 		problemCount,
 		lineAnchors,
+		cutStrings,
+		longestCut,
+		firstCutLine,
 	};
 }
 
