@@ -11,6 +11,7 @@ import {chunkLineOf, type ChunkHead} from '../dump/parse-chunk.js';
 import type {ResolvedChunk} from '../dump/parser-pool.js';
 import {AddressIndex} from './address-index.js';
 import {AddressTable} from './address-table.js';
+import {NameTable} from './name-table.js';
 import {MAX_OBJECTS, NO_OBJECT, UNRESOLVED_BIT, UNRESOLVED_MASK} from './layout.js';
 import {GraphStore} from './store.js';
 
@@ -51,8 +52,7 @@ export class StoreBuilder {
 	private childTargets: Uint32Array | undefined;
 	private readonly edgeBase = new Map<number, number>();
 	private readonly blockEdges = new Map<number, number>();
-	private readonly typeNames: string[] = [];
-	private readonly typeIds = new Map<string, number>();
+	private readonly types = new NameTable();
 	readonly index: AddressIndex;
 	private keep: Uint8Array | undefined;
 	duplicateCount = 0;
@@ -112,14 +112,7 @@ export class StoreBuilder {
 		this.index.reserve(base + n);
 		const typeMap = new Uint32Array(head.typeNames.length);
 		for (const [local, name] of head.typeNames.entries()) {
-			let global = this.typeIds.get(name);
-			if (global === undefined) {
-				global = this.typeNames.length;
-				this.typeNames.push(name);
-				this.typeIds.set(name, global);
-			}
-
-			typeMap[local] = global;
+			typeMap[local] = this.types.idOf(name);
 		}
 
 		this.objectAddress.set(head.address, base);
@@ -304,7 +297,7 @@ export class StoreBuilder {
 			firstChild,
 			childTargets,
 			unresolvedAddress: this.unresolved.addresses(),
-			typeNames: this.typeNames,
+			typeNames: this.types.names,
 		}, this.index);
 		return {store, duplicateCount: this.duplicateCount, firstDuplicateLine: this.firstDuplicateLine};
 	}

@@ -10,6 +10,7 @@ import {describe, expect, it} from 'vitest';
 import {LoadAbortedError, loadDump} from '../../../source/core/dump/load.js';
 import {LongLineCutter, MAX_STRING_BYTES, PROBLEM_LINE_MARKER} from '../../../source/core/dump/long-line.js';
 import {AddressTable} from '../../../source/core/graph/address-table.js';
+import {NameTable} from '../../../source/core/graph/name-table.js';
 import {dumpText, type DumpObject, meliaeLine, writeDump} from '../../helpers/dump-lines.js';
 import {seededRandom} from '../../helpers/random.js';
 
@@ -114,6 +115,23 @@ describe('addresses', () => {
 
 		expect(table.count).toBe(seen.length);
 		expect([...table.addresses()]).toEqual(seen);
+	});
+
+	it('gives type names dense ids without a Map, also with a name per object', async () => {
+		const table = new NameTable();
+		for (let i = 0; i < 100_000; i++) {
+			expect(table.idOf(`T${i}`)).toBe(i);
+		}
+
+		for (let i = 0; i < 100_000; i += 7) {
+			expect(table.idOf(`T${i}`)).toBe(i);
+		}
+
+		expect(table.names).toHaveLength(100_000);
+		const lines = Array.from({length: 50_000}, (_, i) => `{"address": ${16 + (i * 16)}, "type": "Type${i % 20_000}", "size": 1, "refs": []}`);
+		const {store} = await load(Buffer.from(lines.join('\n') + '\n'));
+		expect(store.typeNames).toHaveLength(20_000);
+		expect(store.typeName(store.indexOf(16 + (20_001 * 16)))).toBe('Type1');
 	});
 
 	it.skipIf(!process.env['MELIAE_HOSTILE_FULL'])('loads 17 million references to addresses not in the dump (more than a Map holds)', async () => {
