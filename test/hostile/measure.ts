@@ -13,6 +13,8 @@ import {expect} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
 
 export const TIME = '/usr/bin/time';
+/** The CLI under test (MELIAE_HOSTILE_CLI: another build, to check that these tests fail on it). */
+const cli = process.env['MELIAE_HOSTILE_CLI'] ?? cliPath;
 export const haveTime = existsSync(TIME);
 
 export type Measured = {
@@ -30,8 +32,8 @@ export async function runMeasured(args: readonly string[], options: {timeoutMs?:
 	const scratch = mkdtempSync(join(tmpdir(), 'meliae-rss-'));
 	const rssFile = join(scratch, 'rss');
 	const [command, argv] = haveTime
-		? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, cliPath, ...args]]
-		: [process.execPath, [cliPath, ...args]];
+		? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args]]
+		: [process.execPath, [cli, ...args]];
 	const started = performance.now();
 	try {
 		return await new Promise<Measured>((resolve, reject) => {
