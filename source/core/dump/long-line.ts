@@ -1,6 +1,8 @@
 /**
  * Lines longer than a block are not buffered whole: they stream through a
- * LongLineCutter, which keeps what the parser needs and cuts the rest.
+ * LongLineCutter, which keeps what the parser needs and cuts the rest. The
+ * parser runs the same cutter over shorter lines of more than
+ * MAX_STRING_BYTES, so the limit holds whatever the line's length.
  *
  * - Every JSON string longer than MAX_STRING_BYTES (a value, a name, a key)
  *   is cut there (never inside an escape or a UTF-8 sequence) and closed;
@@ -47,7 +49,7 @@ export class LongLineCutter {
 	private out: Uint8Array = new Uint8Array(1 << 20);
 	private length = 0;
 	private inString = false;
-	/** Bytes still to pass untouched after a backslash (1, or 5 for \uXXXX). */
+	/** -1 just after a backslash; then how many hex digits of a \uXXXX are left. */
 	private escape = 0;
 	private stringBytes = 0;
 	private cutting = false;

@@ -271,7 +271,7 @@ function layoutOf(head: Uint8Array): LayoutFixer | undefined {
 	return undefined;
 }
 
-/** Gives back 'binary' when the bytes hold control characters no dump text has. */
+/** Whether the bytes hold more control characters than a damaged byte or two explains (dump text has none but tab and line ends). */
 function looksBinary(bytes: Uint8Array): boolean {
 	let controls = 0;
 	for (const c of bytes) {
