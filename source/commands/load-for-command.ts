@@ -41,7 +41,13 @@ export function loadWarnings(result: LoadResult): string[] {
 	}
 
 	if (problems.truncatedGzip) {
-		lines.push(`warning: ${file}: the gzip data ends early (truncated file?); loaded the ${result.lines} lines before the cut`);
+		const what = problems.gzipDamage ?? 'the gzip data ends early (truncated file?)';
+		lines.push(`warning: ${file}: ${escapeControls(what)}; loaded the ${result.lines} lines before it`);
+	}
+
+	if (problems.cutStrings > 0) {
+		const plural = problems.cutStrings === 1 ? ' was' : 's were';
+		lines.push(`warning: ${file}: ${problems.cutStrings} string${plural} longer than 1 MiB and kept cut to 1 MiB (first at line ${problems.firstCutLine}; the longest was ${problems.longestCutString} bytes)`);
 	}
 
 	if (problems.duplicateAddresses > 0) {

@@ -16,6 +16,7 @@ import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
 import {DEFAULT_BLOCK_SIZE, DumpError, openDump} from './reader.js';
+import type {CutReport} from './long-line.js';
 
 /** The most `"slots"` lists kept by address (classes first in any real dump). */
 const MAX_SLOT_LISTS = 1 << 22;
@@ -81,8 +82,15 @@ export type LoadProblems = {
 	firstDuplicateLine: number;
 	/** References to addresses no line describes (kept, counted). */
 	unresolvedReferences: number;
-	/** The gzip stream ended early; what was decompressed before loaded. */
+	/** The gzip stream ended early or was damaged; what was decompressed before loaded. */
 	truncatedGzip: boolean;
+	/** What was wrong with the gzip data (truncated, damaged, trailing bytes), when truncatedGzip. */
+	gzipDamage: string | undefined;
+	/** Strings longer than MAX_STRING_BYTES, kept cut to that length. */
+	cutStrings: number;
+	/** The line of the first cut string, and the real length (bytes of JSON text) of the longest. */
+	firstCutLine: number;
+	longestCutString: number;
 	/** Instance dicts absorbed by collapse. */
 	collapsedDicts: number;
 };
@@ -114,6 +122,37 @@ const WORKER_THRESHOLD = 192 * 1024 * 1024;
 const tick = async (): Promise<void> => new Promise(resolve => {
 	setImmediate(resolve);
 });
+
+/** `promise`, or LoadAbortedError as soon as `signal` aborts (whatever `promise` is waiting for). */
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	if (signal === undefined) {
+		return promise;
+	}
+
+	if (signal.aborted) {
+		promise.catch(() => undefined);
+		throw new LoadAbortedError();
+	}
+
+	let onAbort: (() => void) | undefined;
+	const aborted = new Promise<never>((_resolve, reject) => {
+		onAbort = () => {
+			reject(new LoadAbortedError());
+		};
+
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+	try {
+		return await Promise.race([promise, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort!);
+		// The loser must not become an unhandled rejection.
+		promise.catch(() => undefined);
+	}
+}
+
+/** Steps of at most this long between checks for Ctrl-C and progress. */
+const STEP_MS = 50;
 
 export async function loadDump(file: string, options: LoadOptions = {}): Promise<LoadResult> {
 	const started = performance.now();
@@ -170,7 +209,21 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	let builder: StoreBuilder | undefined;
 	const slotNames = new Map<number, string[]>();
 
-	const accept = (id: number, head: ChunkHead): void => {
+	let cutStrings = 0;
+	let firstCutLine = 0;
+	let longestCutString = 0;
+	const accept = (id: number, head: ChunkHead, cut: CutReport | undefined): void => {
+		// Cut by the reader (lines longer than a block) or by the parser.
+		const cutHere = (cut?.strings ?? 0) + head.cutStrings;
+		if (cutHere > 0) {
+			if (cutStrings === 0) {
+				firstCutLine = lines + (head.cutStrings > 0 && cut === undefined ? head.firstCutLine : 1);
+			}
+
+			cutStrings += cutHere;
+			longestCutString = Math.max(longestCutString, cut?.longest ?? 0, head.longestCut);
+		}
+
 		for (const problem of head.problems) {
 			if (malformed.length < MAX_KEPT_PROBLEMS) {
 				malformed.push({line: lines + problem.line, message: problem.message});
@@ -225,28 +278,47 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	let firstDuplicateLine = 0;
 	try {
 		report();
-		const inFlight: Array<{id: number; head: Promise<ChunkHead>}> = [];
+		const inFlight: Array<{id: number; head: Promise<ChunkHead>; cut: CutReport | undefined}> = [];
 		const maxInFlight = pool === undefined ? 1 : pool.size * 2;
 		let nextId = 0;
-		for await (const block of source.blocks()) {
-			checkAbort();
-			// Later blocks are sized from what came before.
-			const expectedObjects = textBytes > 0 ? Math.ceil(block.end * (objects / textBytes) * 1.1) + 64 : undefined;
-			const id = nextId++;
-			inFlight.push({id, head: service.parse(id, block.bytes, block.end, strict, expectedObjects)});
-			while (inFlight.length >= maxInFlight) {
-				const next = inFlight.shift()!;
-				accept(next.id, await next.head);
+		const blocks = source.blocks();
+		try {
+			for (;;) {
+				checkAbort();
+				const next = await abortable(blocks.next(), options.signal);
+				if (next.done) {
+					break;
+				}
+
+				const block = next.value;
+				// Later blocks are sized from what came before.
+				const expectedObjects = textBytes > 0 ? Math.ceil(block.end * (objects / textBytes) * 1.1) + 64 : undefined;
+				const id = nextId++;
+				const head = service.parse(id, block.bytes, block.end, strict, expectedObjects);
+				head.catch(() => undefined);
+				inFlight.push({id, head, cut: block.cut});
+				while (inFlight.length >= maxInFlight) {
+					const parsed = inFlight.shift()!;
+					accept(parsed.id, await abortable(parsed.head, options.signal), parsed.cut);
+				}
+
+				if (pool === undefined) {
+					await tick();
+				}
 			}
 
-			if (pool === undefined) {
-				await tick();
+			while (inFlight.length > 0) {
+				const parsed = inFlight.shift()!;
+				accept(parsed.id, await abortable(parsed.head, options.signal), parsed.cut);
 			}
-		}
-
-		while (inFlight.length > 0) {
-			const next = inFlight.shift()!;
-			accept(next.id, await next.head);
+		} finally {
+			// Stops reading (and gunzip) on every path. After Ctrl-C it is not
+			// waited for: a read may be pending on a pipe; closing the source
+			// (below) ends it.
+			const returned = blocks.return(undefined).catch(() => undefined);
+			if (!options.signal?.aborted) {
+				await returned;
+			}
 		}
 
 		if (builder === undefined || objects === 0) {
@@ -258,9 +330,9 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 
 		await enter('resolving');
 		const built = builder;
-		await service.resolve(built.objectAddress, built.index.slots, built.count, built.targets(), id => built.edgeBaseOf(id), chunk => {
+		await abortable(service.resolve(built.objectAddress, built.index.slots, built.count, built.targets(), id => built.edgeBaseOf(id), chunk => {
 			built.place(chunk);
-		});
+		}, options.signal), options.signal);
 		({store, duplicateCount, firstDuplicateLine} = built.finish());
 		builder = undefined;
 	} finally {
@@ -294,7 +366,11 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	options.onObjectsReady?.(store);
 	if (options.parents ?? true) {
 		await enter('parents');
-		store.ensureParents();
+		while (!store.buildParentsStep(performance.now() + STEP_MS)) {
+			report();
+			await tick();
+			checkAbort();
+		}
 	}
 
 	await enter('done');
@@ -307,6 +383,10 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 			firstDuplicateLine,
 			unresolvedReferences: store.unresolvedReferenceCount,
 			truncatedGzip: source.truncated,
+			gzipDamage: source.damage,
+			cutStrings,
+			firstCutLine,
+			longestCutString,
 			collapsedDicts,
 		},
 		lines,

@@ -13,6 +13,7 @@ import {
 } from './json-string.js';
 import type {BufferRecycler} from '../util/recycler.js';
 import {type JsonToken, LineSyntaxError, parseJsonLine} from './general-line.js';
+import {LongLineCutter, MAX_STRING_BYTES, PROBLEM_LINE_MARKER} from './long-line.js';
 
 /** A malformed line, numbered from 1 within the block it was found in. */
 export type LineProblem = {
@@ -48,6 +49,11 @@ export type ParsedChunk = {
 	lineAnchors: number[];
 	/** [address, names] of lines with a "slots" key (slow path; see graph/slot-names.ts). */
 	slotNames?: Array<[number, string[]]>;
+	/** Strings longer than MAX_STRING_BYTES, kept cut (see long-line.ts); 0 when none. */
+	cutStrings: number;
+	/** The real length of the longest cut string, and the 1-based line of the first. */
+	longestCut: number;
+	firstCutLine: number;
 };
 
 /** A parsed chunk without its raw child addresses (which may stay where they were parsed). */
@@ -316,6 +322,29 @@ class Columns {
 	}
 }
 
+/** Lines longer than this reserve column space by looking first. */
+const LONG_LINE_BYTES = 1 << 16;
+
+/** Where `, "refs": [` starts (a bare quote never occurs inside a JSON string), or `end`. */
+function refsKeyAt(bytes: Uint8Array, from: number, end: number): number {
+	for (let p = bytes.indexOf(0x72, from); p >= 0 && p < end; p = bytes.indexOf(0x72, p + 1)) {
+		if (p >= from + 3 && matchesAt(bytes, p - 3, REFS_KEY)) {
+			return p - 3;
+		}
+	}
+
+	return end;
+}
+
+function countByte(bytes: Uint8Array, from: number, end: number, byte: number): number {
+	let count = 0;
+	for (let p = bytes.indexOf(byte, from); p >= 0 && p < end; p = bytes.indexOf(byte, p + 1)) {
+		count++;
+	}
+
+	return count;
+}
+
 /** A view of the first `length` elements: chunks are short-lived, so no copy. */
 const exact = <T extends Float64Array | Uint32Array | Uint8Array>(array: T, length: number): T =>
 	(array.length === length ? array : array.subarray(0, length)) as T;
@@ -348,6 +377,11 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	} while (digit >= 0 && digit <= 9);
 
 	const address = number;
+	if (address > Number.MAX_SAFE_INTEGER) {
+		// Not exact in a double: the slow path refuses the line.
+		return false;
+	}
+
 	// , "type": "
 	if (bytes[p + 3] !== 0x74 || !matchesAt(bytes, p, TYPE_KEY)) {
 		return false;
@@ -400,7 +434,10 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	const size = number;
 	let length = NO_LENGTH;
 	let flags = 0;
-	columns.reserveValue(end - p);
+	// An over-long line (a huge refs list) reserves what it holds, not its length.
+	const long = end - p > LONG_LINE_BYTES;
+	const refsAt = long ? refsKeyAt(bytes, p, end) : end;
+	columns.reserveValue(refsAt - p);
 	const valueBytes = columns.valueBytes;
 	const valueStart = columns.valueLength;
 	let valueEnd = valueStart;
@@ -493,7 +530,7 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 
 	p += REFS_KEY.length;
 	// Every reference takes at least two bytes ("1,").
-	columns.reserveChildren(((end - p) >> 1) + 1);
+	columns.reserveChildren(long ? countByte(bytes, p, end, COMMA) + 1 : ((end - p) >> 1) + 1);
 	const childAddress = columns.childAddress;
 	let childEnd = columns.childLength;
 	if (bytes[p] === CLOSE_BRACKET) {
@@ -514,6 +551,10 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 				number = (number * 10) + digit;
 				digit = bytes[++p]! - 0x30;
 			} while (digit >= 0 && digit <= 9);
+
+			if (number > Number.MAX_SAFE_INTEGER) {
+				return false;
+			}
 
 			childAddress[childEnd++] = number;
 			const c = bytes[p];
@@ -604,7 +645,12 @@ const numberOf = (token: JsonToken | undefined, what: string): number => {
 		throw new LineSyntaxError(`"${what}" is not a non-negative integer`);
 	}
 
-	return Number(token.text);
+	const value = Number(token.text);
+	if (value > Number.MAX_SAFE_INTEGER && (what === 'address' || what === 'refs')) {
+		throw new LineSyntaxError(`${what === 'refs' ? 'a reference to ' : ''}address ${token.text.length > 24 ? token.text.slice(0, 20) + '...' : token.text} is 2^53 or more: such addresses are not supported (they cannot be told apart exactly); line refused`);
+	}
+
+	return value;
 };
 
 /** The slow path: any key order, extra keys, other spacing. Throws LineSyntaxError. */
@@ -798,7 +844,12 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 
 	let line = 0;
 	let lineStart = 0;
+	let cutStrings = 0;
+	let longestCut = 0;
+	let firstCutLine = 0;
+	const block = bytes;
 	while (lineStart < end) {
+		let bytes = block;
 		let lineEnd = bytes.indexOf(LF, lineStart);
 		if (lineEnd < 0 || lineEnd >= end) {
 			lineEnd = end;
@@ -808,7 +859,32 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		let s = lineStart;
 		let e = lineEnd;
 		lineStart = lineEnd + 1;
+		if (e === s) {
+			continue;
+		}
+
 		columns.reserveObject();
+		if (e - s > MAX_STRING_BYTES) {
+			// A line that may hold a string beyond the limit: parse a cut copy.
+			const cutter = new LongLineCutter();
+			cutter.push(bytes, s, e);
+			const cut = cutter.finish();
+			if (cutter.strings > 0 || cut[0] === PROBLEM_LINE_MARKER) {
+				if (cutter.strings > 0) {
+					if (cutStrings === 0) {
+						firstCutLine = line;
+					}
+
+					cutStrings += cutter.strings;
+					longestCut = Math.max(longestCut, cutter.longest);
+				}
+
+				bytes = cut;
+				s = 0;
+				e = cut.length;
+			}
+		}
+
 		// The common case: a canonical line, nothing around it.
 		if (bytes[s] === OPEN_BRACE && bytes[e - 1] === CLOSE_BRACE && parseCanonical(bytes, s, e, columns, types)) {
 			if (line !== lastObjectLine + 1) {
@@ -854,6 +930,16 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		}
 
 		if (s === e) {
+			continue;
+		}
+
+		if (bytes[s] === PROBLEM_LINE_MARKER) {
+			// An over-long line the reader could not keep (see long-line.ts).
+			record(line, utf8.decode(bytes.subarray(s + 1, e)));
+			if (strict) {
+				break;
+			}
+
 			continue;
 		}
 
@@ -909,6 +995,9 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		problemCount,
 		lineAnchors,
 		...(slotNames.length > 0 ? {slotNames} : {}),
+		cutStrings,
+		longestCut,
+		firstCutLine,
 	};
 }
 

@@ -78,6 +78,7 @@ export type ParseService = {
 		keys: Float64Array, slots: Uint32Array, count: number,
 		targets: Uint32Array, baseOf: (id: number) => number,
 		onChunk: (chunk: ResolvedChunk) => void,
+		signal?: AbortSignal,
 	): Promise<void>;
 	close(): Promise<void>;
 };
@@ -105,9 +106,14 @@ export class InlineParser implements ParseService {
 		keys: Float64Array, slots: Uint32Array, count: number,
 		targets: Uint32Array, baseOf: (id: number) => number,
 		onChunk: (chunk: ResolvedChunk) => void,
+		signal?: AbortSignal,
 	): Promise<void> {
 		const index = AddressIndex.attach(keys, slots, count);
 		for (const [id, addresses] of this.kept) {
+			if (signal?.aborted) {
+				return;
+			}
+
 			this.kept.delete(id);
 			onChunk({id, unresolved: resolveAddresses(addresses, index, targets, baseOf(id))});
 			// Let a progress display breathe between blocks.

@@ -5,11 +5,11 @@
  * pool, beside the parser.
  */
 
-import {createReadStream, type ReadStream} from 'node:fs';
 import {open, stat} from 'node:fs/promises';
 import type {Readable} from 'node:stream';
-import {createGunzip} from 'node:zlib';
 import {BufferRecycler} from '../util/recycler.js';
+import {type CutReport, LongLineCutter} from './long-line.js';
+import {gunzipMembers} from './gunzip.js';
 
 export class DumpError extends Error {
 	constructor(
@@ -22,8 +22,12 @@ export class DumpError extends Error {
 	}
 }
 
-/** A block of whole lines: bytes [0, end) of `bytes` end at a line boundary (or the end of input). */
-export type Block = {bytes: Uint8Array; end: number};
+/**
+ * A block of whole lines: bytes [0, end) of `bytes` end at a line boundary
+ * (or the end of input). `cut`: the block is one over-long line whose
+ * strings were cut.
+ */
+export type Block = {bytes: Uint8Array; end: number; cut?: CutReport};
 
 export type ReadProgress = {
 	/** Bytes consumed from the file (compressed bytes for gzip). */
@@ -37,8 +41,10 @@ export type DumpSource = {
 	readonly bytesTotal: number | undefined;
 	/** The dump text's size when known or guessed (from a gzip trailer), to size the store. */
 	textBytesHint: number | undefined;
-	/** Set when a gzip stream ended early; what came before it was delivered. */
+	/** Set when a gzip stream ended early or was damaged; what came before it was delivered. */
 	truncated: boolean;
+	/** What was wrong with the gzip data, when `truncated`. */
+	damage: string | undefined;
 	bytesRead: number;
 	blocks(): AsyncGenerator<Block>;
 	close(): Promise<void>;
@@ -65,14 +71,18 @@ function describeStart(bytes: Uint8Array): string | undefined {
 	}
 
 	const c = bytes[i];
-	if (c === 0x7b || c === 0x5b) {
+	if ((c === 0x7b || c === 0x5b) && !looksBinary(bytes)) {
 		return undefined;
 	}
 
 	const head = [...bytes.subarray(i, i + 4)].map(b => b.toString(16).padStart(2, '0')).join(' ');
 	const known = knownFormat(bytes.subarray(i));
+	if (known === undefined && (c === 0x7b || c === 0x5b)) {
+		return `not a meliae dump: binary data (first bytes ${head})`;
+	}
+
 	return known === undefined
-		? `not a meliae dump: it does not start with "{" or "[" (first bytes ${head})`
+		? `not a meliae dump: it does not start with "{" or "[" (first bytes ${head}); expected one JSON object per line`
 		: `not a meliae dump: it looks like ${known}`;
 }
 
@@ -133,23 +143,16 @@ function systemReason(error: unknown): string {
 	}
 }
 
-function concatPieces(pieces: readonly Uint8Array[], total: number, recycler: BufferRecycler): Uint8Array {
-	const joined = new Uint8Array(recycler.take(total), 0, total);
-	let offset = 0;
-	for (const piece of pieces) {
-		joined.set(piece, offset);
-		offset += piece.length;
-	}
-
-	return joined;
-}
-
-/** Splits a stream of arbitrary byte pieces into blocks of whole lines. */
 /**
  * The uncompressed size a gzip file's trailer records (ISIZE: the last
  * member's size modulo 2^32), lifted by multiples of 2^32 to at least twice
- * the compressed size (dumps compress 5 to 10 times). A hint only.
+ * the compressed size (dumps compress 5 to 10 times). A hint only, and a
+ * trailer can lie: it is capped by what the compressed size can plausibly
+ * hold (dumps compress far less than MAX_PLAUSIBLE_RATIO), and everything
+ * sized from it grows when it proves too small.
  */
+const MAX_PLAUSIBLE_RATIO = 20;
+
 async function gzipSizeHint(handle: Awaited<ReturnType<typeof open>>, size: number): Promise<number | undefined> {
 	if (size < 18) {
 		return undefined;
@@ -167,63 +170,223 @@ async function gzipSizeHint(handle: Awaited<ReturnType<typeof open>>, size: numb
 		isize += 2 ** 32;
 	}
 
-	return isize;
+	return Math.min(isize, size * MAX_PLAUSIBLE_RATIO);
 }
 
-async function * linesFromPieces(pieces: AsyncIterable<Uint8Array>, blockSize: number, recycler: BufferRecycler): AsyncGenerator<Block> {
-	let pending: Uint8Array[] = [];
-	let pendingBytes = 0;
-	const flush = (all: boolean): Block | undefined => {
-		if (pendingBytes === 0) {
-			return undefined;
+/** Reads up to `length` bytes into `buffer` at `offset`; 0 at the end of input. */
+type Fill = (buffer: Uint8Array, offset: number, length: number) => Promise<number>;
+
+const BOM_0 = 0xef;
+const BOM_1 = 0xbb;
+const BOM_2 = 0xbf;
+const CR = 0x0d;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Rewrites bytes in place, as they arrive, into one object per line, for
+ * the two other layouts a dump can come in: CR-only line ends (CR becomes
+ * LF; a raw CR never appears inside a JSON string), and one JSON array of
+ * objects on one line (the array's brackets become spaces and the commas
+ * between its objects line ends; strings and nesting are followed).
+ */
+class LayoutFixer {
+	private depth = 0;
+	private inString = false;
+	private escaped = false;
+	private opened = false;
+
+	constructor(readonly mode: 'cr' | 'array') {}
+
+	apply(bytes: Uint8Array, from: number, to: number): void {
+		if (this.mode === 'cr') {
+			for (let i = bytes.indexOf(CR, from); i >= 0 && i < to; i = bytes.indexOf(CR, i + 1)) {
+				bytes[i] = LF;
+			}
+
+			return;
 		}
 
-		// Always a buffer of our own: blocks may be transferred to worker
-		// threads, which detaches them, and stream pieces belong to the stream.
-		const joined = concatPieces(pending, pendingBytes, recycler);
-		pending = [];
-		pendingBytes = 0;
-		if (all) {
-			return {bytes: joined, end: joined.length};
-		}
+		for (let i = from; i < to; i++) {
+			const c = bytes[i]!;
+			if (this.inString) {
+				if (this.escaped) {
+					this.escaped = false;
+				} else if (c === BACKSLASH) {
+					this.escaped = true;
+				} else if (c === QUOTE) {
+					this.inString = false;
+				}
 
-		const cut = joined.lastIndexOf(LF);
-		if (cut < 0) {
-			pending = [joined];
-			pendingBytes = joined.length;
-			return undefined;
-		}
+				continue;
+			}
 
-		if (cut + 1 < joined.length) {
-			const tail = joined.slice(cut + 1);
-			// (Uint8Array.prototype.slice copies; the block goes its own way.)
-			pending = [tail];
-			pendingBytes = tail.length;
-		}
-
-		return {bytes: joined, end: cut + 1};
-	};
-
-	for await (const piece of pieces) {
-		pending.push(piece);
-		pendingBytes += piece.length;
-		if (pendingBytes >= blockSize) {
-			const block = flush(false);
-			if (block !== undefined) {
-				yield block;
+			if (c === QUOTE) {
+				this.inString = true;
+			} else if (c === 0x7b || (c === 0x5b && this.opened)) {
+				this.depth++;
+			} else if (c === 0x5b) {
+				// The outer array.
+				this.opened = true;
+				bytes[i] = 0x20;
+			} else if (c === 0x7d || c === 0x5d) {
+				if (this.depth === 0) {
+					bytes[i] = c === 0x5d ? LF : c;
+				} else {
+					this.depth--;
+				}
+			} else if (c === COMMA && this.depth === 0) {
+				bytes[i] = LF;
 			}
 		}
 	}
+}
 
-	const last = flush(true);
-	if (last !== undefined) {
-		yield last;
+/** The layout the first bytes show, when it is not one object per line. */
+function layoutOf(head: Uint8Array): LayoutFixer | undefined {
+	let i = 0;
+	while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === BOM_0 || head[i] === BOM_1 || head[i] === BOM_2)) {
+		i++;
+	}
+
+	if (head[i] === 0x5b) {
+		// "[" then "{" on the same line: one array on one line.
+		let j = i + 1;
+		while (j < head.length && (head[j] === 0x20 || head[j] === 0x09)) {
+			j++;
+		}
+
+		if (head[j] === 0x7b) {
+			return new LayoutFixer('array');
+		}
+	}
+
+	const cr = head.indexOf(CR);
+	const lf = head.indexOf(LF);
+	if (cr >= 0 && (lf < 0 || cr < lf) && head[cr + 1] !== LF && cr + 1 < head.length) {
+		return new LayoutFixer('cr');
+	}
+
+	return undefined;
+}
+
+/** Whether the bytes hold more control characters than a damaged byte or two explains (dump text has none but tab and line ends). */
+function looksBinary(bytes: Uint8Array): boolean {
+	let controls = 0;
+	for (const c of bytes) {
+		if (c < 0x20 && c !== 0x09 && c !== LF && c !== CR) {
+			controls++;
+		}
+	}
+
+	// A flipped byte or two is damage, not another format.
+	return controls > 4 && controls * 50 > bytes.length;
+}
+
+/**
+ * Cuts the input into blocks of whole lines. Lines longer than a block go
+ * through a LongLineCutter and come out alone in a block of their own, cut
+ * (see long-line.ts). `fill` reads the next bytes.
+ */
+async function * blocksFrom(
+	fill: Fill,
+	blockSize: number,
+	recycler: BufferRecycler,
+	check: (head: Uint8Array) => void,
+): AsyncGenerator<Block> {
+	let carry: Uint8Array | undefined;
+	let first = true;
+	let fixer: LayoutFixer | undefined;
+	let scratch: Uint8Array | undefined;
+	for (;;) {
+		const carried = carry?.length ?? 0;
+		const buffer = new Uint8Array(recycler.take(Math.max(blockSize, carried + 4096)));
+		const capacity = buffer.length;
+		if (carry !== undefined) {
+			buffer.set(carry);
+		}
+
+		let filled = carried;
+		let eof = false;
+		while (filled < capacity) {
+			const count = await fill(buffer, filled, capacity - filled);
+			if (count === 0) {
+				eof = true;
+				break;
+			}
+
+			if (first) {
+				first = false;
+				check(buffer.subarray(0, Math.min(count, 4096)));
+				if (buffer[0] === BOM_0 && buffer[1] === BOM_1 && buffer[2] === BOM_2) {
+					buffer.fill(0x20, 0, 3);
+				}
+
+				fixer = layoutOf(buffer.subarray(0, Math.min(count, 65_536)));
+			}
+
+			fixer?.apply(buffer, filled, filled + count);
+			filled += count;
+		}
+
+		if (eof) {
+			if (filled > 0) {
+				yield {bytes: buffer, end: filled};
+			}
+
+			return;
+		}
+
+		const cut = buffer.lastIndexOf(LF, filled - 1);
+		if (cut >= 0) {
+			carry = cut + 1 < filled ? buffer.slice(cut + 1, filled) : undefined;
+			yield {bytes: buffer, end: cut + 1};
+			continue;
+		}
+
+		// A full block without a line end: one line longer than a block
+		// (carry always starts at a line start). Stream the rest of it.
+		const cutter = new LongLineCutter();
+		cutter.push(buffer, 0, filled);
+		recycler.give(buffer.buffer);
+		scratch ??= new Uint8Array(1024 * 1024);
+		carry = undefined;
+		for (;;) {
+			const count = await fill(scratch, 0, scratch.length);
+			if (count === 0) {
+				eof = true;
+				break;
+			}
+
+			fixer?.apply(scratch, 0, count);
+			const end = scratch.indexOf(LF);
+			if (end < 0 || end >= count) {
+				cutter.push(scratch, 0, count);
+				continue;
+			}
+
+			cutter.push(scratch, 0, end);
+			carry = end + 1 < count ? scratch.slice(end + 1, count) : undefined;
+			break;
+		}
+
+		const line = cutter.finish();
+		const block = new Uint8Array(recycler.take(line.length + 1));
+		block.set(line);
+		block[line.length] = LF;
+		yield {bytes: block, end: line.length + 1, cut: cutter.strings > 0 ? {strings: cutter.strings, longest: cutter.longest} : undefined};
+		if (eof) {
+			return;
+		}
 	}
 }
 
 /**
  * Open a dump: a path, or "-" for `stdin`. Throws DumpError for anything
  * that is not a readable dump (missing, a directory, empty, binary...).
+ * Named pipes and character devices are read as streams, like standard
+ * input.
  */
 export async function openDump(
 	file: string,
@@ -233,7 +396,7 @@ export async function openDump(
 	const recycler = options.recycler ?? new BufferRecycler();
 	if (file === '-') {
 		const stdin = options.stdin ?? process.stdin;
-		return openStream('standard input', stdin, undefined, blockSize, false, recycler, async () => {
+		return openStream('standard input', stdin, undefined, undefined, blockSize, recycler, async () => {
 			// Standard input stays open for the caller.
 		});
 	}
@@ -249,7 +412,22 @@ export async function openDump(
 		throw new DumpError(file, 'is a directory, not a dump file');
 	}
 
-	if (info.isFile() && info.size === 0) {
+	if (!info.isFile()) {
+		// A named pipe, a character device, a socket: no seeking, no size.
+		let stream: Readable;
+		try {
+			const handle = await open(file, 'r');
+			stream = handle.createReadStream({highWaterMark: 1024 * 1024, autoClose: true});
+		} catch (error) {
+			throw new DumpError(file, systemReason(error));
+		}
+
+		return openStream(file, stream, undefined, undefined, blockSize, recycler, async () => {
+			stream.destroy();
+		});
+	}
+
+	if (info.size === 0) {
 		throw new DumpError(file, 'is empty (0 bytes): not a meliae dump');
 	}
 
@@ -260,40 +438,33 @@ export async function openDump(
 		throw new DumpError(file, systemReason(error));
 	}
 
-	const head = new Uint8Array(4096);
-	let headLength: number;
+	const head = new Uint8Array(2);
 	try {
-		({bytesRead: headLength} = await handle.read(head, 0, head.length, 0));
+		await handle.read(head, 0, 2, 0);
 	} catch (error) {
 		await handle.close();
 		throw new DumpError(file, systemReason(error));
 	}
 
-	if (headLength === 0) {
-		await handle.close();
-		throw new DumpError(file, 'is empty: not a meliae dump');
-	}
-
-	const size = info.isFile() ? info.size : undefined;
-	const gzip = head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
-	if (gzip || !info.isFile()) {
-		const hint = gzip && size !== undefined ? await gzipSizeHint(handle, size) : undefined;
-		await handle.close();
-		const stream = createReadStream(file, {highWaterMark: 1024 * 1024});
-		const opened = openStream(file, stream, size, blockSize, gzip, recycler, async () => {
+	const size = info.size;
+	if (head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
+		const hint = await gzipSizeHint(handle, size);
+		const stream = handle.createReadStream({start: 0, highWaterMark: 1024 * 1024, autoClose: true});
+		return openStream(file, stream, size, hint, blockSize, recycler, async () => {
 			stream.destroy();
 		});
-		opened.textBytesHint = hint;
-		return opened;
 	}
 
-	const problem = describeStart(head.subarray(0, headLength));
-	if (problem !== undefined) {
-		await handle.close();
-		throw new DumpError(file, problem);
-	}
+	return openPlainFile(file, handle, size, blockSize, recycler);
+}
 
-	return openPlainFile(file, handle, size!, blockSize, recycler);
+function checkStart(file: string, suffix = ''): (head: Uint8Array) => void {
+	return head => {
+		const problem = describeStart(head);
+		if (problem !== undefined) {
+			throw new DumpError(file, `${problem}${suffix}`);
+		}
+	};
 }
 
 function openPlainFile(
@@ -303,70 +474,28 @@ function openPlainFile(
 	blockSize: number,
 	recycler: BufferRecycler,
 ): DumpSource {
+	let position = 0;
+	const fill: Fill = async (buffer, offset, length) => {
+		let bytesRead: number;
+		try {
+			({bytesRead} = await handle.read(buffer, offset, length, position));
+		} catch (error) {
+			throw new DumpError(file, systemReason(error));
+		}
+
+		position += bytesRead;
+		source.bytesRead = position;
+		return bytesRead;
+	};
+
 	const source: DumpSource = {
 		compressed: false,
 		bytesTotal: size,
 		textBytesHint: size,
 		truncated: false,
+		damage: undefined,
 		bytesRead: 0,
-		async * blocks() {
-			let carry: Uint8Array | undefined;
-			let position = 0;
-			for (;;) {
-				const carried = carry?.length ?? 0;
-				let buffer = new Uint8Array(recycler.take(Math.max(blockSize, carried * 2)));
-				let capacity = buffer.length;
-				if (carry !== undefined) {
-					buffer.set(carry);
-				}
-
-				let filled = carried;
-				let eof = false;
-				// Fill the block; a block with no newline yet grows until one arrives.
-				for (;;) {
-					let bytesRead: number;
-					try {
-						({bytesRead} = await handle.read(buffer, filled, capacity - filled, position));
-					} catch (error) {
-						throw new DumpError(file, systemReason(error));
-					}
-
-					position += bytesRead;
-					source.bytesRead = position;
-					filled += bytesRead;
-					if (bytesRead === 0) {
-						eof = true;
-						break;
-					}
-
-					if (filled < capacity) {
-						continue;
-					}
-
-					if (buffer.lastIndexOf(LF, filled - 1) >= 0) {
-						break;
-					}
-
-					const bigger = new Uint8Array(recycler.take(capacity * 2));
-					bigger.set(buffer.subarray(0, filled));
-					recycler.give(buffer.buffer);
-					buffer = bigger;
-					capacity = buffer.length;
-				}
-
-				if (eof) {
-					if (filled > 0) {
-						yield {bytes: buffer, end: filled};
-					}
-
-					return;
-				}
-
-				const cut = buffer.lastIndexOf(LF, filled - 1);
-				carry = cut + 1 < filled ? buffer.slice(cut + 1, filled) : undefined;
-				yield {bytes: buffer, end: cut + 1};
-			}
-		},
+		blocks: () => blocksFrom(fill, blockSize, recycler, checkStart(file)),
 		async close() {
 			await handle.close();
 		},
@@ -374,40 +503,48 @@ function openPlainFile(
 	return source;
 }
 
+/** Hands out a stream's pieces to `fill` calls of any size. */
+function pieceFill(pieces: AsyncIterator<Uint8Array>): Fill {
+	let piece: Uint8Array | undefined;
+	let at = 0;
+	return async (buffer, offset, length) => {
+		while (piece === undefined || at >= piece.length) {
+			const next = await pieces.next();
+			if (next.done) {
+				return 0;
+			}
+
+			piece = next.value;
+			at = 0;
+		}
+
+		const count = Math.min(length, piece.length - at);
+		buffer.set(piece.subarray(at, at + count), offset);
+		at += count;
+		return count;
+	};
+}
+
 function openStream(
 	file: string,
-	stream: Readable | ReadStream,
+	stream: Readable,
 	size: number | undefined,
+	hint: number | undefined,
 	blockSize: number,
-	compressed: boolean,
 	recycler: BufferRecycler,
 	close: () => Promise<void>,
 ): DumpSource {
 	const source: DumpSource = {
-		compressed,
+		compressed: false,
 		bytesTotal: size,
-		textBytesHint: compressed ? undefined : size,
+		textBytesHint: hint,
 		truncated: false,
+		damage: undefined,
 		bytesRead: 0,
 		async * blocks() {
 			const iterator = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-			let first: IteratorResult<Uint8Array>;
-			try {
-				first = await iterator.next();
-			} catch (error) {
-				throw new DumpError(file, systemReason(error));
-			}
-
-			if (first.done || first.value.length === 0) {
-				throw new DumpError(file, 'is empty: not a meliae dump');
-			}
-
-			source.bytesRead += first.value.length;
-			const gzip = first.value[0] === GZIP_MAGIC_0 && first.value[1] === GZIP_MAGIC_1;
-			(source as {compressed: boolean}).compressed = gzip;
-			const raw = async function * () {
-				yield first.value;
-				for (;;) {
+			const counted: AsyncIterator<Uint8Array> = {
+				async next() {
 					let next: IteratorResult<Uint8Array>;
 					try {
 						next = await iterator.next();
@@ -415,84 +552,68 @@ function openStream(
 						throw new DumpError(file, systemReason(error));
 					}
 
-					if (next.done) {
-						return;
+					if (!next.done) {
+						source.bytesRead += next.value.length;
 					}
 
-					source.bytesRead += next.value.length;
-					yield next.value;
-				}
+					return next;
+				},
+				async return() {
+					return (await iterator.return?.()) ?? {done: true, value: undefined};
+				},
 			};
+			const first = await counted.next();
+			if (first.done || first.value.length === 0) {
+				throw new DumpError(file, 'is empty: not a meliae dump');
+			}
 
+			let pending: Uint8Array | undefined = first.value;
+			const replay: AsyncIterator<Uint8Array> = {
+				async next() {
+					if (pending !== undefined) {
+						const value = pending;
+						pending = undefined;
+						return {done: false, value};
+					}
+
+					return counted.next();
+				},
+				return: async () => counted.return!(),
+			};
+			const gzip = first.value[0] === GZIP_MAGIC_0 && first.value[1] === GZIP_MAGIC_1;
+			(source as {compressed: boolean}).compressed = gzip;
 			if (!gzip) {
-				const problem = describeStart(first.value.subarray(0, 4096));
-				if (problem !== undefined) {
-					throw new DumpError(file, problem);
+				if (source.textBytesHint === undefined && size !== undefined) {
+					source.textBytesHint = size;
 				}
 
-				yield * linesFromPieces(raw(), blockSize, recycler);
+				yield * blocksFrom(pieceFill(replay), blockSize, recycler, checkStart(file));
 				return;
 			}
 
-			const gunzip = createGunzip({chunkSize: 1024 * 1024});
-			const feed = (async () => {
-				try {
-					for await (const piece of raw()) {
-						if (!gunzip.write(piece)) {
-							await new Promise<void>(resolve => {
-								gunzip.once('drain', resolve);
-							});
-						}
-					}
-
-					gunzip.end();
-				} catch (error) {
-					gunzip.destroy(error as Error);
-				}
-			})();
-			let checkedStart = false;
-			const inflated = async function * () {
-				try {
-					for await (const piece of gunzip as AsyncIterable<Uint8Array>) {
-						if (!checkedStart) {
-							checkedStart = true;
-							const problem = describeStart(piece.subarray(0, 4096));
-							if (problem !== undefined) {
-								throw new DumpError(file, `${problem} (after gunzip)`);
-							}
-						}
-
-						yield piece;
-					}
-				} catch (error) {
-					if (error instanceof DumpError) {
-						throw error;
-					}
-
-					const code = (error as NodeJS.ErrnoException).code;
-					if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
-						// A truncated or corrupt gzip: keep what was decompressed.
-						if (!checkedStart) {
-							throw new DumpError(file, `gzip data is damaged before any dump line (${(error as Error).message})`);
-						}
-
-						source.truncated = true;
-						return;
-					}
-
-					throw new DumpError(file, systemReason(error));
+			let delivered = 0;
+			const inflated = gunzipMembers(replay, ({reason}) => {
+				if (delivered === 0) {
+					throw new DumpError(file, `${reason}, before any dump line`);
 				}
 
-				if (!checkedStart) {
+				source.truncated = true;
+				source.damage = reason;
+			});
+			const counting = (async function * () {
+				for await (const piece of inflated) {
+					delivered += piece.length;
+					yield piece;
+				}
+
+				if (delivered === 0) {
 					throw new DumpError(file, 'is empty after gunzip: not a meliae dump');
 				}
-			};
-
+			})();
 			try {
-				yield * linesFromPieces(inflated(), blockSize, recycler);
+				yield * blocksFrom(pieceFill(counting), blockSize, recycler, checkStart(file, ' (after gunzip)'));
 			} finally {
-				gunzip.destroy();
-				await feed;
+				await counting.return(undefined);
 			}
 		},
 		close,

@@ -1,7 +1,7 @@
 /**
  * Child addresses → ordinals through the address hash. Addresses no line of
  * the dump describes get UNRESOLVED_BIT | k, k indexing the returned list of
- * distinct unresolved addresses (in order of first appearance).
+ * unresolved addresses (one per such reference, in order).
  */
 
 import type {AddressIndex} from '../graph/address-index.js';
@@ -9,11 +9,11 @@ import {NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 
 /**
  * Resolve `childAddress` into `targets` starting at `offset`. Returns the
- * distinct unresolved addresses, indexed by the k of UNRESOLVED_BIT | k.
+ * unresolved addresses, indexed by the k of UNRESOLVED_BIT | k.
  */
 export function resolveAddresses(childAddress: Float64Array, index: AddressIndex, targets: Uint32Array, offset: number): Float64Array {
-	let unresolvedMap: Map<number, number> | undefined;
-	const unresolved: number[] = [];
+	let unresolved: Float64Array | undefined;
+	let count = 0;
 	for (let e = 0; e < childAddress.length; e++) {
 		const address = childAddress[e]!;
 		const ordinal = index.get(address);
@@ -22,16 +22,17 @@ export function resolveAddresses(childAddress: Float64Array, index: AddressIndex
 			continue;
 		}
 
-		unresolvedMap ??= new Map();
-		let k = unresolvedMap.get(address);
-		if (k === undefined) {
-			k = unresolved.length;
-			unresolvedMap.set(address, k);
-			unresolved.push(address);
+		// Not de-duplicated here: the builder does it once for the whole dump.
+		unresolved ??= new Float64Array(Math.min(childAddress.length - e, 1024));
+		if (count === unresolved.length) {
+			const grown = new Float64Array(Math.min(childAddress.length, count * 2));
+			grown.set(unresolved);
+			unresolved = grown;
 		}
 
-		targets[offset + e] = UNRESOLVED_BIT | k;
+		targets[offset + e] = UNRESOLVED_BIT | count;
+		unresolved[count++] = address;
 	}
 
-	return Float64Array.from(unresolved);
+	return unresolved === undefined ? new Float64Array(0) : unresolved.slice(0, count);
 }

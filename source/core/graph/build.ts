@@ -10,6 +10,8 @@
 import {chunkLineOf, type ChunkHead} from '../dump/parse-chunk.js';
 import type {ResolvedChunk} from '../dump/parser-pool.js';
 import {AddressIndex} from './address-index.js';
+import {AddressTable} from './address-table.js';
+import {NameTable} from './name-table.js';
 import {MAX_OBJECTS, NO_OBJECT, UNRESOLVED_BIT, UNRESOLVED_MASK} from './layout.js';
 import {GraphStore} from './store.js';
 
@@ -50,14 +52,12 @@ export class StoreBuilder {
 	private childTargets: Uint32Array | undefined;
 	private readonly edgeBase = new Map<number, number>();
 	private readonly blockEdges = new Map<number, number>();
-	private readonly typeNames: string[] = [];
-	private readonly typeIds = new Map<string, number>();
+	private readonly types = new NameTable();
 	readonly index: AddressIndex;
 	private keep: Uint8Array | undefined;
 	duplicateCount = 0;
 	firstDuplicateLine = 0;
-	private readonly unresolvedIds = new Map<number, number>();
-	private readonly unresolved: number[] = [];
+	private readonly unresolved = new AddressTable();
 
 	/**
 	 * @param expectedObjects how many objects the dump probably holds: the
@@ -112,14 +112,7 @@ export class StoreBuilder {
 		this.index.reserve(base + n);
 		const typeMap = new Uint32Array(head.typeNames.length);
 		for (const [local, name] of head.typeNames.entries()) {
-			let global = this.typeIds.get(name);
-			if (global === undefined) {
-				global = this.typeNames.length;
-				this.typeNames.push(name);
-				this.typeIds.set(name, global);
-			}
-
-			typeMap[local] = global;
+			typeMap[local] = this.types.idOf(name);
 		}
 
 		this.objectAddress.set(head.address, base);
@@ -205,15 +198,10 @@ export class StoreBuilder {
 		}
 
 		const global = new Uint32Array(unresolved.length);
-		for (const [k, address] of unresolved.entries()) {
-			let id = this.unresolvedIds.get(address);
-			if (id === undefined) {
-				id = this.unresolved.length;
-				this.unresolvedIds.set(address, id);
-				this.unresolved.push(address);
-			}
-
-			global[k] = id;
+		const table = this.unresolved;
+		table.reserve(unresolved.length);
+		for (let k = 0; k < unresolved.length; k++) {
+			global[k] = table.idOf(unresolved[k]!);
 		}
 
 		const targets = this.targets();
@@ -308,8 +296,8 @@ export class StoreBuilder {
 			valueBytes,
 			firstChild,
 			childTargets,
-			unresolvedAddress: Float64Array.from(this.unresolved),
-			typeNames: this.typeNames,
+			unresolvedAddress: this.unresolved.addresses(),
+			typeNames: this.types.names,
 		}, this.index);
 		return {store, duplicateCount: this.duplicateCount, firstDuplicateLine: this.firstDuplicateLine};
 	}
