@@ -877,6 +877,38 @@ def estimated_dump_bytes(target, gz):
     return max(1 << 20, rss // 8 if gz else rss)
 
 
+class target_fs_creds:
+    """Run a block with the target's file-system uid and gid (setfsuid and
+    setfsgid: this thread only, and without the capabilities that bypass
+    file permissions). Needs root when they differ from ours."""
+
+    def __init__(self, uid, gid):
+        self.uid, self.gid = uid, gid
+        self.switched = False
+
+    def __enter__(self):
+        if self.uid == os.geteuid() and (self.gid is None or self.gid == os.getegid()):
+            return self
+        if os.geteuid() != 0:
+            raise PlaceError('making a directory as uid %d needs root' % self.uid)
+        lib = libc()
+        if self.gid is not None:
+            lib.setfsgid(self.gid)
+        lib.setfsuid(self.uid)
+        self.switched = True
+        if lib.setfsuid(-1) != self.uid:
+            self.__exit__()
+            raise PlaceError('cannot take uid %d for file operations' % self.uid)
+        return self
+
+    def __exit__(self, *exc):
+        if self.switched:
+            lib = libc()
+            lib.setfsuid(os.geteuid())
+            lib.setfsgid(os.getegid())
+            self.switched = False
+
+
 class HostOut:
     """--out and its sidecar, created by us (0600, O_EXCL|O_NOFOLLOW) when
     the target cannot write them itself."""
@@ -996,7 +1028,7 @@ class Stage:
             raise
 
     def place(self):
-        return ('/tmp' if self.where == 'tmp' else "the target's working directory")
+        return "the target's /tmp" if self.where == 'tmp' else "the target's working directory"
 
     def describe(self):
         return '%s through %s/%s in the target' % ('streamed' if self.kind == 'pipe' else 'copied',
@@ -1030,40 +1062,43 @@ class Stage:
             need = estimated_dump_bytes(self.target, self.gz)
             if free < need:
                 raise PlaceError('%s has %s free, and the dump may need %s' % (self.place(), _mib(free), _mib(need)))
-        try:
-            os.mkdir(self.dirname, 0o700, dir_fd=self.base)
-        except OSError as e:
-            raise PlaceError('cannot make a directory in %s: %s' % (self.place(), e.strerror)) from None
-        self.made = True
-        self.dir = os.open(self.dirname, DIR_FLAGS, dir_fd=self.base)
-        st = os.fstat(self.dir)
-        self.dir_id = [st.st_dev, st.st_ino]
+        if self.fsuid is None:
+            raise PlaceError("the target's uid is unknown")
+        # Made with the target's own file-system uid and gid: only where the
+        # target could make it itself, owned by it from the start (and
+        # representable in a filesystem of another user namespace).
+        with target_fs_creds(self.fsuid, self.fsgid):
+            try:
+                os.mkdir(self.dirname, 0o700, dir_fd=self.base)
+            except OSError as e:
+                raise PlaceError('cannot make a directory in %s: %s' % (self.place(), e.strerror)) from None
+            self.made = True
+            self.dir = os.open(self.dirname, DIR_FLAGS, dir_fd=self.base)
+            st = os.fstat(self.dir)
+            if st.st_uid != self.fsuid:
+                raise PlaceError('the directory made in %s is owned by uid %d, not %d'
+                                 % (self.place(), st.st_uid, self.fsuid))
+            self.dir_id = [st.st_dev, st.st_ino]
+            if self.kind == 'pipe':
+                # Each FIFO is opened read-write and non-blocking: the
+                # target's open for writing never waits, and reading never
+                # sees EOF before it writes. We read only what comes through.
+                for key, name in (('dump', self.name), ('meta', self.name + '.meta.json')):
+                    try:
+                        os.mkfifo(name, 0o600, dir_fd=self.dir)
+                        fd = os.open(name, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0),
+                                     dir_fd=self.dir)
+                    except OSError as e:
+                        raise PlaceError('cannot make a FIFO in %s: %s' % (self.place(), e.strerror)) from None
+                    self.fifos[key] = fd
+                    if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+                        raise PlaceError('not a FIFO')
+                    try:
+                        fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ: fewer wake-ups
+                    except OSError:
+                        pass
         if self.kind == 'pipe':
-            # Made while the directory is still only ours; each is opened
-            # read-write and non-blocking: the target's open for writing
-            # never waits, and reading never sees EOF before it writes.
-            for key, name in (('dump', self.name), ('meta', self.name + '.meta.json')):
-                try:
-                    os.mkfifo(name, 0o600, dir_fd=self.dir)
-                except OSError as e:
-                    raise PlaceError('cannot make a FIFO in %s: %s' % (self.place(), e.strerror)) from None
-                fd = os.open(name, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0),
-                             dir_fd=self.dir)
-                self.fifos[key] = fd
-                if not stat.S_ISFIFO(os.fstat(fd).st_mode):
-                    raise PlaceError('not a FIFO')
-                try:
-                    fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ: fewer wake-ups
-                except OSError:
-                    pass
-                if self.fsuid is not None and os.geteuid() == 0:
-                    os.fchown(fd, self.fsuid, self.fsgid if self.fsgid is not None else -1)
             self.host_out.create()
-        if self.fsuid is not None and os.geteuid() == 0:
-            os.fchown(self.dir, self.fsuid, self.fsgid if self.fsgid is not None else -1)
-        elif self.fsuid is not None and self.fsuid != os.geteuid():
-            raise PlaceError('cannot give a directory to uid %d without root' % self.fsuid)
-        os.fchmod(self.dir, 0o700)
 
     def stage_args(self):
         return {'dir': ('/tmp/' if self.where == 'tmp' else '') + self.dirname, 'id': self.dir_id,
@@ -1831,8 +1866,9 @@ def attach(pid, out=None, method='auto', timeout=30.0, stage='auto'):
             sink.discard()
             if (e.reason == 'dump_failed' and getattr(e, 'errno', None) in PLACE_ERRNOS
                     and k + 1 < len(places) and not process_gone(pid)):
-                skipped.append('%s: %s' % ('--out' if kind == 'direct' else '%s in %s' % (
-                    kind, '/tmp' if where == 'tmp' else 'its working directory'), str(e).split(': ', 1)[-1]))
+                skipped.append('%s failed: %s' % (
+                    'writing --out directly' if kind == 'direct' else 'a %s in the target\'s %s' % (
+                        kind, '/tmp' if where == 'tmp' else 'working directory'), str(e).split(': ', 1)[-1]))
                 continue
             if skipped:
                 e.args = ('%s (after: %s)' % (e, '; '.join(skipped)),)

@@ -89,6 +89,7 @@ async function main(): Promise<number> {
 			open: {type: 'boolean'},
 			method: {type: 'string'},
 			timeout: {type: 'number'},
+			stage: {type: 'string'},
 			all: {type: 'number'},
 			format: {type: 'string'},
 			skipWeak: {type: 'boolean'},
