@@ -385,6 +385,32 @@ def ptrace_problems(pid, status):
     return problems
 
 
+def ptrace_denial_hints():
+    """What may have refused a ptrace that failed with EPERM although the
+    Yama, uid and capability checks passed: a seccomp filter or a Linux
+    security module (AppArmor, SELinux) on our side."""
+    hints = []
+    try:
+        mode = proc_status(os.getpid()).get('Seccomp', '0')
+    except OSError:
+        mode = '0'
+    if mode != '0':
+        hints.append('seccomp: this process runs under a seccomp filter (Seccomp: %s in /proc/self/status), '
+                     'which may refuse ptrace: run from the host, or start the container with '
+                     '--security-opt seccomp=unconfined (or a profile that allows ptrace)' % mode)
+    for where in ('/proc/self/attr/apparmor/current', '/proc/self/attr/current'):
+        try:
+            with open(where) as f:
+                label = f.read().strip('\0\n ')
+        except OSError:
+            continue
+        if label and label != 'unconfined' and not label.startswith('unconfined'):
+            hints.append('security module: this process is confined as %r (AppArmor or SELinux), which may '
+                         'refuse ptrace: run from the host or unconfined' % label)
+        break
+    return hints
+
+
 def check(pid):
     """What is missing for each path, as {'ok': bool, 'lines': [...]}."""
     lines = []
@@ -483,7 +509,10 @@ class Tracer:
         try:
             ptrace(PTRACE_SEIZE, self.pid)
         except OSError as e:
-            raise AttachError('ptrace_denied', 'ptrace(PTRACE_SEIZE, %d) failed: %s' % (self.pid, e.strerror)) from None
+            hints = ptrace_denial_hints() if e.errno == errno.EPERM else []
+            raise AttachError('seccomp' if hints and hints[0].startswith('seccomp') else 'ptrace_denied',
+                              'ptrace(PTRACE_SEIZE, %d) failed: %s%s' % (
+                                  self.pid, e.strerror, ''.join('; ' + h for h in hints))) from None
         self.seized = True
         self.mem = os.open('/proc/%d/mem' % self.pid, os.O_RDWR)
 
