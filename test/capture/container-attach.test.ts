@@ -12,7 +12,7 @@ import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
 import {Container, type ContainerOptions, containerSkipReason, USERNS_BASE} from './container.js';
-import {checkDump, interpreters, Live, readDumpText, scratchDir, typeCounts} from './python.js';
+import {checkDump, interpreters, Live, readDumpText, repoRoot, scratchDir, typeCounts} from './python.js';
 
 const skipReason = containerSkipReason();
 const systemPython = '/usr/bin/python3';
@@ -49,7 +49,7 @@ type Meta = {
 };
 
 /** The dump at `out`: 0600, exact counts of what the target holds, a sidecar that says where it came from. */
-function expectDump(container: Container, out: string, count: number): Meta {
+function expectDump(container: Container, out: string, count: number, fromHost = true): Meta {
 	expect(statSync(out).mode & 0o777).toBe(0o600);
 	expect(statSync(`${out}.meta.json`).mode & 0o777).toBe(0o600);
 	const dump = checkDump(readDumpText(out));
@@ -59,14 +59,27 @@ function expectDump(container: Container, out: string, count: number): Meta {
 	const meta = JSON.parse(readFileSync(`${out}.meta.json`, 'utf8')) as Meta;
 	expect(meta.objects).toBe(dump.lines.length);
 	expect(meta.pid).toBe(container.innerPid);
-	expect(meta.attach.host_pid).toBe(container.hostPid);
-	expect(meta.attach.nspid).toEqual([container.hostPid, container.innerPid]);
-	expect(meta.attach.pid_in_container).toBe(container.innerPid);
-	expect(meta.attach.root_differs).toBe(true);
-	expect(meta.attach.namespaces['mnt']).toEqual({inode: statSync(`/proc/${container.hostPid}/ns/mnt`).ino, differs: true});
-	expect(meta.attach.namespaces['pid']?.differs).toBe(true);
 	expect(meta.attach.namespaces['net']?.differs).toBe(false);
+	if (fromHost) {
+		expect(meta.attach.host_pid).toBe(container.hostPid);
+		expect(meta.attach.nspid).toEqual([container.hostPid, container.innerPid]);
+		expect(meta.attach.pid_in_container).toBe(container.innerPid);
+		expect(meta.attach.root_differs).toBe(true);
+		expect(meta.attach.namespaces['mnt']).toEqual({inode: statSync(`/proc/${container.hostPid}/ns/mnt`).ino, differs: true});
+		expect(meta.attach.namespaces['pid']?.differs).toBe(true);
+	} else {
+		// Seen from inside: its own pid, nothing differs.
+		expect(meta.attach.host_pid).toBe(container.innerPid);
+		expect(meta.attach.nspid).toEqual([container.innerPid]);
+		expect(meta.attach.root_differs).toBe(false);
+		expect(Object.values(meta.attach.namespaces).every(ns => !ns.differs)).toBe(true);
+	}
+
 	return meta;
+}
+
+function byPath(a: string, b: string): number {
+	return a < b ? -1 : (a > b ? 1 : 0);
 }
 
 /** A host directory only root may write: the target could never write --out there itself. */
@@ -178,6 +191,37 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		expect((await copied.exited).code).toBe(0);
 		expectDump(container, file, 1200);
 		expect(container.tree()).toEqual(before);
+		await container.ping();
+	}, 120_000);
+
+	it('inside the same container, with the container\'s pid: the target writes --out itself', async () => {
+		const container = await contained({python: systemPython, args: ['800'], repo: repoRoot});
+		const before = container.tree();
+		const run = container.exec(process.execPath, [cliPath, 'attach', String(container.innerPid), '--out', '/tmp/inside.json.gz']);
+		running.push(run);
+		const {code} = await run.exited;
+		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: dumped process ${container.innerPid} \\(Python [\\d.]+\\) via ptrace: [\\d,]+ objects; main thread stopped [\\d.]+ ms, [\\d.]+ s in all\\n$`));
+		expect(code).toBe(0);
+		const out = `${container.root}/tmp/inside.json.gz`;
+		// Written by the target (uid 1000 inside), not copied.
+		expect(statSync(out).uid).toBe(1000);
+		const meta = expectDump(container, out, 800, false);
+		expect(meta.attach.written).toBe('direct');
+		expect(container.tree().sort(byPath)).toEqual([...before, '/tmp/inside.json.gz', '/tmp/inside.json.gz.meta.json'].sort(byPath));
+		await container.ping();
+	}, 120_000);
+
+	it('meliae-tui run inside a container works as outside: a signal writes a dump into --dir', async () => {
+		const container = await contained({python: systemPython, args: ['900'], repo: repoRoot, runDir: '/home/app/dumps'});
+		const dumps = `${container.root}/home/app/dumps`;
+		process.kill(container.hostPid, 'SIGUSR2');
+		await container.live.waitFor(live => /dump written: \/home\/app\/dumps\/meliae-\d+-[\d-]+\.json\.gz/.test(live.stderr), 'the dump from the hook', 60_000);
+		const [name] = readdirSync(dumps).filter(entry => entry.endsWith('.json.gz'));
+		expect(name).toMatch(new RegExp(`^meliae-${container.innerPid}-`));
+		const dump = checkDump(readDumpText(join(dumps, name!)));
+		expect(typeCounts(dump).get('ContainerMarker')).toBe(900);
+		expect(dump.lines.filter(line => typeof line.value === 'string' && /^container item \d+$/.test(line.value)).length).toBe(900);
+		expect(statSync(join(dumps, name!)).mode & 0o777).toBe(0o600);
 		await container.ping();
 	}, 120_000);
 

@@ -44,16 +44,23 @@ const SCRIPT = String.raw`
 set -e
 R="$1"; shift
 mount -t tmpfs -o size=64m,mode=755 meliae-ctr "$R"
-mkdir -p "$R/usr" "$R/tmp" "$R/app" "$R/proc" "$R/home/app"
+mkdir -p "$R/usr" "$R/tmp" "$R/app" "$R/proc" "$R/home/app" "$R/dev"
+touch "$R/dev/null"; mount --bind /dev/null "$R/dev/null"
 mount --rbind /usr "$R/usr"
 ln -s usr/lib "$R/lib"; ln -s usr/lib64 "$R/lib64"; ln -s usr/bin "$R/bin"
 if [ -n "$CTR_PREFIX" ]; then mkdir -p "$R$CTR_PREFIX"; mount --rbind "$CTR_PREFIX" "$R$CTR_PREFIX"; fi
+if [ -n "$CTR_REPO" ]; then mkdir -p "$R$CTR_REPO"; mount --rbind "$CTR_REPO" "$R$CTR_REPO"; fi
 mount -t tmpfs -o "size=$CTR_TMP_SIZE,mode=1777" meliae-ctr-tmp "$R/tmp"
 if [ "$CTR_TMP_RO" = 1 ]; then mount -o remount,ro "$R/tmp"; fi
 cp "$CTR_PROGRAM" "$R/app/target.py"
 chown "$CTR_UID:$CTR_UID" "$R/home/app"
 mount -t proc proc "$R/proc"
-chroot "$R" /usr/bin/env -C "$CTR_WORKDIR" /usr/bin/setpriv --reuid="$CTR_UID" --regid="$CTR_UID" --clear-groups "$CTR_PYTHON" /app/target.py "$@"
+if [ -n "$CTR_RUN_DIR" ]; then
+  # The target under meliae-tui run, as the container's user.
+  chroot "$R" /usr/bin/env -C "$CTR_WORKDIR" /usr/bin/setpriv --reuid="$CTR_UID" --regid="$CTR_UID" --clear-groups /usr/bin/env HOME=/home/app PATH=/usr/bin "$CTR_NODE" "$CTR_REPO/dist/cli.js" run --dir "$CTR_RUN_DIR" -- "$CTR_PYTHON" /app/target.py "$@"
+else
+  chroot "$R" /usr/bin/env -C "$CTR_WORKDIR" /usr/bin/setpriv --reuid="$CTR_UID" --regid="$CTR_UID" --clear-groups "$CTR_PYTHON" /app/target.py "$@"
+fi
 echo "container exited"
 `;
 
@@ -100,6 +107,10 @@ export type ContainerOptions = {
 	uid?: number;
 	/** The target's working directory inside (default /home/app, owned by its uid). */
 	workdir?: string;
+	/** Bind-mount this repository at the same path inside (for running meliae-tui in the container). */
+	repo?: string;
+	/** Start the target under `meliae-tui run --dir RUN_DIR` (needs repo, and node under /usr). */
+	runDir?: string;
 };
 
 export class Container {
@@ -117,7 +128,7 @@ export class Container {
 		const program = path.join(programsDir, 'container_target.py');
 		const exe = options.python;
 		const prefix = exe.startsWith('/usr/') ? '' : path.dirname(path.dirname(exe));
-		const env = {
+		const env: NodeJS.ProcessEnv = {
 			...process.env,
 			CTR_PROGRAM: program,
 			CTR_PYTHON: exe,
@@ -126,7 +137,11 @@ export class Container {
 			CTR_TMP_RO: options.readOnlyTmp ? '1' : '0',
 			CTR_UID: String(options.uid ?? 1000),
 			CTR_WORKDIR: options.workdir ?? '/home/app',
+			CTR_REPO: options.repo ?? '',
+			CTR_RUN_DIR: options.runDir ?? '',
+			CTR_NODE: process.execPath,
 		};
+		delete env['NODE_EXTRA_CA_CERTS'];
 		const inner = ['unshare', '--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', 'sh', '-c', SCRIPT, 'sh', this.rootDir, this.token, ...options.args];
 		this.live = options.userNamespace
 			? new Live('/usr/bin/python3', ['-I', '-S', '-c', USERNS, String(USERNS_BASE), ...inner], env)
@@ -146,7 +161,7 @@ export class Container {
 
 			try {
 				const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-				if (argv.includes('/app/target.py') && argv.includes(this.token)) {
+				if (argv[1] === '/app/target.py' && argv[2] === this.token) {
 					this.hostPid = Number(entry);
 					break;
 				}
@@ -173,6 +188,10 @@ export class Container {
 			skip.add(path.dirname(path.dirname(exe)));
 		}
 
+		if (this.options.repo !== undefined) {
+			skip.add(path.resolve(this.options.repo));
+		}
+
 		const found: string[] = [];
 		const walk = (relative: string) => {
 			for (const name of readdirSync(this.root + relative).sort()) {
@@ -190,6 +209,13 @@ export class Container {
 
 		walk('');
 		return found;
+	}
+
+	/** Run a command inside the container (its namespaces, root and working directory), as its root. */
+	exec(command: string, args: readonly string[]): Live {
+		// The host's certificate bundle is not in the container.
+		const {NODE_EXTRA_CA_CERTS: _certs, ...env} = process.env;
+		return new Live('nsenter', ['-t', String(this.hostPid), '-m', '-p', '-r', '-w', command, ...args], env);
 	}
 
 	async ping(): Promise<void> {
