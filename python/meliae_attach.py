@@ -1073,6 +1073,14 @@ class Stage:
                 root = os.open('/proc/%d/root' % pid, os.O_RDONLY | os.O_DIRECTORY | getattr(os, 'O_CLOEXEC', 0))
                 try:
                     return os.open('tmp', DIR_FLAGS, dir_fd=root)
+                except OSError as e:
+                    if e.errno in (errno.ENOTDIR, errno.ELOOP):
+                        try:
+                            if stat.S_ISLNK(os.lstat('tmp', dir_fd=root).st_mode):
+                                e.errno = errno.ELOOP
+                        except OSError:
+                            pass
+                    raise
                 finally:
                     os.close(root)
             return os.open('/proc/%d/cwd' % pid, os.O_RDONLY | os.O_DIRECTORY | getattr(os, 'O_CLOEXEC', 0))

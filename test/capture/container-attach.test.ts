@@ -7,7 +7,7 @@
  * filesystem, and the target answers afterwards.
  */
 
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import {chmodSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
@@ -171,6 +171,39 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		expect(run.stderr).toMatch(/^meliae-tui: a file in the target's \/tmp failed: OSError: \[Errno 28\] No space left on device; tried the next place\nmeliae-tui: dumped process .*; copied through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
 		expect(code).toBe(0);
 		expectDump(container, out, 500);
+		expect(container.tree()).toEqual(before);
+		await container.ping();
+	}, 120_000);
+
+	it('a /tmp that is an absolute symlink (to a host directory, seen from the host) is never followed', async () => {
+		const hostDir = scratchDir('meliae-ctr-bait-');
+		chmodSync(hostDir, 0o1777);
+		const container = await contained({python: systemPython, args: ['700'], tmpLink: hostDir});
+		const before = container.tree();
+		for (const stage of ['pipe', 'file']) {
+			const out = join(hostOutDir(), 'd.json.gz');
+			const run = attach(container.hostPid, out, '--stage', stage);
+			// eslint-disable-next-line no-await-in-loop
+			const {code} = await run.exited;
+			expect(run.stderr).toMatch(/^meliae-tui: the target's \/tmp is a symlink in the target: not followed; tried the next place\nmeliae-tui: dumped process .*(streamed|copied) through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
+			expect(code).toBe(0);
+			expectDump(container, out, 700);
+			expect(readdirSync(hostDir)).toEqual([]);
+		}
+
+		expect(container.tree()).toEqual(before);
+		await container.ping();
+	}, 120_000);
+
+	it('--method gdb streams through the target\'s /tmp too', async () => {
+		const container = await contained({python: systemPython, args: ['600']});
+		const before = container.tree();
+		const out = join(hostOutDir(), 'd.json.gz');
+		const run = attach(container.hostPid, out, '--method', 'gdb');
+		const {code} = await run.exited;
+		expect(run.stderr).toMatch(/ via gdb: .*; streamed through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(code).toBe(0);
+		expectDump(container, out, 600);
 		expect(container.tree()).toEqual(before);
 		await container.ping();
 	}, 120_000);

@@ -50,7 +50,11 @@ mount --rbind /usr "$R/usr"
 ln -s usr/lib "$R/lib"; ln -s usr/lib64 "$R/lib64"; ln -s usr/bin "$R/bin"
 if [ -n "$CTR_PREFIX" ]; then mkdir -p "$R$CTR_PREFIX"; mount --rbind "$CTR_PREFIX" "$R$CTR_PREFIX"; fi
 if [ -n "$CTR_REPO" ]; then mkdir -p "$R$CTR_REPO"; mount --rbind "$CTR_REPO" "$R$CTR_REPO"; fi
-mount -t tmpfs -o "size=$CTR_TMP_SIZE,mode=1777" meliae-ctr-tmp "$R/tmp"
+if [ -n "$CTR_TMP_LINK" ]; then
+  rmdir "$R/tmp"; ln -s "$CTR_TMP_LINK" "$R/tmp"
+else
+  mount -t tmpfs -o "size=$CTR_TMP_SIZE,mode=1777" meliae-ctr-tmp "$R/tmp"
+fi
 if [ "$CTR_TMP_RO" = 1 ]; then mount -o remount,ro "$R/tmp"; fi
 cp "$CTR_PROGRAM" "$R/app/target.py"
 chown "$CTR_UID:$CTR_UID" "$R/home/app"
@@ -101,6 +105,8 @@ export type ContainerOptions = {
 	/** tmpfs size of the private /tmp (mount's size= syntax). */
 	tmpSize?: string;
 	readOnlyTmp?: boolean;
+	/** Make the container's /tmp this symlink instead (an absolute one names a host path when followed from the host). */
+	tmpLink?: string;
 	/** Also a user namespace (uid 0 inside is USERNS_BASE outside). */
 	userNamespace?: boolean;
 	/** The target's uid inside (default 1000). */
@@ -135,6 +141,7 @@ export class Container {
 			CTR_PREFIX: prefix,
 			CTR_TMP_SIZE: options.tmpSize ?? '16m',
 			CTR_TMP_RO: options.readOnlyTmp ? '1' : '0',
+			CTR_TMP_LINK: options.tmpLink ?? '',
 			CTR_UID: String(options.uid ?? 1000),
 			CTR_WORKDIR: options.workdir ?? '/home/app',
 			CTR_REPO: options.repo ?? '',
