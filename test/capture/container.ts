@@ -59,6 +59,7 @@ if [ "$CTR_TMP_RO" = 1 ]; then mount -o remount,ro "$R/tmp"; fi
 cp "$CTR_PROGRAM" "$R/app/target.py"
 chown "$CTR_UID:$CTR_UID" "$R/home/app"
 mount -t proc proc "$R/proc"
+set +e
 if [ -n "$CTR_RUN_DIR" ]; then
   # The target under meliae-tui run, as the container's user.
   chroot "$R" /usr/bin/env -C "$CTR_WORKDIR" /usr/bin/setpriv --reuid="$CTR_UID" --regid="$CTR_UID" --clear-groups /usr/bin/env HOME=/home/app PATH=/usr/bin "$CTR_NODE" "$CTR_REPO/dist/cli.js" run --dir "$CTR_RUN_DIR" -- "$CTR_PYTHON" /app/target.py "$@"
@@ -66,6 +67,8 @@ else
   chroot "$R" /usr/bin/env -C "$CTR_WORKDIR" /usr/bin/setpriv --reuid="$CTR_UID" --regid="$CTR_UID" --clear-groups "$CTR_PYTHON" /app/target.py "$@"
 fi
 echo "container exited"
+# Keep the namespaces (and what the target left in them) until we are stopped.
+while read -r line; do :; done
 `;
 
 // A user namespace mapping its uids 0..65535 to HOST_BASE..: the helper
@@ -128,6 +131,8 @@ export class Container {
 	/** Its pid and uid as it sees them. */
 	innerPid = 0;
 	innerUid = 0;
+	/** The container's init (the target's parent), which keeps its filesystems alive. */
+	initPid = 0;
 
 	constructor(readonly options: ContainerOptions) {
 		this.rootDir = scratchDir('meliae-ctr-');
@@ -180,11 +185,14 @@ export class Container {
 		if (this.hostPid === 0) {
 			throw new Error('the contained target is not visible from the host');
 		}
+
+		this.initPid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${this.hostPid}/status`, 'utf8'))![1]);
 	}
 
 	/** The container's root as the host reaches it. */
 	get root(): string {
-		return `/proc/${this.hostPid}/root`;
+		// Once the target is gone: through its init, which is not chrooted (the container's root is its mount point).
+		return existsSync(`/proc/${this.hostPid}/root/app`) ? `/proc/${this.hostPid}/root` : `/proc/${this.initPid}/root${this.rootDir}`;
 	}
 
 	/** Every path in the container's own filesystems (/usr, /proc and the interpreter left out). */
