@@ -1086,7 +1086,7 @@ class Stage:
             return os.open('/proc/%d/cwd' % pid, os.O_RDONLY | os.O_DIRECTORY | getattr(os, 'O_CLOEXEC', 0))
         except OSError as e:
             if e.errno == errno.ELOOP:
-                raise PlaceError('%s is a symlink in the target: not followed' % self.place()) from None
+                raise PlaceError('%s is a symlink: not followed' % self.place()) from None
             raise PlaceError('cannot open %s: %s' % (self.place(), e.strerror)) from None
 
     def _make(self):

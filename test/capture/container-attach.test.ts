@@ -180,36 +180,12 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		chmodSync(hostDir, 0o1777);
 		const container = await contained({python: systemPython, args: ['700'], tmpLink: hostDir});
 		const before = container.tree();
-		it('a target killed during the dump: says so, nothing left inside or outside', async () => {
-		const container = await contained({python: systemPython, args: ['300000']});
-		const before = container.tree();
-		const dir = hostOutDir();
-		const out = join(dir, 'd.json.gz');
-		const run = attach(container.hostPid, out);
-		const deadline = Date.now() + 60_000;
-		while (!(existsSync(out) && statSync(out).size > 0) && Date.now() < deadline) {
-			// eslint-disable-next-line no-await-in-loop
-			await new Promise(resolve => {
-				setTimeout(resolve, 10);
-			});
-		}
-
-		process.kill(container.hostPid, 'SIGKILL');
-		const {code} = await run.exited;
-		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: cannot dump process ${container.hostPid}: process ${container.hostPid} exited during the dump; removed d\\.json\\.gz, d\\.json\\.gz\\.meta\\.json\\n$`));
-		expect(code).toBe(3);
-		expect(readdirSync(dir)).toEqual([]);
-		// Seen through the container's init, which is still there.
-		expect(existsSync(`/proc/${container.hostPid}`)).toBe(false);
-		expect(container.tree()).toEqual(before);
-	}, 120_000);
-
-	for (const stage of ['pipe', 'file']) {
+		for (const stage of ['pipe', 'file']) {
 			const out = join(hostOutDir(), 'd.json.gz');
 			const run = attach(container.hostPid, out, '--stage', stage);
 			// eslint-disable-next-line no-await-in-loop
 			const {code} = await run.exited;
-			expect(run.stderr).toMatch(/^meliae-tui: the target's \/tmp is a symlink in the target: not followed; tried the next place\nmeliae-tui: dumped process .*(streamed|copied) through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
+			expect(run.stderr).toMatch(/^meliae-tui: the target's \/tmp is a symlink: not followed; tried the next place\nmeliae-tui: dumped process .*(streamed|copied) through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
 			expect(code).toBe(0);
 			expectDump(container, out, 700);
 			expect(readdirSync(hostDir)).toEqual([]);
