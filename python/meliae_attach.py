@@ -1898,7 +1898,10 @@ def attach(pid, out=None, method='auto', timeout=30.0, stage='auto'):
             continue
         try:
             result = run_methods(target, sink, method, timeout)
+            t_finish = time.monotonic()
             sink.finish()
+            # Draining the pipe's last bytes, or copying the file.
+            result['total_ms'] = round(result.get('total_ms', 0) + (time.monotonic() - t_finish) * 1000, 1)
         except AttachError as e:
             sink.discard()
             if (e.reason == 'dump_failed' and getattr(e, 'errno', None) in PLACE_ERRNOS
