@@ -1725,8 +1725,15 @@ def private_dir_in_target(target):
     finally:
         os.close(root)
     name = 'meliae-attach-%s' % base64.b32encode(os.urandom(10)).decode('ascii').lower()
+    fsuid, fsgid, _groups = target_creds(target.status)
     try:
-        os.mkdir(name, 0o700, dir_fd=tmp)
+        # With the target's file-system uid: a filesystem of another user
+        # namespace cannot hold a file of a uid it does not map (EOVERFLOW).
+        try:
+            with target_fs_creds(fsuid if fsuid is not None else os.geteuid(), fsgid):
+                os.mkdir(name, 0o700, dir_fd=tmp)
+        except PlaceError as e:
+            raise OSError(errno.EPERM, str(e)) from None
         d = os.open(name, flags, dir_fd=tmp)
         try:
             if target.uid is not None and os.geteuid() == 0:
@@ -1764,7 +1771,12 @@ def _remote_exec(target, sink, timeout, t0):
     tmp, name, seen = private_dir_in_target(target)
     d = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=tmp)
     try:
-        fd = os.open('inject.py', os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=d)
+        fsuid, fsgid, _groups = target_creds(target.status)
+        try:
+            with target_fs_creds(fsuid if fsuid is not None else os.geteuid(), fsgid):
+                fd = os.open('inject.py', os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=d)
+        except PlaceError as e:
+            raise OSError(errno.EPERM, str(e)) from None
         try:
             data = (injected_code(sink, '0', 0, seen + '/status.json') + '\n').encode('ascii')
             while data:
