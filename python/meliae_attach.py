@@ -697,16 +697,29 @@ try:
                 else:
                     # A directory the attacher made for us: open it without
                     # following a symlink and check it is that one.
-                    import os
-                    _d = os.open(_stage['dir'], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                    import os, signal
+                    # Writing into a FIFO whose reader has gone raises SIGPIPE,
+                    # which kills a process that did not ignore it (Python
+                    # ignores it, an embedding program may not): blocked in
+                    # this thread (and the writer thread it starts) while the
+                    # dump runs, and a pending one is taken before unblocking.
+                    _mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGPIPE]) if _stage['fifo'] else None
                     try:
-                        _st = os.fstat(_d)
-                        if [_st.st_dev, _st.st_ino] != _stage['id']:
-                            raise FileNotFoundError(2, 'not the directory the attacher made', _stage['dir'])
-                        _r = _m.dump_all_objects(_stage['name'], should_stop=_stop, _dir_fd=_d,
-                                                 _fifo=_stage['fifo'], _meta_extra=_meta)
+                        _d = os.open(_stage['dir'], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                        try:
+                            _st = os.fstat(_d)
+                            if [_st.st_dev, _st.st_ino] != _stage['id']:
+                                raise FileNotFoundError(2, 'not the directory the attacher made', _stage['dir'])
+                            _r = _m.dump_all_objects(_stage['name'], should_stop=_stop, _dir_fd=_d,
+                                                     _fifo=_stage['fifo'], _meta_extra=_meta)
+                        finally:
+                            os.close(_d)
                     finally:
-                        os.close(_d)
+                        if _mask is not None:
+                            if signal.SIGPIPE not in _mask:
+                                while signal.SIGPIPE in signal.sigpending():
+                                    signal.sigtimedwait([signal.SIGPIPE], 0)
+                            signal.pthread_sigmask(signal.SIG_SETMASK, _mask)
                 _status = {'ok': True, 'objects': _r['objects'], 'seconds': _r['seconds'],
                            'python': sys.version.split()[0], 'layout': _m.LAYOUT}
             except _m.DumpCancelled:

@@ -282,6 +282,44 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		expect(container.tree()).toEqual(before);
 	}, 120_000);
 
+	it('the attacher killed (SIGKILL) while the target streams: the target, which does not ignore SIGPIPE, lives on', async () => {
+		const container = await contained({python: systemPython, args: ['300000', '0', 'sigpipe-default']});
+		const out = join(hostOutDir(), 'd.json.gz');
+		const run = attach(container.hostPid, out);
+		const deadline = Date.now() + 60_000;
+		while (!(existsSync(out) && statSync(out).size > 0) && Date.now() < deadline) {
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise(resolve => {
+				setTimeout(resolve, 10);
+			});
+		}
+
+		// The python attacher (which holds the FIFOs' read ends), then meliae-tui.
+		const attacher = readdirSync('/proc').filter(entry => /^\d+$/.test(entry)).find(entry => {
+			try {
+				return new RegExp(`^PPid:\\s+${run.pid}$`, 'm').test(readFileSync(`/proc/${entry}/status`, 'utf8'));
+			} catch {
+				return false;
+			}
+		});
+		expect(attacher).toBeDefined();
+		process.kill(Number(attacher), 'SIGKILL');
+		run.child.kill('SIGKILL');
+		await run.exited;
+		// The injected thread gets EPIPE, ends the dump and unmaps its area.
+		const restored = Date.now() + 10_000;
+		const rwx = () => readFileSync(`/proc/${container.hostPid}/maps`, 'utf8').split('\n').filter(line => line.split(/\s+/)[1] === 'rwxp');
+		while (rwx().length > 0 && Date.now() < restored) {
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise(resolve => {
+				setTimeout(resolve, 20);
+			});
+		}
+
+		expect(rwx()).toEqual([]);
+		await container.ping();
+	}, 120_000);
+
 	for (const stage of ['pipe', 'file']) {
 		it(`interrupted during the dump (${stage}): 130, nothing left inside or outside`, async () => {
 			const container = await contained({python: systemPython, args: ['300000']});
