@@ -277,7 +277,15 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: cannot dump process ${container.hostPid}: process ${container.hostPid} exited during the dump; removed d\\.json\\.gz, d\\.json\\.gz\\.meta\\.json\\n$`));
 		expect(code).toBe(3);
 		expect(readdirSync(dir)).toEqual([]);
-		// Seen through the container's init, which is still there.
+		// Seen through the container's init, which is still there (once it has reaped the target).
+		const reaped = Date.now() + 10_000;
+		while (existsSync(`/proc/${container.hostPid}`) && Date.now() < reaped) {
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise(resolve => {
+				setTimeout(resolve, 20);
+			});
+		}
+
 		expect(existsSync(`/proc/${container.hostPid}`)).toBe(false);
 		expect(container.tree()).toEqual(before);
 	}, 120_000);
