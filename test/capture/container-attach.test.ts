@@ -7,7 +7,7 @@
  * filesystem, and the target answers afterwards.
  */
 
-import {chmodSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import {chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
@@ -17,6 +17,7 @@ import {checkDump, interpreters, Live, readDumpText, repoRoot, scratchDir, typeC
 const skipReason = containerSkipReason();
 const systemPython = '/usr/bin/python3';
 const running: Array<Container | Live> = [];
+const outDirs: string[] = [];
 
 afterEach(async () => {
 	for (const item of running.splice(0)) {
@@ -26,6 +27,10 @@ afterEach(async () => {
 		} else {
 			item.kill();
 		}
+	}
+
+	for (const dir of outDirs.splice(0)) {
+		rmSync(dir, {recursive: true, force: true});
 	}
 });
 
@@ -84,7 +89,9 @@ function byPath(a: string, b: string): number {
 
 /** A host directory only root may write: the target could never write --out there itself. */
 function hostOutDir(): string {
-	return scratchDir('meliae-ctr-out-');
+	const dir = scratchDir('meliae-ctr-out-');
+	outDirs.push(dir);
+	return dir;
 }
 
 const pythons = [
@@ -177,6 +184,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 
 	it('a /tmp that is an absolute symlink (to a host directory, seen from the host) is never followed', async () => {
 		const hostDir = scratchDir('meliae-ctr-bait-');
+		outDirs.push(hostDir);
 		chmodSync(hostDir, 0o1777);
 		const container = await contained({python: systemPython, args: ['700'], tmpLink: hostDir});
 		const before = container.tree();
