@@ -60,9 +60,12 @@ partial files are removed.
 import argparse
 import base64
 import ctypes
+import errno
+import fcntl
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import stat
@@ -382,6 +385,32 @@ def ptrace_problems(pid, status):
     return problems
 
 
+def ptrace_denial_hints():
+    """What may have refused a ptrace that failed with EPERM although the
+    Yama, uid and capability checks passed: a seccomp filter or a Linux
+    security module (AppArmor, SELinux) on our side."""
+    hints = []
+    try:
+        mode = proc_status(os.getpid()).get('Seccomp', '0')
+    except OSError:
+        mode = '0'
+    if mode != '0':
+        hints.append('seccomp: this process runs under a seccomp filter (Seccomp: %s in /proc/self/status), '
+                     'which may refuse ptrace: run from the host, or start the container with '
+                     '--security-opt seccomp=unconfined (or a profile that allows ptrace)' % mode)
+    for where in ('/proc/self/attr/apparmor/current', '/proc/self/attr/current'):
+        try:
+            with open(where) as f:
+                label = f.read().strip('\0\n ')
+        except OSError:
+            continue
+        if label and label != 'unconfined' and not label.startswith('unconfined'):
+            hints.append('security module: this process is confined as %r (AppArmor or SELinux), which may '
+                         'refuse ptrace: run from the host or unconfined' % label)
+        break
+    return hints
+
+
 def check(pid):
     """What is missing for each path, as {'ok': bool, 'lines': [...]}."""
     lines = []
@@ -480,7 +509,10 @@ class Tracer:
         try:
             ptrace(PTRACE_SEIZE, self.pid)
         except OSError as e:
-            raise AttachError('ptrace_denied', 'ptrace(PTRACE_SEIZE, %d) failed: %s' % (self.pid, e.strerror)) from None
+            hints = ptrace_denial_hints() if e.errno == errno.EPERM else []
+            raise AttachError('seccomp' if hints and hints[0].startswith('seccomp') else 'ptrace_denied',
+                              'ptrace(PTRACE_SEIZE, %d) failed: %s%s' % (
+                                  self.pid, e.strerror, ''.join('; ' + h for h in hints))) from None
         self.seized = True
         self.mem = os.open('/proc/%d/mem' % self.pid, os.O_RDWR)
 
@@ -660,7 +692,34 @@ try:
             exec(compile(zlib.decompress(base64.b64decode(_source)), '<meliae_dump>', 'exec'), _m.__dict__)
             _stop = (lambda: _cancel.value != 0) if _cancel is not None else None
             try:
-                _r = _m.dump_all_objects(_out, should_stop=_stop)
+                if _stage is None:
+                    _r = _m.dump_all_objects(_out, should_stop=_stop, _meta_extra=_meta)
+                else:
+                    # A directory the attacher made for us: open it without
+                    # following a symlink and check it is that one.
+                    import os, signal
+                    # Writing into a FIFO whose reader has gone raises SIGPIPE,
+                    # which kills a process that did not ignore it (Python
+                    # ignores it, an embedding program may not): blocked in
+                    # this thread (and the writer thread it starts) while the
+                    # dump runs, and a pending one is taken before unblocking.
+                    _mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGPIPE]) if _stage['fifo'] else None
+                    try:
+                        _d = os.open(_stage['dir'], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                        try:
+                            _st = os.fstat(_d)
+                            if [_st.st_dev, _st.st_ino] != _stage['id']:
+                                raise FileNotFoundError(2, 'not the directory the attacher made', _stage['dir'])
+                            _r = _m.dump_all_objects(_stage['name'], should_stop=_stop, _dir_fd=_d,
+                                                     _fifo=_stage['fifo'], _meta_extra=_meta)
+                        finally:
+                            os.close(_d)
+                    finally:
+                        if _mask is not None:
+                            if signal.SIGPIPE not in _mask:
+                                while signal.SIGPIPE in signal.sigpending():
+                                    signal.sigtimedwait([signal.SIGPIPE], 0)
+                            signal.pthread_sigmask(signal.SIG_SETMASK, _mask)
                 _status = {'ok': True, 'objects': _r['objects'], 'seconds': _r['seconds'],
                            'python': sys.version.split()[0], 'layout': _m.LAYOUT}
             except _m.DumpCancelled:
@@ -669,7 +728,7 @@ try:
             _m.__dict__.clear()
             del _m
 except BaseException as _e:
-    _status = {'ok': False, 'error': '%s: %s' % (type(_e).__name__, _e)}
+    _status = {'ok': False, 'error': '%s: %s' % (type(_e).__name__, _e), 'errno': getattr(_e, 'errno', None)}
 try:
     import json
     _b = json.dumps(_status).encode()[:_status_max - 1] + b'\0'
@@ -699,19 +758,25 @@ def dumper_source_b64():
     return _dumper_b64
 
 
-def injected_code(out, status_address='0', cancel_address=0, status_path=None):
+def injected_code(sink, status_address='0', cancel_address=0, status_path=None):
     """One Python expression statement, binding no names where it runs (the
     target's __main__). Only letters, digits, `+/=`, spaces and punctuation
     without quotes other than `'` or backslashes: it goes into a C string
-    unescaped. `status_address` is text so gdb can put a placeholder there."""
+    unescaped. `status_address` is text so gdb can put a placeholder there.
+    `sink` says where the dump goes (see DirectSink and Stage)."""
     def b64(data):
         return base64.b64encode(data).decode('ascii')
+
+    def b64json(value):
+        return "__import__('json').loads(__import__('base64').b64decode('%s'))" % b64(json.dumps(value).encode())
 
     path = "__import__('base64').b64decode('%s')" % b64(status_path.encode()) if status_path else 'None'
     return ("exec(compile(__import__('base64').b64decode('%s'), '<meliae-attach>', 'exec'), "
             "{'__builtins__': __builtins__, '_source': '%s', '_out': __import__('base64').b64decode('%s'), "
+            "'_stage': %s, '_meta': %s, "
             "'_status_address': %s, '_cancel_address': %s, '_status_path': %s, '_status_max': %d})"
-            % (b64(_BODY.encode()), dumper_source_b64(), b64(os.fsencode(out)), status_address,
+            % (b64(_BODY.encode()), dumper_source_b64(), b64(os.fsencode(sink.target_out)),
+               b64json(sink.stage_args()), b64json(sink.meta), status_address,
                cancel_address, path, STATUS_MAX))
 
 
@@ -730,7 +795,9 @@ def status_result(status, fallback):
     if status.get('cancelled'):
         raise AttachError('cancelled', 'the dump was cancelled; it wrote nothing')
     if not status.get('ok'):
-        raise AttachError('dump_failed', 'the dump failed inside the target: %s' % status.get('error'))
+        e = AttachError('dump_failed', 'the dump failed inside the target: %s' % status.get('error'))
+        e.errno = status.get('errno')
+        raise e
     status.pop('ok', None)
     return status
 
@@ -757,6 +824,448 @@ def process_gone(pid):
         return state in ('Z', 'X')
     except (OSError, IndexError):
         return True
+
+
+# ---------------------------------------------------------------------------
+# Where the dump goes: straight to --out, or through the target's own
+# filesystem (a container's private root, or a directory its uid can write)
+
+NS_NAMES = ('cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts')
+
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0)
+
+# A dump that fails with one of these is retried in the next place.
+PLACE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EDQUOT,
+                errno.ENXIO, errno.ENOTDIR, errno.ELOOP}
+
+
+class PlaceError(Exception):
+    """This place cannot take the dump (read-only, full, not writable)."""
+
+
+def ns_inodes(pid):
+    out = {}
+    for name in NS_NAMES:
+        try:
+            out[name] = os.stat('/proc/%s/ns/%s' % (pid, name)).st_ino
+        except OSError:
+            pass
+    return out
+
+
+def namespace_facts(target):
+    """The target's namespaces (inode numbers, and whether they differ from
+    ours), its root, and its pid as its own namespaces see it (NSpid)."""
+    theirs = ns_inodes(target.pid)
+    ours = ns_inodes('self')
+    try:
+        r, me = os.stat('/proc/%d/root' % target.pid), os.stat('/')
+        root_differs = (r.st_dev, r.st_ino) != (me.st_dev, me.st_ino)
+    except OSError:
+        root_differs = None
+    nspid = [int(x) for x in target.status.get('NSpid', str(target.pid)).split() if x.isdigit()]
+    return {'host_pid': target.pid,
+            'nspid': nspid,
+            'pid_in_container': nspid[-1] if nspid else None,
+            'namespaces': {name: {'inode': ino, 'differs': ino != ours.get(name)} for name, ino in theirs.items()},
+            'root_differs': root_differs}
+
+
+def target_creds(status):
+    """(fsuid, fsgid, set of gids) from /proc/PID/status."""
+    def field(name, k):
+        try:
+            return int(status.get(name, '').split()[k])
+        except (IndexError, ValueError):
+            return None
+    groups = {int(g) for g in status.get('Groups', '').split() if g.isdigit()}
+    fsgid = field('Gid', 3)
+    if fsgid is not None:
+        groups.add(fsgid)
+    return field('Uid', 3), fsgid, groups
+
+
+def target_can_write(target, directory):
+    """Whether the target, sharing our filesystem view, may create a file in
+    `directory` (mode bits only: an ACL or an unsearchable parent shows up
+    as a failed dump, and the next place is tried)."""
+    fsuid, _fsgid, groups = target_creds(target.status)
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return False
+    if fsuid is None:
+        return False
+    if fsuid == 0:
+        return True
+    if st.st_uid == fsuid:
+        return bool(st.st_mode & 0o200)
+    if st.st_gid in groups:
+        return bool(st.st_mode & 0o020)
+    return bool(st.st_mode & 0o002)
+
+
+def _mib(n):
+    return '%.1f MiB' % (n / 1048576.0)
+
+
+def estimated_dump_bytes(target, gz):
+    """A rough upper bound of the dump's size from the target's RSS (a dump
+    line is about as big as the object it describes; gzip saves ~90%)."""
+    try:
+        rss = int(proc_status(target.pid).get('VmRSS', '0 kB').split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        rss = 0
+    return max(1 << 20, rss // 8 if gz else rss)
+
+
+class target_fs_creds:
+    """Run a block with the target's file-system uid and gid (setfsuid and
+    setfsgid: this thread only, and without the capabilities that bypass
+    file permissions). Needs root when they differ from ours."""
+
+    def __init__(self, uid, gid):
+        self.uid, self.gid = uid, gid
+        self.switched = False
+
+    def __enter__(self):
+        if self.uid == os.geteuid() and (self.gid is None or self.gid == os.getegid()):
+            return self
+        if os.geteuid() != 0:
+            raise PlaceError('making a directory as uid %d needs root' % self.uid)
+        lib = libc()
+        if self.gid is not None:
+            lib.setfsgid(self.gid)
+        lib.setfsuid(self.uid)
+        self.switched = True
+        if lib.setfsuid(-1) != self.uid:
+            self.__exit__()
+            raise PlaceError('cannot take uid %d for file operations' % self.uid)
+        return self
+
+    def __exit__(self, *exc):
+        if self.switched:
+            lib = libc()
+            lib.setfsuid(os.geteuid())
+            lib.setfsgid(os.getegid())
+            self.switched = False
+
+
+class HostOut:
+    """--out and its sidecar, created by us (0600, O_EXCL|O_NOFOLLOW) when
+    the target cannot write them itself."""
+
+    def __init__(self, out):
+        self.out = out
+        self.fds = {}
+
+    def create(self):
+        if not self.fds:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0)
+            for key, path in (('dump', self.out), ('meta', self.out + '.meta.json')):
+                try:
+                    self.fds[key] = os.open(path, flags, 0o600)
+                except OSError as e:
+                    self.remove()
+                    raise AttachError('bad_out', 'cannot create %s: %s' % (path, e.strerror)) from None
+        return self.fds
+
+    def write(self, key, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fds[key], view):]
+
+    def close(self):
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
+
+    def remove(self):
+        """Remove what we created (only if it is still the file we made)."""
+        removed = []
+        for key, path in (('dump', self.out), ('meta', self.out + '.meta.json')):
+            fd = self.fds.pop(key, None)
+            if fd is None:
+                continue
+            try:
+                mine, now = os.fstat(fd), os.lstat(path)
+                if (mine.st_dev, mine.st_ino) == (now.st_dev, now.st_ino):
+                    os.unlink(path)
+                    removed.append(os.path.basename(path))
+            except OSError:
+                pass
+            os.close(fd)
+        return removed
+
+
+class DirectSink:
+    """The target writes --out itself (it sees our filesystem and may write
+    there)."""
+
+    kind = 'direct'
+
+    def __init__(self, target, out, meta):
+        self.target = target
+        self.target_out = out
+        self.out = out
+        self.meta = meta
+
+    def stage_args(self):
+        return None
+
+    def describe(self):
+        return 'written by the target'
+
+    def started(self):
+        return os.path.lexists(self.out)
+
+    def pump(self, seconds):
+        time.sleep(seconds)
+
+    def cancel(self):
+        pass
+
+    def discard(self):
+        return remove_partial(self.target, self.out)
+
+    def finish(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class Stage:
+    """A new directory in the target's filesystem (`/tmp`, else its working
+    directory), reached through /proc/PID/root or /proc/PID/cwd without
+    following any symlink, made by us (mode 0700, owned by the target's
+    uid) under a random name. In it the target either writes into two FIFOs
+    we created and hold open (`pipe`: nothing is stored in the target, the
+    dump streams to --out), or creates the dump and its sidecar itself
+    (`file`: 0600, O_EXCL|O_NOFOLLOW), which we then copy to --out, checking
+    that each is a regular file owned by the target's uid. The directory and
+    all it holds are removed on every path; we keep descriptors, so this
+    works also after the target has exited."""
+
+    def __init__(self, target, host_out, kind, where, meta):
+        self.target = target
+        self.host_out = host_out
+        self.kind = kind  # 'pipe' or 'file'
+        self.where = where  # 'tmp' or 'cwd'
+        self.meta = meta
+        self.gz = host_out.out.endswith('.gz')
+        self.name = 'dump.json.gz' if self.gz else 'dump.json'
+        self.target_out = self.name
+        self.base = self.dir = None
+        self.fifos = {}
+        self.meta_data = bytearray()
+        self.discarding = False
+        self.bytes = 0
+        self.dirname = 'meliae-attach-%s' % base64.b32encode(os.urandom(10)).decode('ascii').lower()
+        self.fsuid, self.fsgid, _groups = target_creds(target.status)
+        try:
+            self._make()
+        except BaseException:
+            self.discard()
+            raise
+
+    def place(self):
+        return "the target's /tmp" if self.where == 'tmp' else "the target's working directory"
+
+    def describe(self):
+        return '%s through %s/%s in the target' % ('streamed' if self.kind == 'pipe' else 'copied',
+                                                  '/tmp' if self.where == 'tmp' else '.', self.dirname)
+
+    def _open_base(self):
+        pid = self.target.pid
+        try:
+            if self.where == 'tmp':
+                # Only /proc/PID/root itself (a kernel link) is followed; a
+                # symlink at /tmp is refused (an absolute one would resolve
+                # against our root).
+                root = os.open('/proc/%d/root' % pid, os.O_RDONLY | os.O_DIRECTORY | getattr(os, 'O_CLOEXEC', 0))
+                try:
+                    return os.open('tmp', DIR_FLAGS, dir_fd=root)
+                except OSError as e:
+                    if e.errno in (errno.ENOTDIR, errno.ELOOP):
+                        try:
+                            if stat.S_ISLNK(os.lstat('tmp', dir_fd=root).st_mode):
+                                e.errno = errno.ELOOP
+                        except OSError:
+                            pass
+                    raise
+                finally:
+                    os.close(root)
+            return os.open('/proc/%d/cwd' % pid, os.O_RDONLY | os.O_DIRECTORY | getattr(os, 'O_CLOEXEC', 0))
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise PlaceError('%s is a symlink: not followed' % self.place()) from None
+            raise PlaceError('cannot open %s: %s' % (self.place(), e.strerror)) from None
+
+    def _make(self):
+        self.base = self._open_base()
+        vfs = os.fstatvfs(self.base)
+        if vfs.f_flag & os.ST_RDONLY:
+            raise PlaceError('%s is read-only' % self.place())
+        if self.kind == 'file':
+            free = vfs.f_bavail * vfs.f_frsize
+            need = estimated_dump_bytes(self.target, self.gz)
+            if free < need:
+                raise PlaceError('%s has %s free, and the dump may need %s' % (self.place(), _mib(free), _mib(need)))
+        if self.fsuid is None:
+            raise PlaceError("the target's uid is unknown")
+        # Made with the target's own file-system uid and gid: only where the
+        # target could make it itself, owned by it from the start (and
+        # representable in a filesystem of another user namespace).
+        with target_fs_creds(self.fsuid, self.fsgid):
+            try:
+                os.mkdir(self.dirname, 0o700, dir_fd=self.base)
+            except OSError as e:
+                raise PlaceError('cannot make a directory in %s: %s' % (self.place(), e.strerror)) from None
+            self.made = True
+            self.dir = os.open(self.dirname, DIR_FLAGS, dir_fd=self.base)
+            st = os.fstat(self.dir)
+            if st.st_uid != self.fsuid:
+                raise PlaceError('the directory made in %s is owned by uid %d, not %d'
+                                 % (self.place(), st.st_uid, self.fsuid))
+            self.dir_id = [st.st_dev, st.st_ino]
+            if self.kind == 'pipe':
+                # Each FIFO is opened read-write and non-blocking: the
+                # target's open for writing never waits, and reading never
+                # sees EOF before it writes. We read only what comes through.
+                for key, name in (('dump', self.name), ('meta', self.name + '.meta.json')):
+                    try:
+                        os.mkfifo(name, 0o600, dir_fd=self.dir)
+                        fd = os.open(name, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, 'O_CLOEXEC', 0),
+                                     dir_fd=self.dir)
+                    except OSError as e:
+                        raise PlaceError('cannot make a FIFO in %s: %s' % (self.place(), e.strerror)) from None
+                    self.fifos[key] = fd
+                    if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+                        raise PlaceError('not a FIFO')
+                    try:
+                        fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ: fewer wake-ups
+                    except OSError:
+                        pass
+        if self.kind == 'pipe':
+            self.host_out.create()
+
+    def stage_args(self):
+        return {'dir': ('/tmp/' if self.where == 'tmp' else '') + self.dirname, 'id': self.dir_id,
+                'name': self.name, 'fifo': self.kind == 'pipe'}
+
+    def started(self):
+        if self.kind == 'pipe':
+            return self.bytes > 0
+        try:
+            os.lstat(self.name, dir_fd=self.dir)
+            return True
+        except OSError:
+            return False
+
+    def pump(self, seconds):
+        """Wait up to `seconds`, moving what the target wrote into the FIFOs."""
+        if self.kind != 'pipe' or not self.fifos:
+            time.sleep(seconds)
+            return
+        poller = select.poll()
+        for fd in self.fifos.values():
+            poller.register(fd, select.POLLIN)
+        if poller.poll(max(0, int(seconds * 1000))):
+            self.drain()
+
+    def drain(self):
+        for key, fd in self.fifos.items():
+            while True:
+                try:
+                    data = os.read(fd, 1 << 20)
+                except BlockingIOError:
+                    break
+                if not data:
+                    break
+                if self.discarding:
+                    continue
+                if key == 'dump':
+                    self.bytes += len(data)
+                    self.host_out.write('dump', data)
+                elif len(self.meta_data) < STATUS_MAX * 512:
+                    self.meta_data += data
+
+    def cancel(self):
+        """From now on what arrives is thrown away (the target must not block
+        on a full pipe while it stops)."""
+        self.discarding = True
+
+    def finish(self):
+        """The target reported success: move the dump to --out."""
+        if self.kind == 'pipe':
+            self.drain()  # the writer closed before it said it was done
+            try:
+                json.loads(bytes(self.meta_data).decode('utf-8'))
+            except ValueError:
+                raise AttachError('copy_failed', 'the sidecar that came through the pipe is not JSON') from None
+            self.host_out.write('meta', bytes(self.meta_data))
+        else:
+            self.host_out.create()
+            for key, name in (('dump', self.name), ('meta', self.name + '.meta.json')):
+                self._copy(key, name)
+        self.host_out.close()
+        self.close()
+
+    def _copy(self, key, name):
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, 'O_CLOEXEC', 0),
+                         dir_fd=self.dir)
+        except OSError as e:
+            raise AttachError('copy_failed', 'cannot open the dump in the target: %s' % e.strerror) from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+                raise AttachError('copy_failed', '%s in the target is not a plain file' % name)
+            if self.fsuid is not None and st.st_uid != self.fsuid:
+                raise AttachError('copy_failed', '%s in the target is owned by uid %d, not the target\'s uid %d'
+                                  % (name, st.st_uid, self.fsuid))
+            while True:
+                data = os.read(fd, 1 << 20)
+                if not data:
+                    break
+                self.host_out.write(key, data)
+        finally:
+            os.close(fd)
+
+    def discard(self):
+        """Remove --out if we made it; see close()."""
+        self.discarding = True
+        removed = self.host_out.remove()
+        self.close()
+        return removed
+
+    def close(self):
+        """Remove the directory and everything in it (unlinkat never follows
+        a symlink); close our descriptors."""
+        for fd in self.fifos.values():
+            os.close(fd)
+        self.fifos = {}
+        if self.dir is not None:
+            try:
+                names = os.listdir(self.dir)
+            except OSError:
+                names = []
+            for name in names:
+                try:
+                    os.unlink(name, dir_fd=self.dir)
+                except OSError:
+                    pass
+            os.close(self.dir)
+            self.dir = None
+        if self.base is not None:
+            if getattr(self, 'made', False):
+                try:
+                    os.rmdir(self.dirname, dir_fd=self.base)
+                except OSError:
+                    pass
+            os.close(self.base)
+            self.base = None
 
 
 # ---------------------------------------------------------------------------
@@ -880,7 +1389,7 @@ def wait_unmapped(pid, area, seconds):
     return True
 
 
-def attach_ptrace(target, out, timeout):
+def attach_ptrace(target, sink, timeout):
     """Inject the dump; return the result dict."""
     import platform
     if platform.machine() != 'x86_64' or not sys.platform.startswith('linux'):
@@ -891,7 +1400,7 @@ def attach_ptrace(target, out, timeout):
         raise AttachError(reason, message)
     t0 = time.monotonic()
     # Addresses are written with a fixed width, so the size is known first.
-    sizing = injected_code(out, '0x%016x' % 0, 0x7fffffffffff).encode('ascii')
+    sizing = injected_code(sink, '0x%016x' % 0, 0x7fffffffffff).encode('ascii')
     size = area_size(len(sizing))
     tracer = Tracer(target.pid)
     tracer.seize()
@@ -910,7 +1419,7 @@ def attach_ptrace(target, out, timeout):
             if mapped < 0:
                 raise AttachError('mmap_failed', 'mmap in the target failed: %s' % os.strerror(-mapped))
             area = mapped
-            source = injected_code(out, '0x%016x' % (area + OFF_STATUS), area + OFF_VARS + V_CANCEL).encode('ascii')
+            source = injected_code(sink, '0x%016x' % (area + OFF_STATUS), area + OFF_VARS + V_CANCEL).encode('ascii')
             assert len(source) == len(sizing)
             tracer.write(area + OFF_CODE, start_routine(area, size, target.symbols))
             tracer.write(area + OFF_INT3, b'\xcc')
@@ -963,7 +1472,7 @@ def attach_ptrace(target, out, timeout):
             stopped = (time.monotonic() - stop_t) * 1000
         if not thread:
             raise AttachError('thread_failed', 'pthread_create in the target failed: %s' % os.strerror(rc))
-        result = wait_for_dump(tracer, target, area, out, timeout)
+        result = wait_for_dump(tracer, target, area, sink, timeout)
         result['stopped_ms'] = round(stopped, 2)
         result['total_ms'] = round((time.monotonic() - t0) * 1000, 1)
         return result
@@ -982,7 +1491,7 @@ def attach_ptrace(target, out, timeout):
         tracer.close()
 
 
-def wait_for_dump(tracer, target, area, out, timeout):
+def wait_for_dump(tracer, target, area, sink, timeout):
     """Wait for the injected thread; on timeout (the dump has not started:
     no GIL) or interruption cancel it. A dump that has started runs to its end."""
     vars_ = area + OFF_VARS
@@ -997,19 +1506,20 @@ def wait_for_dump(tracer, target, area, out, timeout):
             if time.monotonic() > deadline and not read_u32(tracer, vars_ + V_STARTED):
                 why = 'timeout'
                 break
-            time.sleep(delay)
+            sink.pump(delay)
             delay = min(delay * 1.5, 0.01)
         if why is not None:
             # Tell the thread to stop (or never start) dumping; give it a
             # moment to remove what it wrote.
             write_u32(tracer, vars_ + V_CANCEL, 1)
+            sink.cancel()
             grace = time.monotonic() + 2.0
             while not read_u32(tracer, vars_ + V_DONE) and time.monotonic() < grace:
-                time.sleep(0.005)
+                sink.pump(0.005)
             finished = read_u32(tracer, vars_ + V_DONE)
             # Let it unmap its area at once when it finishes.
             write_u32(tracer, vars_ + V_ACK, 1)
-            removed = remove_partial(target, out)
+            removed = sink.discard()
             if finished:
                 cleaned = 'the injected thread exited and unmapped its area' if wait_unmapped(
                     target.pid, area, 2.0) else 'the injected thread did not unmap its area'
@@ -1025,7 +1535,7 @@ def wait_for_dump(tracer, target, area, out, timeout):
         tid, _gil, rc, _done = struct.unpack('<IIiI', read_exact(tracer, vars_, 16))
         raw = read_exact(tracer, area + OFF_STATUS, STATUS_MAX)
     except Gone:
-        removed = remove_partial(target, out)
+        removed = sink.discard()
         raise AttachError('exited', 'process %d exited during the dump%s' % (
             target.pid, '; removed %s' % ', '.join(removed) if removed else '')) from None
     # We have the status: the thread may unmap its area now.
@@ -1036,7 +1546,7 @@ def wait_for_dump(tracer, target, area, out, timeout):
         result = status_result(status, 'the injected code did not run (PyRun_SimpleString returned %d)' % rc
                                if rc else 'the interpreter is not initialized')
     except AttachError:
-        remove_partial(target, out)
+        sink.discard()
         raise
     result['thread'] = tid
     result['cleanup'] = 'unmapped' if unmapped else 'the area was still mapped 2 s after the dump'
@@ -1090,7 +1600,7 @@ def gdb_dump_started(pid, lines):
     return len(raw) == 4 and struct.unpack('<I', raw)[0] != 0
 
 
-def attach_gdb(target, out, timeout):
+def attach_gdb(target, sink, timeout):
     """gdb's inferior calls, with the code inline (no file anyone could
     change) and the status read back from a buffer gdb allocates in the
     target, prints and frees. The buffer also holds the cancel flag, which
@@ -1099,7 +1609,7 @@ def attach_gdb(target, out, timeout):
     if not gdb:
         raise AttachError('no_gdb', 'gdb is not installed')
     t0 = time.monotonic()
-    code = injected_code(out, 'MELIAE_STATUS_ADDRESS', 'MELIAE_CANCEL_ADDRESS')
+    code = injected_code(sink, 'MELIAE_STATUS_ADDRESS', 'MELIAE_CANCEL_ADDRESS')
     assert '"' not in code and '\\' not in code and '%' not in code
     template = 'call (int) PyRun_SimpleString(\\"%s\\")' % code.replace(
         'MELIAE_STATUS_ADDRESS', '%lu').replace('MELIAE_CANCEL_ADDRESS', '%lu')
@@ -1142,7 +1652,7 @@ def attach_gdb(target, out, timeout):
             why = 'timeout'
         if why:
             break
-        time.sleep(0.01)
+        sink.pump(0.01)
     if why:
         def seen(prefix):
             return next((l for l in list(lines) if l.startswith(prefix)), None)
@@ -1157,7 +1667,7 @@ def attach_gdb(target, out, timeout):
         # that holds the cancel flag (malloc and memset take microseconds).
         settle = time.monotonic() + 30.0
         while seen('MELIAE-BUFFER ') is None and proc.poll() is None and time.monotonic() < settle:
-            time.sleep(0.01)
+            sink.pump(0.01)
         line = seen('MELIAE-BUFFER ')
         buffer = int(line.split()[1]) if line else None
         if buffer is None and proc.poll() is not None:
@@ -1173,18 +1683,21 @@ def attach_gdb(target, out, timeout):
                     os.close(fd)
             except OSError:
                 pass
-            try:
-                # A cancelled dump (its file exists) stops within 8192
-                # objects, but gdb's remaining calls and its detach take
-                # seconds; a call still waiting for the GIL may take forever.
-                proc.wait(timeout=15.0 if os.path.lexists(out) else 2.0)
+            sink.cancel()
+            # A cancelled dump (its file exists) stops within 8192
+            # objects, but gdb's remaining calls and its detach take
+            # seconds; a call still waiting for the GIL may take forever.
+            wait_until = time.monotonic() + (15.0 if sink.started() else 2.0)
+            while proc.poll() is None and time.monotonic() < wait_until:
+                sink.pump(0.01)
+            if proc.poll() is not None:
                 cleaned = 'gdb detached'
-            except subprocess.TimeoutExpired:
+            else:
                 # Never kill gdb inside an inferior call: it finishes when
                 # the target lets it, writes nothing and detaches.
                 cleaned = ('gdb is still waiting for the GIL in the target; the dump is cancelled and '
                            'gdb detaches when it gets the GIL')
-        removed = remove_partial(target, out)
+        removed = sink.discard()
         if removed:
             cleaned += '; removed %s' % ', '.join(removed)
         if why == 'timeout':
@@ -1196,7 +1709,7 @@ def attach_gdb(target, out, timeout):
     stopped = (time.monotonic() - t0) * 1000
     line = next((l for l in output.splitlines() if l.startswith('MELIAE-STATUS ')), None)
     if line is None:
-        removed = remove_partial(target, out)
+        removed = sink.discard()
         if process_gone(target.pid):
             raise AttachError('exited', 'process %d exited during the dump%s' % (
                 target.pid, '; removed %s' % ', '.join(removed) if removed else ''))
@@ -1206,7 +1719,7 @@ def attach_gdb(target, out, timeout):
         status = status_result(parse_status(line[len('MELIAE-STATUS '):].encode()), 'gdb ran the dump but it '
                                'reported nothing')
     except AttachError:
-        remove_partial(target, out)
+        sink.discard()
         raise
     status['stopped_ms'] = round(stopped, 1)
     status['total_ms'] = round(stopped, 1)
@@ -1225,8 +1738,15 @@ def private_dir_in_target(target):
     finally:
         os.close(root)
     name = 'meliae-attach-%s' % base64.b32encode(os.urandom(10)).decode('ascii').lower()
+    fsuid, fsgid, _groups = target_creds(target.status)
     try:
-        os.mkdir(name, 0o700, dir_fd=tmp)
+        # With the target's file-system uid: a filesystem of another user
+        # namespace cannot hold a file of a uid it does not map (EOVERFLOW).
+        try:
+            with target_fs_creds(fsuid if fsuid is not None else os.geteuid(), fsgid):
+                os.mkdir(name, 0o700, dir_fd=tmp)
+        except PlaceError as e:
+            raise OSError(errno.EPERM, str(e)) from None
         d = os.open(name, flags, dir_fd=tmp)
         try:
             if target.uid is not None and os.geteuid() == 0:
@@ -1244,7 +1764,7 @@ def private_dir_in_target(target):
     return tmp, name, '/tmp/' + name
 
 
-def attach_remote_exec(target, out, timeout):
+def attach_remote_exec(target, sink, timeout):
     """sys.remote_exec (3.14+; not tested here: no 3.14 on the test machine).
     The script lives in a private directory (see private_dir_in_target),
     written by descriptor, and is removed afterwards."""
@@ -1255,18 +1775,23 @@ def attach_remote_exec(target, out, timeout):
         raise AttachError('unsupported', 'sys.remote_exec needs Python 3.14 here too')
     t0 = time.monotonic()
     try:
-        return _remote_exec(target, out, timeout, t0)
+        return _remote_exec(target, sink, timeout, t0)
     except OSError as e:
         raise AttachError('remote_exec_failed', 'sys.remote_exec: %s' % e) from None
 
 
-def _remote_exec(target, out, timeout, t0):
+def _remote_exec(target, sink, timeout, t0):
     tmp, name, seen = private_dir_in_target(target)
     d = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=tmp)
     try:
-        fd = os.open('inject.py', os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=d)
+        fsuid, fsgid, _groups = target_creds(target.status)
         try:
-            data = (injected_code(out, '0', 0, seen + '/status.json') + '\n').encode('ascii')
+            with target_fs_creds(fsuid if fsuid is not None else os.geteuid(), fsgid):
+                fd = os.open('inject.py', os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=d)
+        except PlaceError as e:
+            raise OSError(errno.EPERM, str(e)) from None
+        try:
+            data = (injected_code(sink, '0', 0, seen + '/status.json') + '\n').encode('ascii')
             while data:
                 data = data[os.write(fd, data):]
             if target.uid is not None and os.geteuid() == 0:
@@ -1282,14 +1807,14 @@ def _remote_exec(target, out, timeout, t0):
             except FileNotFoundError:
                 pass
             if _interrupted or time.monotonic() > deadline:
-                removed = remove_partial(target, out)
+                removed = sink.discard()
                 raise AttachError('interrupted' if _interrupted else 'timeout',
                                   'the target did not run the script %s (it runs at the next bytecode '
                                   'boundary of the main thread)%s'
                                   % ('before the interruption' if _interrupted else 'within %g s' % timeout,
                                      '; removed %s' % ', '.join(removed) if removed else ''))
-            time.sleep(0.01)
-        time.sleep(0.01)  # written in one write() of under STATUS_MAX bytes
+            sink.pump(0.01)
+        sink.pump(0.01)  # written in one write() of under STATUS_MAX bytes
         try:
             raw = os.read(fd, STATUS_MAX) if stat.S_ISREG(os.fstat(fd).st_mode) else b''
         finally:
@@ -1318,7 +1843,56 @@ def default_out(pid):
     return os.path.abspath('meliae-%d-%s.json.gz' % (pid, time.strftime('%Y%m%d-%H%M%S')))
 
 
-def attach(pid, out=None, method='auto', timeout=30.0):
+def plan_places(target, out, stage, facts):
+    """Where to try writing the dump, in order: ('direct',) when the target
+    shares our filesystem view and may write --out's directory, then the
+    target's /tmp and working directory, each as a pipe then as a file."""
+    places = []
+    same_view = (not facts['root_differs'] and not facts['namespaces'].get('mnt', {}).get('differs')
+                 and not facts['namespaces'].get('user', {}).get('differs'))
+    if stage in ('auto', 'direct') and same_view and target_can_write(target, os.path.dirname(out)):
+        places.append(('direct', None))
+    if stage == 'direct' and not places:
+        raise AttachError('bad_out', 'the target cannot write %s itself (%s)' % (
+            os.path.dirname(out), 'it has its own root or mount namespace' if not same_view
+            else 'its uid may not write there'))
+    for where in ('tmp', 'cwd'):
+        for kind in ('pipe', 'file'):
+            if stage in ('auto', kind):
+                places.append((kind, where))
+    return places
+
+
+def run_methods(target, sink, method, timeout):
+    order = {'auto': ['remote_exec', 'ptrace', 'gdb'], 'ptrace': ['ptrace'], 'gdb': ['gdb'],
+             'remote_exec': ['remote_exec']}[method]
+    if method == 'auto' and not (target.version and target.version >= (3, 14) and hasattr(sys, 'remote_exec')):
+        order.remove('remote_exec')
+    errors = []
+    for how in order:
+        fn = {'remote_exec': attach_remote_exec, 'ptrace': attach_ptrace, 'gdb': attach_gdb}[how]
+        try:
+            result = fn(target, sink, timeout)
+        except AttachError as e:
+            errors.append(e)
+            # Never fall back once the target was touched.
+            if getattr(e, 'touched', False) or e.reason in ('dump_failed', 'exited', 'timeout', 'interrupted',
+                                                            'cancelled', 'version'):
+                break
+            if how == 'ptrace' and e.reason in ('ptrace_scope', 'other_user', 'no_capability', 'ptrace_denied',
+                                                'traced', 'seccomp'):
+                break  # gdb would be refused too
+            continue
+        result['method'] = how
+        return result
+    if len(errors) == 1:
+        raise errors[0]
+    e = AttachError(errors[-1].reason, '; '.join('%s' % e for e in errors))
+    e.errno = getattr(errors[-1], 'errno', None)
+    raise e
+
+
+def attach(pid, out=None, method='auto', timeout=30.0, stage='auto'):
     out = os.path.abspath(out) if out else default_out(pid)
     if os.path.isdir(out):
         raise AttachError('bad_out', '%s is a directory: --out names the dump file to create' % out)
@@ -1330,30 +1904,51 @@ def attach(pid, out=None, method='auto', timeout=30.0):
     target.resolve()
     if pid == os.getpid():
         raise AttachError('self', 'cannot attach to ourselves')
-    order = {'auto': ['remote_exec', 'ptrace', 'gdb'], 'ptrace': ['ptrace'], 'gdb': ['gdb'],
-             'remote_exec': ['remote_exec']}[method]
-    if method == 'auto' and not (target.version and target.version >= (3, 14) and hasattr(sys, 'remote_exec')):
-        order.remove('remote_exec')
-    errors = []
-    for how in order:
-        fn = {'remote_exec': attach_remote_exec, 'ptrace': attach_ptrace, 'gdb': attach_gdb}[how]
+    facts = namespace_facts(target)
+    places = plan_places(target, out, stage, facts)
+    host_out = HostOut(out)
+    skipped = []
+    for k, (kind, where) in enumerate(places):
+        if _interrupted:
+            raise AttachError('interrupted', 'interrupted before anything was done to the target')
+        meta = dict(facts, written=kind if kind == 'direct' else '%s in %s' % (kind, where))
         try:
-            result = fn(target, out, timeout)
-        except AttachError as e:
-            errors.append(e)
-            # Never fall back once the target was touched.
-            if getattr(e, 'touched', False) or e.reason in ('dump_failed', 'exited', 'timeout', 'interrupted',
-                                                            'cancelled', 'version'):
-                break
-            if how == 'ptrace' and e.reason in ('ptrace_scope', 'other_user', 'no_capability', 'ptrace_denied',
-                                                'traced'):
-                break  # gdb would be refused too
+            sink = DirectSink(target, out, meta) if kind == 'direct' else Stage(target, host_out, kind, where, meta)
+        except PlaceError as e:
+            if not any(s_ == str(e) for s_ in skipped):
+                skipped.append(str(e))
             continue
-        result.update({'ok': True, 'method': how, 'pid': pid, 'out': out,
+        except OSError as e:
+            skipped.append('%s in %s: %s' % (kind, where, e))
+            continue
+        try:
+            result = run_methods(target, sink, method, timeout)
+            t_finish = time.monotonic()
+            sink.finish()
+            # Draining the pipe's last bytes, or copying the file.
+            result['total_ms'] = round(result.get('total_ms', 0) + (time.monotonic() - t_finish) * 1000, 1)
+        except AttachError as e:
+            sink.discard()
+            if (e.reason == 'dump_failed' and getattr(e, 'errno', None) in PLACE_ERRNOS
+                    and k + 1 < len(places) and not process_gone(pid)):
+                skipped.append('%s failed: %s' % (
+                    'writing --out directly' if kind == 'direct' else 'a %s in the target\'s %s' % (
+                        kind, '/tmp' if where == 'tmp' else 'working directory'), str(e).split(': ', 1)[-1]))
+                continue
+            if skipped:
+                e.args = ('%s (after: %s)' % (e, '; '.join(skipped)),)
+            raise
+        except BaseException:
+            sink.discard()
+            raise
+        result.update({'ok': True, 'pid': pid, 'out': out, 'written': sink.describe(),
                        'python': result.get('python') or ('%d.%d' % target.version if target.version else None)})
+        if facts['nspid'] and facts['nspid'][-1] != pid:
+            result['pid_in_container'] = facts['nspid'][-1]
+        if skipped:
+            result['skipped'] = skipped
         return result
-    raise errors[0] if len(errors) == 1 else AttachError(
-        errors[-1].reason, '; '.join('%s' % e for e in errors))
+    raise AttachError('no_place', 'nowhere the target can write the dump: %s' % '; '.join(skipped))
 
 
 def main(argv=None):
@@ -1364,6 +1959,10 @@ def main(argv=None):
     parser.add_argument('--timeout', type=float, default=30.0,
                         help='seconds to wait for the dump to start (the injected code to get the GIL) '
                              'before cancelling it (default 30); a dump that has started runs to its end')
+    parser.add_argument('--stage', choices=['auto', 'direct', 'pipe', 'file'], default='auto',
+                        help='where the target writes: --out itself (direct), a FIFO in its /tmp or working '
+                             'directory that we read (pipe), or a file there that we copy (file); auto tries '
+                             'them in that order')
     parser.add_argument('--check', action='store_true', help='only report what would stop an attach')
     args = parser.parse_args(argv)
     if args.check:
@@ -1374,7 +1973,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
-        result = attach(args.pid, args.out, args.method, args.timeout)
+        result = attach(args.pid, args.out, args.method, args.timeout, args.stage)
     except AttachError as e:
         print(json.dumps({'ok': False, 'pid': args.pid, 'reason': e.reason, 'error': str(e)}), flush=True)
         return 130 if e.reason == 'interrupted' else 1

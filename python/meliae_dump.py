@@ -97,8 +97,10 @@ is the parent being walked is recognised by its reference count. A plain
 set of every address costs about 80 MB per million objects.
 """
 
+import errno
 import gc
 import os
+import stat
 import sys
 import time
 import zlib
@@ -478,17 +480,37 @@ except Exception:
 # ---------------------------------------------------------------------------
 # Output
 
-def _create_exclusive(path):
-    """Create `path` new with mode 0600; never follow a symlink or overwrite."""
+def _create_exclusive(path, dir_fd=None):
+    """Create `path` (relative to `dir_fd` when given) new with mode 0600;
+    never follow a symlink or overwrite."""
     flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL
              | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0))
     try:
-        return os.open(path, flags, 0o600)
+        return os.open(path, flags, 0o600, dir_fd=dir_fd)
     except FileExistsError:
-        kind = 'a symlink' if os.path.islink(path) else 'an existing file'
+        try:
+            kind = 'a symlink' if stat.S_ISLNK(os.lstat(path, dir_fd=dir_fd).st_mode) else 'an existing file'
+        except OSError:
+            kind = 'an existing file'
         raise FileExistsError(
             'refusing to write %s: it is %s (dumps are never overwritten; choose a new name)'
             % (os.fsdecode(path), kind)) from None
+
+
+def _open_fifo(path, dir_fd=None):
+    """Open for writing a FIFO someone reads (the attacher, streaming the
+    dump out of a container): never blocks on a FIFO without a reader
+    (ENXIO), never follows a symlink, refuses anything but a FIFO."""
+    fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0),
+                 dir_fd=dir_fd)
+    try:
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, 'not a FIFO: %s' % os.fsdecode(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _write_all(fd, data):
@@ -1052,13 +1074,17 @@ class DumpCancelled(Exception):
     """`should_stop` returned true: the dump stopped and its files are gone."""
 
 
-def _dump(target, roots, rooted, should_stop=None):
+def _dump(target, roots, rooted, should_stop=None, dir_fd=None, fifo=False, meta_extra=None):
     """Open the output, snapshot, walk, close; return the statistics dict.
 
     `should_stop`: None, or a callable checked before the walk and at every
     batch of lines (a few thousand objects); when it returns true the dump
     stops, its partial file and sidecar are removed and DumpCancelled is
     raised.
+    `dir_fd`: a path is relative to this directory. `fifo`: the path and
+    its `.meta.json` are FIFOs a reader already holds open (they are opened,
+    never created or removed). `meta_extra`: recorded in the sidecar as
+    `attach`.
     """
     if should_stop is not None and should_stop():
         raise DumpCancelled('the dump was cancelled before it started')
@@ -1066,12 +1092,15 @@ def _dump(target, roots, rooted, should_stop=None):
     fd = meta_fd = None
     if isinstance(target, (str, bytes)) or hasattr(target, '__fspath__'):
         path = os.fspath(target)
-        fd = _create_exclusive(path)
+        meta_path = path + (b'.meta.json' if isinstance(path, bytes) else '.meta.json')
+        opener = _open_fifo if fifo else _create_exclusive
+        fd = opener(path, dir_fd)
         try:
-            meta_fd = _create_exclusive(path + (b'.meta.json' if isinstance(path, bytes) else '.meta.json'))
+            meta_fd = opener(meta_path, dir_fd)
         except BaseException:
             os.close(fd)
-            os.unlink(path)
+            if not fifo:
+                os.unlink(path, dir_fd=dir_fd)
             raise
         gz = (path.endswith(b'.gz') if isinstance(path, bytes) else path.endswith('.gz'))
         file = None
@@ -1122,9 +1151,9 @@ def _dump(target, roots, rooted, should_stop=None):
             if not ok:
                 # Leave no partial dump behind: both files are ours (O_EXCL).
                 os.close(meta_fd)
-                for p in (path, path + (b'.meta.json' if isinstance(path, bytes) else '.meta.json')):
+                for p in () if fifo else (path, meta_path):
                     try:
-                        os.unlink(p)
+                        os.unlink(p, dir_fd=dir_fd)
                     except OSError:
                         pass
     seconds = time.perf_counter() - t0
@@ -1160,6 +1189,8 @@ def _dump(target, roots, rooted, should_stop=None):
             'attribute_names': LAYOUT,
             'compressed': bool(gz),
         }
+        if meta_extra is not None:
+            meta['attach'] = meta_extra
         try:
             # One key a line, each value by the default encoder: json's
             # indenting encoder is made of closures in reference cycles,
@@ -1172,7 +1203,7 @@ def _dump(target, roots, rooted, should_stop=None):
     return stats
 
 
-def dump_all_objects(path_or_file, should_stop=None):
+def dump_all_objects(path_or_file, should_stop=None, _dir_fd=None, _fifo=False, _meta_extra=None):
     """Dump every object the gc knows of and everything they refer to.
 
     `path_or_file`: a new file path (`.gz` compresses; existing files and
@@ -1182,7 +1213,7 @@ def dump_all_objects(path_or_file, should_stop=None):
     when it returns true the dump stops, removes its partial file and
     sidecar, and raises DumpCancelled.
     """
-    return _dump(path_or_file, None, False, should_stop)
+    return _dump(path_or_file, None, False, should_stop, _dir_fd, _fifo, _meta_extra)
 
 
 def dump_gc_objects(path_or_file, objs=None):

@@ -218,6 +218,7 @@ export function commandHelp(command: CommandSpec): string {
 		'Options',
 		...optionLines([...command.options, ...HELP_OPTIONS]),
 		'',
+		...(command.notes === undefined ? [] : [...command.notes, '']),
 		'Example',
 		`  $ meliae-tui ${command.example}`,
 		'',

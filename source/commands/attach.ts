@@ -18,16 +18,26 @@ import {escapeControls} from '../core/format/escape.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK} from './context.js';
 import {pythonFile} from './python-path.js';
 
-const USAGE = 'meliae-tui attach PID [--out FILE] [--method auto|ptrace|gdb|remote_exec] [--timeout SECONDS] [--open]';
+const USAGE = 'meliae-tui attach PID [--out FILE] [--method auto|ptrace|gdb|remote_exec] [--timeout SECONDS] [--stage auto|direct|pipe|file] [--open]';
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export type AttachMethod = 'auto' | 'ptrace' | 'gdb' | 'remote_exec';
 const METHODS: readonly AttachMethod[] = ['auto', 'ptrace', 'gdb', 'remote_exec'];
 
+/**
+ * Where the target writes the dump: `--out` itself (`direct`: it sees our
+ * filesystem and may write there), a FIFO in a private directory of its
+ * /tmp or working directory that we read (`pipe`), or a file there that we
+ * copy (`file`); `auto` tries them in that order.
+ */
+export type AttachStage = 'auto' | 'direct' | 'pipe' | 'file';
+const STAGES: readonly AttachStage[] = ['auto', 'direct', 'pipe', 'file'];
+
 export type AttachOptions = {
 	method?: AttachMethod;
 	timeoutSeconds?: number;
+	stage?: AttachStage;
 };
 
 export type AttachIo = Pick<CommandContext, 'stdout' | 'stderr' | 'env'> & {readonly flags?: CommandContext['flags']};
@@ -40,6 +50,12 @@ export type AttachReport = {
 	out?: string;
 	objects?: number;
 	python?: string;
+	/** How the dump reached `out` (written by the target, streamed or copied through its filesystem). */
+	written?: string;
+	/** The target's pid in its own PID namespace, when it differs. */
+	pid_in_container?: number;
+	/** Places in the target that could not take the dump, and why. */
+	skipped?: string[];
 	stopped_ms?: number;
 	total_ms?: number;
 	reason?: string;
@@ -290,6 +306,15 @@ export function attachOptions(flags: CommandContext['flags'] | undefined): Attac
 		options.timeoutSeconds = timeout;
 	}
 
+	const stage = flags?.['stage'];
+	if (stage !== undefined) {
+		if (typeof stage !== 'string' || !(STAGES as readonly string[]).includes(stage)) {
+			return `--stage must be one of ${STAGES.join(', ')}`;
+		}
+
+		options.stage = stage as AttachStage;
+	}
+
 	return options;
 }
 
@@ -305,7 +330,11 @@ export async function attachAndDump(pid: number, out: string | undefined, io: At
 	}
 
 	const target = out === undefined ? undefined : path.resolve(out);
-	const extra = ['--timeout', String(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS), ...(options.method === undefined ? [] : ['--method', options.method])];
+	const extra = [
+		'--timeout', String(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+		...(options.method === undefined ? [] : ['--method', options.method]),
+		...(options.stage === undefined ? [] : ['--stage', options.stage]),
+	];
 	const report = await runAttachScript(pid, target, io.env, extra);
 	if (report.reason === 'interrupted') {
 		const detail = (report.error ?? '').replace(/^interrupted[;:]?\s*/, '');
@@ -318,8 +347,14 @@ export async function attachAndDump(pid: number, out: string | undefined, io: At
 		return {code: EXIT_FAILED};
 	}
 
+	for (const skipped of report.skipped ?? []) {
+		io.stderr.write(`meliae-tui: ${escapeControls(skipped)}; tried the next place\n`);
+	}
+
 	const objects = (report.objects ?? 0).toLocaleString('en-US');
-	io.stderr.write(`meliae-tui: dumped process ${pid} (Python ${report.python ?? '?'}) via ${report.method}: ${objects} objects; main thread stopped ${report.stopped_ms ?? 0} ms, ${((report.total_ms ?? 0) / 1000).toFixed(2)} s in all\n`);
+	const inside = report.pid_in_container === undefined ? '' : `, pid ${report.pid_in_container} in its namespace`;
+	const how = report.written === undefined || report.written === 'written by the target' ? '' : `; ${escapeControls(report.written)}`;
+	io.stderr.write(`meliae-tui: dumped process ${pid} (Python ${report.python ?? '?'}${inside}) via ${report.method}: ${objects} objects; main thread stopped ${report.stopped_ms ?? 0} ms, ${((report.total_ms ?? 0) / 1000).toFixed(2)} s in all${how}\n`);
 	io.stdout.write(`${report.out}\n`);
 	return {code: EXIT_OK, path: report.out};
 }

@@ -32,6 +32,8 @@ export type CommandSpec = {
 	readonly example: string;
 	/** Arguments after a literal `--` are the program to run. */
 	readonly takesProgram?: boolean;
+	/** Lines of explanation printed after the options (each within 80 columns). */
+	readonly notes?: readonly string[];
 	/** Flag → flag it requires. */
 	readonly requires?: Readonly<Record<string, string>>;
 };
@@ -207,7 +209,21 @@ export const COMMANDS: readonly CommandSpec[] = [
 				help: 'how to get into the process (default auto)',
 			},
 			{flag: 'timeout', type: 'number', value: 'SECONDS', help: 'give up after this long (default 30)'},
+			{
+				flag: 'stage', type: 'string', value: 'auto|direct|pipe|file', choices: ['auto', 'direct', 'pipe', 'file'],
+				help: 'where the target writes: --out, or its /tmp (auto)',
+			},
 			...LOAD_OPTIONS,
+		],
+		notes: [
+			'Containers: run attach on the host as root (or with CAP_SYS_PTRACE) with the',
+			'host\'s pid: docker inspect -f \'{{.State.Pid}}\' NAME, or crictl inspect ID',
+			'(info.pid).',
+			'Nothing is installed in the container: the dump streams out through a private',
+			'directory of its /tmp, and nothing is left there. Inside the same container',
+			'(docker exec with --cap-add=SYS_PTRACE, kubectl debug --profile=general) use the',
+			'container\'s pid. When seccomp, an AppArmor/SELinux label or Yama refuses',
+			'ptrace, the error says which one and what to do.',
 		],
 		example: 'attach 12345 --out app.json.gz',
 	},
