@@ -5,41 +5,17 @@
  * installed command. Also what `npm pack` puts in the package.
  */
 
-import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {execFileSync, spawnSync} from 'node:child_process';
 import {cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {run} from '../helpers/process.js';
 import {setupCommands} from './readme-setup.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-type Finished = {code: number | null; stdout: string; stderr: string};
-
-/** Run a program in `cwd` to completion, collecting what it prints. */
-async function run(command: string, args: readonly string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<Finished> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', (data: string) => {
-			stdout += data;
-		});
-		child.stderr.setEncoding('utf8').on('data', (data: string) => {
-			stderr += data;
-		});
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`${command} ${args.join(' ')} timed out\n${stderr}`));
-		}, options.timeoutMs ?? 60_000);
-		child.on('error', reject);
-		child.on('close', code => {
-			clearTimeout(timer);
-			resolve({code, stdout, stderr});
-		});
-	});
-}
 
 /** The repository's files as a clean clone has them (tracked and new, not ignored), copied to `target`. */
 function cleanCopy(target: string): void {

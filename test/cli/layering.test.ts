@@ -3,23 +3,13 @@
  * never imports a command module; what both need lives in source/common.
  */
 
-import {readdirSync, readFileSync, statSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {dirname, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
+import {sourceFiles} from '../helpers/source-files.js';
 
 const sourceDirectory = fileURLToPath(new URL('../../source', import.meta.url));
-
-function sourceFiles(directory: string): string[] {
-	return readdirSync(directory).flatMap(name => {
-		const path = join(directory, name);
-		if (statSync(path).isDirectory()) {
-			return sourceFiles(path);
-		}
-
-		return /\.tsx?$/.test(name) ? [path] : [];
-	});
-}
 
 /** Every relative import (static, dynamic, re-export) of the files under `layer`, as `file: target layer/path`. */
 function importsOf(layer: string): Array<{file: string; target: string}> {

@@ -1,20 +1,9 @@
-import {readdirSync, readFileSync, statSync} from 'node:fs';
-import {join} from 'node:path';
+import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
+import {sourceFiles} from '../helpers/source-files.js';
 
 const coreDirectory = fileURLToPath(new URL('../../source/core', import.meta.url));
-
-function sourceFiles(directory: string): string[] {
-	return readdirSync(directory).flatMap(name => {
-		const path = join(directory, name);
-		if (statSync(path).isDirectory()) {
-			return sourceFiles(path);
-		}
-
-		return /\.tsx?$/.test(name) ? [path] : [];
-	});
-}
 
 describe('the core', () => {
 	it('imports nothing from react, ink or the UI', () => {

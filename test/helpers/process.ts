@@ -5,9 +5,9 @@ import {spawn} from 'node:child_process';
 export type Finished = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string};
 
 /** Run a program to completion. */
-export async function run(command: string, args: readonly string[], options: {env?: NodeJS.ProcessEnv; input?: string | Uint8Array; timeoutMs?: number} = {}): Promise<Finished> {
+export async function run(command: string, args: readonly string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Uint8Array; timeoutMs?: number} = {}): Promise<Finished> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']});
+		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.setEncoding('utf8').on('data', (data: string) => {

@@ -8,13 +8,13 @@
  * real CLI.
  */
 
-import {spawn} from 'node:child_process';
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync, gzipSync} from 'node:zlib';
 import {afterAll, describe, expect, it} from 'vitest';
 import {tempDir} from '../helpers/dump-lines.js';
+import {run} from '../helpers/process.js';
 import {seededRandom} from '../helpers/random.js';
 import {expectBehaved, haveTime, runMeasured, TIME} from './measure.js';
 
@@ -152,36 +152,14 @@ async function runDriver(files: readonly string[], timeoutMs: number): Promise<{
 	const [command, args] = haveTime
 		? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, driver, ...files]]
 		: [process.execPath, [driver, ...files]];
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', (data: string) => {
-			stdout += data;
-		});
-		child.stderr.setEncoding('utf8').on('data', (data: string) => {
-			stderr += data;
-		});
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`the fuzz driver did not finish in ${timeoutMs} ms; last: ${stdout.trim().split('\n').pop()}`));
-		}, timeoutMs);
-		child.on('close', code => {
-			clearTimeout(timer);
-			if (code !== 0) {
-				reject(new Error(`the fuzz driver exited with ${code}\n${stderr}`));
-				return;
-			}
+	const {code, stdout, stderr} = await run(command, args, {timeoutMs});
+	if (code !== 0) {
+		throw new Error(`the fuzz driver exited with ${code}\n${stderr}`);
+	}
 
-			const outcomes = stdout.trim().split('\n').filter(Boolean).map(line => JSON.parse(line) as Outcome);
-			let peakRss: number | undefined;
-			if (haveTime) {
-				peakRss = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) * 1024;
-			}
-
-			resolve({outcomes, peakRss, stderr});
-		});
-	});
+	const outcomes = stdout.trim().split('\n').filter(Boolean).map(line => JSON.parse(line) as Outcome);
+	const peakRss = haveTime ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) * 1024 : undefined;
+	return {outcomes, peakRss, stderr};
 }
 
 describe(`fuzzer (${cases} cases, seed ${seed})`, () => {

@@ -13,6 +13,7 @@
  */
 
 import {NO_OBJECT} from '../graph/layout.js';
+import {TopK} from '../util/top-k.js';
 import {dominatorTree, type DominatorTree, type Dominators} from './dominators.js';
 
 /** The synthetic root: the node above every object. */
@@ -159,55 +160,12 @@ export function largestOf(list: Uint32Array, key: Float64Array, limit: number): 
 		return Uint32Array.from(list).sort(byKey).subarray(0, k);
 	}
 
-	// heap[0] is the smallest kept ("ranks below": smaller key, or same key and higher ordinal).
-	const heap = new Uint32Array(k);
-	let size = 0;
-	const below = (a: number, b: number): boolean => key[a]! < key[b]! || (key[a] === key[b] && a > b);
+	const top = new TopK(key, k);
 	for (let index = 0; index < m; index++) {
-		const ordinal = list[index]!;
-		if (size < k) {
-			let i = size++;
-			heap[i] = ordinal;
-			while (i > 0) {
-				const up = (i - 1) >> 1;
-				if (!below(heap[i]!, heap[up]!)) {
-					break;
-				}
-
-				heap[i] = heap[up]!;
-				heap[up] = ordinal;
-				i = up;
-			}
-
-			continue;
-		}
-
-		if (!below(heap[0]!, ordinal)) {
-			continue;
-		}
-
-		heap[0] = ordinal;
-		let i = 0;
-		for (;;) {
-			const left = 2 * i + 1;
-			if (left >= size) {
-				break;
-			}
-
-			const right = left + 1;
-			const smallest = right < size && below(heap[right]!, heap[left]!) ? right : left;
-			if (!below(heap[smallest]!, heap[i]!)) {
-				break;
-			}
-
-			const swap = heap[i]!;
-			heap[i] = heap[smallest]!;
-			heap[smallest] = swap;
-			i = smallest;
-		}
+		top.offer(list[index]!);
 	}
 
-	return heap.sort(byKey);
+	return top.result();
 }
 
 /** The `limit` children of `node` that retain the most, largest first. */

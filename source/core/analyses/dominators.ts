@@ -39,6 +39,7 @@
 
 import {NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
+import {TopK} from '../util/top-k.js';
 import {summarizeTypes} from './summary.js';
 
 /** "none" inside the work arrays. */
@@ -1269,64 +1270,14 @@ export function topByKey(
 		return new Uint32Array(0);
 	}
 
-	const heap = new Uint32Array(k);
-	let size = 0;
-	// "a ranks below b": smaller key, or same key and higher ordinal.
-	const below = (a: number, b: number): boolean => key[a]! < key[b]! || (key[a] === key[b] && a > b);
-	const siftDown = (start: number): void => {
-		let i = start;
-		for (;;) {
-			const left = 2 * i + 1;
-			if (left >= size) {
-				return;
-			}
-
-			let smallest = left;
-			const right = left + 1;
-			if (right < size && below(heap[right]!, heap[left]!)) {
-				smallest = right;
-			}
-
-			if (!below(heap[smallest]!, heap[i]!)) {
-				return;
-			}
-
-			const swap = heap[i]!;
-			heap[i] = heap[smallest]!;
-			heap[smallest] = swap;
-			i = smallest;
-		}
-	};
-
+	const top = new TopK(key, k);
 	for (let ordinal = 0; ordinal < n; ordinal++) {
-		if (accept !== undefined && !accept(ordinal)) {
-			continue;
-		}
-
-		if (size < k) {
-			// Sift up.
-			let i = size++;
-			heap[i] = ordinal;
-			while (i > 0) {
-				const up = (i - 1) >> 1;
-				if (!below(heap[i]!, heap[up]!)) {
-					break;
-				}
-
-				const swap = heap[i]!;
-				heap[i] = heap[up]!;
-				heap[up] = swap;
-				i = up;
-			}
-		} else if (below(heap[0]!, ordinal)) {
-			heap[0] = ordinal;
-			siftDown(0);
+		if (accept === undefined || accept(ordinal)) {
+			top.offer(ordinal);
 		}
 	}
 
-	const result = heap.slice(0, size);
-	const sorted = Array.from(result).sort((a, b) => (key[b]! - key[a]!) || (a - b));
-	return Uint32Array.from(sorted);
+	return top.result();
 }
 
 /** The `count` objects with the largest retained sizes, largest first. */
