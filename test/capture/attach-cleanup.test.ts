@@ -8,27 +8,15 @@
 import {spawn} from 'node:child_process';
 import {chmodSync, existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
-import {attachBlocker, checkDump, interpreters, Live, programsDir, readDumpText, scratchDir, waitForFile} from './python.js';
+import {attachBlocker, checkDump, interpreters, Live, programsDir, readDumpText, scratchDir, waitForFile, startPerTest} from './python.js';
 
 const program = join(programsDir, 'attach_target.py');
 const python = interpreters()[0];
 const isRoot = process.getuid?.() === 0;
 const systemPython = '/usr/bin/python3';
-const live: Live[] = [];
-
-afterEach(() => {
-	for (const process_ of live.splice(0)) {
-		process_.kill();
-	}
-});
-
-function start(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Live {
-	const process_ = new Live(command, args, env);
-	live.push(process_);
-	return process_;
-}
+const start = startPerTest();
 
 async function sleep(ms: number): Promise<void> {
 	await new Promise(resolve => {

@@ -5,28 +5,16 @@
 
 import {existsSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {cliPath} from '../helpers/cli.js';
 import {findPython2} from '../helpers/python2.js';
-import {interpreters, Live, programsDir, scratchDir} from './python.js';
+import {interpreters, programsDir, scratchDir, startPerTest} from './python.js';
 
 const python = interpreters()[0];
 
 const python2 = findPython2();
 const isRoot = process.getuid?.() === 0;
-const live: Live[] = [];
-
-afterEach(() => {
-	for (const process_ of live.splice(0)) {
-		process_.kill();
-	}
-});
-
-function start(command: string, args: readonly string[]): Live {
-	const process_ = new Live(command, args);
-	live.push(process_);
-	return process_;
-}
+const start = startPerTest();
 
 /** As nobody when we are root (the refusal needs a target of our own uid that is not dumpable). */
 function asSameUser(args: readonly string[]): [string, string[]] {

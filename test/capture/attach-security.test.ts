@@ -9,27 +9,15 @@
 import {chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync} from 'node:fs';
 import {execFileSync} from 'node:child_process';
 import {join} from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {attacherPython, untrustedReason} from '../../source/commands/attach.js';
 import {cliPath} from '../helpers/cli.js';
-import {checkDump, interpreters, Live, programsDir, readDumpText, scratchDir} from './python.js';
+import {checkDump, interpreters, Live, programsDir, readDumpText, scratchDir, startPerTest} from './python.js';
 
 const NOBODY = 65_534;
 const isRoot = process.getuid?.() === 0;
 const systemPython = '/usr/bin/python3';
-const live: Live[] = [];
-
-afterEach(() => {
-	for (const process_ of live.splice(0)) {
-		process_.kill();
-	}
-});
-
-function start(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Live {
-	const process_ = new Live(command, args, env);
-	live.push(process_);
-	return process_;
-}
+const start = startPerTest();
 
 /** As nobody, through setpriv (which execs: the pid is the program's). */
 function startAsNobody(args: readonly string[]): Live {

@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os';
 import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
-import {inject} from 'vitest';
+import {afterEach, inject} from 'vitest';
 import {run} from '../helpers/process.js';
 
 export {type Finished, run} from '../helpers/process.js';
@@ -287,4 +287,22 @@ export async function attachBlocker(python: string, pid: number): Promise<string
 	}
 
 	return report.lines.filter(line => !line.startsWith('python:') && !line.startsWith('gdb:')).join('; ') || 'attach not possible';
+}
+
+/**
+ * A `start(command, args, env)` for one test file: each process it starts
+ * is killed after the test that started it.
+ */
+export function startPerTest(): (command: string, args: readonly string[], env?: NodeJS.ProcessEnv) => Live {
+	const live: Live[] = [];
+	afterEach(() => {
+		for (const process_ of live.splice(0)) {
+			process_.kill();
+		}
+	});
+	return (command, args, env) => {
+		const process_ = new Live(command, args, env);
+		live.push(process_);
+		return process_;
+	};
 }

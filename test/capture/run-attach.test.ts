@@ -6,25 +6,13 @@
 
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {delimiter, join} from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {loadDump} from '../../source/core/dump/load.js';
 import {cliPath} from '../helpers/cli.js';
-import {attachBlocker, checkDump, type Interpreter, interpreters, Live, programsDir, pythonDir, readDumpText, scratchDir, waitForFile} from './python.js';
+import {attachBlocker, checkDump, type Interpreter, interpreters, Live, programsDir, pythonDir, readDumpText, scratchDir, waitForFile, startPerTest} from './python.js';
 
 const target = join(programsDir, 'echo_target.py');
-const live: Live[] = [];
-
-afterEach(() => {
-	for (const process of live.splice(0)) {
-		process.kill();
-	}
-});
-
-function start(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Live {
-	const process_ = new Live(command, args, env);
-	live.push(process_);
-	return process_;
-}
+const start = startPerTest();
 
 /** The dump holds the target's marker and its 5000 strings, and loads cleanly. */
 async function expectCompleteDump(file: string, marker: string): Promise<void> {
