@@ -2,7 +2,7 @@
  * Who holds an object, as a group key: the holder's type and the name of
  * the reference (`.attribute`, `['key']`, `[i]` for any index), from the
  * core's edgeName. The groups stay few: indexes are one group, and past
- * MAX_GROUPS distinct labels a dict key counts as `[…]` (any key).
+ * MAX_GROUPS distinct labels a dict key counts as `[*]` (any key).
  */
 
 import {edgeName} from '../analyses/paths.js';
@@ -16,14 +16,14 @@ export const MAX_GROUPS = 10_000;
 const SEQUENCE_TYPES = new Set(['list', 'tuple', 'collections.deque']);
 const SET_TYPES = new Set(['set', 'frozenset']);
 
-/** `[i]` for any index of a sequence, `{…}` for a set member, `[…]` for a big or unnamed reference. */
+/** `[i]` for any index of a sequence, `{*}` for a set member, `[*]` for any key of a dict. */
 export const ANY_INDEX = '[i]';
-export const SET_MEMBER = '{…}';
-export const ANY_KEY = '[…]';
+export const SET_MEMBER = '{*}';
+export const ANY_KEY = '[*]';
 
 /**
  * The label of the reference from `parent` to `child` for grouping: an
- * attribute or key as edgeName names it; `[i]` for a sequence item; `{…}`
+ * attribute or key as edgeName names it; `[i]` for a sequence item; `{*}`
  * for a set member; null when the dump does not tell.
  */
 export function holderEdge(store: GraphStore, parent: number, child: number): string | null {
@@ -56,7 +56,7 @@ export type HolderGroup = {
 	size: number;
 };
 
-/** Groups of holders keyed by (owner type, edge); bounded by MAX_GROUPS (then dict keys merge into `[…]`). */
+/** Groups of holders keyed by (owner type, edge); bounded by MAX_GROUPS (then dict keys merge into `[*]`). */
 export class HolderGroups {
 	private readonly groups = new Map<string, HolderGroup>();
 

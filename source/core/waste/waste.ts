@@ -7,7 +7,7 @@
 import type {GraphStore} from '../graph/store.js';
 import {type DuplicateStrings, findDuplicateStrings} from './duplicates.js';
 import {type EmptyContainers, findEmptyContainers} from './empty-containers.js';
-import {findGrowingCollections, type GrowingCollections} from './growing.js';
+import {findGrowingCollections, type GrowingCollections, type LengthView} from './growing.js';
 import {findInstanceDicts, type InstanceDicts} from './instance-dicts.js';
 import {findOversized, type Oversized} from './oversized.js';
 
@@ -20,14 +20,13 @@ export type WasteReport = {
 	readonly growing: GrowingCollections | undefined;
 };
 
-/** `stores` oldest first; the inspections of one dump are of the newest. */
-export function inspectWaste(stores: readonly GraphStore[], limit: number): WasteReport {
-	const store = stores.at(-1)!;
+/** The inspections of `store`; given older dumps (oldest first), the growing collections too. */
+export function inspectWaste(store: GraphStore, limit: number, older: readonly LengthView[] = []): WasteReport {
 	return {
 		duplicates: findDuplicateStrings(store, limit),
 		empty: findEmptyContainers(store),
 		instanceDicts: findInstanceDicts(store),
 		oversized: findOversized(store, limit),
-		growing: stores.length > 1 ? findGrowingCollections(stores, limit) : undefined,
+		growing: older.length > 0 ? findGrowingCollections(older, store, limit) : undefined,
 	};
 }

@@ -12,7 +12,7 @@ import {loadDump} from '../../../source/core/dump/load.js';
 import type {GraphStore} from '../../../source/core/graph/store.js';
 import {DUMP_VALUE_CHARS, findDuplicateStrings} from '../../../source/core/waste/duplicates.js';
 import {findEmptyContainers} from '../../../source/core/waste/empty-containers.js';
-import {findGrowingCollections} from '../../../source/core/waste/growing.js';
+import {findGrowingCollections, lengthView} from '../../../source/core/waste/growing.js';
 import {findInstanceDicts} from '../../../source/core/waste/instance-dicts.js';
 import {findOversized} from '../../../source/core/waste/oversized.js';
 import {dominatedByRetained, retainedSetByType} from '../../../source/core/waste/retained-set.js';
@@ -138,14 +138,14 @@ describe.skipIf(found.length === 0)('waste inspections against a real process', 
 			});
 
 			it('growing collections: the list that grew between the dumps, with its path', () => {
-				const growing = findGrowingCollections([older, store], 1_000_000);
+				const growing = findGrowingCollections([lengthView(older)], store, 1_000_000);
 				const ours = growing.top.find(entry => store.objectAddress[entry.ordinal] === record.growing.address);
 				expect(ours?.lengths).toEqual(record.growing.lens);
 				const path = findPath(store, ours!.ordinal)!;
 				expect(path.ordinals.at(-1)).toBe(ours!.ordinal);
 				expect(path.edges.at(-1)?.text).toContain('GROWING');
 				// Not in the other order: nothing shrinks into growth.
-				expect(findGrowingCollections([store, older], 1_000_000).top.some(entry => older.objectAddress[entry.ordinal] === record.growing.address)).toBe(false);
+				expect(findGrowingCollections([store], older, 1_000_000).top.some(entry => older.objectAddress[entry.ordinal] === record.growing.address)).toBe(false);
 			});
 
 			it('retained set: the set\'s owner keeps the set and its 200 members', () => {
