@@ -105,6 +105,28 @@ function holderText(store: GraphStore, ownerTypeId: number, edge: string | null)
 	return escapeControls(owner) + (edge === null ? '' : ` ${edge}`);
 }
 
+/** One line per kind: its total and its top finding (the report's waste section). */
+export function wasteHeadlines(store: GraphStore, report: WasteReport): string[] {
+	const {duplicates, empty, instanceDicts, oversized} = report;
+	const lines: string[] = [];
+	const duplicate = duplicates.top[0];
+	lines.push(`duplicate strings: ${humanBytes(duplicates.wasted)} in copies of ${duplicates.duplicatedValues} values`
+		+ (duplicate === undefined ? '' : `; most: ${reprValue(store, duplicate.ordinal, 40) ?? ''} x${duplicate.count} (${humanBytes(duplicate.wasted)})`
+			+ (duplicate.holders[0] === undefined ? '' : ` in ${holderText(store, duplicate.holders[0].ownerTypeId, duplicate.holders[0].edge)}`)));
+	const group = empty.groups[0];
+	lines.push(`empty containers: ${humanBytes(empty.size)} in ${empty.count} dicts, lists and sets of 0 or 1 entries`
+		+ (group === undefined ? '' : `; most: ${group.count} ${escapeControls(store.typeNames[group.typeId]!)} len ${group.length} in ${holderText(store, group.ownerTypeId, group.edge)} (${humanBytes(group.size)})`));
+	const dicts = instanceDicts[0];
+	lines.push(dicts === undefined || dicts.slotsSaving <= 0
+		? 'per-instance dicts: none that __slots__ would shrink'
+		: `per-instance dicts: __slots__ would save ${humanBytes(dicts.slotsSaving)} on ${dicts.count} ${escapeControls(store.typeNames[dicts.typeId]!)} instances`);
+	const big = oversized.top[0];
+	const wasted = oversized.byType.reduce((sum, entry) => sum + entry.wasted, 0);
+	lines.push(`oversized containers: ${humanBytes(wasted)} unused`
+		+ (big === undefined ? '' : `; most: ${reprObject(store, big.ordinal, {maxValueChars: 40})} len ${big.length} (${humanBytes(big.wasted)})`));
+	return lines;
+}
+
 /** The findings as text, `limit` rows per kind. */
 export function wasteLines(store: GraphStore, report: WasteReport, limit: number): string[] {
 	const {duplicates, empty, instanceDicts, oversized, growing} = report;

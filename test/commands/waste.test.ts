@@ -80,6 +80,25 @@ describe.skipIf(python === undefined)('meliae-tui waste on a real process\'s dum
 	});
 });
 
+describe.skipIf(python === undefined)('the report\'s waste section', () => {
+	it('gives the top finding of each kind, as waste does', async () => {
+		const {record, files} = await makeWasteDumps(python!.exe);
+		const result = await runCli(['report', files[1], '--json', '--quiet']);
+		expect(result.code).toBe(0);
+		const {waste} = JSON.parse(result.stdout) as {waste: WasteJson};
+		const full = JSON.parse((await runCli(['waste', files[1], '--json', '--quiet'])).stdout) as WasteJson;
+		expect(waste.duplicate_strings).toEqual(full.duplicate_strings.slice(0, 1));
+		expect(waste.empty_containers).toEqual(full.empty_containers.slice(0, 1));
+		expect(waste.instance_dicts).toEqual(full.instance_dicts.slice(0, 1));
+		expect(waste.oversized).toEqual(full.oversized.slice(0, 1));
+		expect(waste.duplicate_strings[0]).toMatchObject({value: record.duplicates.value, count: record.duplicates.count});
+		const text = await runCli(['report', files[1], '--quiet']);
+		expect(text.stdout).toContain('Waste (the top finding of each kind');
+		expect(text.stdout).toContain(`'${record.duplicates.value}' x${record.duplicates.count}`);
+		expect(text.stdout).toMatch(/per-instance dicts: __slots__ would save .* on \d+ \w+ instances/);
+	});
+});
+
 describe('meliae-tui waste on hand-built dumps', () => {
 	const hostile = '\u001B]0;pwned\u0007\u001B[31m\u202E';
 	const dump = writeDump(dumpText([
