@@ -70,11 +70,13 @@ SET_OWNER = SetOwner()
 
 GROWING = []
 GROWING.extend(object() for _ in range(100))
+STEADY = [object() for _ in range(100)]  # changes, but its len does not
 
 gc.collect()
 first = meliae_dump.dump_all_objects(sys.argv[1])['objects']
 lens = [len(GROWING)]
 GROWING.extend(object() for _ in range(250))
+STEADY[:50] = [object() for _ in range(50)]
 lens.append(len(GROWING))
 gc.collect()
 
@@ -120,7 +122,7 @@ record = {
         'members': len(SET_OWNER.members),
         'members_size': sum(map(getsizeof, SET_OWNER.members)),
     },
-    'growing': {'address': id(GROWING), 'lens': lens},
+    'growing': {'address': id(GROWING), 'lens': lens, 'steady': id(STEADY)},
 }
 record['objects'] = [first, meliae_dump.dump_all_objects(sys.argv[2])['objects']]
 print(json.dumps(record))

@@ -116,6 +116,10 @@ describe.skipIf(found.length === 0)('waste inspections against a real process', 
 				const growing = findGrowingCollections([lengthView(older)], store, 1_000_000);
 				const ours = growing.top.find(entry => store.objectAddress[entry.ordinal] === record.growing.address);
 				expect(ours?.lengths).toEqual(record.growing.lens);
+				// A list whose items changed but whose len did not is not growing.
+				expect(store.indexOf(record.growing.steady)).not.toBe(-1 >>> 0);
+				expect(growing.top.some(entry => store.objectAddress[entry.ordinal] === record.growing.steady)).toBe(false);
+				expect(growing.count).toBe(growing.top.length);
 				const path = findPath(store, ours!.ordinal)!;
 				expect(path.ordinals.at(-1)).toBe(ours!.ordinal);
 				expect(path.edges.at(-1)?.text).toContain('GROWING');

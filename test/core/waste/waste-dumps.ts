@@ -12,7 +12,7 @@ export type WasteRecord = {
 	oversized_list: {address: number; len: number; size: number; exact: number};
 	oversized_dict: {address: number; len: number; size: number; fresh: number; fresh_address: number};
 	set_owner: {address: number; set: number; set_size: number; members: number; members_size: number};
-	growing: {address: number; lens: number[]};
+	growing: {address: number; lens: number[]; steady: number};
 	objects: [number, number];
 };
 
