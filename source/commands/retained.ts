@@ -13,7 +13,7 @@ import {reprObject} from '../core/format/repr.js';
 import {humanBytes} from '../core/format/size.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
-import {dominatedByRetained, retainedSetByType} from '../core/waste/retained-set.js';
+import {dominatedByRetained, dominatedCount, retainedSetByType} from '../core/waste/retained-set.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_OK} from './context.js';
 import {addressArgument, CommandExit, loadForCommand, objectAt, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
@@ -57,8 +57,7 @@ function subtreeJson(store: GraphStore, dominators: Dominators, ordinal: number,
 		return {};
 	}
 
-	const dominated = dominatedByRetained(dominators, ordinal);
-	const shown = dominated.subarray(0, limit);
+	const shown = dominatedByRetained(dominators, ordinal, limit);
 	return {
 		children: Array.from(shown, child => ({
 			address: store.objectAddress[child]!,
@@ -68,7 +67,7 @@ function subtreeJson(store: GraphStore, dominators: Dominators, ordinal: number,
 			retained_size: dominators.retainedSize[child]!,
 			...subtreeJson(store, dominators, child, depth - 1, limit),
 		})),
-		more: dominated.length - shown.length,
+		more: dominatedCount(dominators, ordinal) - shown.length,
 	};
 }
 
@@ -77,17 +76,18 @@ function subtreeLines(store: GraphStore, dominators: Dominators, ordinal: number
 		return;
 	}
 
-	const dominated = dominatedByRetained(dominators, ordinal);
+	const shown = dominatedByRetained(dominators, ordinal, limit);
+	const count = dominatedCount(dominators, ordinal);
 	const total = dominators.totalSize;
-	for (const child of dominated.subarray(0, limit)) {
+	for (const child of shown) {
 		const edge = dominatedEdge(store, ordinal, child);
 		const share = total === 0 ? 0 : Math.floor(dominators.retainedSize[child]! * 100 / total);
 		lines.push(padLeft(humanBytes(dominators.retainedSize[child]!), 11) + padLeft(String(share), 4) + `  ${indent}${edge === null ? '' : edge + ' '}${reprObject(store, child, {maxValueChars: SHOWN_VALUE_CHARS})}`);
 		subtreeLines(store, dominators, child, depth - 1, limit, indent + '  ', lines);
 	}
 
-	if (dominated.length > limit) {
-		lines.push(`${' '.repeat(17)}${indent}(${dominated.length - limit} more)`);
+	if (count > shown.length) {
+		lines.push(`${' '.repeat(17)}${indent}(${count - shown.length} more)`);
 	}
 }
 

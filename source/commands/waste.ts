@@ -132,8 +132,9 @@ export function wasteLines(store: GraphStore, report: WasteReport, limit: number
 	const {duplicates, empty, instanceDicts, oversized, growing} = report;
 	const lines: string[] = [];
 	lines.push(
-		`Duplicate strings: ${duplicates.duplicatedValues} values held in more than one object waste ${humanBytes(duplicates.wasted)} (the copies beyond the first).`,
-		`  Only values of at most ${DUMP_VALUE_CHARS} characters are compared (a dump keeps no more)${duplicates.notCompared > 0 ? `; ${duplicates.notCompared} longer strings were not` : ''}.`,
+		`Duplicate strings: ${humanBytes(duplicates.wasted)} in the copies (beyond the first) of ${duplicates.duplicatedValues} values.`,
+		`  Only values of at most ${DUMP_VALUE_CHARS} characters (all a dump keeps) are compared`
+			+ (duplicates.notCompared > 0 ? `;\n  ${duplicates.notCompared} longer strings were not.` : '.'),
 		'  Fix: keep one copy (sys.intern, or a dict of canonical values).',
 		'     Wasted  Copies  Value, then who holds the copies',
 	);
@@ -146,7 +147,8 @@ export function wasteLines(store: GraphStore, report: WasteReport, limit: number
 
 	lines.push(
 		'',
-		`Empty and nearly empty containers: ${empty.count} dicts, lists and sets with 0 to ${NEARLY_EMPTY} entries take ${humanBytes(empty.size)}.`,
+		`Empty and nearly empty containers: ${humanBytes(empty.size)} in ${empty.count} dicts, lists`,
+		`  and sets with 0 to ${NEARLY_EMPTY} entries.`,
 		'  Fix: create the container when its first entry arrives (None until then).',
 		'       Size   Count  Container, held by',
 	);
@@ -157,11 +159,13 @@ export function wasteLines(store: GraphStore, report: WasteReport, limit: number
 	const saving = instanceDicts.reduce((sum, entry) => sum + Math.max(0, entry.slotsSaving), 0);
 	lines.push(
 		'',
-		`Per-instance dicts: instances with a __dict__; __slots__ would save ${humanBytes(saving)} over ${instanceDicts.length} classes.`,
-		`  Saving = instances' sizes + their dicts' sizes - instances x (${SLOTTED_HEADER} + ${SLOT_BYTES} x attributes), CPython 3 on 64 bits.`,
-		'     Saving  Instances  Class (dicts now)',
+		`Per-instance dicts: __slots__ would save ${humanBytes(saving)} in ${instanceDicts.length} classes.`,
+		'  Saving = instances + their __dict__s - instances x (32 + 8 x attributes)'.replace('32', String(SLOTTED_HEADER)).replace('8 x', `${SLOT_BYTES} x`),
+		'  (CPython 3, 64 bits: object and collector headers, a pointer per slot).',
+		'  Fix: __slots__ on the class (a dataclass: slots=True).',
+		'     Saving  Instances  Class (its dicts now)',
 	);
-	for (const entry of instanceDicts.slice(0, limit)) {
+	for (const entry of instanceDicts.filter(entry => entry.slotsSaving > 0).slice(0, limit)) {
 		lines.push(padLeft(humanBytes(entry.slotsSaving), 11) + padLeft(String(entry.count), 11) + `  ${escapeControls(store.typeNames[entry.typeId]!)} (${humanBytes(entry.dictSize)})`);
 	}
 
@@ -169,10 +173,11 @@ export function wasteLines(store: GraphStore, report: WasteReport, limit: number
 	const oversizedCount = oversized.byType.reduce((sum, entry) => sum + entry.count, 0);
 	lines.push(
 		'',
-		`Oversized containers: ${oversizedCount} lists and dicts allocated far above their len waste ${humanBytes(oversizedWaste)}.`,
-		`  A list needs ${oversized.listHeader} + 8 x len bytes and is oversized with more than len/2 + 8 unused slots; a dict needs what`,
-		`  the smallest dict of the same len in this dump takes and is oversized at ${DICT_RATIO} times that or more.`,
-		'  Fix: copy it once it has shrunk (list(x), dict(x)), or build it at its final size.',
+		`Oversized containers: ${humanBytes(oversizedWaste)} unused in ${oversizedCount} lists and dicts.`,
+		`  A list needs ${oversized.listHeader} + 8 x len bytes; listed with more than len/2 + 8 slots unused.`,
+		'  A dict needs what the smallest dict of its len in this dump takes;',
+		`  listed at ${DICT_RATIO} times that or more.`,
+		'  Fix: copy it once it has shrunk (list(x), dict(x)).',
 		'     Wasted     Len  Object',
 	);
 	for (const entry of oversized.top.slice(0, limit)) {
@@ -182,14 +187,16 @@ export function wasteLines(store: GraphStore, report: WasteReport, limit: number
 	if (growing !== undefined) {
 		lines.push(
 			'',
-			`Growing collections: ${growing.count} containers (same address and type) whose len grew at every dump.`,
+			`Growing collections: ${growing.count} containers (same address and type)`,
+			'  whose len grew at every dump.',
 			'  Fix: bound them (an eviction rule, maxlen), or stop what adds to them.',
 		);
 		for (const entry of growing.top.slice(0, limit)) {
-			lines.push(`  len ${entry.lengths.join(' -> ')}: ${reprObject(store, entry.ordinal, {maxValueChars: SHOWN_VALUE_CHARS})}`);
 			const path = findPath(store, entry.ordinal);
-			if (path !== undefined) {
-				lines.push(...pathLines(store, path, '    '));
+			if (path === undefined) {
+				lines.push(`  len ${entry.lengths.join(' -> ')}: ${reprObject(store, entry.ordinal, {maxValueChars: SHOWN_VALUE_CHARS})}`);
+			} else {
+				lines.push(`  len ${entry.lengths.join(' -> ')}, from a root:`, ...pathLines(store, path, '    '));
 			}
 		}
 	}

@@ -28,12 +28,46 @@ export function dominatorTreeOf(dominators: Dominators): DominatorTree {
 	return tree;
 }
 
-/** The objects `ordinal` immediately dominates, largest retained size first (ties: dump order). */
-export function dominatedByRetained(dominators: Dominators, ordinal: number): Uint32Array {
+/** How many objects `ordinal` immediately dominates. */
+export function dominatedCount(dominators: Dominators, ordinal: number): number {
+	const {firstDominated} = dominatorTreeOf(dominators);
+	return firstDominated[ordinal + 1]! - firstDominated[ordinal]!;
+}
+
+/**
+ * The `limit` objects `ordinal` immediately dominates with the largest
+ * retained sizes, largest first (ties: dump order). A fan-out of millions
+ * costs one sort of a Float64Array of their sizes, no JS array per object.
+ */
+export function dominatedByRetained(dominators: Dominators, ordinal: number, limit = Number.POSITIVE_INFINITY): Uint32Array {
 	const {firstDominated, dominated} = dominatorTreeOf(dominators);
-	const children = dominated.slice(firstDominated[ordinal]!, firstDominated[ordinal + 1]!);
+	const children = dominated.subarray(firstDominated[ordinal]!, firstDominated[ordinal + 1]!);
 	const {retainedSize} = dominators;
-	return Uint32Array.from(Array.from(children).sort((a, b) => (retainedSize[b]! - retainedSize[a]!) || (a - b)));
+	let chosen: Uint32Array = children;
+	if (children.length > limit) {
+		// The limit-th largest size is the threshold: take those above it, then those at it in dump order.
+		const sizes = Float64Array.from(children, child => retainedSize[child]!).sort();
+		const threshold = sizes[sizes.length - limit]!;
+		let above = 0;
+		for (const child of children) {
+			if (retainedSize[child]! > threshold) {
+				above++;
+			}
+		}
+
+		chosen = new Uint32Array(limit);
+		let out = 0;
+		let atThreshold = limit - above;
+		for (const child of children) {
+			const size = retainedSize[child]!;
+			if (size > threshold || (size === threshold && atThreshold-- > 0)) {
+				chosen[out++] = child;
+			}
+		}
+	}
+
+	// Dominated lists are ascending ordinals: a stable sort keeps dump order among ties.
+	return Uint32Array.from(Array.from(chosen).sort((a, b) => (retainedSize[b]! - retainedSize[a]!) || (a - b)));
 }
 
 /** Count and size per type of what `ordinal` retains (itself included), largest size first. */
