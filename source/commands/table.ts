@@ -130,7 +130,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 		args: 'DUMP ADDRESS',
 		minArgs: 2,
 		maxArgs: 2,
-		summary: 'what an object keeps alive: dominator subtree, by type',
+		summary: 'what an object keeps alive (dominator subtree)',
 		options: [
 			{flag: 'depth', type: 'number', value: 'N', help: 'levels of the dominator tree to show (default 1)'},
 			limit('objects per level and types to list', 20),
@@ -141,10 +141,10 @@ export const COMMANDS: readonly CommandSpec[] = [
 	},
 	{
 		name: 'waste',
-		args: 'DUMP [DUMP...]',
+		args: 'DUMP...',
 		minArgs: 1,
 		maxArgs: Number.POSITIVE_INFINITY,
-		summary: 'wasted memory: duplicates, empty, oversized, __dict__s',
+		summary: 'duplicates, empty/oversized containers, __dict__s',
 		options: [limit('findings of each kind to list', 10), keepOrder, json, ...LOAD_OPTIONS],
 		example: `waste ${DEMOS}`,
 	},

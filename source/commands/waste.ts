@@ -1,5 +1,5 @@
 /**
- * `meliae-tui waste DUMP [DUMP...] [--limit N] [--json]`: memory a program
+ * `meliae-tui waste DUMP... [--keep-order] [--limit N] [--json]`: memory a program
  * wastes without leaking, in the newest dump: duplicate strings, empty and
  * nearly empty containers, per-instance dicts (what `__slots__` would
  * save), oversized lists and dicts; given older dumps (oldest first, the
@@ -29,7 +29,7 @@ import {pathJson, pathLines} from './path.js';
 import {limitFlag} from './summarize.js';
 import {dumpArguments} from './trend.js';
 
-const USAGE = 'meliae-tui waste DUMP [DUMP...] [--limit N] [--json]';
+const USAGE = 'meliae-tui waste DUMP... [--keep-order] [--limit N] [--json]';
 /** Characters of a duplicated value shown in text. */
 const SHOWN_VALUE_CHARS = 60;
 
