@@ -15,8 +15,8 @@
  *   peak RSS, next to the time and peak of only loading the same dumps;
  * - trend: `meliae-tui trend` over ten dumps of 1M objects, likewise;
  * - waste: every waste inspection of the large dump (right after load, as
- *   `meliae-tui waste` runs them: parents included), and the growing
- *   collections against a second large dump.
+ *   `meliae-tui waste` runs them), the growing collections against a second
+ *   large dump, and the paths to the growing collections shown.
  *
  * Synthetic dumps are cached in the data directory (default: the system's
  * temporary directory), regenerated when the generator's version changes.
@@ -434,18 +434,26 @@ async function main(argv: string[]): Promise<void> {
 			return [result, performance.now() - started];
 		};
 
-		// As the command runs them, parents built by the first that needs them.
-		const [, parentsMs] = timed(() => store.ensureParents());
+		// As the command runs them (no parents index: a path needs it, timed apart).
+		const cpuBefore = process.cpuUsage();
 		const [duplicates, duplicatesMs] = timed(() => findDuplicateStrings(store, 10));
 		const [empty, emptyMs] = timed(() => findEmptyContainers(store));
 		const [dicts, dictsMs] = timed(() => findInstanceDicts(store));
 		const [oversized, oversizedMs] = timed(() => findOversized(store, 10));
 		const [growing, growingMs] = timed(() => findGrowingCollections([older], store, 10));
-		const total = parentsMs + duplicatesMs + emptyMs + dictsMs + oversizedMs + growingMs;
-		process.stdout.write(`\nwaste inspections of ${store.objectCount.toLocaleString('en-US')} objects (after load): ${ms(total)} in all`
-			+ ` (target ${TARGETS.wasteMs5M / 1000} s): parents ${ms(parentsMs)}, duplicate strings ${ms(duplicatesMs)} (${duplicates.duplicatedValues} values),`
+		const total = duplicatesMs + emptyMs + dictsMs + oversizedMs + growingMs;
+		const cpu = process.cpuUsage(cpuBefore);
+		process.stdout.write(`\nwaste inspections of ${store.objectCount.toLocaleString('en-US')} objects (after load): ${ms(total)} in all, cpu ${ms((cpu.user + cpu.system) / 1000)}`
+			+ ` (target ${TARGETS.wasteMs5M / 1000} s): duplicate strings ${ms(duplicatesMs)} (${duplicates.duplicatedValues} values),`
 			+ ` empty containers ${ms(emptyMs)} (${empty.count}), instance dicts ${ms(dictsMs)} (${dicts.length} classes),`
 			+ ` oversized ${ms(oversizedMs)} (${oversized.top.length}), growing against a second dump ${ms(growingMs)} (${growing.count})\n`);
+		const [, parentsMs] = timed(() => store.ensureParents());
+		const [, pathsMs] = timed(() => {
+			for (const entry of growing.top) {
+				findPath(store, entry.ordinal);
+			}
+		});
+		process.stdout.write(`  and with several dumps, the paths to the ${growing.top.length} growing collections shown: parents index ${ms(parentsMs)}, paths ${ms(pathsMs)}\n`);
 	}
 }
 

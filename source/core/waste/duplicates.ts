@@ -11,7 +11,7 @@
  */
 
 import {topByKey} from '../analyses/dominators.js';
-import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH} from '../graph/layout.js';
+import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH, UNRESOLVED_BIT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {type HolderGroup, HolderGroups, holderEdge, NO_OWNER} from './holders.js';
 
@@ -163,25 +163,36 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 		rank[g] = position;
 	}
 
+	// One pass over the references (no parents needed): each reference to
+	// a copy of a top value is a holder; copies nothing refers to, one group.
 	const holders = Array.from(top, () => new HolderGroups());
 	if (top.length > 0) {
-		const {firstParent, parentSources} = store;
+		const {firstChild, childTargets} = store;
+		// The last parent seen referring to each object (parents come in ascending order).
+		const lastParent = new Uint32Array(n).fill(EMPTY);
+		for (let parent = 0; parent < n; parent++) {
+			const end = firstChild[parent + 1]!;
+			for (let e = firstChild[parent]!; e < end; e++) {
+				const child = childTargets[e]!;
+				if (child >= UNRESOLVED_BIT) {
+					continue;
+				}
+
+				const g = groupOf[child]!;
+				if (g === EMPTY || rank[g]! < 0 || lastParent[child] === parent) {
+					continue;
+				}
+
+				// A parent listing the same copy twice counts once, as a parent.
+				lastParent[child] = parent;
+				holders[rank[g]!]!.add(objectType[parent]!, holderEdge(store, parent, child), objectSize[child]!);
+			}
+		}
+
 		for (let i = 0; i < n; i++) {
 			const g = groupOf[i]!;
-			if (g === EMPTY || rank[g]! < 0) {
-				continue;
-			}
-
-			const groupHolders = holders[rank[g]!]!;
-			const from = firstParent[i]!;
-			const to = firstParent[i + 1]!;
-			if (from === to) {
-				groupHolders.add(NO_OWNER, null, objectSize[i]!);
-			}
-
-			for (let p = from; p < to; p++) {
-				const parent = parentSources[p]!;
-				groupHolders.add(objectType[parent]!, holderEdge(store, parent, i), objectSize[i]!);
+			if (g !== EMPTY && rank[g]! >= 0 && lastParent[i] === EMPTY) {
+				holders[rank[g]!]!.add(NO_OWNER, null, objectSize[i]!);
 			}
 		}
 	}

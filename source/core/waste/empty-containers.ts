@@ -8,7 +8,7 @@
  * referrer in dump order.
  */
 
-import {NO_LENGTH} from '../graph/layout.js';
+import {NO_LENGTH, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {ANY_KEY, holderEdge, MAX_GROUPS, NO_OWNER} from './holders.js';
 
@@ -45,24 +45,36 @@ export function findEmptyContainers(store: GraphStore): EmptyContainers {
 		}
 	}
 
+	const isCandidate = (i: number): boolean => {
+		const length = objectLength[i]!;
+		return wanted[objectType[i]!] === 1 && length !== NO_LENGTH && length <= NEARLY_EMPTY;
+	};
+
+	// The first referrer of each candidate, in one pass over the references
+	// (parents come in ascending order; no parents index needed).
+	const firstReferrer = new Uint32Array(n).fill(NO_OBJECT);
+	const {firstChild, childTargets} = store;
+	for (let parent = 0; parent < n; parent++) {
+		const end = firstChild[parent + 1]!;
+		for (let e = firstChild[parent]!; e < end; e++) {
+			const child = childTargets[e]!;
+			if (child < UNRESOLVED_BIT && firstReferrer[child] === NO_OBJECT && isCandidate(child)) {
+				firstReferrer[child] = parent;
+			}
+		}
+	}
+
 	const groups = new Map<string, EmptyContainerGroup>();
 	let count = 0;
 	let size = 0;
-	let firstParent: Uint32Array | undefined;
-	let parentSources: Uint32Array | undefined;
 	for (let i = 0; i < n; i++) {
-		const length = objectLength[i]!;
-		if (wanted[objectType[i]!] !== 1 || length === NO_LENGTH || length > NEARLY_EMPTY) {
+		if (!isCandidate(i)) {
 			continue;
 		}
 
-		if (firstParent === undefined) {
-			({firstParent, parentSources} = store.ensureParents());
-		}
-
-		const from = firstParent[i]!;
-		const hasParent = from < firstParent[i + 1]!;
-		const parent = hasParent ? parentSources![from]! : -1;
+		const length = objectLength[i]!;
+		const parent = firstReferrer[i]!;
+		const hasParent = parent !== NO_OBJECT;
 		const ownerTypeId = hasParent ? objectType[parent]! : NO_OWNER;
 		let edge = hasParent ? holderEdge(store, parent, i) : null;
 		let key = `${objectType[i]!}\t${length}\t${ownerTypeId}\t${edge ?? ''}`;
