@@ -77,8 +77,9 @@ export function wasteJson(store: GraphStore, report: WasteReport, limit: number)
 			wasted: entry.wasted,
 		})),
 		oversized_total: oversized.byType.map(entry => ({type: store.typeNames[entry.typeId], count: entry.count, wasted: entry.wasted})),
+		// Empty with one dump (growth needs older dumps): `dumps` says how many were read.
 		growing_collections: growing === undefined
-			? null
+			? []
 			: growing.top.map(entry => {
 				const path = findPath(store, entry.ordinal);
 				return {
@@ -227,6 +228,7 @@ export const main: Command = async ctx => withExit(async () => {
 		ctx.stdout.write(stringifyJson({
 			file: result.file,
 			files: dumps.map(dump => dump.file),
+			dumps: dumps.length,
 			total_count: store.objectCount,
 			...wasteJson(store, report, limit),
 		}) + '\n');
