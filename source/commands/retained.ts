@@ -7,7 +7,7 @@
 
 import {edgeName} from '../core/analyses/paths.js';
 import type {Dominators} from '../core/analyses/dominators.js';
-import {escapeControls} from '../core/format/escape.js';
+import {displayFormatted, escapeControls} from '../core/format/escape.js';
 import {padLeft} from '../core/format/python.js';
 import {reprObject} from '../core/format/repr.js';
 import {humanBytes} from '../core/format/size.js';
@@ -82,7 +82,7 @@ function subtreeLines(store: GraphStore, dominators: Dominators, ordinal: number
 	for (const child of shown) {
 		const edge = dominatedEdge(store, ordinal, child);
 		const share = total === 0 ? 0 : Math.floor(dominators.retainedSize[child]! * 100 / total);
-		lines.push(padLeft(humanBytes(dominators.retainedSize[child]!), 11) + padLeft(String(share), 4) + `  ${indent}${edge === null ? '' : edge + ' '}${reprObject(store, child, {maxValueChars: SHOWN_VALUE_CHARS})}`);
+		lines.push(padLeft(humanBytes(dominators.retainedSize[child]!), 11) + padLeft(String(share), 4) + `  ${indent}${edge === null ? '' : displayFormatted(edge) + ' '}${reprObject(store, child, {maxValueChars: SHOWN_VALUE_CHARS})}`);
 		subtreeLines(store, dominators, child, depth - 1, limit, indent + '  ', lines);
 	}
 

@@ -9,7 +9,7 @@
  */
 
 import {findPath} from '../core/analyses/paths.js';
-import {escapeControls} from '../core/format/escape.js';
+import {displayFormatted, escapeControls} from '../core/format/escape.js';
 import {padLeft} from '../core/format/python.js';
 import {reprObject, reprValue} from '../core/format/repr.js';
 import {humanBytes} from '../core/format/size.js';
@@ -103,7 +103,8 @@ function holderText(store: GraphStore, ownerTypeId: number, edge: string | null)
 		return '(nothing in the dump refers to it)';
 	}
 
-	return escapeControls(owner) + (edge === null ? '' : ` ${edge}`);
+	// Edge names come escaped from the core; displayFormatted keeps them ASCII in an ASCII locale.
+	return escapeControls(owner) + (edge === null ? '' : ` ${displayFormatted(edge)}`);
 }
 
 /** One line per kind: its total and its top finding (the report's waste section). */
