@@ -17,6 +17,8 @@ const commands: Record<string, () => Promise<Command>> = {
 	show: async () => (await import('./commands/show.js')).main,
 	top: async () => (await import('./commands/top.js')).main,
 	path: async () => (await import('./commands/path.js')).main,
+	retained: async () => (await import('./commands/retained.js')).main,
+	waste: async () => (await import('./commands/waste.js')).main,
 	diff: async () => (await import('./commands/diff.js')).main,
 	trend: async () => (await import('./commands/trend.js')).main,
 	report: async () => (await import('./commands/report.js')).main,

@@ -2,7 +2,7 @@
  * Benchmarks of the leak-hunting analyses. Prints figures next to the
  * targets; never fails on timing.
  *
- *   node dist/bench/analyses.js [--objects 5e6] [--only dominators,shapes,path,diff,trend]
+ *   node dist/bench/analyses.js [--objects 5e6] [--only dominators,shapes,path,diff,trend,waste]
  *        [--runs 3] [--data-dir DIR]
  *
  * - dominators: dominator tree + retained sizes on a random graph built in
@@ -13,7 +13,10 @@
  * - path: latency of `findPath` to 200 random objects of the large dump;
  * - diff: `meliae-tui diff` of two large dumps, in a fresh process: time and
  *   peak RSS, next to the time and peak of only loading the same dumps;
- * - trend: `meliae-tui trend` over ten dumps of 1M objects, likewise.
+ * - trend: `meliae-tui trend` over ten dumps of 1M objects, likewise;
+ * - waste: every waste inspection of the large dump (right after load, as
+ *   `meliae-tui waste` runs them), the growing collections against a second
+ *   large dump, and the paths to the growing collections shown.
  *
  * Synthetic dumps are cached in the data directory (default: the system's
  * temporary directory), regenerated when the generator's version changes.
@@ -33,6 +36,11 @@ import {tuneForLoading} from '../core/util/tuning.js';
 import {NO_LENGTH} from '../core/graph/layout.js';
 import {GraphStore} from '../core/graph/store.js';
 import type {Command, CommandContext} from '../commands/context.js';
+import {findDuplicateStrings} from '../core/waste/duplicates.js';
+import {findEmptyContainers} from '../core/waste/empty-containers.js';
+import {findGrowingCollections, lengthView} from '../core/waste/growing.js';
+import {findInstanceDicts} from '../core/waste/instance-dicts.js';
+import {findOversized} from '../core/waste/oversized.js';
 import {generateDump, GENERATOR_VERSION, isMainModule, parseCount} from './generate.js';
 
 /** Targets printed next to the figures (not enforced). */
@@ -44,6 +52,7 @@ export const TARGETS = {
 	diffMs: 8000,
 	diffPeakBytes: 1.2e9,
 	trendMs: 8000,
+	wasteMs5M: 3000,
 } as const;
 
 const gc = (globalThis as {gc?: () => void}).gc;
@@ -340,7 +349,7 @@ async function main(argv: string[]): Promise<void> {
 	mkdirSync(directory, {recursive: true});
 	process.stdout.write(`node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`);
 	process.stdout.write(`targets: dominators ≤ ${TARGETS.dominatorsMs5M} ms at 5M, ≤ ${TARGETS.extraBytesPerObject} extra bytes/object, shapes ≤ ${TARGETS.shapeRatio}x random, path ≤ ${TARGETS.pathMs} ms, `
-		+ `diff 2×5M ≤ ${TARGETS.diffMs / 1000} s and ≤ ${TARGETS.diffPeakBytes / 1e9} GB, trend 10×1M ≤ ${TARGETS.trendMs / 1000} s\n`);
+		+ `diff 2×5M ≤ ${TARGETS.diffMs / 1000} s and ≤ ${TARGETS.diffPeakBytes / 1e9} GB, trend 10×1M ≤ ${TARGETS.trendMs / 1000} s, waste 5M ≤ ${TARGETS.wasteMs5M / 1000} s\n`);
 
 	if (want('dominators')) {
 		process.stdout.write('\ndominators + retained sizes (and per-type retained sizes), best of ' + runs + ':\n');
@@ -412,6 +421,39 @@ async function main(argv: string[]): Promise<void> {
 		const loads = inChild('load', files);
 		process.stdout.write(`\ntrend over 10 dumps of 1,000,000 objects (fresh process): ${(figures.ms / 1000).toFixed(1)} s, peak RSS ${mb(figures.peakRss)}`
 			+ ` (loading the ten alone: ${(loads.ms / 1000).toFixed(1)} s, peak RSS ${mb(loads.peakRss)})\n`);
+	}
+
+	if (want('waste')) {
+		const files = [await syntheticDump(directory, big, 2), await syntheticDump(directory, big, 1)];
+		const older = lengthView((await loadDump(files[0]!, {parents: false})).store);
+		collect();
+		const {store} = await loadDump(files[1]!, {parents: false});
+		const timed = <T>(run: () => T): [T, number] => {
+			const started = performance.now();
+			const result = run();
+			return [result, performance.now() - started];
+		};
+
+		// As the command runs them (no parents index: a path needs it, timed apart).
+		const cpuBefore = process.cpuUsage();
+		const [duplicates, duplicatesMs] = timed(() => findDuplicateStrings(store, 10));
+		const [empty, emptyMs] = timed(() => findEmptyContainers(store));
+		const [dicts, dictsMs] = timed(() => findInstanceDicts(store));
+		const [oversized, oversizedMs] = timed(() => findOversized(store, 10));
+		const [growing, growingMs] = timed(() => findGrowingCollections([older], store, 10));
+		const total = duplicatesMs + emptyMs + dictsMs + oversizedMs + growingMs;
+		const cpu = process.cpuUsage(cpuBefore);
+		process.stdout.write(`\nwaste inspections of ${store.objectCount.toLocaleString('en-US')} objects (after load): ${ms(total)} in all, cpu ${ms((cpu.user + cpu.system) / 1000)}`
+			+ ` (target ${TARGETS.wasteMs5M / 1000} s): duplicate strings ${ms(duplicatesMs)} (${duplicates.duplicatedValues} values),`
+			+ ` empty containers ${ms(emptyMs)} (${empty.count}), instance dicts ${ms(dictsMs)} (${dicts.length} classes),`
+			+ ` oversized ${ms(oversizedMs)} (${oversized.top.length}), growing against a second dump ${ms(growingMs)} (${growing.count})\n`);
+		const [, parentsMs] = timed(() => store.ensureParents());
+		const [, pathsMs] = timed(() => {
+			for (const entry of growing.top) {
+				findPath(store, entry.ordinal);
+			}
+		});
+		process.stdout.write(`  and with several dumps, the paths to the ${growing.top.length} growing collections shown: parents index ${ms(parentsMs)}, paths ${ms(pathsMs)}\n`);
 	}
 }
 

@@ -20,7 +20,8 @@ import {
 import type {Dominators} from '../core/analyses/dominators.js';
 import {topRetainers, typeRetainedSizes, type TypeRetained} from '../core/analyses/dominators.js';
 import {findPath, type ReferencePath} from '../core/analyses/paths.js';
-import {findObjectSuspects, findTypeSuspects, type ObjectSuspect, type TypeSuspect} from '../core/analyses/report.js';
+import {findObjectSuspects, findTypeSuspects, type ObjectSuspect, topWaste, type TypeSuspect} from '../core/analyses/report.js';
+import type {WasteReport} from '../core/waste/waste.js';
 import {type DumpMeta, trendOf, type TrendType} from '../core/analyses/trend.js';
 import {diffHeader, diffRows, totalsTitle, trendHeader, trendRows} from '../core/format/diff-table.js';
 import {escapeControls} from '../core/format/escape.js';
@@ -37,6 +38,7 @@ import {CommandExit, requireInput, withExit} from './load-for-command.js';
 import {pathJson} from './path.js';
 import {limitFlag} from './summarize.js';
 import {dominatorsForCommand, TOP_HEADER, topObjectJson, topRows} from './top.js';
+import {wasteHeadlines, wasteJson} from './waste.js';
 import {dumpSeries, loadSeriesPoint, type SeriesPoint, seriesDumpJson, SERIES_HEADER, seriesLines, sortFlag, trendTypeJson} from './trend.js';
 
 const USAGE = 'meliae-tui report DUMP... [--format text|markdown|json] [--keep-order] [--sort time|mtime|name] [--limit N]';
@@ -73,6 +75,7 @@ type Report = {
 	diff?: DumpDiff;
 	candidates?: CandidateGrouping;
 	candidateFiles?: string[];
+	waste: WasteReport;
 };
 
 async function buildReport(ctx: CommandContext, limit: number): Promise<Report> {
@@ -137,6 +140,7 @@ async function buildReport(ctx: CommandContext, limit: number): Promise<Report> 
 		series: older.length > 0 ? series : [],
 		trend: older.length > 0 ? trendOf(series.map(p => p.totals)) : [],
 		diff,
+		waste: topWaste(store),
 	};
 	if (fresh !== undefined) {
 		report.candidates = groupCandidates(store, dominators, survivors(fresh, store).member);
@@ -279,6 +283,7 @@ function textSections(report: Report, ascii: boolean): {head: string[]; sections
 		});
 	}
 
+	sections.push({title: 'Waste (the top finding of each kind; meliae-tui waste lists more)', lines: wasteHeadlines(store, report.waste)});
 	return {head, sections};
 }
 
@@ -374,6 +379,7 @@ function renderJson(report: Report): string {
 				types: typeDiffJson(report.diff),
 			},
 		}),
+		waste: (({growing_collections: _growing, ...waste}) => waste)(wasteJson(store, report.waste, 1)),
 		...(report.candidates === undefined ? {} : {
 			candidates: {
 				files: report.candidateFiles,

@@ -34,6 +34,7 @@ import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
 import {isPython3Dump, markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
 import {recordFoldedObjects} from './meliae-order.js';
+import {recordFoldedDicts} from '../waste/folded-dicts.js';
 
 /** Types meliae never collapses into. */
 const SKIPPED_TYPES = new Set([
@@ -211,6 +212,10 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	// the column: meliae's object table held them, which orders equal types.
 	const foldedAddress = new Float64Array(collapsed);
 	const foldedKeptBefore = new Uint32Array(collapsed);
+	// Each folded dict's owner, size and len, for the waste inspections.
+	const foldedOwner = new Uint32Array(collapsed);
+	const foldedSize = new Float64Array(collapsed);
+	const foldedLength = new Uint32Array(collapsed);
 	{
 		let j = 0;
 		for (let w = 0; w < removedBits.length; w++) {
@@ -221,6 +226,9 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 				const dict = (w << 5) + bit;
 				foldedAddress[j] = store.objectAddress[dict]!;
 				foldedKeptBefore[j] = mapOrdinal(dict);
+				foldedOwner[j] = mapOrdinal(partner[dict]! - 1);
+				foldedSize[j] = store.objectSize[dict]!;
+				foldedLength[j] = store.objectLength[dict]!;
 				j++;
 			}
 		}
@@ -279,6 +287,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	}
 
 	recordFoldedObjects(result, {address: foldedAddress, keptBefore: foldedKeptBefore});
+	recordFoldedDicts(result, {owner: foldedOwner, size: foldedSize, length: foldedLength});
 
 	// The partner array is free now: parents can build in it.
 	result.scratch = partner;

@@ -15,6 +15,7 @@ import {FLAG_SYNTHETIC, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
 import {carryValuesOnlyOwners} from './dict-layout.js';
 import {carryFoldedObjects} from './meliae-order.js';
+import {carryFoldedDicts} from '../waste/folded-dicts.js';
 
 export const EX_REFERENCE_TYPE = '<ex-reference>';
 /** Address of the `<ex-reference>` object: 2^64, which no 64-bit address equals. */
@@ -153,5 +154,6 @@ export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
 	});
 	carryValuesOnlyOwners(store, result);
 	carryFoldedObjects(store, result);
+	carryFoldedDicts(store, result);
 	return {store: result, changed, exReference};
 }

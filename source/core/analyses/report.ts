@@ -23,6 +23,7 @@ export const HOLDER_SHARE = 0.5;
 
 import {NO_OBJECT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
+import {inspectWaste, type WasteReport} from '../waste/waste.js';
 import type {Dominators} from './dominators.js';
 
 /** A suspect retaining this many times its own size is an accumulation point. */
@@ -187,4 +188,13 @@ export function findTypeSuspects(store: GraphStore, dominators: Dominators, thre
 		.filter(suspect => suspect.holder !== NO_OBJECT && suspect.holderCount >= 2
 			&& suspect.holderRetainedSize >= HOLDER_SHARE * suspect.retainedSize)
 		.sort((a, b) => (b.retainedSize - a.retainedSize) || (a.type < b.type ? -1 : 1));
+}
+
+/**
+ * The report's waste section: the top finding of each waste inspection of
+ * one dump (see core/waste/). Growth over several dumps is left to
+ * `meliae-tui waste OLD... NEW`, which keeps the older dumps' lengths.
+ */
+export function topWaste(store: GraphStore): WasteReport {
+	return inspectWaste(store, 1);
 }

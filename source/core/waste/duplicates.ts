@@ -1,0 +1,213 @@
+/**
+ * Duplicate strings (and bytes): objects of the same type with the same
+ * value. Copies beyond the first are waste (interning, or keeping one
+ * copy, would save them).
+ *
+ * A dump keeps the first 100 characters of a value (meliae's cut; `len`
+ * gives the real length), so two longer values cannot be proven equal:
+ * only objects whose `len` is at most 100 take part. Values are grouped by
+ * a hash of their raw bytes in the dump on a typed-array table, compared
+ * byte for byte; nothing is decoded but the values shown.
+ */
+
+import {topByKey} from '../analyses/dominators.js';
+import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH, UNRESOLVED_BIT} from '../graph/layout.js';
+import type {GraphStore} from '../graph/store.js';
+import {type HolderGroup, HolderGroups, holderEdge, NO_OWNER} from './holders.js';
+
+/** The most characters of a value a dump keeps (meliae's and our dumper's cut). */
+export const DUMP_VALUE_CHARS = 100;
+/** The types whose values are compared. */
+export const STRING_TYPES: readonly string[] = ['str', 'bytes', 'unicode'];
+const EMPTY = 0xff_ff_ff_ff;
+
+export type DuplicateString = {
+	/** The first copy in dump order. */
+	readonly ordinal: number;
+	readonly typeId: number;
+	readonly count: number;
+	/** Bytes of all the copies. */
+	readonly size: number;
+	/** Bytes of all the copies but one. */
+	readonly wasted: number;
+	/** Who refers to the copies, by holder type and reference name (one entry per referrer of each copy). */
+	readonly holders: readonly HolderGroup[];
+};
+
+export type DuplicateStrings = {
+	readonly top: readonly DuplicateString[];
+	/** Values held by more than one object. */
+	readonly duplicatedValues: number;
+	/** Sum of the wasted bytes of every duplicated value. */
+	readonly wasted: number;
+	/** Objects whose value is longer than the dump keeps (not compared). */
+	readonly notCompared: number;
+};
+
+function hashBytes(bytes: Uint8Array, start: number, end: number, seed: number): number {
+	let hash = 0x81_1c_9d_c5 ^ seed;
+	for (let i = start; i < end; i++) {
+		hash = Math.imul(hash ^ bytes[i]!, 0x01_00_01_93);
+	}
+
+	return hash >>> 0;
+}
+
+function sameBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+	if (aEnd - aStart !== bEnd - bStart) {
+		return false;
+	}
+
+	for (let i = 0; i < aEnd - aStart; i++) {
+		if (bytes[aStart + i] !== bytes[bStart + i]) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+/** The `limit` values wasting the most bytes, with their holders (holderLimit groups each). */
+export function findDuplicateStrings(store: GraphStore, limit: number, holderLimit = 5): DuplicateStrings {
+	const n = store.objectCount;
+	const {objectType, objectFlags, objectLength, objectSize, valueOffset, valueBytes} = store;
+	const isStringType = new Uint8Array(store.typeCount);
+	for (const name of STRING_TYPES) {
+		const id = store.typeId(name);
+		if (id >= 0) {
+			isStringType[id] = 1;
+		}
+	}
+
+	let candidates = 0;
+	let notCompared = 0;
+	const candidate = (i: number): boolean => isStringType[objectType[i]!] === 1
+		&& (objectFlags[i]! & (FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME)) === FLAG_VALUE_STRING;
+	for (let i = 0; i < n; i++) {
+		if (candidate(i)) {
+			const length = objectLength[i]!;
+			if (length !== NO_LENGTH && length <= DUMP_VALUE_CHARS) {
+				candidates++;
+			} else {
+				notCompared++;
+			}
+		}
+	}
+
+	// Open addressing: slot -> group id; groups in columns.
+	let capacity = 16;
+	while (capacity < candidates * 2) {
+		capacity *= 2;
+	}
+
+	const mask = capacity - 1;
+	const table = new Uint32Array(capacity).fill(EMPTY);
+	const groupFirst = new Uint32Array(Math.max(candidates, 1));
+	const groupCount = new Uint32Array(Math.max(candidates, 1));
+	const groupSize = new Float64Array(Math.max(candidates, 1));
+	const groupOf = new Uint32Array(n).fill(EMPTY);
+	let groups = 0;
+	for (let i = 0; i < n; i++) {
+		if (!candidate(i)) {
+			continue;
+		}
+
+		const length = objectLength[i]!;
+		if (length === NO_LENGTH || length > DUMP_VALUE_CHARS) {
+			continue;
+		}
+
+		const start = valueOffset[i]!;
+		const end = valueOffset[i + 1]!;
+		const type = objectType[i]!;
+		let slot = hashBytes(valueBytes, start, end, type) & mask;
+		for (;;) {
+			const g = table[slot]!;
+			if (g === EMPTY) {
+				table[slot] = groups;
+				groupFirst[groups] = i;
+				groupCount[groups] = 1;
+				groupSize[groups] = objectSize[i]!;
+				groupOf[i] = groups;
+				groups++;
+				break;
+			}
+
+			const first = groupFirst[g]!;
+			if (objectType[first] === type && sameBytes(valueBytes, valueOffset[first]!, valueOffset[first + 1]!, start, end)) {
+				groupCount[g]++;
+				groupSize[g] += objectSize[i]!;
+				groupOf[i] = g;
+				break;
+			}
+
+			slot = (slot + 1) & mask;
+		}
+	}
+
+	const wasted = new Float64Array(groups);
+	let duplicatedValues = 0;
+	let totalWasted = 0;
+	for (let g = 0; g < groups; g++) {
+		if (groupCount[g]! > 1) {
+			wasted[g] = groupSize[g]! - objectSize[groupFirst[g]!]!;
+			duplicatedValues++;
+			totalWasted += wasted[g]!;
+		}
+	}
+
+	const top = topByKey(wasted, limit, groups, g => groupCount[g]! > 1);
+	// Holders of the top values only: one pass over their copies' parents.
+	const rank = new Int32Array(groups).fill(-1);
+	for (const [position, g] of top.entries()) {
+		rank[g] = position;
+	}
+
+	// One pass over the references (no parents needed): each reference to
+	// a copy of a top value is a holder; copies nothing refers to, one group.
+	const holders = Array.from(top, () => new HolderGroups());
+	if (top.length > 0) {
+		const {firstChild, childTargets} = store;
+		// The last parent seen referring to each object (parents come in ascending order).
+		const lastParent = new Uint32Array(n).fill(EMPTY);
+		for (let parent = 0; parent < n; parent++) {
+			const end = firstChild[parent + 1]!;
+			for (let e = firstChild[parent]!; e < end; e++) {
+				const child = childTargets[e]!;
+				if (child >= UNRESOLVED_BIT) {
+					continue;
+				}
+
+				const g = groupOf[child]!;
+				if (g === EMPTY || rank[g]! < 0 || lastParent[child] === parent) {
+					continue;
+				}
+
+				// A parent listing the same copy twice counts once, as a parent.
+				lastParent[child] = parent;
+				holders[rank[g]!]!.add(objectType[parent]!, holderEdge(store, parent, child), objectSize[child]!);
+			}
+		}
+
+		for (let i = 0; i < n; i++) {
+			const g = groupOf[i]!;
+			if (g !== EMPTY && rank[g]! >= 0 && lastParent[i] === EMPTY) {
+				holders[rank[g]!]!.add(NO_OWNER, null, objectSize[i]!);
+			}
+		}
+	}
+
+	return {
+		top: Array.from(top, (g, position) => ({
+			ordinal: groupFirst[g]!,
+			typeId: objectType[groupFirst[g]!]!,
+			count: groupCount[g]!,
+			size: groupSize[g]!,
+			wasted: wasted[g]!,
+			holders: holders[position]!.sorted().slice(0, holderLimit),
+		})),
+		duplicatedValues,
+		wasted: totalWasted,
+		notCompared,
+	};
+}
