@@ -5,6 +5,8 @@
  * its retained set grouped by type.
  */
 
+import {dominatedBy, dominatedCount, largestOf} from '../core/analyses/dominator-tree.js';
+import {retainedSetByType} from '../core/analyses/retained-set.js';
 import {edgeName} from '../core/analyses/paths.js';
 import type {Dominators} from '../core/analyses/dominators.js';
 import {displayFormatted, escapeControls} from '../core/format/escape.js';
@@ -13,7 +15,6 @@ import {reprObject} from '../core/format/repr.js';
 import {humanBytes} from '../core/format/size.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
-import {dominatedByRetained, dominatedCount, retainedSetByType} from '../core/waste/retained-set.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_OK} from './context.js';
 import {addressArgument, CommandExit, loadForCommand, objectAt, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
@@ -51,6 +52,12 @@ type Node = {
 	children?: Node[];
 	more?: number;
 };
+
+/** The `limit` objects `ordinal` immediately dominates that retain the most, largest first. */
+function dominatedByRetained(dominators: Dominators, ordinal: number, limit: number): Uint32Array {
+	const list = dominatedBy(dominators, ordinal);
+	return largestOf(list, dominators.retainedSize, Math.min(limit, list.length));
+}
 
 function subtreeJson(store: GraphStore, dominators: Dominators, ordinal: number, depth: number, limit: number): Pick<Node, 'children' | 'more'> {
 	if (depth === 0) {
@@ -100,7 +107,7 @@ export const main: Command = async ctx => withExit(async () => {
 	const {store} = result;
 	const ordinal = objectAt(ctx, result, address);
 	const dominators = await dominatorsForCommand(ctx, store);
-	const byType = retainedSetByType(store, dominators, ordinal);
+	const byType = retainedSetByType(store, dominators, ordinal).types;
 	if (ctx.flags['json'] === true) {
 		ctx.stdout.write(stringifyJson({
 			file: result.file,

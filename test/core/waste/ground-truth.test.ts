@@ -14,7 +14,8 @@ import {findEmptyContainers} from '../../../source/core/waste/empty-containers.j
 import {findGrowingCollections, lengthView} from '../../../source/core/waste/growing.js';
 import {findInstanceDicts} from '../../../source/core/waste/instance-dicts.js';
 import {findOversized} from '../../../source/core/waste/oversized.js';
-import {dominatedByRetained, retainedSetByType} from '../../../source/core/waste/retained-set.js';
+import {dominatedBy, largestOf} from '../../../source/core/analyses/dominator-tree.js';
+import {retainedSetByType} from '../../../source/core/analyses/retained-set.js';
 import {interpreters} from '../../capture/python.js';
 import {makeWasteDumps, type WasteRecord} from './waste-dumps.js';
 
@@ -133,8 +134,8 @@ describe.skipIf(found.length === 0)('waste inspections against a real process', 
 				const truth = record.set_owner;
 				expect(dominators.idom[set]).toBe(owner);
 				expect(dominators.retainedSize[set]).toBe(truth.set_size + truth.members_size);
-				expect(dominatedByRetained(dominators, owner)[0]).toBe(set);
-				const byType = retainedSetByType(store, dominators, owner);
+				expect(largestOf(dominatedBy(dominators, owner), dominators.retainedSize, 1)[0]).toBe(set);
+				const byType = retainedSetByType(store, dominators, owner).types;
 				expect(byType.find(entry => entry.type === 'set')).toMatchObject({count: 1, size: truth.set_size});
 				expect(byType.find(entry => entry.type === 'str')).toMatchObject({count: truth.members, size: truth.members_size});
 				expect(byType.reduce((sum, entry) => sum + entry.size, 0)).toBe(dominators.retainedSize[owner]);
