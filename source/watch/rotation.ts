@@ -52,15 +52,15 @@ export function directoryBytes(dir: string): number {
 
 /**
  * How big the next dump is expected to be: a quarter more than the last
- * one, or, before the first, an eighth of the process's RSS (a compressed
- * dump is well below that).
+ * one, or, before the first, a sixteenth of the process's RSS (compressed
+ * dumps of small and large services measured about a 25th of it).
  */
 export function expectedDumpBytes(lastBytes: number | undefined, rssBytes: number | undefined): number {
 	if (lastBytes !== undefined) {
 		return Math.ceil(lastBytes * 1.25);
 	}
 
-	return Math.ceil((rssBytes ?? 0) / 8);
+	return Math.ceil((rssBytes ?? 0) / 16);
 }
 
 export function removeDump(file: string): void {
