@@ -74,7 +74,9 @@ export function screenView(ctx: CommandContext, options: ScreenOptions): WatchVi
 
 	stdout.on('resize', onResize);
 	const {stdin} = process;
-	let pressed: ((key: string) => void) | undefined;
+	// Keys pressed while a dump is taken wait here for the loop to look.
+	const queue: string[] = [];
+	let pressed: (() => void) | undefined;
 	const onData = (data: Buffer): void => {
 		const text = data.toString('utf8');
 		if (text === '\u0003') {
@@ -82,7 +84,8 @@ export function screenView(ctx: CommandContext, options: ScreenOptions): WatchVi
 			return;
 		}
 
-		pressed?.(text);
+		queue.push(text);
+		pressed?.();
 	};
 
 	const listen = (): void => {
@@ -127,23 +130,23 @@ export function screenView(ctx: CommandContext, options: ScreenOptions): WatchVi
 					return undefined;
 				}
 
-				let key: string | undefined;
 				let timer: NodeJS.Timeout | undefined;
-				// eslint-disable-next-line no-await-in-loop
-				await Promise.race([
-					wake,
-					new Promise<void>(resolve => {
-						timer = setTimeout(resolve, Math.min(left, 1000));
-					}),
-					new Promise<void>(resolve => {
-						pressed = text => {
-							key = text;
-							resolve();
-						};
-					}),
-				]);
-				clearTimeout(timer);
-				pressed = undefined;
+				if (queue.length === 0) {
+					// eslint-disable-next-line no-await-in-loop
+					await Promise.race([
+						wake,
+						new Promise<void>(resolve => {
+							timer = setTimeout(resolve, Math.min(left, 1000));
+						}),
+						new Promise<void>(resolve => {
+							pressed = resolve;
+						}),
+					]);
+					clearTimeout(timer);
+					pressed = undefined;
+				}
+
+				const key = queue.shift();
 				if (key === undefined) {
 					// A tick or an interrupt: show the countdown, or return to the loop.
 					status = `next dump in ${Math.max(0, Math.ceil((until - Date.now()) / 1000))} s`;
@@ -167,6 +170,7 @@ export function screenView(ctx: CommandContext, options: ScreenOptions): WatchVi
 
 				if ((key === '\r' || key === '\n' || key === 'o') && options.explore !== undefined && records.length > 0) {
 					exploring = true;
+					queue.length = 0;
 					unlisten();
 					stdout.write('\u001B[?1049l\u001B[?25h');
 					try {
