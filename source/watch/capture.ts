@@ -30,13 +30,25 @@ export type Capturer = {
 	close(): Promise<void>;
 };
 
-/** Whether a process with this id exists (it may be someone else's). */
+/**
+ * Whether a process with this id exists (it may be someone else's) and has
+ * not exited: a zombie, not yet reaped by its parent, is gone.
+ */
 export function processExists(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
-		return true;
 	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
+		if ((error as NodeJS.ErrnoException).code !== 'EPERM') {
+			return false;
+		}
+	}
+
+	try {
+		// The state follows the command name in parentheses, which may hold anything.
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+	} catch {
+		return true;
 	}
 }
 
