@@ -229,16 +229,16 @@ export const COMMANDS: readonly CommandSpec[] = [
 	},
 	{
 		name: 'watch',
-		args: 'PID | -- PROGRAM [ARGS...]',
+		args: 'PID',
 		minArgs: 0,
 		maxArgs: 1,
-		summary: 'dump a live process on a schedule and show its growth',
+		summary: 'dump a live process on a schedule, show its growth',
 		options: [
 			{flag: 'every', type: 'number', value: 'SECONDS', help: 'time between dumps (default 60)'},
 			{flag: 'keep', type: 'number', value: 'N', help: 'dumps to keep; older ones are deleted (default 5)'},
 			{flag: 'dir', type: 'string', value: 'DIR', help: 'where the dumps go (default ./meliae-watch-PID)'},
 			{flag: 'max-disk', type: 'string', value: 'SIZE', help: 'stop capturing before DIR holds more (default 2G)'},
-			{flag: 'until-growing', type: 'number', value: 'K', help: 'stop once a type grew at K steps in a row; write a report'},
+			{flag: 'until-growing', type: 'number', value: 'K', help: 'stop when a type grew K steps in a row; write a report'},
 			{flag: 'json', type: 'boolean', help: 'one JSON line per dump (also without a terminal)'},
 			{flag: 'signal', type: 'string', value: 'SIGNAL', help: 'with -- PROGRAM: the signal that asks for a dump (USR2)'},
 			{
@@ -254,7 +254,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 		],
 		takesProgram: true,
 		notes: [
-			'Give a process id, or a program after -- to start it under the dump hook (as',
+			'Or, instead of PID: -- PROGRAM [ARGS...] starts it under the dump hook (as',
 			'run does; its output goes to standard error; default DIR ./meliae-watch-run-N).',
 			'Exit codes: 0 after --until-growing or q, 1 when --max-disk stops capturing,',
 			'3 when the process is gone, 130 on Ctrl-C (only complete dumps are left).',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import process from 'node:process';
 import {escapeControls} from '../core/format/escape.js';
 import {environmentTakesUtf8} from '../core/format/sparkline.js';
-import {type Capturer, attachCapturer, programCapturer} from '../watch/capture.js';
+import {type Capturer, attachCapturer, processExists, programCapturer} from '../watch/capture.js';
 import {watchLoop} from '../watch/loop.js';
 import {parseSize} from '../watch/size.js';
 import {jsonView, screenView} from '../watch/views.js';
@@ -52,6 +52,11 @@ export async function watchMain(ctx: CommandContext, hooks: WatchHooks = {}): Pr
 
 		if (pid === process.pid) {
 			return fail(ctx, 'cannot watch itself');
+		}
+
+		if (!processExists(pid)) {
+			ctx.stderr.write(`meliae-tui: no process ${pid}\n`);
+			return EXIT_FAILED;
 		}
 	}
 
