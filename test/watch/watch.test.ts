@@ -182,6 +182,28 @@ describe('meliae-tui watch PID', () => {
 	}, 90_000);
 });
 
+describe('meliae-tui watch: bad input', () => {
+	it('refuses a process that does not exist (exit 3) and bad options (exit 2), making no directory', async () => {
+		const dir = scratchDir('meliae-watch-');
+		const missing = await runCli(['watch', String((2 ** 31) - 2), '--dir', join(dir, 'a')]);
+		expect(missing.code).toBe(3);
+		expect(missing.stderr).toBe(`meliae-tui: no process ${(2 ** 31) - 2}\n`);
+		for (const [args, message] of [
+			[['--every', '0'], '--every needs a number of seconds above 0'],
+			[['--keep', '0'], '--keep needs a whole number of dumps, 1 or more'],
+			[['--max-disk', '2Q'], '--max-disk needs a size such as 500M or 2G, not "2Q"'],
+			[['--until-growing', '1.5'], '--until-growing needs a whole number of steps, 1 or more'],
+		] as const) {
+			// eslint-disable-next-line no-await-in-loop
+			const result = await runCli(['watch', String(process.pid), '--dir', join(dir, 'b'), ...args]);
+			expect(result.code).toBe(2);
+			expect(result.stderr.split('\n')[0]).toBe(`meliae-tui: ${message}`);
+		}
+
+		expect(readdirSync(dir)).toEqual([]);
+	});
+});
+
 describe('meliae-tui watch -- python app.py', () => {
 	it('starts the program under the dump hook, finds the leak by signal, and ends the program', async () => {
 		const dir = scratchDir('meliae-watch-');
