@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
 	'python-path': async () => (await import('./commands/python-path.js')).main,
 	run: async () => (await import('./commands/run.js')).main,
 	attach: async () => (await import('./commands/attach.js')).main,
+	watch: async () => (await import('./commands/watch.js')).main,
 };
 
 function version(): string {
@@ -90,6 +91,17 @@ async function main(): Promise<number> {
 
 		const {runExplorer} = await import('./ui/run-explorer.js');
 		return runExplorer(context([dumped.path]));
+	}
+
+	if (command.name === 'watch') {
+		// The explorer opens from the live screen and returns to it.
+		const {watchMain} = await import('./commands/watch.js');
+		return watchMain(context(parsed.input), {
+			async explore(files) {
+				const {runExplorer} = await import('./ui/run-explorer.js');
+				return runExplorer(context(files));
+			},
+		});
 	}
 
 	if (command.name === undefined) {

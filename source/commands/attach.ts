@@ -318,6 +318,15 @@ export function attachOptions(flags: CommandContext['flags'] | undefined): Attac
 	return options;
 }
 
+/** The attacher's arguments for these options. */
+export function attachArguments(options: AttachOptions): string[] {
+	return [
+		'--timeout', String(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+		...(options.method === undefined ? [] : ['--method', options.method]),
+		...(options.stage === undefined ? [] : ['--stage', options.stage]),
+	];
+}
+
 /**
  * Dump process `pid` into `out` (default: ./meliae-PID-TIME.json.gz).
  * Prints the path on stdout and a summary or the error on stderr.
@@ -330,12 +339,7 @@ export async function attachAndDump(pid: number, out: string | undefined, io: At
 	}
 
 	const target = out === undefined ? undefined : path.resolve(out);
-	const extra = [
-		'--timeout', String(options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
-		...(options.method === undefined ? [] : ['--method', options.method]),
-		...(options.stage === undefined ? [] : ['--stage', options.stage]),
-	];
-	const report = await runAttachScript(pid, target, io.env, extra);
+	const report = await runAttachScript(pid, target, io.env, attachArguments(options));
 	if (report.reason === 'interrupted') {
 		const detail = (report.error ?? '').replace(/^interrupted[;:]?\s*/, '');
 		io.stderr.write(`meliae-tui: attach to process ${pid} interrupted${detail ? `: ${escapeControls(detail)}` : ''}\n`);

@@ -250,6 +250,40 @@ export const COMMANDS: readonly CommandSpec[] = [
 		],
 		example: 'attach 12345 --out app.json.gz',
 	},
+	{
+		name: 'watch',
+		args: 'PID',
+		minArgs: 0,
+		maxArgs: 1,
+		summary: 'dump a live process on a schedule, show its growth',
+		options: [
+			{flag: 'every', type: 'number', value: 'SECONDS', help: 'time between dumps (default 60)'},
+			{flag: 'keep', type: 'number', value: 'N', help: 'dumps to keep; older ones are deleted (default 5)'},
+			{flag: 'dir', type: 'string', value: 'DIR', help: 'where the dumps go (default ./meliae-watch-PID)'},
+			{flag: 'max-disk', type: 'string', value: 'SIZE', help: 'stop capturing before DIR holds more (default 2G)'},
+			{flag: 'until-growing', type: 'number', value: 'K', help: 'stop when a type grew K steps in a row; write a report'},
+			{flag: 'json', type: 'boolean', help: 'one JSON line per dump (also without a terminal)'},
+			{flag: 'signal', type: 'string', value: 'SIGNAL', help: 'with -- PROGRAM: the signal that asks for a dump (USR2)'},
+			{
+				flag: 'method', type: 'string', value: 'auto|ptrace|gdb|remote_exec', choices: ['auto', 'ptrace', 'gdb', 'remote_exec'],
+				help: 'how to get into the process (default auto)',
+			},
+			{flag: 'timeout', type: 'number', value: 'SECONDS', help: 'give up on one dump after this long (default 30)'},
+			{
+				flag: 'stage', type: 'string', value: 'auto|direct|pipe|file', choices: ['auto', 'direct', 'pipe', 'file'],
+				help: 'where the target writes: --dir, or its /tmp (auto)',
+			},
+			...LOAD_OPTIONS,
+		],
+		takesProgram: true,
+		notes: [
+			'Or, instead of PID: -- PROGRAM [ARGS...] starts it under the dump hook (as',
+			'run does; its output goes to standard error; default DIR ./meliae-watch-run-N).',
+			'Exit codes: 0 after --until-growing or q, 1 when --max-disk stops capturing,',
+			'3 when the process is gone, 130 on Ctrl-C (only complete dumps are left).',
+		],
+		example: 'watch 12345 --every 300 --until-growing 3 --json',
+	},
 ];
 
 export function commandNamed(name: string): CommandSpec | undefined {

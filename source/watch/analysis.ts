@@ -1,0 +1,121 @@
+/**
+ * What watch works out from each new dump: per-type totals, the types that
+ * grew at every step over the kept dumps (trend), growth streaks over every
+ * dump taken, and, from the third dump on, the leak candidates grouped by
+ * owner as `diff A B C` finds them (A, B, C the last three dumps). Each
+ * dump is loaded once: of the older ones only the snapshot and new-object
+ * list the comparison needs are kept.
+ */
+
+import {type DumpSnapshot, diffDumps, groupCandidates, newObjectsOf, type NewObjects, snapshotOf, survivors, type TypeTotals, typeTotals} from '../core/analyses/diff.js';
+import {readMeta, trendOf, type TrendType} from '../core/analyses/trend.js';
+import {labelChain} from '../core/format/object-label.js';
+import {candidatesJson} from '../commands/diff.js';
+import type {CommandContext} from '../common/context.js';
+import {loadForCommand} from '../commands/load-for-command.js';
+import {dominatorsForCommand} from '../commands/top.js';
+import {GrowthTracker} from './growth.js';
+
+/** Rows of growing types and candidate groups kept per dump. */
+export const LIST_LIMIT = 20;
+
+export type CandidateSummary = {
+	readonly type: string;
+	readonly count: number;
+	readonly size: number;
+	/** `list@0x7f… ← module __main__`, or empty when held from several roots. */
+	readonly heldBy: string;
+	/** As `diff --json` writes a group. */
+	readonly json: Record<string, unknown>;
+};
+
+export type DumpRecord = {
+	/** When the dump was taken (ISO 8601). */
+	readonly time: string;
+	readonly file: string;
+	/** Dump and sidecar on disk. */
+	readonly bytes: number;
+	readonly rss: number | undefined;
+	readonly objects: number;
+	readonly totalSize: number;
+	readonly pauseMs: number | undefined;
+	/** Types that grew at every step over the kept dumps; largest size growth first. */
+	readonly growing: readonly TrendType[];
+	/** Undefined before the third dump. */
+	readonly candidates: readonly CandidateSummary[] | undefined;
+	readonly candidateTotal: number;
+};
+
+export class WatchAnalysis {
+	readonly tracker = new GrowthTracker();
+	/** Totals of the kept dumps, oldest first. */
+	private kept: Array<{file: string; totals: TypeTotals}> = [];
+	private previous: DumpSnapshot | undefined;
+	/** Objects new in the previous dump (compared with the one before). */
+	private fresh: NewObjects | undefined;
+
+	constructor(private readonly ctx: CommandContext, private readonly ascii: boolean) {}
+
+	/** Forget dumps deleted from disk (for the trend over the kept ones). */
+	forget(file: string): void {
+		this.kept = this.kept.filter(item => item.file !== file);
+	}
+
+	async add(file: string, time: Date, bytes: number, pauseMs: number | undefined): Promise<DumpRecord> {
+		const {store} = await loadForCommand(this.ctx, file, {keepThreads: true});
+		const totals = typeTotals(store);
+		this.tracker.add(totals);
+		this.kept.push({file, totals});
+		let candidates: CandidateSummary[] | undefined;
+		let candidateTotal = 0;
+		if (this.fresh !== undefined) {
+			const {member} = survivors(this.fresh, store);
+			const dominators = await dominatorsForCommand(this.ctx, store);
+			const grouping = groupCandidates(store, dominators, member);
+			const json = candidatesJson(store, grouping);
+			candidateTotal = grouping.total;
+			candidates = grouping.groups.slice(0, LIST_LIMIT).map((group, index) => ({
+				type: group.type,
+				count: group.count,
+				size: group.size,
+				heldBy: group.owner.length === 0 ? '' : labelChain(store, group.owner, this.ascii),
+				json: json[index]!,
+			}));
+		}
+
+		if (this.previous !== undefined) {
+			const diff = diffDumps(this.previous, store);
+			this.fresh = newObjectsOf(store, diff.isNew);
+		}
+
+		this.previous = snapshotOf(store);
+		const growing = this.kept.length < 2 ? [] : trendOf(this.kept.map(item => item.totals)).filter(row => row.growing).slice(0, LIST_LIMIT);
+		const meta = readMeta(file);
+		return {
+			time: meta?.time ?? time.toISOString(),
+			file,
+			bytes,
+			rss: meta?.rssBytes,
+			objects: totals.totalCount,
+			totalSize: totals.totalSize,
+			pauseMs,
+			growing,
+			candidates,
+			candidateTotal,
+		};
+	}
+}
+
+export function recordJson(record: DumpRecord): Record<string, unknown> {
+	return {
+		time: record.time,
+		dump: record.file,
+		bytes: record.bytes,
+		rss: record.rss ?? null,
+		objects: record.objects,
+		total_size: record.totalSize,
+		pause_ms: record.pauseMs ?? null,
+		growing: record.growing.map(row => ({type: row.type, counts: row.counts, sizes: row.sizes})),
+		candidates: record.candidates === undefined ? [] : record.candidates.map(candidate => candidate.json),
+	};
+}
