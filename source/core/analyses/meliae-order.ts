@@ -166,6 +166,11 @@ export function recordFoldedObjects(store: GraphStore, objects: FoldedObjects): 
 	folded.set(store, objects);
 }
 
+/** The record made by recordFoldedObjects for `store`, if any (for saving it). */
+export function foldedObjectsOf(store: GraphStore): FoldedObjects | undefined {
+	return folded.get(store);
+}
+
 /** Keep the record on a store made from `from` with the same ordinals (and maybe more at the end). */
 export function carryFoldedObjects(from: GraphStore, to: GraphStore): void {
 	const objects = folded.get(from);
