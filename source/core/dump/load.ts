@@ -180,6 +180,7 @@ const STEP_MS = 50;
 export async function loadDump(file: string, options: LoadOptions = {}): Promise<LoadResult> {
 	let identity: DumpIdentity | undefined;
 	let settings: IndexSettings | undefined;
+	let rebuild = false;
 	if (options.index === true && file !== '-') {
 		settings = {
 			collapse: options.collapse ?? true,
@@ -191,14 +192,17 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		identity = identifyDump(file, settings);
 		if (identity !== undefined && options.rewriteIndex !== true) {
 			const indexed = await loadFromIndex(file, identity, settings, options);
-			if (indexed !== undefined) {
-				return indexed;
+			if (indexed.result !== undefined) {
+				return indexed.result;
 			}
+
+			rebuild = indexed.unusable;
 		}
 	}
 
 	const result = await parseDump(file, options);
-	if (identity !== undefined && settings !== undefined && identity.size >= (options.indexMinBytes ?? DEFAULT_INDEX_MIN_BYTES)) {
+	if (identity !== undefined && settings !== undefined
+		&& (rebuild || identity.size >= (options.indexMinBytes ?? DEFAULT_INDEX_MIN_BYTES))) {
 		const phaseStarted = performance.now();
 		options.onProgress?.({
 			phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: result.store.objectCount, elapsedMs: 0,
@@ -215,7 +219,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 }
 
 /** The load from a usable index of `file`, or undefined (parse it). */
-async function loadFromIndex(file: string, identity: DumpIdentity, settings: IndexSettings, options: LoadOptions): Promise<LoadResult | undefined> {
+async function loadFromIndex(file: string, identity: DumpIdentity, settings: IndexSettings, options: LoadOptions): Promise<{result: LoadResult | undefined; unusable: boolean}> {
 	const started = performance.now();
 	const report = (phase: LoadPhase, bytesRead: number, bytesTotal: number, objects: number): void => {
 		options.onProgress?.({phase, bytesRead, bytesTotal, objects, elapsedMs: performance.now() - started});
@@ -226,17 +230,17 @@ async function loadFromIndex(file: string, identity: DumpIdentity, settings: Ind
 	}
 
 	report('reading index', 0, identity.size, 0);
-	const found = findIndex(file, identity, settings, (bytesRead, bytesTotal) => {
+	const {read: found, unusable} = findIndex(file, identity, settings, (bytesRead, bytesTotal) => {
 		report('reading index', bytesRead, bytesTotal, 0);
 	});
 	if (found === undefined) {
-		return undefined;
+		return {result: undefined, unusable};
 	}
 
 	const {store, problems} = found;
 	if ((options.strict ?? false) && problems.malformedLines > 0) {
 		// A strict load stops at the first malformed line: let the parser name it.
-		return undefined;
+		return {result: undefined, unusable: false};
 	}
 
 	options.onPhase?.('reading index', performance.now() - started);
@@ -256,13 +260,16 @@ async function loadFromIndex(file: string, identity: DumpIdentity, settings: Ind
 
 	report('done', found.bytes, found.bytes, store.objectCount);
 	return {
-		store,
-		problems: {...problems, unresolvedReferences: store.unresolvedReferenceCount},
-		lines: found.lines,
-		textBytes: found.textBytes,
-		compressed: found.compressed,
-		file,
-		index: {path: found.path, bytes: found.bytes, read: true},
+		result: {
+			store,
+			problems: {...problems, unresolvedReferences: store.unresolvedReferenceCount},
+			lines: found.lines,
+			textBytes: found.textBytes,
+			compressed: found.compressed,
+			file,
+			index: {path: found.path, bytes: found.bytes, read: true},
+		},
+		unusable,
 	};
 }
 

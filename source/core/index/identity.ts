@@ -13,7 +13,7 @@
  */
 
 import {createHash} from 'node:crypto';
-import {closeSync, openSync, readSync, realpathSync, statSync} from 'node:fs';
+import {closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {basename, isAbsolute, join} from 'node:path';
 
@@ -62,13 +62,19 @@ export function identifyDump(file: string, options: IndexOptions): DumpIdentity 
 
 	let fd: number;
 	try {
-		fd = openSync(file, 'r');
+		// Nothing is read from a pipe or device (its bytes are the load's),
+		// and opening one must not wait for a writer.
+		if (!statSync(file).isFile()) {
+			return undefined;
+		}
+
+		fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
 	} catch {
 		return undefined;
 	}
 
 	try {
-		const stat = statSync(file, {bigint: true});
+		const stat = fstatSync(fd, {bigint: true});
 		if (!stat.isFile()) {
 			return undefined;
 		}

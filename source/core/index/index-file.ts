@@ -159,8 +159,8 @@ function replaceable(path: string): boolean {
 		fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
 		const head = Buffer.alloc(INDEX_MAGIC.length);
 		const got = readSync(fd, head, 0, head.length, 0);
-		// An empty or cut file at our name is a leftover: ours to replace only if it starts like one.
-		return got === head.length ? head.toString('latin1') === INDEX_MAGIC : got === 0;
+		// A file cut short at our name is a leftover: ours to replace if it starts like one.
+		return head.toString('latin1', 0, got) === INDEX_MAGIC.slice(0, got);
 	} catch {
 		return false;
 	} finally {

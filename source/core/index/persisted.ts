@@ -25,15 +25,22 @@ export type IndexSettings = IndexOptions & {
 
 const shown = (path: string): string => escapeControls(path);
 
+export type FoundIndex = {
+	/** The first usable index among the candidates. */
+	read: (IndexRead & {path: string}) | undefined;
+	/** Whether an index was there but unusable (so one is rebuilt whatever the dump's size). */
+	unusable: boolean;
+};
+
 /**
- * The first usable index among the candidates, or undefined. An index that
- * is present but unusable is named in a note (it will be rebuilt); a
- * missing one is not.
+ * The first usable index among the candidates. An index that is present
+ * but unusable is named in a note (it will be rebuilt); a missing one is not.
  */
-export function findIndex(file: string, identity: DumpIdentity, settings: IndexSettings, onRead?: (bytesRead: number, bytesTotal: number) => void): (IndexRead & {path: string}) | undefined {
+export function findIndex(file: string, identity: DumpIdentity, settings: IndexSettings, onRead?: (bytesRead: number, bytesTotal: number) => void): FoundIndex {
+	let unusable = false;
 	for (const path of indexCandidates(file, settings, settings.indexDir, settings.env)) {
 		try {
-			return {...readIndexFile(path, identity, onRead), path};
+			return {read: {...readIndexFile(path, identity, onRead), path}, unusable};
 		} catch (error) {
 			const code = (error as NodeJS.ErrnoException).code;
 			if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -42,6 +49,7 @@ export function findIndex(file: string, identity: DumpIdentity, settings: IndexS
 
 			if (error instanceof IndexProblem) {
 				if (error.kind !== 'foreign') {
+					unusable = true;
 					const why = error.kind === 'stale' ? 'is out of date' : (error.kind === 'version' ? 'is from another version' : 'is damaged');
 					settings.onNote?.(`note: index ${shown(path)} ${why} (${error.message}); rebuilding it`);
 				}
@@ -52,6 +60,7 @@ export function findIndex(file: string, identity: DumpIdentity, settings: IndexS
 			if (error instanceof RangeError) {
 				// An array the size a damaged header asked for could not be made.
 				settings.onNote?.(`note: index ${shown(path)} is damaged (${error.message}); rebuilding it`);
+				unusable = true;
 				continue;
 			}
 
@@ -59,7 +68,7 @@ export function findIndex(file: string, identity: DumpIdentity, settings: IndexS
 		}
 	}
 
-	return undefined;
+	return {read: undefined, unusable};
 }
 
 export type SavedIndex = {path: string; bytes: number};
@@ -89,8 +98,9 @@ export function saveIndex(file: string, identity: DumpIdentity, store: GraphStor
 			return {path, bytes: writeIndexFile(path, identity, store, facts)};
 		} catch (error) {
 			if (error instanceof IndexProblem) {
-				settings.onNote?.(`note: not writing an index: ${shown(error.message)}`);
-				return undefined;
+				// A file that is not ours is in the way: the next place, if any.
+				refused.push(`${shown(path)} is not an index file`);
+				continue;
 			}
 
 			const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -108,7 +118,7 @@ export function saveIndex(file: string, identity: DumpIdentity, store: GraphStor
 		}
 	}
 
-	settings.onNote?.(`note: not writing an index: no writable place (${refused.join(', ')})`);
+	settings.onNote?.(`note: not writing an index: no place takes it (${refused.join('; ')})`);
 	return undefined;
 }
 
