@@ -457,7 +457,7 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 
 		const version = fixed.readUInt32LE(8);
 		if (version !== INDEX_VERSION) {
-			throw new IndexProblem(`made by another version (format ${version}, this one reads ${INDEX_VERSION})`, 'version');
+			throw new IndexProblem(`format ${version}; this version reads format ${INDEX_VERSION}`, 'version');
 		}
 
 		if (fixed.readUInt32LE(12) !== BYTE_ORDER_MARK) {
