@@ -251,6 +251,11 @@ export function meliaeTypeRank(store: GraphStore): Uint32Array {
 	return rank;
 }
 
+/** Give `store` the rank meliaeTypeRank computed for the same objects earlier (a saved index). */
+export function recordMeliaeTypeRank(store: GraphStore, rank: Uint32Array): void {
+	tieRanks.set(store, rank);
+}
+
 /** As meliaeTypeRank, for a summary of the objects met in `order` (meliae's walk order). */
 export function meliaeTypeRankOf(store: GraphStore, order: Uint32Array): Uint32Array {
 	const seen = new Uint8Array(store.typeNames.length);

@@ -34,9 +34,10 @@ import {
 import {endianness} from 'node:os';
 import {dirname} from 'node:path';
 import {crc32} from 'node:zlib';
-import {foldedObjectsOf, recordFoldedObjects} from '../analyses/meliae-order.js';
+import {foldedObjectsOf, meliaeTypeRank, recordFoldedObjects, recordMeliaeTypeRank} from '../analyses/meliae-order.js';
 import {markValuesOnlyOwners, valuesOnlyOwnersOf} from '../analyses/dict-layout.js';
 import type {LoadProblems} from '../dump/load.js';
+import {AddressIndex} from '../graph/address-index.js';
 import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
 import {setSlotNames, slotNamesOf} from '../graph/slot-names.js';
 import {GraphStore, type StoreColumns} from '../graph/store.js';
@@ -87,10 +88,14 @@ const SECTIONS = [
 	['valuesOnlyOwners', 'u32'],
 	['foldedAddress', 'f64'],
 	['foldedKeptBefore', 'u32'],
+	['addressSlots', 'u32'],
+	['typeRank', 'u32'],
 ] as const satisfies ReadonlyArray<readonly [string, ArrayKind]>;
 
 type SectionName = typeof SECTIONS[number][0];
-const OPTIONAL: ReadonlySet<SectionName> = new Set(['firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore']);
+const OPTIONAL: ReadonlySet<SectionName> = new Set(['firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore', 'addressSlots', 'typeRank']);
+/** AddressIndex's mark for a removed entry. */
+const TOMBSTONE = 0xff_ff_ff_ff;
 
 const elementBytes = (kind: ArrayKind): number => kind === 'f64' ? 8 : (kind === 'u32' ? 4 : 1);
 
@@ -183,6 +188,11 @@ function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 		firstChild: store.firstChild,
 		childTargets: store.childTargets,
 		unresolvedAddress: store.unresolvedAddress,
+		// The address hash, as is: rebuilding it is most of a reopen's time.
+		addressSlots: store.addressIndex.slots,
+		// meliae's order of types in a summary: costs a pass over every
+		// address the first time a summary is made; computed here once.
+		typeRank: meliaeTypeRank(store),
 		...(store.hasParents ? {firstParent: store.firstParent, parentSources: store.parentSources} : {}),
 		...(valuesOnlyOwnersOf(store) === undefined ? {} : {valuesOnlyOwners: valuesOnlyOwnersOf(store)}),
 		...(folded === undefined ? {} : {foldedAddress: folded.address, foldedKeptBefore: folded.keptBefore}),
@@ -358,6 +368,46 @@ function checkOffsets(name: string, offsets: Uint32Array, edges: number): void {
 	}
 }
 
+/**
+ * The address hash: a power-of-two table with an empty slot (so a probe
+ * ends) holding every ordinal exactly once. Lookups compare the address
+ * column, so a slot can never name the wrong object.
+ */
+function checkAddressSlots(slots: Uint32Array, n: number): void {
+	if (slots.length < 16 || (slots.length & (slots.length - 1)) !== 0 || slots.length * 0.75 < n) {
+		throw damaged('its address table has the wrong size');
+	}
+
+	const seen = new Uint32Array((n >>> 5) + 1);
+	let count = 0;
+	let empty = 0;
+	for (let slot = 0; slot < slots.length; slot++) {
+		const entry = slots[slot]!;
+		if (entry === 0 || entry === TOMBSTONE) {
+			empty += entry === 0 ? 1 : 0;
+			continue;
+		}
+
+		const ordinal = entry - 1;
+		const bit = 1 << (ordinal & 31);
+		if (ordinal >= n || (seen[ordinal >>> 5]! & bit) !== 0) {
+			throw damaged('its address table names an object twice or one outside the table');
+		}
+
+		seen[ordinal >>> 5]! |= bit;
+		count++;
+	}
+
+	if (count !== n) {
+		throw damaged('its address table misses objects');
+	}
+
+	if (empty === 0) {
+		// A lookup of an absent address would probe for ever.
+		throw damaged('its address table has no empty slot');
+	}
+}
+
 /** The columns against each other: nothing may point outside what it indexes. */
 function checkColumns(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
 	const expect = (name: SectionName, length: number): void => {
@@ -410,6 +460,19 @@ function checkColumns(columns: Record<SectionName, AnyArray | undefined>, n: num
 		for (let e = 0; e < parentSources.length; e++) {
 			if (parentSources[e]! >= n) {
 				throw damaged(`parent ${e} points outside the object table`);
+			}
+		}
+	}
+
+	if (columns.addressSlots !== undefined) {
+		checkAddressSlots(columns.addressSlots as Uint32Array, n);
+	}
+
+	if (columns.typeRank !== undefined) {
+		expect('typeRank', typeCount);
+		for (const rank of columns.typeRank) {
+			if (rank >= typeCount && rank !== 0xff_ff_ff_ff) {
+				throw damaged('its type order is out of range');
 			}
 		}
 	}
@@ -551,7 +614,8 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 			firstParent: columns.firstParent as Uint32Array | undefined,
 			parentSources: columns.parentSources as Uint32Array | undefined,
 		};
-		const store = new GraphStore(storeColumns);
+		const slots = columns.addressSlots as Uint32Array | undefined;
+		const store = new GraphStore(storeColumns, slots === undefined ? undefined : AddressIndex.attach(storeColumns.objectAddress, slots, header.objectCount));
 		setSlotNames(store, new Map(header.slotNames));
 		if (columns.valuesOnlyOwners !== undefined) {
 			markValuesOnlyOwners(store, columns.valuesOnlyOwners as Uint32Array);
@@ -559,6 +623,10 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 
 		if (columns.foldedAddress !== undefined) {
 			recordFoldedObjects(store, {address: columns.foldedAddress as Float64Array, keptBefore: columns.foldedKeptBefore as Uint32Array});
+		}
+
+		if (columns.typeRank !== undefined) {
+			recordMeliaeTypeRank(store, columns.typeRank as Uint32Array);
 		}
 
 		const {facts} = header;

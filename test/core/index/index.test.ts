@@ -19,6 +19,7 @@ import {foldedObjectsOf, meliaeTypeRank} from '../../../source/core/analyses/mel
 import {summarizeTypes} from '../../../source/core/analyses/summary.js';
 import {type LoadOptions, type LoadResult, loadDump} from '../../../source/core/dump/load.js';
 import {slotNamesOf} from '../../../source/core/graph/slot-names.js';
+import {AddressIndex} from '../../../source/core/graph/address-index.js';
 import {GraphStore} from '../../../source/core/graph/store.js';
 import {identifyDump} from '../../../source/core/index/identity.js';
 import {INDEX_VERSION, writeIndexFile} from '../../../source/core/index/index-file.js';
@@ -282,6 +283,42 @@ describe.skipIf(found.length === 0)('the persisted index', () => {
 			const bad = columns();
 			change(bad);
 			writeIndexFile(indexOf(file), identity, new GraphStore(bad), facts);
+			const next = await load(file);
+			expect(next.result.index?.read, what).toBe(false);
+			expect(next.notes, what).toEqual([expect.stringMatching(message)]);
+			sameResult(next.result, truth);
+		}
+	});
+
+	it('whose address table is hostile (an object twice, one outside, one missing, no empty slot) is detected', async () => {
+		const file = copyDump();
+		await load(file);
+		const identity = identifyDump(file, {collapse: true, removeExpensive: false})!;
+		const {store} = truth;
+		const n = store.objectCount;
+		const facts = {problems: truth.problems, lines: truth.lines, textBytes: truth.textBytes, compressed: truth.compressed};
+		const filled = (slots: Uint32Array): number => slots.findIndex(entry => entry !== 0 && entry !== 0xff_ff_ff_ff);
+		const cases: Array<[string, (slots: Uint32Array) => void, RegExp]> = [
+			['an object twice', slots => {
+				slots[slots.indexOf(0)] = slots[filled(slots)]!;
+			}, /names an object twice/],
+			['an object outside the table', slots => {
+				slots[filled(slots)] = n + 1;
+			}, /outside the table/],
+			['an object missing', slots => {
+				slots[filled(slots)] = 0;
+			}, /misses objects/],
+			['no empty slot (the rest tombstones)', slots => {
+				for (let slot = 0; slot < slots.length; slot++) {
+					slots[slot] ||= 0xff_ff_ff_ff;
+				}
+			}, /no empty slot/],
+		];
+		for (const [what, change, message] of cases) {
+			const slots = store.addressIndex.slots.slice();
+			change(slots);
+			const columns = {...store, typeNames: [...store.typeNames], firstParent: store.firstParent, parentSources: store.parentSources};
+			writeIndexFile(indexOf(file), identity, new GraphStore(columns, AddressIndex.attach(store.objectAddress, slots, n)), facts);
 			const next = await load(file);
 			expect(next.result.index?.read, what).toBe(false);
 			expect(next.notes, what).toEqual([expect.stringMatching(message)]);
