@@ -52,7 +52,7 @@ export const LOAD_OPTIONS: readonly OptionSpec[] = [
 	{flag: 'strict', type: 'boolean', help: 'stop at the first malformed line instead of skipping it'},
 	{flag: 'quiet', type: 'boolean', help: 'no progress or notes on standard error'},
 	{flag: 'no-index', type: 'boolean', help: 'neither read nor write an index file (parse the dump)'},
-	{flag: 'index-dir', type: 'string', value: 'DIR', help: 'keep index files in DIR (default: beside the dump, else the cache)'},
+	{flag: 'index-dir', type: 'string', value: 'DIR', help: 'keep index files in DIR (not beside the dump)'},
 ];
 
 /** Options every command takes. */
@@ -180,7 +180,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 		args: 'DUMP [DUMP...]',
 		minArgs: 1,
 		maxArgs: Number.POSITIVE_INFINITY,
-		summary: 'build the index of dumps ahead of time (later loads read it)',
+		summary: 'build the index of dumps ahead of time',
 		options: LOAD_OPTIONS.filter(option => option.flag !== 'no-index'),
 		notes: [
 			'A load writes DUMP.mtui-index beside the dump (or in $XDG_CACHE_HOME/meliae-tui',
