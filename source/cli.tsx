@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
 	diff: async () => (await import('./commands/diff.js')).main,
 	trend: async () => (await import('./commands/trend.js')).main,
 	report: async () => (await import('./commands/report.js')).main,
+	index: async () => (await import('./commands/index-command.js')).main,
 	'python-path': async () => (await import('./commands/python-path.js')).main,
 	run: async () => (await import('./commands/run.js')).main,
 	attach: async () => (await import('./commands/attach.js')).main,

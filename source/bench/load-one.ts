@@ -5,7 +5,11 @@
  *   {file, bytes, fileBytes, objects, refs, msToSummary, msTotal,
  *    phases: [{name, ms}], maxRssBytes, ...}
  *
- * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N]
+ * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]]
+ *
+ * With --index the load uses the persisted index as the command line does
+ * (reads it when there is one, writes it otherwise); `index` in the figures
+ * says which, with the index's size.
  *
  * `msToSummary` is the time until the per-type summary is computed: the
  * loader calls `onObjectsReady` once every object's final type and size are
@@ -43,17 +47,24 @@ export type LoadFigures = {
 	readonly collapsedDicts: number;
 	readonly unresolvedReferences: number;
 	readonly malformedLines: number;
+	/** The index read or written, with --index. */
+	readonly index?: {readonly path: string; readonly bytes: number; readonly read: boolean};
 };
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-export async function loadOne(file: string, options: {collapse?: boolean; workers?: number} = {}): Promise<LoadFigures> {
+export async function loadOne(file: string, options: {collapse?: boolean; workers?: number; index?: boolean; indexDir?: string} = {}): Promise<LoadFigures> {
 	const started = performance.now();
 	const phases: Array<{name: string; ms: number}> = [];
 	let summaryReadyMs: number | undefined;
 	const result = await loadDump(file, {
 		collapse: options.collapse ?? true,
 		workers: options.workers,
+		index: options.index ?? false,
+		indexDir: options.indexDir,
+		onNote(note) {
+			process.stderr.write(`load-one: ${note}\n`);
+		},
 		onPhase(phase, ms) {
 			phases.push({name: phase, ms: round(ms)});
 		},
@@ -85,6 +96,7 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 		collapsedDicts: problems.collapsedDicts,
 		unresolvedReferences: problems.unresolvedReferences,
 		malformedLines: problems.malformedLines,
+		...(result.index === undefined ? {} : {index: result.index}),
 	};
 }
 
@@ -96,6 +108,8 @@ async function main(argv: string[]): Promise<number> {
 		options: {
 			'no-collapse': {type: 'boolean', default: false},
 			workers: {type: 'string'},
+			index: {type: 'boolean', default: false},
+			'index-dir': {type: 'string'},
 		},
 		allowPositionals: true,
 		strict: true,
@@ -108,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
 	const figures = await loadOne(positionals[0]!, {
 		collapse: !values['no-collapse'],
 		workers: values.workers === undefined ? undefined : Number(values.workers),
+		index: values.index,
+		indexDir: values['index-dir'],
 	});
 	process.stdout.write(JSON.stringify(figures) + '\n');
 	return 0;

@@ -26,6 +26,10 @@ export function progressLine(file: string, progress: LoadProgress): string {
 	const done = progress.bytesTotal === undefined
 		? `${mb(progress.bytesRead)} MB`
 		: `${Math.floor(progress.bytesRead * 100 / Math.max(progress.bytesTotal, 1))}% ${mb(progress.bytesRead)}/${mb(progress.bytesTotal)} MB`;
+	if (progress.phase === 'reading index') {
+		return `reading the index of ${file}: ${done}`;
+	}
+
 	return `loading ${file}: ${done}, ${progress.objects.toLocaleString('en-US')} objects, ${rate} MB/s [${progress.phase}]`;
 }
 
@@ -75,6 +79,9 @@ export async function loadForCommand(ctx: CommandContext, file: string, extra: L
 			parents: false,
 			...extra,
 			signal: controller.signal,
+			onNote: ctx.flags['quiet'] === true ? undefined : note => {
+				ctx.stderr.write(`${showProgress ? '\r\u001B[2K' : ''}meliae-tui: ${note}\n`);
+			},
 			onProgress: showProgress
 				? progress => {
 					const now = performance.now();

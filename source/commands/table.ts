@@ -51,6 +51,8 @@ export const LOAD_OPTIONS: readonly OptionSpec[] = [
 	{flag: 'remove-expensive', type: 'boolean', help: 'replace references to modules, frames and types'},
 	{flag: 'strict', type: 'boolean', help: 'stop at the first malformed line instead of skipping it'},
 	{flag: 'quiet', type: 'boolean', help: 'no progress or notes on standard error'},
+	{flag: 'no-index', type: 'boolean', help: 'neither read nor write an index file (parse the dump)'},
+	{flag: 'index-dir', type: 'string', value: 'DIR', help: 'keep index files in DIR (not beside the dump)'},
 ];
 
 /** Options every command takes. */
@@ -195,6 +197,21 @@ export const COMMANDS: readonly CommandSpec[] = [
 			...LOAD_OPTIONS,
 		],
 		example: 'report dumps/*.json.gz',
+	},
+	{
+		name: 'index',
+		args: 'DUMP [DUMP...]',
+		minArgs: 1,
+		maxArgs: Number.POSITIVE_INFINITY,
+		summary: 'build the index of dumps ahead of time',
+		options: LOAD_OPTIONS.filter(option => option.flag !== 'no-index'),
+		notes: [
+			'A load writes DUMP.mtui-index beside the dump (or in $XDG_CACHE_HOME/meliae-tui',
+			'when that directory is not writable) and later loads read it instead of',
+			'parsing. This command does it ahead of time, for dumps of any size, and',
+			'prints where each index went and its size.',
+		],
+		example: `index ${DEMO}`,
 	},
 	{
 		name: 'python-path',

@@ -1,6 +1,7 @@
 /**
  * The loader options every dump reader takes from the command line
- * (`--no-collapse`, `--remove-expensive`, `--strict`), for the commands and
+ * (`--no-collapse`, `--remove-expensive`, `--strict`, `--no-index`,
+ * `--index-dir`), for the commands and
  * the explorer alike.
  */
 
@@ -11,5 +12,7 @@ export function loadOptionsFrom(flags: Readonly<Record<string, unknown>>): LoadO
 		collapse: flags['collapse'] !== false,
 		removeExpensive: flags['removeExpensive'] === true,
 		strict: flags['strict'] === true,
+		index: flags['index'] !== false,
+		indexDir: typeof flags['indexDir'] === 'string' ? flags['indexDir'] : undefined,
 	};
 }

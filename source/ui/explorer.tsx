@@ -106,6 +106,9 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 				// background retained-size job (or an object view) first needs them.
 				parents: false,
 				signal: controller.signal,
+				onNote(note) {
+					warnings.push(note);
+				},
 				onProgress(progress) {
 					const now = performance.now();
 					if (progress.phase === lastPhase && now - lastDraw < PROGRESS_INTERVAL_MS) {

@@ -89,6 +89,11 @@ export function carryValuesOnlyOwners(from: GraphStore, to: GraphStore): void {
 	}
 }
 
+/** The bits set by markValuesOnlyOwners for `store`, if any (for saving them). */
+export function valuesOnlyOwnersOf(store: GraphStore): Uint32Array | undefined {
+	return valuesOnlyOwners.get(store);
+}
+
 /** The layout of a dict's references, or of a collapsed object's (its dict's, then its type). */
 export function dictLayout(store: GraphStore, ordinal: number): DictLayout {
 	const bits = valuesOnlyOwners.get(store);

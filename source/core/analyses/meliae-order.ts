@@ -166,6 +166,11 @@ export function recordFoldedObjects(store: GraphStore, objects: FoldedObjects): 
 	folded.set(store, objects);
 }
 
+/** The record made by recordFoldedObjects for `store`, if any (for saving it). */
+export function foldedObjectsOf(store: GraphStore): FoldedObjects | undefined {
+	return folded.get(store);
+}
+
 /** Keep the record on a store made from `from` with the same ordinals (and maybe more at the end). */
 export function carryFoldedObjects(from: GraphStore, to: GraphStore): void {
 	const objects = folded.get(from);
@@ -244,6 +249,11 @@ export function meliaeTypeRank(store: GraphStore): Uint32Array {
 	}
 
 	return rank;
+}
+
+/** Give `store` the rank meliaeTypeRank computed for the same objects earlier (a saved index). */
+export function recordMeliaeTypeRank(store: GraphStore, rank: Uint32Array): void {
+	tieRanks.set(store, rank);
 }
 
 /** As meliaeTypeRank, for a summary of the objects met in `order` (meliae's walk order). */

@@ -12,6 +12,7 @@ import {removeExpensiveReferences} from '../analyses/expensive.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
 import type {GraphStore} from '../graph/store.js';
+import {type DumpIdentity, findIndex, identifyDump, type IndexSettings, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
@@ -26,9 +27,10 @@ export {DumpError} from './reader.js';
 /**
  * reading: bytes are read, parsed and indexed; resolving: references become
  * ordinals; collapsing, expensive: meliae's transformations; parents: the
- * referrer lists are built (after onObjectsReady); done.
+ * referrer lists are built (after onObjectsReady); reading index: a saved
+ * index is read instead of all of these; writing index: one is saved; done.
  */
-export type LoadPhase = 'reading' | 'resolving' | 'collapsing' | 'expensive' | 'parents' | 'done';
+export type LoadPhase = 'reading index' | 'reading' | 'resolving' | 'collapsing' | 'expensive' | 'parents' | 'writing index' | 'done';
 
 export type LoadProgress = {
 	phase: LoadPhase;
@@ -71,7 +73,26 @@ export type LoadOptions = {
 	 * built on first use, so work that never asks for them does not pay.
 	 */
 	parents?: boolean;
+	/**
+	 * Use the persisted index (see source/core/index/): read it instead of
+	 * parsing when a usable one exists, write one after a parse. Default off
+	 * here; the command line turns it on unless --no-index.
+	 */
+	index?: boolean;
+	/** Look for and write the index only in this directory (--index-dir). */
+	indexDir?: string;
+	/** Write an index only for dumps of at least this many bytes (default 1 MiB); a present index is read whatever the size. */
+	indexMinBytes?: number;
+	/** Parse and write a new index even when a usable one exists (`meliae-tui index`). */
+	rewriteIndex?: boolean;
+	/** Where the index's cache directory comes from (default process.env). */
+	env?: NodeJS.ProcessEnv;
+	/** One line each about the index (damaged and rebuilt, not written because ...). */
+	onNote?: (note: string) => void;
 };
+
+/** Dumps smaller than this parse in milliseconds: no index file beside them unless asked for. */
+export const DEFAULT_INDEX_MIN_BYTES = 1024 * 1024;
 
 export type LoadProblems = {
 	/** Lines that could not be read as an object, skipped. */
@@ -103,6 +124,8 @@ export type LoadResult = {
 	textBytes: number;
 	compressed: boolean;
 	file: string;
+	/** The index read (read: true) or written for this load, if any. */
+	index?: {path: string; bytes: number; read: boolean};
 };
 
 export class LoadAbortedError extends Error {
@@ -155,6 +178,102 @@ async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined
 const STEP_MS = 50;
 
 export async function loadDump(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+	let identity: DumpIdentity | undefined;
+	let settings: IndexSettings | undefined;
+	let rebuild = false;
+	if (options.index === true && file !== '-') {
+		settings = {
+			collapse: options.collapse ?? true,
+			removeExpensive: options.removeExpensive ?? false,
+			indexDir: options.indexDir,
+			env: options.env,
+			onNote: options.onNote,
+		};
+		identity = identifyDump(file, settings);
+		if (identity !== undefined && options.rewriteIndex !== true) {
+			const indexed = await loadFromIndex(file, identity, settings, options);
+			if (indexed.result !== undefined) {
+				return indexed.result;
+			}
+
+			rebuild = indexed.unusable;
+		}
+	}
+
+	const result = await parseDump(file, options);
+	if (identity !== undefined && settings !== undefined
+		&& (rebuild || identity.size >= (options.indexMinBytes ?? DEFAULT_INDEX_MIN_BYTES))) {
+		const phaseStarted = performance.now();
+		options.onProgress?.({
+			phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: result.store.objectCount, elapsedMs: 0,
+		});
+		const {store, problems, lines, textBytes, compressed} = result;
+		const saved = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
+		options.onPhase?.('writing index', performance.now() - phaseStarted);
+		if (saved !== undefined) {
+			result.index = {...saved, read: false};
+		}
+	}
+
+	return result;
+}
+
+/** The load from a usable index of `file`, or undefined (parse it). */
+async function loadFromIndex(file: string, identity: DumpIdentity, settings: IndexSettings, options: LoadOptions): Promise<{result: LoadResult | undefined; unusable: boolean}> {
+	const started = performance.now();
+	const report = (phase: LoadPhase, bytesRead: number, bytesTotal: number, objects: number): void => {
+		options.onProgress?.({phase, bytesRead, bytesTotal, objects, elapsedMs: performance.now() - started});
+	};
+
+	if (options.signal?.aborted) {
+		throw new LoadAbortedError();
+	}
+
+	report('reading index', 0, identity.size, 0);
+	const {read: found, unusable} = findIndex(file, identity, settings, (bytesRead, bytesTotal) => {
+		report('reading index', bytesRead, bytesTotal, 0);
+	});
+	if (found === undefined) {
+		return {result: undefined, unusable};
+	}
+
+	const {store, problems} = found;
+	if ((options.strict ?? false) && problems.malformedLines > 0) {
+		// A strict load stops at the first malformed line: let the parser name it.
+		return {result: undefined, unusable: false};
+	}
+
+	options.onPhase?.('reading index', performance.now() - started);
+	options.onObjectsReady?.(store);
+	if (options.parents ?? true) {
+		const parentsStarted = performance.now();
+		while (!store.buildParentsStep(performance.now() + STEP_MS)) {
+			report('parents', found.bytes, found.bytes, store.objectCount);
+			await tick();
+			if (options.signal?.aborted) {
+				throw new LoadAbortedError();
+			}
+		}
+
+		options.onPhase?.('parents', performance.now() - parentsStarted);
+	}
+
+	report('done', found.bytes, found.bytes, store.objectCount);
+	return {
+		result: {
+			store,
+			problems: {...problems, unresolvedReferences: store.unresolvedReferenceCount},
+			lines: found.lines,
+			textBytes: found.textBytes,
+			compressed: found.compressed,
+			file,
+			index: {path: found.path, bytes: found.bytes, read: true},
+		},
+		unusable,
+	};
+}
+
+async function parseDump(file: string, options: LoadOptions): Promise<LoadResult> {
 	const started = performance.now();
 	let phaseStarted = started;
 	let phase: LoadPhase = 'reading';

@@ -49,7 +49,7 @@ export function Loading({file, index, count, progress, onInterrupt, size}: Loadi
 			{text: ''},
 			{text: truncateToWidth(bar + percent, width)},
 			{text: truncateToWidth(`${mb(bytesRead)}${bytesTotal === undefined ? '' : ` / ${mb(bytesTotal)}`} MB read ${glyphs().dot} ${formatCount(objects)} objects ${glyphs().dot} ${mb(bytesRead / seconds)} MB/s`, width)},
-			{text: truncateToWidth(`phase: ${PHASES.map(name => (name === phase ? `[${name}]` : name)).join(' > ')}`, width)},
+			{text: truncateToWidth(phase === 'reading index' || phase === 'writing index' ? `phase: [${phase}]` : `phase: ${PHASES.map(name => (name === phase ? `[${name}]` : name)).join(' > ')}`, width)},
 		);
 	}
 

@@ -1,0 +1,644 @@
+/**
+ * The index file: a loaded store saved so that a later load reads its
+ * columns back instead of parsing the dump.
+ *
+ * Layout (little-endian):
+ *
+ *     0  8 bytes  magic "MTUIINDX"
+ *     8  u32      format version (INDEX_VERSION)
+ *    12  u32      0x01020304 (byte order)
+ *    16  u32      length of the header (JSON, UTF-8)
+ *    20  u32      CRC-32 of the header
+ *    24  header   the dump's identity, the load's counts and problems, the
+ *                 type names, the slot-names table, and the sections:
+ *                 name, offset, byte length and CRC-32 of each
+ *        sections each typed array's bytes, 8-aligned
+ *
+ * Reading checks everything before anything is used: magic, version, byte
+ * order, the header's checksum and shape, each section's bounds, element
+ * size and checksum, the dump's identity, then the columns against each
+ * other (every CSR offset within its edge array and ascending, every
+ * target and type id within its table). Any failure is an IndexProblem;
+ * the caller parses the dump instead.
+ *
+ * Writing goes to a new file (O_EXCL, mode 0600) in the target's
+ * directory, is synced, then renamed over the target: a reader sees the
+ * old index, the new one, or none, never a part. An existing file at the
+ * target that is not an index is never replaced.
+ */
+
+import {randomBytes} from 'node:crypto';
+import {
+	closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync,
+} from 'node:fs';
+import {endianness} from 'node:os';
+import {dirname} from 'node:path';
+import {crc32} from 'node:zlib';
+import {foldedObjectsOf, meliaeTypeRank, recordFoldedObjects, recordMeliaeTypeRank} from '../analyses/meliae-order.js';
+import {markValuesOnlyOwners, valuesOnlyOwnersOf} from '../analyses/dict-layout.js';
+import type {LoadProblems} from '../dump/load.js';
+import {AddressIndex} from '../graph/address-index.js';
+import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
+import {setSlotNames, slotNamesOf} from '../graph/slot-names.js';
+import {GraphStore, type StoreColumns} from '../graph/store.js';
+import {type DumpIdentity, sameIdentity} from './identity.js';
+
+export const INDEX_MAGIC = 'MTUIINDX';
+/** Bump on any change to the layout or to what the columns mean. */
+export const INDEX_VERSION = 1;
+const BYTE_ORDER_MARK = 0x01_02_03_04;
+const FIXED_BYTES = 24;
+/** A header bigger than this is not ours (type names and slot lists are small). */
+const MAX_HEADER_BYTES = 256 * 1024 * 1024;
+/** Reads, writes and checksums go in pieces of this size. */
+const PIECE = 64 * 1024 * 1024;
+
+/** The index is unusable: damaged, another version, or for another state of the dump. */
+export class IndexProblem extends Error {
+	constructor(message: string, readonly kind: 'damaged' | 'version' | 'stale' | 'foreign') {
+		super(message);
+		this.name = 'IndexProblem';
+	}
+}
+
+/** What a load produced besides the store, saved with it. */
+export type IndexedFacts = {
+	problems: LoadProblems;
+	lines: number;
+	textBytes: number;
+	compressed: boolean;
+};
+
+type ArrayKind = 'f64' | 'u32' | 'u8';
+type AnyArray = Float64Array | Uint32Array | Uint8Array;
+
+const SECTIONS = [
+	['objectAddress', 'f64'],
+	['objectType', 'u32'],
+	['objectSize', 'f64'],
+	['objectLength', 'u32'],
+	['objectFlags', 'u8'],
+	['valueOffset', 'u32'],
+	['valueBytes', 'u8'],
+	['firstChild', 'u32'],
+	['childTargets', 'u32'],
+	['unresolvedAddress', 'f64'],
+	['firstParent', 'u32'],
+	['parentSources', 'u32'],
+	['valuesOnlyOwners', 'u32'],
+	['foldedAddress', 'f64'],
+	['foldedKeptBefore', 'u32'],
+	['addressSlots', 'u32'],
+	['typeRank', 'u32'],
+] as const satisfies ReadonlyArray<readonly [string, ArrayKind]>;
+
+type SectionName = typeof SECTIONS[number][0];
+const OPTIONAL: ReadonlySet<SectionName> = new Set(['firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore', 'addressSlots', 'typeRank']);
+/** AddressIndex's mark for a removed entry. */
+const TOMBSTONE = 0xff_ff_ff_ff;
+
+const elementBytes = (kind: ArrayKind): number => kind === 'f64' ? 8 : (kind === 'u32' ? 4 : 1);
+
+type SectionEntry = {name: string; offset: number; bytes: number; crc: number};
+
+type Header = {
+	identity: DumpIdentity;
+	facts: IndexedFacts;
+	objectCount: number;
+	typeNames: string[];
+	slotNames: Array<[number, string[]]>;
+	sections: SectionEntry[];
+	fileBytes: number;
+};
+
+function bytesOf(array: AnyArray): Uint8Array {
+	return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+function checksum(bytes: Uint8Array): number {
+	let value = 0;
+	for (let start = 0; start < bytes.length; start += PIECE) {
+		value = crc32(bytes.subarray(start, Math.min(bytes.length, start + PIECE)), value);
+	}
+
+	return value >>> 0;
+}
+
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+	let done = 0;
+	while (done < bytes.length) {
+		done += writeSync(fd, bytes, done, Math.min(PIECE, bytes.length - done), position + done);
+	}
+}
+
+function readFully(fd: number, bytes: Uint8Array, position: number, onRead?: (bytes: number) => void): void {
+	let done = 0;
+	while (done < bytes.length) {
+		const got = readSync(fd, bytes, done, Math.min(PIECE, bytes.length - done), position + done);
+		if (got === 0) {
+			throw new IndexProblem('the file ends early (truncated)', 'damaged');
+		}
+
+		done += got;
+		onRead?.(got);
+	}
+}
+
+/** Whether `path` is absent, or a regular file that begins with our magic (so ours to replace). */
+function replaceable(path: string): boolean {
+	let stat;
+	try {
+		stat = lstatSync(path);
+	} catch {
+		return true;
+	}
+
+	if (!stat.isFile()) {
+		return false;
+	}
+
+	let fd: number | undefined;
+	try {
+		fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+		const head = Buffer.alloc(INDEX_MAGIC.length);
+		const got = readSync(fd, head, 0, head.length, 0);
+		// A file cut short at our name is a leftover: ours to replace if it starts like one.
+		return head.toString('latin1', 0, got) === INDEX_MAGIC.slice(0, got);
+	} catch {
+		return false;
+	} finally {
+		if (fd !== undefined) {
+			closeSync(fd);
+		}
+	}
+}
+
+function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
+	const folded = foldedObjectsOf(store);
+	return {
+		objectAddress: store.objectAddress,
+		objectType: store.objectType,
+		objectSize: store.objectSize,
+		objectLength: store.objectLength,
+		objectFlags: store.objectFlags,
+		valueOffset: store.valueOffset,
+		valueBytes: store.valueBytes,
+		firstChild: store.firstChild,
+		childTargets: store.childTargets,
+		unresolvedAddress: store.unresolvedAddress,
+		// The address hash, as is: rebuilding it is most of a reopen's time.
+		addressSlots: store.addressIndex.slots,
+		// meliae's order of types in a summary: costs a pass over every
+		// address the first time a summary is made; computed here once.
+		typeRank: meliaeTypeRank(store),
+		...(store.hasParents ? {firstParent: store.firstParent, parentSources: store.parentSources} : {}),
+		...(valuesOnlyOwnersOf(store) === undefined ? {} : {valuesOnlyOwners: valuesOnlyOwnersOf(store)}),
+		...(folded === undefined ? {} : {foldedAddress: folded.address, foldedKeptBefore: folded.keptBefore}),
+	};
+}
+
+/**
+ * Save `store` as the index at `target`. Throws IndexProblem('foreign')
+ * when a file that is not an index is in the way, and the file system's
+ * errors (read-only, no space, ...) as they come; no partial file is left.
+ * Returns the index's size in bytes.
+ */
+export function writeIndexFile(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): number {
+	if (!replaceable(target)) {
+		throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
+	}
+
+	const columns = columnsOf(store);
+	const sections: SectionEntry[] = [];
+	const slotNames: Array<[number, string[]]> = [...(slotNamesOf(store) ?? new Map<number, readonly string[]>())]
+		.map(([address, names]) => [address, [...names]]);
+	const header: Header = {
+		identity,
+		facts,
+		objectCount: store.objectCount,
+		typeNames: [...store.typeNames],
+		slotNames,
+		sections,
+		fileBytes: 0,
+	};
+	for (const [name] of SECTIONS) {
+		const array = columns[name];
+		if (array !== undefined) {
+			sections.push({name, offset: 0, bytes: array.byteLength, crc: checksum(bytesOf(array))});
+		}
+	}
+
+	// Offsets depend on the header's length, which depends on the offsets'
+	// digits: lay out until it settles (twice at most in practice).
+	let headerBytes = Buffer.alloc(0);
+	for (let round = 0; round < 4; round++) {
+		let offset = align8(FIXED_BYTES + headerBytes.length);
+		for (const section of sections) {
+			section.offset = offset;
+			offset = align8(offset + section.bytes);
+		}
+
+		header.fileBytes = offset;
+		const next = Buffer.from(JSON.stringify(header), 'utf8');
+		if (next.length === headerBytes.length) {
+			headerBytes = next;
+			break;
+		}
+
+		headerBytes = next;
+	}
+
+	const fixed = Buffer.alloc(FIXED_BYTES);
+	fixed.write(INDEX_MAGIC, 0, 'latin1');
+	fixed.writeUInt32LE(INDEX_VERSION, 8);
+	fixed.writeUInt32LE(BYTE_ORDER_MARK, 12);
+	fixed.writeUInt32LE(headerBytes.length, 16);
+	fixed.writeUInt32LE(checksum(headerBytes), 20);
+
+	const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+	// O_EXCL: never write through a file or link someone put at this name.
+	const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+	let renamed = false;
+	try {
+		writeFully(fd, fixed, 0);
+		writeFully(fd, headerBytes, FIXED_BYTES);
+		for (const section of sections) {
+			writeFully(fd, bytesOf(columns[section.name as SectionName]!), section.offset);
+		}
+
+		if (fstatSync(fd).size < header.fileBytes) {
+			// The last section's padding.
+			writeFully(fd, new Uint8Array(header.fileBytes - fstatSync(fd).size), fstatSync(fd).size);
+		}
+
+		fsyncSync(fd);
+		closeSync(fd);
+		if (!replaceable(target)) {
+			throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
+		}
+
+		renameSync(temporary, target);
+		renamed = true;
+	} finally {
+		if (!renamed) {
+			try {
+				closeSync(fd);
+			} catch {}
+
+			try {
+				unlinkSync(temporary);
+			} catch {}
+		}
+	}
+
+	// The rename itself survives a crash once the directory is synced.
+	try {
+		const directory = openSync(dirname(target), 'r');
+		try {
+			fsyncSync(directory);
+		} finally {
+			closeSync(directory);
+		}
+	} catch {}
+
+	return header.fileBytes;
+}
+
+function damaged(message: string): IndexProblem {
+	return new IndexProblem(message, 'damaged');
+}
+
+function isCount(value: unknown): value is number {
+	return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The header's shape, checked field by field: it came from a file. */
+function checkHeader(value: unknown): Header {
+	const header = value as Header;
+	if (typeof value !== 'object' || value === null || !isCount(header.objectCount) || !isCount(header.fileBytes)
+		|| !Array.isArray(header.typeNames) || !header.typeNames.every(name => typeof name === 'string')
+		|| !Array.isArray(header.slotNames) || !Array.isArray(header.sections)
+		|| typeof header.identity !== 'object' || header.identity === null
+		|| typeof header.facts !== 'object' || header.facts === null
+		|| typeof header.facts.problems !== 'object' || header.facts.problems === null
+		|| !isCount(header.facts.lines) || !isCount(header.facts.textBytes) || typeof header.facts.compressed !== 'boolean') {
+		throw damaged('its header is malformed');
+	}
+
+	const problems = header.facts.problems;
+	if (!isCount(problems.malformedLines) || !Array.isArray(problems.malformed)
+		|| problems.malformed.length > problems.malformedLines || (problems.malformedLines > 0 && problems.malformed.length === 0)
+		|| !problems.malformed.every(p => typeof p === 'object' && p !== null && isCount(p.line) && typeof p.message === 'string')
+		|| !isCount(problems.duplicateAddresses) || !isCount(problems.firstDuplicateLine)
+		|| !isCount(problems.unresolvedReferences) || typeof problems.truncatedGzip !== 'boolean'
+		|| !(problems.gzipDamage === undefined || typeof problems.gzipDamage === 'string')
+		|| !isCount(problems.cutStrings) || !isCount(problems.firstCutLine) || !isCount(problems.longestCutString)
+		|| !isCount(problems.collapsedDicts)) {
+		throw damaged('its record of the load\'s problems is malformed');
+	}
+
+	for (const entry of header.slotNames) {
+		if (!Array.isArray(entry) || typeof entry[0] !== 'number' || !Array.isArray(entry[1]) || !entry[1].every(name => typeof name === 'string')) {
+			throw damaged('its slot-names table is malformed');
+		}
+	}
+
+	for (const section of header.sections) {
+		if (typeof section !== 'object' || section === null || typeof section.name !== 'string'
+			|| !isCount(section.offset) || !isCount(section.bytes) || !isCount(section.crc)) {
+			throw damaged('its section table is malformed');
+		}
+	}
+
+	return header;
+}
+
+/** A CSR offsets array: starts at 0, never decreases, ends at `edges`. */
+function checkOffsets(name: string, offsets: Uint32Array, edges: number): void {
+	if (offsets[0] !== 0 || offsets.at(-1) !== edges) {
+		throw damaged(`${name} does not span its edge array`);
+	}
+
+	for (let i = 1; i < offsets.length; i++) {
+		if (offsets[i]! < offsets[i - 1]!) {
+			throw damaged(`${name} goes backwards at ${i}`);
+		}
+	}
+}
+
+/**
+ * The address hash: a power-of-two table with an empty slot (so a probe
+ * ends) holding every ordinal exactly once. Lookups compare the address
+ * column, so a slot can never name the wrong object.
+ */
+function checkAddressSlots(slots: Uint32Array, n: number): void {
+	if (slots.length < 16 || (slots.length & (slots.length - 1)) !== 0 || slots.length * 0.75 < n) {
+		throw damaged('its address table has the wrong size');
+	}
+
+	const seen = new Uint32Array((n >>> 5) + 1);
+	let count = 0;
+	let empty = 0;
+	for (let slot = 0; slot < slots.length; slot++) {
+		const entry = slots[slot]!;
+		if (entry === 0 || entry === TOMBSTONE) {
+			empty += entry === 0 ? 1 : 0;
+			continue;
+		}
+
+		const ordinal = entry - 1;
+		const bit = 1 << (ordinal & 31);
+		if (ordinal >= n || (seen[ordinal >>> 5]! & bit) !== 0) {
+			throw damaged('its address table names an object twice or one outside the table');
+		}
+
+		seen[ordinal >>> 5]! |= bit;
+		count++;
+	}
+
+	if (count !== n) {
+		throw damaged('its address table misses objects');
+	}
+
+	if (empty === 0) {
+		// A lookup of an absent address would probe for ever.
+		throw damaged('its address table has no empty slot');
+	}
+}
+
+/** The columns against each other: nothing may point outside what it indexes. */
+function checkColumns(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
+	const expect = (name: SectionName, length: number): void => {
+		if (columns[name] !== undefined && columns[name].length !== length) {
+			throw damaged(`${name} has ${columns[name].length} entries where ${length} are expected`);
+		}
+	};
+
+	for (const name of ['objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags'] as const) {
+		expect(name, n);
+	}
+
+	for (const name of ['valueOffset', 'firstChild', 'firstParent'] as const) {
+		expect(name, n + 1);
+	}
+
+	const objectType = columns.objectType as Uint32Array;
+	for (let i = 0; i < n; i++) {
+		if (objectType[i]! >= typeCount) {
+			throw damaged(`object ${i} has a type id outside the type table`);
+		}
+	}
+
+	const objectSize = columns.objectSize as Float64Array;
+	for (let i = 0; i < n; i++) {
+		const size = objectSize[i]!;
+		if (!(size >= 0) || size > Number.MAX_SAFE_INTEGER) {
+			throw damaged(`object ${i} has an impossible size`);
+		}
+	}
+
+	checkOffsets('valueOffset', columns.valueOffset as Uint32Array, columns.valueBytes!.length);
+	const childTargets = columns.childTargets as Uint32Array;
+	checkOffsets('firstChild', columns.firstChild as Uint32Array, childTargets.length);
+	const unresolved = columns.unresolvedAddress!.length;
+	for (let e = 0; e < childTargets.length; e++) {
+		const target = childTargets[e]!;
+		if (target >= UNRESOLVED_BIT ? (target & UNRESOLVED_MASK) >= unresolved : target >= n) {
+			throw damaged(`reference ${e} points outside the object table`);
+		}
+	}
+
+	if ((columns.firstParent === undefined) !== (columns.parentSources === undefined)) {
+		throw damaged('it has half of the parents');
+	}
+
+	if (columns.firstParent !== undefined) {
+		const parentSources = columns.parentSources as Uint32Array;
+		checkOffsets('firstParent', columns.firstParent as Uint32Array, parentSources.length);
+		for (let e = 0; e < parentSources.length; e++) {
+			if (parentSources[e]! >= n) {
+				throw damaged(`parent ${e} points outside the object table`);
+			}
+		}
+	}
+
+	if (columns.addressSlots !== undefined) {
+		checkAddressSlots(columns.addressSlots as Uint32Array, n);
+	}
+
+	if (columns.typeRank !== undefined) {
+		expect('typeRank', typeCount);
+		for (const rank of columns.typeRank) {
+			if (rank >= typeCount && rank !== 0xff_ff_ff_ff) {
+				throw damaged('its type order is out of range');
+			}
+		}
+	}
+
+	if ((columns.foldedAddress === undefined) !== (columns.foldedKeptBefore === undefined)) {
+		throw damaged('it has half of the folded-object record');
+	}
+
+	if (columns.foldedAddress !== undefined) {
+		const keptBefore = columns.foldedKeptBefore as Uint32Array;
+		expect('foldedKeptBefore', columns.foldedAddress.length);
+		for (let j = 0; j < keptBefore.length; j++) {
+			if (keptBefore[j]! > n || (j > 0 && keptBefore[j]! < keptBefore[j - 1]!)) {
+				throw damaged('its folded-object record is out of order');
+			}
+		}
+	}
+}
+
+export type IndexRead = IndexedFacts & {store: GraphStore; bytes: number};
+
+/**
+ * Read the index at `path` for the dump `identity` names. Throws
+ * IndexProblem when it cannot be used (and the file system's errors, such
+ * as ENOENT, as they come).
+ */
+export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (bytesRead: number, bytesTotal: number) => void): IndexRead {
+	if (endianness() !== 'LE') {
+		throw new IndexProblem('index files are little-endian', 'version');
+	}
+
+	const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+	try {
+		const stat = fstatSync(fd);
+		if (!stat.isFile()) {
+			throw new IndexProblem('not a regular file', 'foreign');
+		}
+
+		const fileBytes = stat.size;
+		const fixed = Buffer.alloc(FIXED_BYTES);
+		readFully(fd, fixed, 0);
+		if (fixed.toString('latin1', 0, INDEX_MAGIC.length) !== INDEX_MAGIC) {
+			throw new IndexProblem('not an index file', 'foreign');
+		}
+
+		const version = fixed.readUInt32LE(8);
+		if (version !== INDEX_VERSION) {
+			throw new IndexProblem(`format ${version}; this version reads format ${INDEX_VERSION}`, 'version');
+		}
+
+		if (fixed.readUInt32LE(12) !== BYTE_ORDER_MARK) {
+			throw damaged('its byte-order mark is wrong');
+		}
+
+		const headerLength = fixed.readUInt32LE(16);
+		if (headerLength > MAX_HEADER_BYTES || FIXED_BYTES + headerLength > fileBytes) {
+			throw damaged('its header runs past the end of the file (truncated)');
+		}
+
+		const headerBytes = Buffer.alloc(headerLength);
+		readFully(fd, headerBytes, FIXED_BYTES);
+		if (checksum(headerBytes) !== fixed.readUInt32LE(20)) {
+			throw damaged('its header checksum does not match');
+		}
+
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(headerBytes.toString('utf8'));
+		} catch {
+			throw damaged('its header is not readable');
+		}
+
+		const header = checkHeader(parsed);
+		if (header.fileBytes !== fileBytes) {
+			throw damaged(`it is ${fileBytes} bytes where its header says ${header.fileBytes} (truncated or extended)`);
+		}
+
+		if (!sameIdentity(header.identity, identity)) {
+			throw new IndexProblem('the dump changed since it was indexed', 'stale');
+		}
+
+		const known = new Map<string, ArrayKind>(SECTIONS);
+		const entries = new Map<string, SectionEntry>();
+		for (const section of header.sections) {
+			const kind = known.get(section.name);
+			if (kind === undefined || entries.has(section.name)) {
+				throw damaged(`unknown or repeated section ${JSON.stringify(section.name).slice(0, 40)}`);
+			}
+
+			if (section.offset < FIXED_BYTES + headerLength || section.offset + section.bytes > fileBytes
+				|| section.bytes % elementBytes(kind) !== 0 || section.offset % 8 !== 0) {
+				throw damaged(`section ${section.name} lies outside the file`);
+			}
+
+			entries.set(section.name, section);
+		}
+
+		for (const [name] of SECTIONS) {
+			if (!OPTIONAL.has(name) && !entries.has(name)) {
+				throw damaged(`section ${name} is missing`);
+			}
+		}
+
+		let bytesRead = FIXED_BYTES + headerLength;
+		const columns = {} as Record<SectionName, AnyArray | undefined>;
+		for (const [name, kind] of SECTIONS) {
+			const entry = entries.get(name);
+			if (entry === undefined) {
+				continue;
+			}
+
+			const length = entry.bytes / elementBytes(kind);
+			const array = kind === 'f64' ? new Float64Array(length) : (kind === 'u32' ? new Uint32Array(length) : new Uint8Array(length));
+			const bytes = bytesOf(array);
+			readFully(fd, bytes, entry.offset, got => {
+				bytesRead += got;
+				onRead?.(bytesRead, fileBytes);
+			});
+			if (checksum(bytes) !== entry.crc) {
+				throw damaged(`section ${name} fails its checksum`);
+			}
+
+			columns[name] = array;
+		}
+
+		checkColumns(columns, header.objectCount, header.typeNames.length);
+		const storeColumns: StoreColumns = {
+			objectAddress: columns.objectAddress as Float64Array,
+			objectType: columns.objectType as Uint32Array,
+			objectSize: columns.objectSize as Float64Array,
+			objectLength: columns.objectLength as Uint32Array,
+			objectFlags: columns.objectFlags as Uint8Array,
+			valueOffset: columns.valueOffset as Uint32Array,
+			valueBytes: columns.valueBytes as Uint8Array,
+			firstChild: columns.firstChild as Uint32Array,
+			childTargets: columns.childTargets as Uint32Array,
+			unresolvedAddress: columns.unresolvedAddress as Float64Array,
+			typeNames: header.typeNames,
+			firstParent: columns.firstParent as Uint32Array | undefined,
+			parentSources: columns.parentSources as Uint32Array | undefined,
+		};
+		const slots = columns.addressSlots as Uint32Array | undefined;
+		const store = new GraphStore(storeColumns, slots === undefined ? undefined : AddressIndex.attach(storeColumns.objectAddress, slots, header.objectCount));
+		setSlotNames(store, new Map(header.slotNames));
+		if (columns.valuesOnlyOwners !== undefined) {
+			markValuesOnlyOwners(store, columns.valuesOnlyOwners as Uint32Array);
+		}
+
+		if (columns.foldedAddress !== undefined) {
+			recordFoldedObjects(store, {address: columns.foldedAddress as Float64Array, keptBefore: columns.foldedKeptBefore as Uint32Array});
+		}
+
+		if (columns.typeRank !== undefined) {
+			recordMeliaeTypeRank(store, columns.typeRank as Uint32Array);
+		}
+
+		const {facts} = header;
+		return {
+			store,
+			problems: {...facts.problems, gzipDamage: facts.problems.gzipDamage ?? undefined},
+			lines: facts.lines,
+			textBytes: facts.textBytes,
+			compressed: facts.compressed,
+			bytes: fileBytes,
+		};
+	} finally {
+		closeSync(fd);
+	}
+}
