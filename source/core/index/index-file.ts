@@ -40,12 +40,13 @@ import type {LoadProblems} from '../dump/load.js';
 import {AddressIndex} from '../graph/address-index.js';
 import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
 import {setSlotNames, slotNamesOf} from '../graph/slot-names.js';
+import {foldedDicts, recordFoldedDicts} from '../waste/folded-dicts.js';
 import {GraphStore, type StoreColumns} from '../graph/store.js';
 import {type DumpIdentity, sameIdentity} from './identity.js';
 
 export const INDEX_MAGIC = 'MTUIINDX';
 /** Bump on any change to the layout or to what the columns mean. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 const BYTE_ORDER_MARK = 0x01_02_03_04;
 const FIXED_BYTES = 24;
 /** A header bigger than this is not ours (type names and slot lists are small). */
@@ -88,12 +89,18 @@ const SECTIONS = [
 	['valuesOnlyOwners', 'u32'],
 	['foldedAddress', 'f64'],
 	['foldedKeptBefore', 'u32'],
+	['foldedDictOwner', 'u32'],
+	['foldedDictSize', 'f64'],
+	['foldedDictLength', 'u32'],
 	['addressSlots', 'u32'],
 	['typeRank', 'u32'],
 ] as const satisfies ReadonlyArray<readonly [string, ArrayKind]>;
 
 type SectionName = typeof SECTIONS[number][0];
-const OPTIONAL: ReadonlySet<SectionName> = new Set(['firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore', 'addressSlots', 'typeRank']);
+const OPTIONAL: ReadonlySet<SectionName> = new Set([
+	'firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore',
+	'foldedDictOwner', 'foldedDictSize', 'foldedDictLength', 'addressSlots', 'typeRank',
+]);
 /** AddressIndex's mark for a removed entry. */
 const TOMBSTONE = 0xff_ff_ff_ff;
 
@@ -177,6 +184,7 @@ function replaceable(path: string): boolean {
 
 function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 	const folded = foldedObjectsOf(store);
+	const dicts = foldedDicts(store);
 	return {
 		objectAddress: store.objectAddress,
 		objectType: store.objectType,
@@ -196,6 +204,8 @@ function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 		...(store.hasParents ? {firstParent: store.firstParent, parentSources: store.parentSources} : {}),
 		...(valuesOnlyOwnersOf(store) === undefined ? {} : {valuesOnlyOwners: valuesOnlyOwnersOf(store)}),
 		...(folded === undefined ? {} : {foldedAddress: folded.address, foldedKeptBefore: folded.keptBefore}),
+		// Each folded instance dict's owner, size and len (the waste inspections read them).
+		...(dicts === undefined ? {} : {foldedDictOwner: dicts.owner, foldedDictSize: dicts.size, foldedDictLength: dicts.length}),
 	};
 }
 
@@ -481,6 +491,27 @@ function checkColumns(columns: Record<SectionName, AnyArray | undefined>, n: num
 		throw damaged('it has half of the folded-object record');
 	}
 
+	const dictColumns = [columns.foldedDictOwner, columns.foldedDictSize, columns.foldedDictLength];
+	if (dictColumns.some(column => column === undefined) && dictColumns.some(column => column !== undefined)) {
+		throw damaged('it has part of the folded-dict record');
+	}
+
+	if (columns.foldedDictOwner !== undefined) {
+		expect('foldedDictSize', columns.foldedDictOwner.length);
+		expect('foldedDictLength', columns.foldedDictOwner.length);
+		for (const owner of columns.foldedDictOwner) {
+			if (owner >= n) {
+				throw damaged('its folded-dict record names an object outside the table');
+			}
+		}
+
+		for (const size of columns.foldedDictSize as Float64Array) {
+			if (!Number.isFinite(size) || size < 0) {
+				throw damaged('its folded-dict record has a size that is not a size');
+			}
+		}
+	}
+
 	if (columns.foldedAddress !== undefined) {
 		const keptBefore = columns.foldedKeptBefore as Uint32Array;
 		expect('foldedKeptBefore', columns.foldedAddress.length);
@@ -627,6 +658,14 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 
 		if (columns.typeRank !== undefined) {
 			recordMeliaeTypeRank(store, columns.typeRank as Uint32Array);
+		}
+
+		if (columns.foldedDictOwner !== undefined) {
+			recordFoldedDicts(store, {
+				owner: columns.foldedDictOwner as Uint32Array,
+				size: columns.foldedDictSize as Float64Array,
+				length: columns.foldedDictLength as Uint32Array,
+			});
 		}
 
 		const {facts} = header;
