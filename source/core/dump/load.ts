@@ -6,6 +6,8 @@
  * callback; the caller decides how to show it.
  */
 
+import {AllocSidecarError, readAllocSidecar} from '../alloc/sidecar.js';
+import {type AllocSites, setAllocSites} from '../alloc/sites.js';
 import type {Readable} from 'node:stream';
 import {collapseInstanceDicts} from '../analyses/collapse.js';
 import {removeExpensiveReferences} from '../analyses/expensive.js';
@@ -103,6 +105,10 @@ export type LoadResult = {
 	textBytes: number;
 	compressed: boolean;
 	file: string;
+	/** Allocation sites read from `FILE.alloc.json.gz` (never for standard input). */
+	alloc?: AllocSites;
+	/** Why the allocation-site file beside the dump was not used (`file:line: ...`). */
+	allocProblem?: string;
 };
 
 export class LoadAbortedError extends Error {
@@ -362,6 +368,23 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	}
 
 	setSlotNames(store, slotNames);
+	let alloc: AllocSites | undefined;
+	let allocProblem: string | undefined;
+	if (file !== '-') {
+		try {
+			alloc = await readAllocSidecar(file, store);
+			if (alloc !== undefined) {
+				setAllocSites(store, alloc);
+			}
+		} catch (error) {
+			if (!(error instanceof AllocSidecarError)) {
+				throw error;
+			}
+
+			allocProblem = error.message;
+		}
+	}
+
 	objects = store.objectCount;
 	options.onObjectsReady?.(store);
 	if (options.parents ?? true) {
@@ -393,5 +416,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		textBytes,
 		compressed: source.compressed,
 		file: name,
+		...(alloc === undefined ? {} : {alloc}),
+		...(allocProblem === undefined ? {} : {allocProblem}),
 	};
 }
