@@ -1096,9 +1096,50 @@ def _tracemalloc_tracing():
     try:
         if not tm.is_tracing():
             return None
-        return tm._get_object_traceback, tm.get_traceback_limit()
+        get = tm._get_object_traceback
+        frames = tm.get_traceback_limit()
     except Exception:
         return None
+    if sys.version_info[:2] == (3, 11):
+        get = _preheader_traceback(get) or get
+    return get, frames
+
+
+def _preheader_traceback(get):
+    """On 3.11, tracemalloc looks an object up at its address less the gc
+    header only, but an instance with a managed dict is allocated two words
+    further back (its dict and values pointers): it never finds those. This
+    returns a lookup that asks tracemalloc for that block by address
+    (`_PyTraceMalloc_GetTraceback`, read-only), checked on a fresh instance;
+    None when the check fails."""
+    try:
+        import ctypes
+        lookup = ctypes.pythonapi._PyTraceMalloc_GetTraceback
+        lookup.restype = ctypes.py_object
+        lookup.argtypes = [ctypes.c_uint, ctypes.c_size_t]
+    except Exception:
+        return None
+    flags = _type_flags
+    managed = _TPFLAGS_MANAGED_DICT
+    back = 4 * ctypes.sizeof(ctypes.c_void_p)  # gc head (2 words), dict and values pointers
+
+    def get_traceback(o):
+        tb = get(o)
+        if tb is None and flags(type(o)) & managed:
+            tb = lookup(0, id(o) - back)
+        return tb
+
+    class _Probe:
+        def __init__(self):
+            self.x = 1
+    try:
+        p = _Probe()
+        tb = get_traceback(p)
+        if type(tb) is not tuple or not tb or type(tb[0]) is not tuple:
+            return None
+    except Exception:
+        return None
+    return get_traceback
 
 
 def _flat_lines(function):
