@@ -100,6 +100,15 @@ describe.skipIf(found.length === 0)('run --tracemalloc', () => {
 		const requests = candidates.find(candidate => candidate.type === 'Request');
 		expect(requests?.count).toBe(300);
 		expect(requests?.allocated_at).toEqual([{file: site.file, line: site.line, function: site.function}]);
+
+		// The report names the leaking line among the candidates' allocation sites.
+		const report = await runCli(['report', ...dumps, '--json', '--keep-order', '--quiet'], {timeoutMs: 60_000});
+		expect(report.code).toBe(0);
+		const sites = (JSON.parse(report.stdout) as {candidates: {allocation_sites: Array<{file: string; line: number; count: number}>}}).candidates.allocation_sites;
+		const leakingLine = sites.find(entry => entry.file === site.file && entry.line === site.line);
+		expect(leakingLine?.count).toBe(300);
+		const reportText = await runCli(['report', ...dumps, '--keep-order', '--quiet'], {timeoutMs: 60_000});
+		expect(reportText.stdout).toMatch(new RegExp(`300 objects \\([^)]*\\) at ${site.file.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${site.line} in ${site.function}`));
 	}, 180_000);
 });
 
