@@ -1178,6 +1178,27 @@ def _flat_lines(function):
         return function
 
 
+def _no_trace(*_args):
+    return None
+
+
+def _prime_line_array(function, *args):
+    """3.11 keeps a line-number array for code that ran under a trace
+    function, and then finds any instruction's line at once: call
+    `function(*args)` (a call that does nothing) with a trace function that
+    traces nothing, so tracemalloc's look-ups in it cost no scan."""
+    if sys.version_info[:2] != (3, 11):
+        return
+    old = sys.gettrace()
+    try:
+        sys.settrace(_no_trace)
+        function(*args)
+    except Exception:
+        pass
+    finally:
+        sys.settrace(old)
+
+
 def _alloc_recorder(get_traceback, write):
     """`(record, finish)`: `record(o, address)` looks up the object's
     traceback and writes `[address, traceback id]` lines through `write`;
@@ -1386,7 +1407,14 @@ def _dump(target, roots, rooted, should_stop=None, dir_fd=None, fifo=False, meta
             alloc_write('{"format": "meliae-tui-alloc", "version": 1, "frames": %d, "objects": [\n' % tracing[1])
             record, alloc_finish = _alloc_recorder(tracing[0], alloc_write)
             record = _flat_lines(record)
-        count = (_walk if tracing is None else _flat_lines(_walk))(roots, write, follow_tracked, skip, record)
+        walk = _walk
+        if tracing is not None:
+            walk = _flat_lines(_walk)
+            _prime_line_array(walk, (), None, False, ())
+            if record is not None:
+                _prime_line_array(record, None, 0)
+        count = walk(roots, write, follow_tracked, skip, record)
+        walk = None
         if record is not None:
             tracebacks, alloc_objects = alloc_finish()
             alloc_write(_alloc_tail(tracebacks, _function_names(tracebacks, roots)))
