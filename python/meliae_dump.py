@@ -83,6 +83,11 @@ Safety
 * Beside a dump written to a path, ``PATH.meta.json`` records the pid, argv,
   Python version, time, RSS and peak RSS, gc counts, object count and dump
   duration (same creation rules).
+* When tracemalloc traces the process, ``PATH.alloc.json.gz`` (same
+  creation rules, removed with the dump on failure or cancellation) holds
+  the allocation traceback of every dumped object that has one (see
+  python/README.md); not for a dump staged through a directory (``dir_fd``)
+  or a FIFO.
 
 Cost
 ----
