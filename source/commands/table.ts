@@ -195,7 +195,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 			{flag: 'dir', type: 'string', value: 'DIR', help: 'where the dumps go (default: the current directory)'},
 			{
 				flag: 'tracemalloc', type: 'number', value: 'FRAMES', optionalValue: true,
-				help: 'trace allocations (FRAMES deep, default 1): dumps say where objects were made',
+				help: 'trace allocations, FRAMES deep (default 1)',
 			},
 		],
 		takesProgram: true,
