@@ -63,7 +63,8 @@ def _install():
             base = os.path.join(directory, 'meliae-%d-%s' % (os.getpid(), stamp))
             for k in range(100):
                 path = base + ('-%d' % k if k else '') + '.json.gz'
-                if not (os.path.lexists(path) or os.path.lexists(path + '.meta.json')):
+                if not (os.path.lexists(path) or os.path.lexists(path + '.meta.json')
+                        or os.path.lexists(path + '.alloc.json.gz')):
                     break
             try:
                 result = meliae_dump.dump_all_objects(path)

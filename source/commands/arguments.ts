@@ -62,7 +62,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 			const flag = equals >= 0 ? word.slice(2, equals) : word.slice(2);
 			let value = equals >= 0 ? word.slice(equals + 1) : undefined;
 			const known = allOptions.get(flag);
-			if (value === undefined && known !== undefined && known.type !== 'boolean') {
+			if (value === undefined && known !== undefined && known.type !== 'boolean' && known.optionalValue !== true) {
 				value = words[i + 1];
 				if (value !== undefined) {
 					i++;
@@ -122,6 +122,11 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 			continue;
 		}
 
+		if (token.value === undefined && option.optionalValue === true) {
+			flags[key] = true; // `--flag` alone: the command picks the default
+			continue;
+		}
+
 		if (token.value === undefined) {
 			return usageError(`--${option.flag} needs a value (${option.value ?? 'VALUE'})`, named);
 		}
@@ -173,6 +178,10 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 }
 
 function optionName(option: OptionSpec): string {
+	if (option.optionalValue === true) {
+		return `--${option.flag}[=${option.value ?? 'VALUE'}]`;
+	}
+
 	return `--${option.flag}${option.value === undefined ? '' : ` ${option.value}`}`;
 }
 

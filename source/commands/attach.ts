@@ -14,6 +14,7 @@ import {spawn} from 'node:child_process';
 import {lstatSync, readFileSync, readlinkSync, realpathSync, statSync} from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
+import {allocationNote} from '../core/alloc/meta.js';
 import {escapeControls} from '../core/format/escape.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK} from './context.js';
 import {pythonFile} from './python-path.js';
@@ -359,6 +360,11 @@ export async function attachAndDump(pid: number, out: string | undefined, io: At
 	const inside = report.pid_in_container === undefined ? '' : `, pid ${report.pid_in_container} in its namespace`;
 	const how = report.written === undefined || report.written === 'written by the target' ? '' : `; ${escapeControls(report.written)}`;
 	io.stderr.write(`meliae-tui: dumped process ${pid} (Python ${report.python ?? '?'}${inside}) via ${report.method}: ${objects} objects; main thread stopped ${report.stopped_ms ?? 0} ms, ${((report.total_ms ?? 0) / 1000).toFixed(2)} s in all${how}\n`);
+	const allocation = allocationNote(report.out);
+	if (allocation !== undefined) {
+		io.stderr.write(`meliae-tui: ${allocation}\n`);
+	}
+
 	io.stdout.write(`${report.out}\n`);
 	return {code: EXIT_OK, path: report.out};
 }

@@ -19,6 +19,7 @@ import {humanBytes} from '../core/format/size.js';
 import {environmentTakesUtf8} from '../core/format/sparkline.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
+import {frameText, framesJson, groupTracebacks, tracebackFrames} from '../core/alloc/sites.js';
 import {type Command, type CommandContext, EXIT_OK} from './context.js';
 import {loadForCommand, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
@@ -71,7 +72,9 @@ export function ownerJson(store: GraphStore, owner: Uint32Array): Array<Record<s
 }
 
 export function candidatesJson(store: GraphStore, grouping: CandidateGrouping): Array<Record<string, unknown>> {
-	return grouping.groups.map(group => ({
+	// Where all of a group's (outermost) objects were allocated, when they agree.
+	const shared = groupTracebacks(store, grouping.groupOf, grouping.groups.length);
+	return grouping.groups.map((group, index) => ({
 		type: group.type,
 		count: group.count,
 		size: group.size,
@@ -79,17 +82,26 @@ export function candidatesJson(store: GraphStore, grouping: CandidateGrouping): 
 		nested: group.nested,
 		example: store.objectAddress[group.example],
 		owner: ownerJson(store, group.owner),
+		...(shared === undefined ? {} : {allocated_at: allocatedAtOfGroup(store, shared[index]!)}),
 	}));
+}
+
+function allocatedAtOfGroup(store: GraphStore, id: number): Array<Record<string, unknown>> | null {
+	const frames = tracebackFrames(store, id);
+	return frames === undefined ? null : framesJson(frames);
 }
 
 /** `4874 dict (5.0 MiB) held by collections.deque@0x7f… ← Observer@0x7f… ← …` */
 export function candidateLines(store: GraphStore, grouping: CandidateGrouping, limit: number, ascii: boolean): string[] {
-	return grouping.groups.slice(0, limit).map(group => {
+	const shared = groupTracebacks(store, grouping.groupOf, grouping.groups.length);
+	return grouping.groups.slice(0, limit).map((group, index) => {
 		const nested = group.nested > 0 ? ` with ${group.nested} more inside` : '';
 		const held = group.owner.length === 0
 			? 'held from several roots'
 			: `held by ${labelChain(store, group.owner, ascii)}${group.owner.length >= 4 ? (ascii ? ' <- ...' : ' ← …') : ''}`;
-		return `  ${group.count} ${escapeControls(group.type)} (${humanBytes(group.size)}${nested}) ${held}; e.g. ${objectLabel(store, group.example)}`;
+		const frames = shared === undefined ? undefined : tracebackFrames(store, shared[index]!);
+		const site = frames === undefined ? '' : `; allocated at ${escapeControls(frameText(frames[0]!))}`;
+		return `  ${group.count} ${escapeControls(group.type)} (${humanBytes(group.size)}${nested}) ${held}; e.g. ${objectLabel(store, group.example)}${site}`;
 	});
 }
 

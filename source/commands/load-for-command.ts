@@ -58,6 +58,10 @@ export function loadWarnings(result: LoadResult): string[] {
 		lines.push(`warning: ${file}: ${problems.duplicateAddresses} lines repeat an address already seen (first at line ${problems.firstDuplicateLine}); the first occurrence was kept`);
 	}
 
+	if (result.allocProblem !== undefined) {
+		lines.push(`warning: allocation sites not used: ${escapeControls(result.allocProblem)}`);
+	}
+
 	return lines;
 }
 

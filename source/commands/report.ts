@@ -32,6 +32,7 @@ import {environmentTakesUtf8} from '../core/format/sparkline.js';
 import {NO_OBJECT} from '../core/graph/layout.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
+import {frameText, framesJson, topSites} from '../core/alloc/sites.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_OK} from './context.js';
 import {candidateLines, candidatesJson, ownerJson, totalsJson, typeDiffJson} from './diff.js';
 import {CommandExit, requireInput, withExit} from './load-for-command.js';
@@ -76,6 +77,8 @@ type Report = {
 	candidates?: CandidateGrouping;
 	candidateFiles?: string[];
 	waste: WasteReport;
+	/** Where the leak candidates were allocated (when the dump has allocation sites). */
+	candidateSites?: ReturnType<typeof topSites>;
 };
 
 async function buildReport(ctx: CommandContext, limit: number): Promise<Report> {
@@ -143,7 +146,9 @@ async function buildReport(ctx: CommandContext, limit: number): Promise<Report> 
 		waste: topWaste(store),
 	};
 	if (fresh !== undefined) {
-		report.candidates = groupCandidates(store, dominators, survivors(fresh, store).member);
+		const {member} = survivors(fresh, store);
+		report.candidates = groupCandidates(store, dominators, member);
+		report.candidateSites = topSites(store, member, 8);
 		report.candidateFiles = [...names.slice(-2), point.name];
 	}
 
@@ -281,6 +286,16 @@ function textSections(report: Report, ascii: boolean): {head: string[]; sections
 					...candidateLines(store, candidates, 8, ascii),
 				],
 		});
+		const sites = report.candidateSites;
+		if (sites !== undefined && candidates.total > 0) {
+			sections.push({
+				title: 'Where the leak candidates were allocated (tracemalloc), most bytes first',
+				lines: [
+					...sites.sites.map(site => `  ${site.count} objects (${humanBytes(site.size)}) at ${escapeControls(frameText(site.frames[0]!))}`),
+					...(sites.unknown > 0 ? [`  ${sites.unknown} objects (${humanBytes(sites.unknownSize)}) with no traceback`] : []),
+				],
+			});
+		}
 	}
 
 	sections.push({title: 'Waste (the top finding of each kind; meliae-tui waste lists more)', lines: wasteHeadlines(store, report.waste)});
@@ -387,6 +402,10 @@ function renderJson(report: Report): string {
 				count: report.candidates.total,
 				size: report.candidates.totalSize,
 				groups: candidatesJson(store, report.candidates),
+				...(report.candidateSites === undefined ? {} : {
+					allocation_sites: report.candidateSites.sites.map(site => ({...framesJson(site.frames)[0], count: site.count, size: site.size})),
+					allocation_unknown: {count: report.candidateSites.unknown, size: report.candidateSites.unknownSize},
+				}),
 			},
 		}),
 	}) + '\n';

@@ -10,11 +10,15 @@ import {accessSync, closeSync, constants as fsConstants, type FSWatcher, mkdirSy
 import {constants} from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
+import {NO_TRACEMALLOC_NOTE} from '../core/alloc/meta.js';
 import {escapeControls} from '../core/format/escape.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_FAILED} from './context.js';
 import {hookDir, pythonDir} from './python-path.js';
 
-const USAGE = 'meliae-tui run [--signal USR2] [--dir D] -- python app.py ...';
+const USAGE = 'meliae-tui run [--signal USR2] [--dir D] [--tracemalloc[=FRAMES]] -- python app.py ...';
+
+/** tracemalloc's own limit on frames per traceback. */
+const MAX_TRACEMALLOC_FRAMES = 65_535;
 
 /** Signals that cannot be caught, or that the program needs for itself. */
 const UNUSABLE_SIGNALS = new Set(['SIGKILL', 'SIGSTOP', 'SIGINT', 'SIGTERM', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT', 'SIGCHLD', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGPIPE', 'SIGHUP']);
@@ -39,7 +43,7 @@ export function parseSignal(value: string): string | undefined {
 }
 
 /** The environment the program runs with: hook and dumper first on PYTHONPATH. */
-export function hookEnvironment(env: NodeJS.ProcessEnv, dir: string, signal: string): NodeJS.ProcessEnv {
+export function hookEnvironment(env: NodeJS.ProcessEnv, dir: string, signal: string, tracemallocFrames?: number): NodeJS.ProcessEnv {
 	const existing = env['PYTHONPATH'];
 	const pythonPath = [hookDir(), pythonDir(), ...(existing ? [existing] : [])].join(path.delimiter);
 	return {
@@ -47,8 +51,27 @@ export function hookEnvironment(env: NodeJS.ProcessEnv, dir: string, signal: str
 		PYTHONPATH: pythonPath,
 		MELIAE_DUMP_DIR: dir,
 		MELIAE_DUMP_SIGNAL: signal,
+		...(tracemallocFrames === undefined ? {} : {PYTHONTRACEMALLOC: String(tracemallocFrames)}),
 	};
 }
+
+/** `--tracemalloc` → 1, `--tracemalloc=N` → N; undefined when not given; a message when not a frame count. */
+export function tracemallocFrames(value: unknown): number | undefined | string {
+	if (value === undefined || value === false) {
+		return undefined;
+	}
+
+	if (value === true) {
+		return 1;
+	}
+
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TRACEMALLOC_FRAMES) {
+		return `--tracemalloc=FRAMES needs a whole number of frames from 1 to ${MAX_TRACEMALLOC_FRAMES}`;
+	}
+
+	return value;
+}
+
 
 function stringFlag(ctx: CommandContext, name: string): string | undefined {
 	const value = ctx.flags[name];
@@ -58,13 +81,14 @@ function stringFlag(ctx: CommandContext, name: string): string | undefined {
 /** Report each dump the hook finishes (its .meta.json sidecar appears last). */
 function watchDumps(dir: string, ctx: CommandContext): FSWatcher | undefined {
 	const reported = new Set<string>();
+	let notedTracemalloc = false;
 	const report = (name: string): void => {
 		if (!/^meliae-\d+-.*\.meta\.json$/.test(name) || reported.has(name)) {
 			return;
 		}
 
 		const metaPath = path.join(dir, name);
-		let meta: {objects?: number; dump_seconds?: number; pid?: number};
+		let meta: {objects?: number; dump_seconds?: number; pid?: number; tracemalloc?: {tracing?: boolean; sidecar?: string | null; objects?: number}};
 		try {
 			meta = JSON.parse(readFileSync(metaPath, 'utf8')) as typeof meta;
 		} catch {
@@ -73,7 +97,12 @@ function watchDumps(dir: string, ctx: CommandContext): FSWatcher | undefined {
 
 		reported.add(name);
 		const dump = metaPath.slice(0, -'.meta.json'.length);
-		ctx.stderr.write(`meliae-tui: dump written: ${escapeControls(dump)} (pid ${meta.pid ?? '?'}, ${(meta.objects ?? 0).toLocaleString('en-US')} objects, ${(meta.dump_seconds ?? 0).toFixed(2)} s)\n`);
+		const sites = typeof meta.tracemalloc?.sidecar === 'string' ? `; allocation sites of ${(meta.tracemalloc.objects ?? 0).toLocaleString('en-US')} objects` : '';
+		ctx.stderr.write(`meliae-tui: dump written: ${escapeControls(dump)} (pid ${meta.pid ?? '?'}, ${(meta.objects ?? 0).toLocaleString('en-US')} objects, ${(meta.dump_seconds ?? 0).toFixed(2)} s${sites})\n`);
+		if (meta.tracemalloc?.tracing === false && !notedTracemalloc) {
+			notedTracemalloc = true;
+			ctx.stderr.write(`meliae-tui: ${NO_TRACEMALLOC_NOTE}\n`);
+		}
 	};
 
 	try {
@@ -265,6 +294,12 @@ export const main: Command = async ctx => {
 		return EXIT_BAD_INPUT;
 	}
 
+	const frames = tracemallocFrames(ctx.flags['tracemalloc']);
+	if (typeof frames === 'string') {
+		ctx.stderr.write(`meliae-tui: ${frames}\nusage: ${USAGE}\n`);
+		return EXIT_BAD_INPUT;
+	}
+
 	const dir = path.resolve(stringFlag(ctx, 'dir') ?? process.cwd());
 	try {
 		makeDirectory(dir);
@@ -297,7 +332,7 @@ export const main: Command = async ctx => {
 	try {
 		child = spawn(argv[0]!, argv.slice(1), {
 			stdio: 'inherit',
-			env: hookEnvironment(ctx.env, dir, signal),
+			env: hookEnvironment(ctx.env, dir, signal, frames),
 		});
 	} catch (error) {
 		ctx.stderr.write(`meliae-tui: cannot run ${escapeControls(argv[0]!)}: ${(error as Error).message}\n`);
@@ -316,7 +351,7 @@ export const main: Command = async ctx => {
 		return EXIT_FAILED;
 	}
 
-	ctx.stderr.write(`meliae-tui: running ${escapeControls(argv.join(' '))} as pid ${child.pid}; dumps go to ${escapeControls(dir)}\n`);
+	ctx.stderr.write(`meliae-tui: running ${escapeControls(argv.join(' '))} as pid ${child.pid}; dumps go to ${escapeControls(dir)}${frames === undefined ? '' : `; tracing allocations (${frames} frame${frames === 1 ? '' : 's'})`}\n`);
 	ctx.stderr.write(`meliae-tui: for a dump: kill -${signal} ${child.pid}\n`);
 
 	const watcher = watchDumps(dir, ctx);

@@ -5,6 +5,7 @@
  * instances, its refs_as_dict view.
  */
 
+import {allocatedAt, allocSitesOf, frameText, framesJson} from '../core/alloc/sites.js';
 import {dictLayout, VALUES_ONLY_NOTE} from '../core/analyses/dict-layout.js';
 import type {Dominators} from '../core/analyses/dominators.js';
 import {dictEntryCount, type RefValue, refsAsDict} from '../core/analyses/objects.js';
@@ -92,6 +93,16 @@ function dictJson(store: GraphStore, ordinal: number): Record<string, unknown> {
 	return {refs_as_dict: refsAsDictJson(store, ordinal)};
 }
 
+/** `allocated_at` when the dump has allocation sites: the frames, or null for an object without one. */
+function allocatedAtJson(store: GraphStore, ordinal: number): Record<string, unknown> {
+	if (allocSitesOf(store) === undefined) {
+		return {};
+	}
+
+	const frames = allocatedAt(store, ordinal);
+	return {allocated_at: frames === undefined ? null : framesJson(frames)};
+}
+
 export function showJson(store: GraphStore, ordinal: number, totalSize: number, dominators?: Dominators): Record<string, unknown> {
 	const kind = store.valueKind(ordinal);
 	const value = store.value(ordinal);
@@ -120,6 +131,7 @@ export function showJson(store: GraphStore, ordinal: number, totalSize: number, 
 			dominator: dominators.idom[ordinal] === NO_OBJECT ? null : store.objectAddress[dominators.idom[ordinal]!],
 		}),
 		...(isDictLike(store, ordinal) ? dictJson(store, ordinal) : {}),
+		...allocatedAtJson(store, ordinal),
 	};
 }
 
@@ -146,6 +158,18 @@ export function showText(store: GraphStore, ordinal: number, totalSize: number, 
 	if (kind !== 'none') {
 		const value = store.value(ordinal)!;
 		lines.push(`${kind === 'name' ? 'name ' : 'value'}    ${kind === 'token' ? escapeControls(value) : pythonRepr(value)}`);
+	}
+
+	if (allocSitesOf(store) !== undefined) {
+		const frames = allocatedAt(store, ordinal);
+		if (frames === undefined) {
+			lines.push('allocated at: unknown (no tracemalloc traceback)');
+		} else {
+			lines.push(`allocated at ${escapeControls(frameText(frames[0]!))}`);
+			for (const frame of frames.slice(1)) {
+				lines.push(`  called from ${escapeControls(frameText(frame))}`);
+			}
+		}
 	}
 
 	const more = (total: number): void => {

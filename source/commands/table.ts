@@ -16,6 +16,8 @@ export type OptionSpec = {
 	readonly choices?: readonly string[];
 	/** One line: what the option does. */
 	readonly help: string;
+	/** The value is optional and only given as `--flag=VALUE` (the flag alone is `true`). */
+	readonly optionalValue?: boolean;
 };
 
 export type CommandSpec = {
@@ -231,6 +233,10 @@ export const COMMANDS: readonly CommandSpec[] = [
 		options: [
 			{flag: 'signal', type: 'string', value: 'SIGNAL', help: 'the signal that asks for a dump (default USR2)'},
 			{flag: 'dir', type: 'string', value: 'DIR', help: 'where the dumps go (default: the current directory)'},
+			{
+				flag: 'tracemalloc', type: 'number', value: 'FRAMES', optionalValue: true,
+				help: 'trace allocations, FRAMES deep (default 1)',
+			},
 		],
 		takesProgram: true,
 		example: 'run --dir dumps -- python3 app.py',

@@ -110,7 +110,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 			const out = join(hostOutDir(), 'd.json.gz');
 			const run = attach(container.hostPid, out);
 			const {code} = await run.exited;
-			expect(run.stderr).toMatch(new RegExp(`^meliae-tui: dumped process ${container.hostPid} \\(Python [\\d.]+, pid ${container.innerPid} in its namespace\\) via ptrace: [\\d,]+ objects; .*; streamed through /tmp/meliae-attach-[a-z2-7]+ in the target\\n$`));
+			expect(run.stderr).toMatch(new RegExp(`^meliae-tui: dumped process ${container.hostPid} \\(Python [\\d.]+, pid ${container.innerPid} in its namespace\\) via ptrace: [\\d,]+ objects; .*; streamed through /tmp/meliae-attach-[a-z2-7]+ in the target\\n(meliae-tui: note: no allocation sites.*\\n)?$`));
 			expect(code).toBe(0);
 			expect(run.stdout).toBe(`${out}\n`);
 			const meta = expectDump(container, out, 2000);
@@ -126,7 +126,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		const out = join(hostOutDir(), 'd.json');
 		const run = attach(container.hostPid, out, '--stage', 'file');
 		const {code} = await run.exited;
-		expect(run.stderr).toMatch(/; copied through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(run.stderr).toMatch(/; copied through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 		expect(code).toBe(0);
 		expect(expectDump(container, out, 1500).attach.written).toBe('file in tmp');
 		expect(container.tree()).toEqual(before);
@@ -139,7 +139,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		const out = join(hostOutDir(), 'd.json.gz');
 		const run = attach(container.hostPid, out);
 		const {code} = await run.exited;
-		expect(run.stderr).toMatch(/^meliae-tui: the target's \/tmp is read-only; tried the next place\nmeliae-tui: dumped process \d+ .*; streamed through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(run.stderr).toMatch(/^meliae-tui: the target's \/tmp is read-only; tried the next place\nmeliae-tui: dumped process \d+ .*; streamed through \.\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 		expect(code).toBe(0);
 		expect(expectDump(container, out, 1000).attach.written).toBe('pipe in cwd');
 		expect(container.tree()).toEqual(before);
@@ -152,11 +152,11 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		const dir = hostOutDir();
 		const file = attach(container.hostPid, join(dir, 'f.json.gz'), '--stage', 'file');
 		expect((await file.exited).code).toBe(0);
-		expect(file.stderr).toMatch(/^meliae-tui: the target's \/tmp has 0\.1 MiB free, and the dump may need [\d.]+ MiB; tried the next place\nmeliae-tui: dumped process .*; copied through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(file.stderr).toMatch(/^meliae-tui: the target's \/tmp has 0\.1 MiB free, and the dump may need [\d.]+ MiB; tried the next place\nmeliae-tui: dumped process .*; copied through \.\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 		expectDump(container, join(dir, 'f.json.gz'), 1000);
 		const pipe = attach(container.hostPid, join(dir, 'p.json.gz'));
 		expect((await pipe.exited).code).toBe(0);
-		expect(pipe.stderr).toMatch(/; streamed through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(pipe.stderr).toMatch(/; streamed through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 		expectDump(container, join(dir, 'p.json.gz'), 1000);
 		expect(container.tree()).toEqual(before);
 		await container.ping();
@@ -175,7 +175,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		const out = join(hostOutDir(), 'd.json');
 		const run = attach(container.hostPid, out, '--stage', 'file');
 		const {code} = await run.exited;
-		expect(run.stderr).toMatch(/^meliae-tui: a file in the target's \/tmp failed: OSError: \[Errno 28\] No space left on device; tried the next place\nmeliae-tui: dumped process .*; copied through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(run.stderr).toMatch(/^meliae-tui: a file in the target's \/tmp failed: OSError: \[Errno 28\] No space left on device; tried the next place\nmeliae-tui: dumped process .*; copied through \.\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 		expect(code).toBe(0);
 		expectDump(container, out, 500);
 		expect(container.tree()).toEqual(before);
@@ -193,7 +193,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 			const run = attach(container.hostPid, out, '--stage', stage);
 			// eslint-disable-next-line no-await-in-loop
 			const {code} = await run.exited;
-			expect(run.stderr).toMatch(/^meliae-tui: the target's \/tmp is a symlink: not followed; tried the next place\nmeliae-tui: dumped process .*(streamed|copied) through \.\/meliae-attach-[a-z2-7]+ in the target\n$/);
+			expect(run.stderr).toMatch(/^meliae-tui: the target's \/tmp is a symlink: not followed; tried the next place\nmeliae-tui: dumped process .*(streamed|copied) through \.\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 			expect(code).toBe(0);
 			expectDump(container, out, 700);
 			expect(readdirSync(hostDir)).toEqual([]);
@@ -209,7 +209,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		const out = join(hostOutDir(), 'd.json.gz');
 		const run = attach(container.hostPid, out, '--method', 'gdb');
 		const {code} = await run.exited;
-		expect(run.stderr).toMatch(/ via gdb: .*; streamed through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(run.stderr).toMatch(/ via gdb: .*; streamed through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 		expect(code).toBe(0);
 		expectDump(container, out, 600);
 		expect(container.tree()).toEqual(before);
@@ -223,7 +223,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		const out = join(hostOutDir(), 'd.json.gz');
 		const run = attach(container.hostPid, out);
 		const {code} = await run.exited;
-		expect(run.stderr).toMatch(/; streamed through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n$/);
+		expect(run.stderr).toMatch(/; streamed through \/tmp\/meliae-attach-[a-z2-7]+ in the target\n(meliae-tui: note: no allocation sites.*\n)?$/);
 		expect(code).toBe(0);
 		const meta = expectDump(container, out, 1200);
 		expect(meta.attach.namespaces['user']?.differs).toBe(true);
@@ -241,7 +241,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 		const run = container.exec(process.execPath, [cliPath, 'attach', String(container.innerPid), '--out', '/tmp/inside.json.gz']);
 		running.push(run);
 		const {code} = await run.exited;
-		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: dumped process ${container.innerPid} \\(Python [\\d.]+\\) via ptrace: [\\d,]+ objects; main thread stopped [\\d.]+ ms, [\\d.]+ s in all\\n$`));
+		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: dumped process ${container.innerPid} \\(Python [\\d.]+\\) via ptrace: [\\d,]+ objects; main thread stopped [\\d.]+ ms, [\\d.]+ s in all\\n(meliae-tui: note: no allocation sites.*\\n)?$`));
 		expect(code).toBe(0);
 		const out = `${container.root}/tmp/inside.json.gz`;
 		// Written by the target (uid 1000 inside), not copied.

@@ -6,6 +6,8 @@
  * callback; the caller decides how to show it.
  */
 
+import {AllocSidecarError, readAllocSidecar} from '../alloc/sidecar.js';
+import {type AllocSites, setAllocSites} from '../alloc/sites.js';
 import type {Readable} from 'node:stream';
 import {collapseInstanceDicts} from '../analyses/collapse.js';
 import {removeExpensiveReferences} from '../analyses/expensive.js';
@@ -126,6 +128,10 @@ export type LoadResult = {
 	file: string;
 	/** The index read (read: true) or written for this load, if any. */
 	index?: {path: string; bytes: number; read: boolean};
+	/** Allocation sites read from `FILE.alloc.json.gz` (never for standard input). */
+	alloc?: AllocSites;
+	/** Why the allocation-site file beside the dump was not used (`file:line: ...`). */
+	allocProblem?: string;
 };
 
 export class LoadAbortedError extends Error {
@@ -218,6 +224,32 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	return result;
 }
 
+/**
+ * Read the allocation sites beside `file` (`FILE.alloc.json.gz`, never for
+ * standard input) into `store`; a damaged sidecar is a problem to report,
+ * not a failed load.
+ */
+async function attachAllocSites(file: string, store: GraphStore): Promise<{alloc?: AllocSites; allocProblem?: string}> {
+	if (file === '-') {
+		return {};
+	}
+
+	try {
+		const alloc = await readAllocSidecar(file, store);
+		if (alloc !== undefined) {
+			setAllocSites(store, alloc);
+		}
+
+		return alloc === undefined ? {} : {alloc};
+	} catch (error) {
+		if (!(error instanceof AllocSidecarError)) {
+			throw error;
+		}
+
+		return {allocProblem: error.message};
+	}
+}
+
 /** The load from a usable index of `file`, or undefined (parse it). */
 async function loadFromIndex(file: string, identity: DumpIdentity, settings: IndexSettings, options: LoadOptions): Promise<{result: LoadResult | undefined; unusable: boolean}> {
 	const started = performance.now();
@@ -244,6 +276,7 @@ async function loadFromIndex(file: string, identity: DumpIdentity, settings: Ind
 	}
 
 	options.onPhase?.('reading index', performance.now() - started);
+	const {alloc, allocProblem} = await attachAllocSites(file, store);
 	options.onObjectsReady?.(store);
 	if (options.parents ?? true) {
 		const parentsStarted = performance.now();
@@ -268,6 +301,8 @@ async function loadFromIndex(file: string, identity: DumpIdentity, settings: Ind
 			compressed: found.compressed,
 			file,
 			index: {path: found.path, bytes: found.bytes, read: true},
+			...(alloc === undefined ? {} : {alloc}),
+			...(allocProblem === undefined ? {} : {allocProblem}),
 		},
 		unusable,
 	};
@@ -481,6 +516,8 @@ async function parseDump(file: string, options: LoadOptions): Promise<LoadResult
 	}
 
 	setSlotNames(store, slotNames);
+	const {alloc, allocProblem} = await attachAllocSites(file, store);
+
 	objects = store.objectCount;
 	options.onObjectsReady?.(store);
 	if (options.parents ?? true) {
@@ -512,5 +549,7 @@ async function parseDump(file: string, options: LoadOptions): Promise<LoadResult
 		textBytes,
 		compressed: source.compressed,
 		file: name,
+		...(alloc === undefined ? {} : {alloc}),
+		...(allocProblem === undefined ? {} : {allocProblem}),
 	};
 }

@@ -5,6 +5,7 @@
  * list of 20 does. Components only lay these lines out.
  */
 
+import {type AllocFrame, allocatedAt, frameText} from '../../core/alloc/sites.js';
 import {dictLayout, VALUES_ONLY_NOTE} from '../../core/analyses/dict-layout.js';
 import {dictEntryCount, refsAsDict} from '../../core/analyses/objects.js';
 import {hexAddress} from '../../core/format/address.js';
@@ -288,6 +289,12 @@ function objectsView(model: ExplorerModel, state: State, screen: ObjectsScreen, 
 
 // ------------------------------------------------------------------ object
 
+/** "allocated at app.py:42 in handle_request", escaped, within `width`. */
+function allocationText(frame: AllocFrame, width: number): string {
+	const file = frame.file.slice(frame.file.lastIndexOf('/') + 1);
+	return `allocated at ${safe(frameText({...frame, file}), Math.max(8, width - 13))}`;
+}
+
 function objectHeader(model: ExplorerModel, ordinal: number, layout: Layout): string[] {
 	const {store} = model;
 	const width = layout.width;
@@ -317,10 +324,14 @@ function objectHeader(model: ExplorerModel, ordinal: number, layout: Layout): st
 
 	const kind = store.valueKind(ordinal);
 	let third: string;
+	// Where tracemalloc saw it allocated (the file's last component: the full path is in `show`).
+	const frames = allocatedAt(store, ordinal);
+	const site = frames === undefined ? '' : allocationText(frames[0]!, width);
 	if (kind === 'none') {
-		third = model.isDictLike(ordinal) ? 'no value (a mapping: its contents are below)' : 'no value';
+		third = site === '' ? (model.isDictLike(ordinal) ? 'no value (a mapping: its contents are below)' : 'no value') : site;
 	} else {
-		third = `${kind === 'name' ? 'name ' : 'value'} ${valueText(store, ordinal, width - 6)!}`;
+		const room = site === '' ? width - 6 : Math.max(8, width - 6 - textWidth(site) - 3);
+		third = `${kind === 'name' ? 'name ' : 'value'} ${valueText(store, ordinal, room)!}${site === '' ? '' : ` ${glyphs().dot} ${site}`}`;
 	}
 
 	return [
