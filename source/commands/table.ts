@@ -288,6 +288,10 @@ export const COMMANDS: readonly CommandSpec[] = [
 			{flag: 'json', type: 'boolean', help: 'one JSON line per dump (also without a terminal)'},
 			{flag: 'signal', type: 'string', value: 'SIGNAL', help: 'with -- PROGRAM: the signal that asks for a dump (USR2)'},
 			{
+				flag: 'tracemalloc', type: 'number', value: 'FRAMES', optionalValue: true,
+				help: 'with -- PROGRAM: trace allocations, FRAMES deep (1)',
+			},
+			{
 				flag: 'method', type: 'string', value: 'auto|ptrace|gdb|remote_exec', choices: ['auto', 'ptrace', 'gdb', 'remote_exec'],
 				help: 'how to get into the process (default auto)',
 			},

@@ -15,7 +15,7 @@ import {parseSize} from '../watch/size.js';
 import {jsonView, screenView} from '../watch/views.js';
 import {attachOptions, DEFAULT_TIMEOUT_SECONDS, parsePid} from './attach.js';
 import {type CommandContext, EXIT_BAD_INPUT, EXIT_FAILED} from './context.js';
-import {parseSignal, programKind} from './run.js';
+import {parseSignal, programKind, tracemallocFrames} from './run.js';
 
 const USAGE = 'meliae-tui watch PID [--every SECONDS] [--keep N] [--dir D] [--max-disk SIZE] [--json] [--until-growing K] (or: watch [options] -- python app.py ...)';
 
@@ -92,6 +92,15 @@ export async function watchMain(ctx: CommandContext, hooks: WatchHooks = {}): Pr
 		return fail(ctx, `--signal ${JSON.stringify(signalText)} is not a signal the program can be sent for dumps (try USR1 or USR2)`);
 	}
 
+	const frames = tracemallocFrames(ctx.flags['tracemalloc']);
+	if (typeof frames === 'string') {
+		return fail(ctx, frames);
+	}
+
+	if (frames !== undefined && pid !== undefined) {
+		return fail(ctx, '--tracemalloc starts a program with allocation tracing (watch --tracemalloc -- python app.py); a running process traces allocations when it was started with PYTHONTRACEMALLOC');
+	}
+
 	const dirFlag = ctx.flags['dir'];
 	if (dirFlag !== undefined && (typeof dirFlag !== 'string' || dirFlag === '')) {
 		return fail(ctx, '--dir needs a directory name');
@@ -120,7 +129,7 @@ export async function watchMain(ctx: CommandContext, hooks: WatchHooks = {}): Pr
 			return EXIT_BAD_INPUT;
 		}
 
-		const started = await programCapturer(program, dir, ctx.env, signal, timeoutSeconds);
+		const started = await programCapturer(program, dir, ctx.env, signal, timeoutSeconds, frames);
 		if (started instanceof Error) {
 			const code = (started as NodeJS.ErrnoException).code;
 			ctx.stderr.write(`meliae-tui: cannot run ${escapeControls(program[0]!)}: ${code === 'ENOENT' ? 'command not found' : escapeControls(started.message)}\n`);

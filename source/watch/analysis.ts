@@ -25,6 +25,8 @@ export type CandidateSummary = {
 	readonly size: number;
 	/** `list@0x7f… ← module __main__`, or empty when held from several roots. */
 	readonly heldBy: string;
+	/** `app.py:42 in handle_request` when all its objects were allocated there (tracemalloc), else empty. */
+	readonly allocatedAt: string;
 	/** As `diff --json` writes a group. */
 	readonly json: Record<string, unknown>;
 };
@@ -45,6 +47,17 @@ export type DumpRecord = {
 	readonly candidates: readonly CandidateSummary[] | undefined;
 	readonly candidateTotal: number;
 };
+
+/** The first frame of a group's `allocated_at` as text, or empty. */
+function siteText(frames: unknown): string {
+	if (!Array.isArray(frames) || frames.length === 0) {
+		return '';
+	}
+
+	const frame = frames[0] as {file?: unknown; line?: unknown; function?: unknown};
+	const where = `${String(frame.file)}:${String(frame.line)}`;
+	return typeof frame.function === 'string' ? `${where} in ${frame.function}` : where;
+}
 
 export class WatchAnalysis {
 	readonly tracker = new GrowthTracker();
@@ -79,6 +92,7 @@ export class WatchAnalysis {
 				count: group.count,
 				size: group.size,
 				heldBy: group.owner.length === 0 ? '' : labelChain(store, group.owner, this.ascii),
+				allocatedAt: siteText(json[index]!['allocated_at']),
 				json: json[index]!,
 			}));
 		}

@@ -112,10 +112,10 @@ type HookMeta = {objects?: number; dump_seconds?: number};
  * sent to our standard error so that ours holds only what watch writes.
  * Resolves once it has started, or with the error that stopped it.
  */
-export async function programCapturer(argv: readonly string[], dir: string, env: NodeJS.ProcessEnv, signal: string, timeoutSeconds: number): Promise<Capturer | Error> {
+export async function programCapturer(argv: readonly string[], dir: string, env: NodeJS.ProcessEnv, signal: string, timeoutSeconds: number, tracemallocFrames?: number): Promise<Capturer | Error> {
 	let child: ChildProcess;
 	try {
-		child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', process.stderr, process.stderr], env: hookEnvironment(env, dir, signal)});
+		child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', process.stderr, process.stderr], env: hookEnvironment(env, dir, signal, tracemallocFrames)});
 	} catch (error) {
 		return error as Error;
 	}

@@ -170,7 +170,8 @@ export async function watchLoop(ctx: CommandContext, capturer: Capturer, setting
 					const grown = analysis.tracker.grownFor(settings.untilGrowing, record.candidates?.map(candidate => candidate.type));
 					if (grown !== undefined) {
 						const group = record.candidates?.find(candidate => candidate.type === grown.type);
-						const held = group === undefined ? 'no leak candidate group of this type yet' : (group.heldBy === '' ? 'held from several roots' : `held by ${group.heldBy}`);
+						const held = (group === undefined ? 'no leak candidate group of this type yet' : (group.heldBy === '' ? 'held from several roots' : `held by ${group.heldBy}`))
+							+ (group === undefined || group.allocatedAt === '' ? '' : `, allocated at ${escapeControls(group.allocatedAt)}`);
 						// eslint-disable-next-line no-await-in-loop
 						const report = await writeReport(ctx, made.map(dump => dump.file), dir);
 						const {streak} = grown;

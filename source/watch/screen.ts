@@ -70,7 +70,7 @@ export function screenLines(state: ScreenState, width: number, height: number): 
 		} else {
 			body.push(`Leak candidates: ${last.candidateTotal} objects new in the dump before the last and still in the last, by owner:`);
 			for (const candidate of last.candidates) {
-				body.push(`  ${candidate.count} ${escapeControls(candidate.type)} (${humanBytes(candidate.size)}) ${candidate.heldBy === '' ? 'held from several roots' : `held by ${candidate.heldBy}`}`);
+				body.push(`  ${candidate.count} ${escapeControls(candidate.type)} (${humanBytes(candidate.size)}) ${candidate.heldBy === '' ? 'held from several roots' : `held by ${candidate.heldBy}`}${candidate.allocatedAt === '' ? '' : `, allocated at ${escapeControls(candidate.allocatedAt)}`}`);
 			}
 		}
 	}

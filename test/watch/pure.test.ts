@@ -100,7 +100,7 @@ describe('screenLines', () => {
 		totalSize: 5000 * n,
 		pauseMs: 1.5,
 		growing: Array.from({length: 30}, (_, i) => ({type: `${type}${i}`, counts: [1, 2, 3], sizes: [10, 20, 30], growing: true, countGrowth: 2, sizeGrowth: 20})),
-		candidates: n < 3 ? undefined : Array.from({length: 30}, (_, i) => ({type, count: 50 + i, size: 4096, heldBy: 'list@0x10 ← module \'__main__\'@0x20', json: {}})),
+		candidates: n < 3 ? undefined : Array.from({length: 30}, (_, i) => ({type, count: 50 + i, size: 4096, heldBy: 'list@0x10 ← module \'__main__\'@0x20', allocatedAt: `${type}.py:7 in make`, json: {}})),
 		candidateTotal: 1000,
 	});
 

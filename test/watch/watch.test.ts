@@ -228,4 +228,25 @@ describe('meliae-tui watch -- python app.py', () => {
 		// The program was ended with watching.
 		expect(() => process.kill(pid, 0)).toThrow();
 	}, 90_000);
+
+	it('with --tracemalloc names the line that allocated the leaked objects, in JSON and on stderr', async () => {
+		const dir = scratchDir('meliae-watch-');
+		const record = join(dir, 'record.txt');
+		const watchDir = join(dir, 'dumps');
+		// The line of the service that makes the Leaked objects, read from its source.
+		const source = readFileSync(service, 'utf8').split('\n');
+		const line = source.findIndex(text => text.includes('LEAKED.extend(Leaked(')) + 1;
+		expect(line).toBeGreaterThan(0);
+		const result = await runCli(['watch', '--json', '--tracemalloc', '--every', '1', '--until-growing', '3', '--dir', watchDir, '--', 'python3', service, '200', record, '60'], {timeoutMs: 80_000});
+		expect(result.code, result.stderr).toBe(0);
+		const lines = jsonLines(result.stdout);
+		const groups = lines.flatMap(entry => (entry as unknown as {candidates: Array<{type: string; allocated_at?: Array<{file: string; line: number}> | null}>}).candidates)
+			.filter(group => group.type === 'Leaked');
+		expect(groups.length).toBeGreaterThan(0);
+		for (const group of groups) {
+			expect(group.allocated_at?.[0]).toMatchObject({file: service, line});
+		}
+
+		expect(result.stderr).toMatch(new RegExp(`: Leaked grew at 3 steps in a row .*held by list@0x[\\da-f]+ ← module.*, allocated at ${service.replaceAll('.', '\\.')}:${line}`));
+	}, 120_000);
 });
