@@ -249,4 +249,14 @@ describe('meliae-tui watch -- python app.py', () => {
 
 		expect(result.stderr).toMatch(new RegExp(`: Leaked grew at 3 steps in a row .*held by list@0x[\\da-f]+ ← module.*, allocated at ${service.replaceAll('.', '\\.')}:${line}`));
 	}, 120_000);
+
+	it('finds the demo service\'s leak by itself: its owner and the line that allocated it', async () => {
+		const dir = scratchDir('meliae-watch-');
+		const demo = new URL('../../fixtures/demo/leaky_app.py', import.meta.url).pathname;
+		const line = readFileSync(demo, 'utf8').split('\n').findIndex(text => text.includes('= Session(user_id')) + 1;
+		expect(line).toBeGreaterThan(0);
+		const result = await runCli(['watch', '--json', '--tracemalloc', '--every', '1', '--until-growing', '3', '--dir', join(dir, 'dumps'), '--', 'python3', demo, 'serve', '300'], {timeoutMs: 80_000});
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stderr).toMatch(new RegExp(`: Session grew at 3 steps in a row .*held by dict@0x[\\da-f]+ ← SessionCache@0x[\\da-f]+ ← module .*, allocated at ${demo.replaceAll('.', '\\.')}:${line} in SessionCache\\.get`));
+	}, 120_000);
 });
