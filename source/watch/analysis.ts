@@ -75,7 +75,8 @@ export class WatchAnalysis {
 	}
 
 	async add(file: string, time: Date, bytes: number, pauseMs: number | undefined): Promise<DumpRecord> {
-		const {store} = await loadForCommand(this.ctx, file, {keepThreads: true});
+		// Each dump is analysed once: no index file beside it (it would also count against --max-disk).
+		const {store} = await loadForCommand(this.ctx, file, {keepThreads: true, index: false});
 		const totals = typeTotals(store);
 		this.tracker.add(totals);
 		this.kept.push({file, totals});

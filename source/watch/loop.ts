@@ -61,7 +61,7 @@ async function writeReport(ctx: CommandContext, files: readonly string[], dir: s
 	const {main} = await import('../commands/report.js');
 	const out = new Collect();
 	const err = new Collect();
-	const code = await main({...ctx, input: files, flags: {...ctx.flags, json: false, quiet: true, keepOrder: true}, stdout: out, stderr: err});
+	const code = await main({...ctx, input: files, flags: {...ctx.flags, json: false, quiet: true, keepOrder: true, index: false}, stdout: out, stderr: err});
 	if (code !== EXIT_OK) {
 		ctx.stderr.write(`meliae-tui: no report: ${err.text.trim().split('\n').at(-1) ?? `exit code ${code}`}\n`);
 		return undefined;

@@ -6,16 +6,22 @@
 
 import {lstatSync, readdirSync, rmSync} from 'node:fs';
 import path from 'node:path';
+import {ALLOC_SUFFIX} from '../core/alloc/sidecar.js';
+import {INDEX_SUFFIX} from '../core/index/identity.js';
 
 export type MadeDump = {
 	readonly file: string;
-	/** Dump plus its .meta.json sidecar, in bytes. */
+	/** Dump plus its sidecars, in bytes. */
 	readonly bytes: number;
 };
 
-/** The files of a dump: the dump itself and its sidecar. */
+/**
+ * The files of a dump: the dump itself, its `.meta.json`, its allocation
+ * sites (with --tracemalloc) and the index the explorer may write beside
+ * it when opened from watch.
+ */
 export function dumpFiles(file: string): string[] {
-	return [file, `${file}.meta.json`];
+	return [file, `${file}.meta.json`, `${file}${ALLOC_SUFFIX}`, `${file}${INDEX_SUFFIX}`];
 }
 
 /** Size on disk of a dump and its sidecar (0 for what is missing). */

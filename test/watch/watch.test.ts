@@ -253,10 +253,16 @@ describe('meliae-tui watch -- python app.py', () => {
 	it('finds the demo service\'s leak by itself: its owner and the line that allocated it', async () => {
 		const dir = scratchDir('meliae-watch-');
 		const demo = new URL('../../fixtures/demo/leaky_app.py', import.meta.url).pathname;
-		const line = readFileSync(demo, 'utf8').split('\n').findIndex(text => text.includes('= Session(user_id')) + 1;
-		expect(line).toBeGreaterThan(0);
+		const source = readFileSync(demo, 'utf8').split('\n');
+		const lineOf = (text: string): number => source.findIndex(line => line.includes(text)) + 1;
 		const result = await runCli(['watch', '--json', '--tracemalloc', '--every', '1', '--until-growing', '3', '--dir', join(dir, 'dumps'), '--', 'python3', demo, 'serve', '300'], {timeoutMs: 80_000});
 		expect(result.code, result.stderr).toBe(0);
-		expect(result.stderr).toMatch(new RegExp(`: Session grew at 3 steps in a row .*held by dict@0x[\\da-f]+ ← SessionCache@0x[\\da-f]+ ← module .*, allocated at ${demo.replaceAll('.', '\\.')}:${line} in SessionCache\\.get`));
+		// The demo leaks two ways; whichever is caught first, its owner and line must be right.
+		const file = demo.replaceAll('.', '\\.');
+		const caught = [
+			new RegExp(`: Session grew at 3 steps in a row .*held by dict@0x[\\da-f]+ ← SessionCache@0x[\\da-f]+ ← module .*, allocated at ${file}:${lineOf('= Session(user_id')} in SessionCache\\.get`),
+			new RegExp(`: LogEntry grew at 3 steps in a row .*held by collections\\.deque@0x[\\da-f]+ ← module .*, allocated at ${file}:${lineOf('self.history.append(LogEntry(')} in HistoryLogObserver\\.__call__`),
+		];
+		expect(caught.some(pattern => pattern.test(result.stderr)), result.stderr).toBe(true);
 	}, 120_000);
 });
