@@ -145,6 +145,10 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 			return {total: entries.length, height: layout.listRows, entries};
 		}
 
+		case 'waste': {
+			return {total: model.waste?.rows.length ?? 0, height: layout.listRows};
+		}
+
 		case 'value': {
 			return {total: valueLines(model, screen.ordinal, layout.width).length, height: layout.listRows};
 		}

@@ -19,6 +19,7 @@ import {TreeBuildJob} from '../../core/analyses/dominator-tree.js';
 import {type RetainedSetByType, RetainedSetWalk} from '../../core/analyses/retained-set.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
+import {type Waste, WasteJob} from './waste.js';
 import {flattenTree, TreePages, type TreeRows} from './tree.js';
 import {type Analyses, coreAnalyses, type Path} from './analyses.js';
 import {JobQueue} from './jobs.js';
@@ -99,6 +100,7 @@ export class ExplorerModel {
 	private readonly treeRowsCache = new WeakMap<ReadonlyMap<number, number>, {root: number; pages: TreePages; rows: TreeRows}>();
 	private readonly retainedSets = new Map<number, RetainedSetByType>();
 	private leaksState: Leaks | undefined;
+	private wasteState: Waste | undefined;
 
 	/**
 	 * @param dumps oldest first; the last one is explored and must have its
@@ -630,5 +632,25 @@ export class ExplorerModel {
 		if (news !== undefined) {
 			group(news.isNew);
 		}
+	}
+
+	// ------------------------------------------------------------ waste
+
+	/** The waste inspections of the explored dump, once computed. */
+	get waste(): Waste | undefined {
+		return this.wasteState;
+	}
+
+	/** Start the waste inspections (one background job). */
+	requestWaste(onDone: () => void): void {
+		if (this.wasteState !== undefined || this.jobs.has('waste')) {
+			return;
+		}
+
+		const job = new WasteJob(this.store);
+		this.jobs.add('waste', job, () => {
+			this.wasteState = job.result;
+			onDone();
+		});
 	}
 }
