@@ -146,7 +146,8 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 		}
 
 		case 'waste': {
-			return {total: model.waste?.rows.length ?? 0, height: layout.listRows};
+			// A context line and a column header above the rows.
+			return {total: model.waste?.rows.length ?? 0, height: layout.summaryRows};
 		}
 
 		case 'value': {

@@ -623,7 +623,7 @@ function wasteView(model: ExplorerModel, screen: WasteScreen, layout: Layout): S
 		return {
 			kind: 'waste',
 			context: fit('waste: what would save memory', width),
-			list: window(1, 0, layout.listRows, undefined, width, () => `computing${glyphs().ellipsis}`),
+			list: window(1, 0, layout.summaryRows, undefined, width, () => `computing${glyphs().ellipsis}`),
 		};
 	}
 
@@ -634,7 +634,7 @@ function wasteView(model: ExplorerModel, screen: WasteScreen, layout: Layout): S
 		kind: 'waste',
 		context: fit(`waste: ${humanBytes(total)} that a fix would save, by kind`, width),
 		header: formatHeader(table, 'Kind, then its top findings', 'bytes'),
-		list: window(rows.length, screen.top, layout.listRows, screen.cursor, width, (index, inner) => {
+		list: window(rows.length, screen.top, layout.summaryRows, screen.cursor, width, (index, inner) => {
 			const row = rows[index]!;
 			const text = row.header ? fit(row.text, 4096) : `  ${fit(row.text, 4096)}`;
 			return truncateToWidth(formatRow(table, {bytes: compactBytes(row.bytes)}, text), inner);

@@ -37,7 +37,7 @@ export type Waste = {
 function holder(store: GraphStore, ownerTypeId: number, edge: string | null): string {
 	const owner = ownerTypeName(store, ownerTypeId);
 	if (owner === null) {
-		return 'nothing refers to it';
+		return '(no referrer)';
 	}
 
 	// Edge names come escaped from the core.
