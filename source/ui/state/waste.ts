@@ -9,6 +9,7 @@
 
 import {escapeControls} from '../../core/format/escape.js';
 import {reprValue} from '../../core/format/repr.js';
+import {humanBytes} from '../../core/format/size.js';
 import type {GraphStore} from '../../core/graph/store.js';
 import {ownerTypeName} from '../../core/waste/holders.js';
 import {inspectWaste, type WasteReport} from '../../core/waste/waste.js';
@@ -88,7 +89,7 @@ export function wasteRows(store: GraphStore, report: WasteReport, limit = WASTE_
 		rows.push({
 			header: false,
 			bytes: entry.slotsSaving,
-			text: `${entry.count} ${type(entry.typeId)}: __slots__ saves this of ${entry.dictSize + entry.instanceSize} B`,
+			text: `${entry.count} ${type(entry.typeId)}, dicts ${humanBytes(entry.dictSize)}: __slots__ saves`,
 			target: {kind: 'type', typeId: entry.typeId},
 		});
 	}
@@ -102,7 +103,7 @@ export function wasteRows(store: GraphStore, report: WasteReport, limit = WASTE_
 		rows.push({
 			header: false,
 			bytes: entry.wasted,
-			text: `${type(store.objectType[entry.ordinal]!)} len ${entry.length}: ${entry.size} B, needs ${entry.needed} B`,
+			text: `${type(store.objectType[entry.ordinal]!)} len ${entry.length}: ${humanBytes(entry.size)}, needs ${humanBytes(entry.needed)}`,
 			target: {kind: 'object', ordinal: entry.ordinal},
 		});
 	}
