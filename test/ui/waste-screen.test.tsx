@@ -10,6 +10,7 @@ import {afterEach, beforeAll, describe, expect, test} from 'vitest';
 import {loadDump} from '../../source/core/dump/load.js';
 import {compactBytes} from '../../source/core/format/size.js';
 import type {GraphStore} from '../../source/core/graph/store.js';
+import {lengthView} from '../../source/core/waste/growing.js';
 import {inspectWaste, type WasteReport} from '../../source/core/waste/waste.js';
 import {coreAnalyses} from '../../source/ui/state/analyses.js';
 import {ExplorerModel} from '../../source/ui/state/model.js';
@@ -18,7 +19,8 @@ import {selectFrame} from '../../source/ui/state/selectors.js';
 import {WASTE_ROWS_PER_KIND} from '../../source/ui/state/waste.js';
 import {expectFrameFits, KEY, plain, renderApp} from './render-app.js';
 
-const demo = fileURLToPath(new URL('../../fixtures/demo/demo-3.json.gz', import.meta.url));
+const demoFile = (name: string): string => fileURLToPath(new URL(`../../fixtures/demo/${name}`, import.meta.url));
+const demo = demoFile('demo-3.json.gz');
 
 let store: GraphStore;
 let report: WasteReport;
@@ -115,6 +117,27 @@ describe('waste screen (W)', () => {
 
 		frame = await app.press(KEY.escape);
 		expect(plain(frame).split('\n')[0]).toMatch(/Summary$/);
+	});
+
+	test('with three dumps: a growing collections kind, as inspectWaste finds it given the older dumps\' lengths', async () => {
+		const older = await Promise.all([1, 2].map(async k => (await loadDump(demoFile(`demo-${k}.json.gz`), {workers: 0})).store));
+		const model = new ExplorerModel([...older.map((s, k) => ({file: `demo-${k + 1}.json.gz`, store: s})), {file: demo, store}], coreAnalyses);
+		const expected = inspectWaste(store, WASTE_ROWS_PER_KIND, older.map(s => lengthView(s)));
+		expect(expected.growing!.count).toBeGreaterThan(0);
+		const app = renderApp({model});
+		await app.press('W');
+		await app.waitFor('Duplicate strings:');
+		expect(model.waste!.report).toEqual(expected);
+		const frame = plain(await app.press('G'));
+		expectFrameFits(frame, {columns: 80, rows: 24});
+		expect(frame).toContain(`Growing collections: ${expected.growing!.count} grew at every dump`);
+		// The last row: the last growing collection listed, its lengths in each dump and its size now.
+		const last = expected.growing!.top.at(-1)!;
+		const row = listRows(frame, {rows: 24}).find(line => line.startsWith('>'))!;
+		expect(bytesCell(row)).toBe(compactBytes(store.objectSize[last.ordinal]!));
+		expect(row).toContain(`len ${last.lengths.join(' > ')}`);
+		const opened = plain(await app.press(KEY.enter));
+		expect(opened.split('\n')[0]).toContain(`@${store.objectAddress[last.ordinal]}`);
 	});
 
 	test('fits at 80x24 and 40x10, while computing and when ready, at the top and the bottom', async () => {

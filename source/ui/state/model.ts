@@ -20,6 +20,7 @@ import {type RetainedSetByType, RetainedSetWalk} from '../../core/analyses/retai
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
 import {type Waste, WasteJob} from './waste.js';
+import {type LengthView, lengthView} from '../../core/waste/growing.js';
 import {flattenTree, TreePages, type TreeRows} from './tree.js';
 import {type Analyses, coreAnalyses, type Path} from './analyses.js';
 import {JobQueue} from './jobs.js';
@@ -43,6 +44,8 @@ export type DumpSource = {
 export type OlderDump = {
 	readonly file: string;
 	readonly snapshot: DumpSnapshot;
+	/** Its `len` and reference columns, for the waste screen's growing collections. */
+	readonly lengths?: LengthView;
 };
 
 export type TypeRows = {
@@ -114,7 +117,7 @@ export class ExplorerModel {
 
 		this.current = current;
 		this.store = current.store;
-		this.older = dumps.slice(0, -1).map(dump => ('store' in dump ? {file: dump.file, snapshot: snapshotOf(dump.store)} : dump));
+		this.older = dumps.slice(0, -1).map(dump => ('store' in dump ? {file: dump.file, snapshot: snapshotOf(dump.store), lengths: lengthView(dump.store)} : dump));
 		this.previous = this.older.at(-1);
 		this.types = new TypeIndex(this.store);
 	}
@@ -647,7 +650,9 @@ export class ExplorerModel {
 			return;
 		}
 
-		const job = new WasteJob(this.store);
+		// Growing collections need every older dump's lengths.
+		const lengths = this.older.map(dump => dump.lengths);
+		const job = new WasteJob(this.store, lengths.every(view => view !== undefined) ? lengths as LengthView[] : []);
 		this.jobs.add('waste', job, () => {
 			this.wasteState = job.result;
 			onDone();

@@ -11,6 +11,7 @@ import {escapeControls} from '../../core/format/escape.js';
 import {reprValue} from '../../core/format/repr.js';
 import {humanBytes} from '../../core/format/size.js';
 import type {GraphStore} from '../../core/graph/store.js';
+import type {LengthView} from '../../core/waste/growing.js';
 import {ownerTypeName} from '../../core/waste/holders.js';
 import {inspectWaste, type WasteReport} from '../../core/waste/waste.js';
 import type {Job} from './jobs.js';
@@ -45,7 +46,10 @@ function holder(store: GraphStore, ownerTypeId: number, edge: string | null): st
 	return escapeControls(owner) + (edge === null ? '' : ` ${edge}`);
 }
 
-/** The report as rows, `limit` findings per kind. */
+/**
+ * The report as rows, `limit` findings per kind. A kind's row shows its
+ * total (growing collections: the size now of those listed).
+ */
 export function wasteRows(store: GraphStore, report: WasteReport, limit = WASTE_ROWS_PER_KIND): WasteRow[] {
 	const {duplicates, empty, instanceDicts, oversized} = report;
 	const type = (typeId: number): string => escapeControls(store.typeNames[typeId] ?? '?');
@@ -108,6 +112,24 @@ export function wasteRows(store: GraphStore, report: WasteReport, limit = WASTE_
 		});
 	}
 
+	const {growing} = report;
+	if (growing !== undefined) {
+		const top = growing.top.slice(0, limit);
+		rows.push({
+			header: true,
+			bytes: top.reduce((sum, entry) => sum + store.objectSize[entry.ordinal]!, 0),
+			text: `Growing collections: ${growing.count} grew at every dump (fix: bound or clear them)`,
+		});
+		for (const entry of top) {
+			rows.push({
+				header: false,
+				bytes: store.objectSize[entry.ordinal]!,
+				text: `${type(store.objectType[entry.ordinal]!)} len ${entry.lengths.join(' > ')}`,
+				target: {kind: 'object', ordinal: entry.ordinal},
+			});
+		}
+	}
+
 	return rows;
 }
 
@@ -115,10 +137,11 @@ export function wasteRows(store: GraphStore, report: WasteReport, limit = WASTE_
 export class WasteJob implements Job {
 	result: Waste | undefined;
 
-	constructor(private readonly store: GraphStore) {}
+	/** `older`: the older dumps' lengths, oldest first (none: no growing collections). */
+	constructor(private readonly store: GraphStore, private readonly older: readonly LengthView[] = []) {}
 
 	step(): boolean {
-		const report = inspectWaste(this.store, WASTE_ROWS_PER_KIND);
+		const report = inspectWaste(this.store, WASTE_ROWS_PER_KIND, this.older);
 		this.result = {report, rows: wasteRows(this.store, report)};
 		return true;
 	}
