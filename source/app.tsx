@@ -116,6 +116,7 @@ export function App(props: AppProps) {
 	const treeNode = screen.kind === 'dominators' ? treeSelection(model, screen) : undefined;
 	const retainedSetNode = treeNode === undefined || treeNode.more ? -1 : treeNode.node;
 	const wantsLeaks = screen.kind === 'leaks';
+	const wantsWaste = screen.kind === 'waste';
 	useEffect(() => {
 		const done = (): void => {
 			dispatch({type: 'computed'});
@@ -135,8 +136,12 @@ export function App(props: AppProps) {
 			model.requestLeaks(done);
 		}
 
+		if (wantsWaste) {
+			model.requestWaste(done);
+		}
+
 		pump();
-	}, [model, dispatch, objectOrdinal, retainedSetNode, wantsLeaks, state.version, pump]);
+	}, [model, dispatch, objectOrdinal, retainedSetNode, wantsLeaks, wantsWaste, state.version, pump]);
 
 	// A search too long for one key press runs in the background.
 	const pendingSearch = state.search;
@@ -221,7 +226,7 @@ export function App(props: AppProps) {
 				{view.kind === 'objects' && <ObjectListPane view={view} height={contentHeight}/>}
 				{view.kind === 'object' && <ObjectPane view={view} height={contentHeight}/>}
 				{view.kind === 'dominators' && <DominatorsPane view={view} height={contentHeight} typeRows={layout.treeTypeRows}/>}
-				{(view.kind === 'path' || view.kind === 'trend' || view.kind === 'help' || view.kind === 'leaks' || view.kind === 'group' || view.kind === 'value') && <ListPane view={view} height={contentHeight}/>}
+				{(view.kind === 'path' || view.kind === 'trend' || view.kind === 'help' || view.kind === 'leaks' || view.kind === 'group' || view.kind === 'value' || view.kind === 'waste') && <ListPane view={view} height={contentHeight}/>}
 				<StatusLine status={frame.chrome.status}/>
 				<Footer text={frame.chrome.footer}/>
 			</Box>

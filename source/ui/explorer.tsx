@@ -15,6 +15,7 @@ import {readMeta} from '../core/analyses/trend.js';
 import {DumpError, LoadAbortedError, type LoadProgress, type LoadResult, loadDump} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';
 import {snapshotOf} from '../core/analyses/diff.js';
+import {lengthView} from '../core/waste/growing.js';
 import {Loading} from './components/Loading.js';
 import type {DumpSource, OlderDump} from './state/model.js';
 import type {Status} from './state/types.js';
@@ -120,12 +121,13 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 					instance.rerender(loadingScreen(index, progress));
 				},
 			});
-			// Of an older dump only the snapshot the comparison needs is kept;
-			// the rest of its store is freed before the next one loads.
+			// Of an older dump only the snapshot the comparison needs and its
+			// len columns (growing collections) are kept; the rest of its store
+			// is freed before the next one loads.
 			const last = index === files.length - 1;
 			dumps.push(last
 				? {file: result.file, store: result.store, rssBytes: readMeta(files[index]!)?.rssBytes}
-				: {file: result.file, snapshot: snapshotOf(result.store)});
+				: {file: result.file, snapshot: snapshotOf(result.store), lengths: lengthView(result.store)});
 			warnings.push(...loadNotes(result));
 			if (controller.signal.aborted) {
 				throw new LoadAbortedError();

@@ -9,9 +9,9 @@ import type {Key} from 'ink';
 import {truncateToWidth} from '../core/format/escape.js';
 
 /** Where a key is read: one scope per screen, plus the text prompt. */
-export type Scope = 'summary' | 'objects' | 'object' | 'path' | 'trend' | 'dominators' | 'leaks' | 'group' | 'value' | 'help' | 'prompt' | 'loading';
+export type Scope = 'summary' | 'objects' | 'object' | 'path' | 'trend' | 'dominators' | 'leaks' | 'group' | 'value' | 'waste' | 'help' | 'prompt' | 'loading';
 
-export const SCOPES: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group', 'value', 'help', 'prompt', 'loading'];
+export const SCOPES: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group', 'value', 'waste', 'help', 'prompt', 'loading'];
 
 export type Command =
 	| 'up'
@@ -41,6 +41,7 @@ export type Command =
 	| 'close'
 	| 'openObject'
 	| 'leaks'
+	| 'waste'
 	| 'fullValue'
 	| 'suspend'
 	| 'help'
@@ -70,8 +71,8 @@ export type Binding = {
 	readonly footer?: string;
 };
 
-const LISTS: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group', 'value', 'help'];
-const BROWSING: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group'];
+const LISTS: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group', 'value', 'waste', 'help'];
+const BROWSING: readonly Scope[] = ['summary', 'objects', 'object', 'path', 'trend', 'dominators', 'leaks', 'group', 'waste'];
 const OBJECT_LISTS: readonly Scope[] = ['objects', 'object', 'path', 'group'];
 /** Screens whose rows are objects. */
 const WITH_OBJECTS: readonly Scope[] = ['objects', 'object', 'path', 'group', 'dominators'];
@@ -85,7 +86,7 @@ export const BINDINGS: {readonly [C in Command]: Binding} = {
 	home: {keys: ['home', 'g'], scopes: LISTS, help: 'first row'},
 	end: {keys: ['end', 'G'], scopes: LISTS, help: 'last row'},
 	open: {keys: ['enter', 'right', 'l'], scopes: BROWSING, help: 'open the selected row (in the dominator tree: expand it, or show more)', footer: 'open'},
-	back: {keys: ['backspace', 'esc', 'left', 'h'], scopes: ['objects', 'object', 'path', 'trend', 'leaks', 'group', 'value', 'help', 'summary'], help: 'back one step (on the summary: clear the filter)', footer: 'back'},
+	back: {keys: ['backspace', 'esc', 'left', 'h'], scopes: ['objects', 'object', 'path', 'trend', 'leaks', 'group', 'value', 'waste', 'help', 'summary'], help: 'back one step (on the summary: clear the filter)', footer: 'back'},
 	collapse: {keys: ['left', 'h'], scopes: ['dominators'], help: 'collapse the selected node (or go to its parent)', footer: 'collapse'},
 	close: {keys: ['esc', 'backspace'], scopes: ['dominators'], help: 'leave the dominator tree', footer: 'back'},
 	filter: {keys: ['/'], scopes: ['summary'], help: 'filter types by name (Enter keeps, Esc clears)', footer: 'filter'},
@@ -105,6 +106,7 @@ export const BINDINGS: {readonly [C in Command]: Binding} = {
 	dominatorTree: {keys: ['R'], scopes: ['summary', ...WITH_OBJECTS], help: 'what the object keeps alive: its dominator tree and retained set by type (summary: the whole heap)', footer: 'retains'},
 	openObject: {keys: ['o'], scopes: ['dominators'], help: 'open the selected object', footer: 'object'},
 	leaks: {keys: ['L'], scopes: BROWSING, help: 'leak candidates grouped by owner (several dumps)'},
+	waste: {keys: ['W'], scopes: ['summary'], help: 'wasted memory: duplicate strings, empty and oversized containers, instance dicts; Enter opens a finding'},
 	fullValue: {keys: ['v'], scopes: WITH_OBJECTS, help: 'the whole value (or name) of the object, wrapped'},
 	suspend: {keys: ['ctrl+z'], scopes: LISTS, help: 'suspend (fg resumes)'},
 	help: {keys: ['?'], scopes: LISTS, help: 'show or hide this help', footer: 'help'},
@@ -129,6 +131,7 @@ export const FOOTER: {readonly [S in Scope]: readonly Command[]} = {
 	leaks: ['open', 'pathToObject', 'back', 'help', 'quit'],
 	group: ['open', 'back', 'search', 'help', 'quit'],
 	value: ['up', 'back', 'quit'],
+	waste: ['open', 'back', 'help', 'quit'],
 	help: ['up', 'back', 'quit'],
 	prompt: ['promptAccept', 'promptCancel', 'promptClear'],
 	loading: ['interrupt'],
@@ -377,6 +380,7 @@ const SCOPE_TITLES: {readonly [S in Scope]: string} = {
 	leaks: 'leak candidates',
 	group: 'a group of leak candidates',
 	value: 'full value',
+	waste: 'waste',
 	help: 'help',
 	prompt: 'typing (filter, search, address)',
 	loading: 'loading',

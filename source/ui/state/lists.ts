@@ -145,6 +145,11 @@ export function screenList(model: ExplorerModel, state: State, screen: Screen): 
 			return {total: entries.length, height: layout.listRows, entries};
 		}
 
+		case 'waste': {
+			// A context line and a column header above the rows.
+			return {total: model.waste?.rows.length ?? 0, height: layout.summaryRows};
+		}
+
 		case 'value': {
 			return {total: valueLines(model, screen.ordinal, layout.width).length, height: layout.listRows};
 		}

@@ -19,6 +19,8 @@ import {TreeBuildJob} from '../../core/analyses/dominator-tree.js';
 import {type RetainedSetByType, RetainedSetWalk} from '../../core/analyses/retained-set.js';
 import {NewObjectsJob, type NewObjects, ReachableJob} from './background.js';
 import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
+import {type Waste, WasteJob} from './waste.js';
+import {type LengthView, lengthView} from '../../core/waste/growing.js';
 import {flattenTree, TreePages, type TreeRows} from './tree.js';
 import {type Analyses, coreAnalyses, type Path} from './analyses.js';
 import {JobQueue} from './jobs.js';
@@ -42,6 +44,8 @@ export type DumpSource = {
 export type OlderDump = {
 	readonly file: string;
 	readonly snapshot: DumpSnapshot;
+	/** Its `len` and reference columns, for the waste screen's growing collections. */
+	readonly lengths?: LengthView;
 };
 
 export type TypeRows = {
@@ -99,6 +103,7 @@ export class ExplorerModel {
 	private readonly treeRowsCache = new WeakMap<ReadonlyMap<number, number>, {root: number; pages: TreePages; rows: TreeRows}>();
 	private readonly retainedSets = new Map<number, RetainedSetByType>();
 	private leaksState: Leaks | undefined;
+	private wasteState: Waste | undefined;
 
 	/**
 	 * @param dumps oldest first; the last one is explored and must have its
@@ -112,7 +117,7 @@ export class ExplorerModel {
 
 		this.current = current;
 		this.store = current.store;
-		this.older = dumps.slice(0, -1).map(dump => ('store' in dump ? {file: dump.file, snapshot: snapshotOf(dump.store)} : dump));
+		this.older = dumps.slice(0, -1).map(dump => ('store' in dump ? {file: dump.file, snapshot: snapshotOf(dump.store), lengths: lengthView(dump.store)} : dump));
 		this.previous = this.older.at(-1);
 		this.types = new TypeIndex(this.store);
 	}
@@ -630,5 +635,27 @@ export class ExplorerModel {
 		if (news !== undefined) {
 			group(news.isNew);
 		}
+	}
+
+	// ------------------------------------------------------------ waste
+
+	/** The waste inspections of the explored dump, once computed. */
+	get waste(): Waste | undefined {
+		return this.wasteState;
+	}
+
+	/** Start the waste inspections (one background job). */
+	requestWaste(onDone: () => void): void {
+		if (this.wasteState !== undefined || this.jobs.has('waste')) {
+			return;
+		}
+
+		// Growing collections need every older dump's lengths.
+		const lengths = this.older.map(dump => dump.lengths);
+		const job = new WasteJob(this.store, lengths.every(view => view !== undefined) ? lengths as LengthView[] : []);
+		this.jobs.add('waste', job, () => {
+			this.wasteState = job.result;
+			onDone();
+		});
 	}
 }

@@ -176,6 +176,17 @@ function open(model: ExplorerModel, state: State): State {
 			return expandNode(model, state, screen);
 		}
 
+		case 'waste': {
+			const target = model.waste?.rows[screen.cursor]?.target;
+			if (target === undefined) {
+				return state;
+			}
+
+			return target.kind === 'object'
+				? push(state, objectScreen(model, target.ordinal))
+				: push(state, {kind: 'objects', typeId: target.typeId, newOnly: false, order: 'size', reversed: false, search: '', cursor: 0, top: 0});
+		}
+
 		case 'leaks': {
 			const groups = model.leaks?.grouping.groups.length ?? 0;
 			return screen.cursor < groups ? push(state, {kind: 'group', group: screen.cursor, search: '', cursor: 0, top: 0}) : state;
@@ -806,6 +817,7 @@ function command(model: ExplorerModel, state: State, name: Command): State {
 		}
 
 		case 'leaks': { return openLeaks(model, state); }
+		case 'waste': { return screen.kind === 'waste' ? state : push(state, {kind: 'waste', cursor: 0, top: 0}); }
 		case 'fullValue': { return showValue(model, state); }
 		case 'reverseSort': { return reverseSort(model, state); }
 		case 'suspend': { return state; }

@@ -32,7 +32,7 @@ import {nodeRetainedSize, TREE_ROOT} from '../../core/analyses/dominator-tree.js
 import {ROW_MORE} from './tree.js';
 import {valueLines} from './lists.js';
 import type {
-	DominatorsScreen, GroupScreen, LeaksScreen, ObjectScreen, ObjectsScreen, PathScreen, Screen, State, ValueScreen,
+	DominatorsScreen, GroupScreen, LeaksScreen, WasteScreen, ObjectScreen, ObjectsScreen, PathScreen, Screen, State, ValueScreen,
 } from './types.js';
 
 export type Row = {readonly text: string; readonly selected: boolean};
@@ -75,7 +75,7 @@ export type ObjectView = {
 };
 
 export type SimpleListView = {
-	readonly kind: 'path' | 'trend' | 'help' | 'leaks' | 'group' | 'value';
+	readonly kind: 'path' | 'trend' | 'help' | 'leaks' | 'group' | 'value' | 'waste';
 	readonly context: string;
 	readonly header?: TableHeader;
 	readonly list: ListWindow;
@@ -625,6 +625,34 @@ function leaksView(model: ExplorerModel, screen: LeaksScreen, layout: Layout): S
 	};
 }
 
+// ------------------------------------------------------------------ waste
+
+function wasteView(model: ExplorerModel, screen: WasteScreen, layout: Layout): SimpleListView {
+	const width = layout.width;
+	const waste = model.waste;
+	if (waste === undefined) {
+		return {
+			kind: 'waste',
+			context: fit('waste: what would save memory', width),
+			list: window(1, 0, layout.summaryRows, undefined, width, () => `computing${glyphs().ellipsis}`),
+		};
+	}
+
+	const {rows} = waste;
+	const total = rows.reduce((sum, row) => sum + (row.header ? row.bytes : 0), 0);
+	const table = fitColumns([{key: 'bytes', title: 'Bytes', width: 9, priority: 4}], width - 1, 20);
+	return {
+		kind: 'waste',
+		context: fit(`waste: ${humanBytes(total)} that a fix would save, by kind`, width),
+		header: formatHeader(table, 'Kind, then its top findings', 'bytes'),
+		list: window(rows.length, screen.top, layout.summaryRows, screen.cursor, width, (index, inner) => {
+			const row = rows[index]!;
+			const text = row.header ? fit(row.text, 4096) : `  ${fit(row.text, 4096)}`;
+			return truncateToWidth(formatRow(table, {bytes: compactBytes(row.bytes)}, text), inner);
+		}, '>'),
+	};
+}
+
 function groupView(model: ExplorerModel, state: State, screen: GroupScreen, layout: Layout): SimpleListView {
 	const width = layout.width;
 	const list = screenList(model, state, screen);
@@ -670,6 +698,7 @@ function crumb(model: ExplorerModel, screen: Screen, state: State): string {
 		case 'leaks': { return 'Leaks'; }
 		case 'group': { return `group ${screen.group + 1}`; }
 		case 'value': { return 'value'; }
+		case 'waste': { return 'Waste'; }
 	}
 }
 
@@ -796,6 +825,7 @@ function hint(model: ExplorerModel, state: State): string {
 		case 'leaks': { return model.leaks === undefined ? `${model.leaksPending() ?? ''}${glyphs().ellipsis}` : `Enter: the objects of a group ${glyphs().dot} r: path to one of them`; }
 		case 'group': { return ['Enter: open the object', 'r: path from a root', 'R: what it keeps alive'].join(` ${glyphs().dot} `); }
 		case 'value': { return 'Esc: back'; }
+		case 'waste': { return model.waste === undefined ? `computing${glyphs().ellipsis}` : `Enter: the object or type of a finding ${glyphs().dot} Esc: back`; }
 	}
 }
 
@@ -847,6 +877,7 @@ export function selectScreen(model: ExplorerModel, state: State, layout: Layout 
 		case 'leaks': { return leaksView(model, screen, layout); }
 		case 'group': { return groupView(model, state, screen, layout); }
 		case 'value': { return valueView(model, screen, layout); }
+		case 'waste': { return wasteView(model, screen, layout); }
 	}
 }
 

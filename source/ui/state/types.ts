@@ -86,8 +86,11 @@ export type GroupScreen = ListPosition & {
 /** An object's whole value (or name), wrapped. */
 export type ValueScreen = ListPosition & {readonly kind: 'value'; readonly ordinal: number};
 
+/** The waste inspections: a header row per kind, its top findings below. */
+export type WasteScreen = ListPosition & {readonly kind: 'waste'};
+
 export type Screen = SummaryScreen | ObjectsScreen | ObjectScreen | PathScreen | TrendScreen | HelpScreen
-	| DominatorsScreen | LeaksScreen | GroupScreen | ValueScreen;
+	| DominatorsScreen | LeaksScreen | GroupScreen | ValueScreen | WasteScreen;
 
 export type PromptKind = 'filter' | 'search' | 'goto';
 
