@@ -6,10 +6,15 @@
 import type {LoadResult} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';
 
-/** One line per kind of problem, each starting with `file: ` (`file` is shown as given). */
-export function loadProblemLines(result: LoadResult, file: string = escapeControls(result.file)): string[] {
+/**
+ * One line per kind of problem, each starting with `file: ` (`file` is shown
+ * as given). `damageFirst`: the gzip damage line leads (where only one line
+ * shows, the damage is what matters most: the rest follows from it).
+ */
+export function loadProblemLines(result: LoadResult, file: string = escapeControls(result.file), damageFirst = false): string[] {
 	const {problems} = result;
 	const lines: string[] = [];
+	let damage: string | undefined;
 	if (problems.malformedLines > 0) {
 		const first = problems.malformed.slice(0, 3).map(p => String(p.line)).join(', ');
 		const plural = problems.malformedLines === 1 ? '' : 's';
@@ -18,7 +23,8 @@ export function loadProblemLines(result: LoadResult, file: string = escapeContro
 
 	if (problems.truncatedGzip) {
 		const what = problems.gzipDamage ?? 'the gzip data ends early (truncated file?)';
-		lines.push(`${file}: ${escapeControls(what)}; loaded the ${result.lines} lines before it`);
+		damage = `${file}: ${escapeControls(what)}; loaded the ${result.lines} lines before it`;
+		lines.push(damage);
 	}
 
 	if (problems.cutStrings > 0) {
@@ -30,7 +36,7 @@ export function loadProblemLines(result: LoadResult, file: string = escapeContro
 		lines.push(`${file}: ${problems.duplicateAddresses} lines repeat an address already seen (first at line ${problems.firstDuplicateLine}); the first occurrence was kept`);
 	}
 
-	return lines;
+	return damageFirst && damage !== undefined ? [damage, ...lines.filter(line => line !== damage)] : lines;
 }
 
 /** The command line's warnings: `warning: file: ...`, one line each. */

@@ -25,9 +25,9 @@ import {themeFromEnv} from './theme.js';
 /** Progress redraws at most this often while reading (phases always redraw). */
 const PROGRESS_INTERVAL_MS = 100;
 
-/** What loading skipped, cut or tolerated, in the command line's words (the status line cuts it to width). */
+/** What loading skipped, cut or tolerated, in the command line's words, gzip damage first (the status line shows the first, cut to width). */
 export function loadNotes(result: LoadResult): string[] {
-	return loadProblemLines(result, escapeControls(result.file.replace(/^.*[/\\]/, '')));
+	return loadProblemLines(result, escapeControls(result.file.replace(/^.*[/\\]/, '')), true);
 }
 
 function startupStatus(notes: readonly string[]): Status | undefined {
