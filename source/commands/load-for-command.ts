@@ -9,6 +9,7 @@ import {hexAddress, parseAddress} from '../core/format/address.js';
 import {escapeControls} from '../core/format/escape.js';
 import {NO_OBJECT} from '../core/graph/layout.js';
 import {loadOptionsFrom} from '../common/load-options.js';
+import {loadWarnings} from '../common/load-warnings.js';
 import {type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_FOUND} from './context.js';
 
 export class CommandExit extends Error {
@@ -18,6 +19,7 @@ export class CommandExit extends Error {
 }
 
 export {loadOptionsFrom} from '../common/load-options.js';
+export {loadWarnings} from '../common/load-warnings.js';
 
 export function progressLine(file: string, progress: LoadProgress): string {
 	const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
@@ -31,38 +33,6 @@ export function progressLine(file: string, progress: LoadProgress): string {
 	}
 
 	return `loading ${file}: ${done}, ${progress.objects.toLocaleString('en-US')} objects, ${rate} MB/s [${progress.phase}]`;
-}
-
-/** Warnings for what was skipped or tolerated; one line each. */
-export function loadWarnings(result: LoadResult): string[] {
-	const {problems} = result;
-	const file = escapeControls(result.file);
-	const lines: string[] = [];
-	if (problems.malformedLines > 0) {
-		const first = problems.malformed.slice(0, 3).map(p => String(p.line)).join(', ');
-		const plural = problems.malformedLines === 1 ? '' : 's';
-		lines.push(`warning: ${file}: skipped ${problems.malformedLines} malformed line${plural} (first at line${problems.malformed.length > 1 ? 's' : ''} ${first}: ${escapeControls(problems.malformed[0]!.message)}); loaded ${result.store.objectCount} objects`);
-	}
-
-	if (problems.truncatedGzip) {
-		const what = problems.gzipDamage ?? 'the gzip data ends early (truncated file?)';
-		lines.push(`warning: ${file}: ${escapeControls(what)}; loaded the ${result.lines} lines before it`);
-	}
-
-	if (problems.cutStrings > 0) {
-		const plural = problems.cutStrings === 1 ? ' was' : 's were';
-		lines.push(`warning: ${file}: ${problems.cutStrings} string${plural} longer than 1 MiB and kept cut to 1 MiB (first at line ${problems.firstCutLine}; the longest was ${problems.longestCutString} bytes)`);
-	}
-
-	if (problems.duplicateAddresses > 0) {
-		lines.push(`warning: ${file}: ${problems.duplicateAddresses} lines repeat an address already seen (first at line ${problems.firstDuplicateLine}); the first occurrence was kept`);
-	}
-
-	if (result.allocProblem !== undefined) {
-		lines.push(`warning: allocation sites not used: ${escapeControls(result.allocProblem)}`);
-	}
-
-	return lines;
 }
 
 /** Load the dump named by ctx.input[index]; throws CommandExit on failure. */

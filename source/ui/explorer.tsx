@@ -11,6 +11,7 @@ import {App} from '../app.js';
 import type {CommandContext} from '../common/context.js';
 import {EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from '../common/context.js';
 import {loadOptionsFrom} from '../common/load-options.js';
+import {loadProblemLines} from '../common/load-warnings.js';
 import {readMeta} from '../core/analyses/trend.js';
 import {DumpError, LoadAbortedError, type LoadProgress, type LoadResult, loadDump} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';
@@ -25,25 +26,9 @@ import {themeFromEnv} from './theme.js';
 /** Progress redraws at most this often while reading (phases always redraw). */
 const PROGRESS_INTERVAL_MS = 100;
 
-/** What loading skipped or tolerated, short enough for the status line (most important first). */
+/** What loading skipped, cut or tolerated, in the command line's words, gzip damage first (the status line shows the first, cut to width). */
 export function loadNotes(result: LoadResult): string[] {
-	const {problems} = result;
-	const file = escapeControls(result.file.replace(/^.*[/\\]/, ''));
-	const notes: string[] = [];
-	if (problems.truncatedGzip) {
-		notes.push(`${file}: truncated gzip data; loaded what came before the cut`);
-	}
-
-	if (problems.malformedLines > 0) {
-		const plural = problems.malformedLines === 1 ? '' : 's';
-		notes.push(`${file}: skipped ${problems.malformedLines} malformed line${plural}, first at line ${problems.malformed[0]?.line ?? '?'}`);
-	}
-
-	if (problems.duplicateAddresses > 0) {
-		notes.push(`${file}: ${problems.duplicateAddresses} repeated addresses (first at line ${problems.firstDuplicateLine}); the first kept`);
-	}
-
-	return notes;
+	return loadProblemLines(result, escapeControls(result.file.replace(/^.*[/\\]/, '')), true);
 }
 
 function startupStatus(notes: readonly string[]): Status | undefined {

@@ -48,6 +48,11 @@ export class TmuxSession {
 		return this.tmux('capture-pane', '-p', '-t', 'e2e');
 	}
 
+	/** The screen with the lines tmux wrapped joined back into one each. */
+	joinedScreen(): string {
+		return this.tmux('capture-pane', '-p', '-J', '-t', 'e2e');
+	}
+
 	/**
 	 * Lines of the screen that tmux wrapped onto the next row (a line wider
 	 * than the terminal by tmux's own width rules): 0 when every line fits.
