@@ -48,12 +48,18 @@ mkdir -p "$R/usr" "$R/tmp" "$R/app" "$R/proc" "$R/home/app" "$R/dev"
 touch "$R/dev/null"; mount --bind /dev/null "$R/dev/null"
 mount --rbind /usr "$R/usr"
 ln -s usr/lib "$R/lib"; ln -s usr/lib64 "$R/lib64"; ln -s usr/bin "$R/bin"
-if [ -n "$CTR_PREFIX" ]; then mkdir -p "$R$CTR_PREFIX"; mount --rbind "$CTR_PREFIX" "$R$CTR_PREFIX"; fi
-if [ -n "$CTR_REPO" ]; then mkdir -p "$R$CTR_REPO"; mount --rbind "$CTR_REPO" "$R$CTR_REPO"; fi
+bind_in() {
+  if [ -n "$CTR_PREFIX" ]; then mkdir -p "$R$CTR_PREFIX"; mount --rbind "$CTR_PREFIX" "$R$CTR_PREFIX"; fi
+  if [ -n "$CTR_REPO" ]; then mkdir -p "$R$CTR_REPO"; mount --rbind "$CTR_REPO" "$R$CTR_REPO"; fi
+}
 if [ -n "$CTR_TMP_LINK" ]; then
+  # Before /tmp becomes a link: nothing is ever created through it.
+  bind_in
   rmdir "$R/tmp"; ln -s "$CTR_TMP_LINK" "$R/tmp"
 else
   mount -t tmpfs -o "size=$CTR_TMP_SIZE,mode=1777" meliae-ctr-tmp "$R/tmp"
+  # After the private /tmp: a repository or interpreter under /tmp stays visible.
+  bind_in
 fi
 if [ "$CTR_TMP_RO" = 1 ]; then mount -o remount,ro "$R/tmp"; fi
 cp "$CTR_PROGRAM" "$R/app/target.py"
