@@ -1,7 +1,14 @@
-#!/usr/bin/env node
+#!/bin/sh
+//bin/sh -c :; exec node --no-concurrent-recompilation "$0" "$@"
 /**
  * meliae-tui: the command line (checked against commands/table.ts) → a
  * non-interactive command, or the explorer.
+ *
+ * The first two lines are both shell and JavaScript: run as a program (the
+ * `meliae-tui` link), the shell runs node on this file with NODE_FLAGS
+ * (see core/util/tuning.ts for why they must be on node's command line);
+ * to node, the second line is a comment. `env -S` would say
+ * the same on one line but is missing from busybox.
  */
 
 import process from 'node:process';

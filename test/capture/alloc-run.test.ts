@@ -8,7 +8,7 @@
 import {existsSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {cliPath, runCli} from '../helpers/cli.js';
+import {cliPath, runCli, NODE_FLAGS} from '../helpers/cli.js';
 import {attachBlocker, interpreters, Live, programsDir, scratchDir} from './python.js';
 
 const service = join(programsDir, 'alloc_service.py');
@@ -54,7 +54,7 @@ describe.skipIf(found.length === 0)('run --tracemalloc', () => {
 	it('writes allocation sites beside each dump; show and diff name the leaking line', async () => {
 		const python = found[0]!;
 		const dir = join(scratchDir(), 'dumps');
-		const run = start(process.execPath, [cliPath, 'run', '--tracemalloc', '--dir', dir, '--', python.exe, service]);
+		const run = start(process.execPath, [...NODE_FLAGS, cliPath, 'run', '--tracemalloc', '--dir', dir, '--', python.exe, service]);
 		const {site, tracing} = await siteOf(run);
 		expect(tracing).toBe(true);
 		const pid = Number(/as pid (\d+)/.exec(run.stderr)![1]);
@@ -171,7 +171,7 @@ describe.skipIf(found.length === 0 || process.platform !== 'linux')('attach and 
 		const env = {...process.env};
 		delete env['PYTHONTRACEMALLOC'];
 		const dir = join(scratchDir(), 'dumps');
-		const run = start(process.execPath, [cliPath, 'run', '--dir', dir, '--', python.exe, service], env);
+		const run = start(process.execPath, [...NODE_FLAGS, cliPath, 'run', '--dir', dir, '--', python.exe, service], env);
 		await siteOf(run);
 		const pid = Number(/as pid (\d+)/.exec(run.stderr)![1]);
 		for (let k = 1; k <= 2; k++) {

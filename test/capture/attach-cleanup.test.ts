@@ -9,7 +9,7 @@ import {spawn} from 'node:child_process';
 import {chmodSync, existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {attachBlocker, checkDump, interpreters, Live, programsDir, readDumpText, scratchDir, waitForFile, startPerTest} from './python.js';
 
 const program = join(programsDir, 'attach_target.py');
@@ -59,7 +59,7 @@ async function expectAlive(target: Live): Promise<void> {
 }
 
 function attach(pid: number, out: string, ...extra: string[]): Live {
-	return start(process.execPath, [cliPath, 'attach', String(pid), '--out', out, ...extra]);
+	return start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(pid), '--out', out, ...extra]);
 }
 
 describe.skipIf(python === undefined || process.platform !== 'linux')('attach leaves nothing behind', () => {
@@ -260,7 +260,7 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 		const dir = scratchDir('meliae-attach-group-');
 		const file = join(dir, 'd.json.gz');
 		// Its own process group, as a shell gives a foreground job.
-		const child = spawn(process.execPath, [cliPath, 'attach', String(target.pid), '--out', file], {detached: true, stdio: ['ignore', 'pipe', 'pipe']});
+		const child = spawn(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(target.pid), '--out', file], {detached: true, stdio: ['ignore', 'pipe', 'pipe']});
 		let stderr = '';
 		child.stderr.setEncoding('utf8').on('data', (data: string) => {
 			stderr += data;

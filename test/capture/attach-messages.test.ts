@@ -6,7 +6,7 @@
 import {existsSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {findPython2} from '../helpers/python2.js';
 import {interpreters, programsDir, scratchDir, startPerTest} from './python.js';
 
@@ -22,7 +22,7 @@ function asSameUser(args: readonly string[]): [string, string[]] {
 }
 
 async function attachError(pid: number, ...args: string[]): Promise<string> {
-	const attach = start(process.execPath, [cliPath, 'attach', String(pid), ...args]);
+	const attach = start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(pid), ...args]);
 	expect((await attach.exited).code).toBe(3);
 	expect(attach.stdout).toBe('');
 	return attach.stderr;
@@ -57,7 +57,7 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach re
 		const [command, args] = asSameUser([python!.exe, '-c', code]);
 		const target = start(command, args);
 		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
-		const [attachCommand, attachArgs] = asSameUser([process.execPath, cliPath, 'attach', String(target.pid), '--out', join(scratchDir(), 'd.json.gz')]);
+		const [attachCommand, attachArgs] = asSameUser([process.execPath, ...NODE_FLAGS, cliPath, 'attach', String(target.pid), '--out', join(scratchDir(), 'd.json.gz')]);
 		const attach = start(attachCommand, attachArgs);
 		expect((await attach.exited).code).toBe(3);
 		expect(attach.stderr).toBe(`meliae-tui: cannot dump process ${target.pid}: process ${target.pid} is not dumpable (it called prctl(PR_SET_DUMPABLE, 0) or changed its credentials): attach as root or with CAP_SYS_PTRACE\n`);

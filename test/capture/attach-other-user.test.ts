@@ -8,7 +8,7 @@ import {execFile} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {checkDump, Live, programsDir, readDumpText, scratchDir, typeCounts} from './python.js';
 
 const systemPython = '/usr/bin/python3';
@@ -34,7 +34,7 @@ describe.skipIf(!isRoot || !existsSync(systemPython))(`attach to another user's 
 		expect(statSync(dir).mode & 0o777).toBe(0o700);
 		const staging = stagingDirs();
 		const {code, stderr, stdout} = await new Promise<{code: number; stderr: string; stdout: string}>(resolve => {
-			execFile(process.execPath, [cliPath, 'attach', String(target.pid)], {cwd: dir, timeout: 60_000}, (error, out, err) => {
+			execFile(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(target.pid)], {cwd: dir, timeout: 60_000}, (error, out, err) => {
 				resolve({code: error ? Number(error.code ?? 1) : 0, stdout: out, stderr: err});
 			});
 		});

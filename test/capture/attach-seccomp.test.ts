@@ -6,7 +6,7 @@
 
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {attachBlocker, interpreters, Live, programsDir, run, scratchDir} from './python.js';
 
 const python = interpreters()[0];
@@ -47,10 +47,10 @@ describe.skipIf(python === undefined || process.platform !== 'linux' || process.
 		}
 
 		const out = join(scratchDir('meliae-attach-seccomp-'), 'd.json.gz');
-		const result = await run('/usr/bin/python3', ['-I', '-S', '-c', UNDER_SECCOMP, process.execPath, cliPath, 'attach', String(target.pid), '--out', out], {timeoutMs: 60_000});
+		const result = await run('/usr/bin/python3', ['-I', '-S', '-c', UNDER_SECCOMP, process.execPath, ...NODE_FLAGS, cliPath, 'attach', String(target.pid), '--out', out], {timeoutMs: 60_000});
 		expect(result.stderr).toMatch(new RegExp(`^meliae-tui: cannot dump process ${target.pid}: ptrace\\(PTRACE_SEIZE, ${target.pid}\\) failed: Operation not permitted \\(ptrace request 0x4206\\); seccomp: this process runs under a seccomp filter \\(Seccomp: 2 in /proc/self/status\\), which may refuse ptrace: run from the host, or start the container with --security-opt seccomp=unconfined`));
 		expect(result.code).toBe(3);
 		// Not refused without the filter.
-		expect((await run(process.execPath, [cliPath, 'attach', String(target.pid), '--out', out], {timeoutMs: 60_000})).code).toBe(0);
+		expect((await run(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(target.pid), '--out', out], {timeoutMs: 60_000})).code).toBe(0);
 	}, 120_000);
 });

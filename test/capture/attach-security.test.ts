@@ -11,7 +11,7 @@ import {execFileSync} from 'node:child_process';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {attacherPython, untrustedReason} from '../../source/commands/attach.js';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {checkDump, interpreters, Live, programsDir, readDumpText, scratchDir, startPerTest} from './python.js';
 
 const NOBODY = 65_534;
@@ -119,7 +119,7 @@ describe('attach as root against code another user controls', () => {
 		const target = startAsNobody([join(venv, 'bin', 'python3'), program, marker, '0']);
 		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
 		const file = join(out, 'dump.json.gz');
-		const attach = start(process.execPath, [cliPath, 'attach', String(target.pid), '--out', file], environmentWithout('MELIAE_TUI_PYTHON'));
+		const attach = start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(target.pid), '--out', file], environmentWithout('MELIAE_TUI_PYTHON'));
 		const {code} = await attach.exited;
 		expect(existsSync(ranAsRoot)).toBe(false);
 		expect(attach.stderr).toMatch(/dumped process \d+ \(Python [\d.]+\) via ptrace/);
@@ -168,7 +168,7 @@ while time.time() < end:
 		const target = start(interpreters()[0]!.exe, [join(programsDir, 'echo_target.py'), marker, '0']);
 		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
 		const file = join(base, 'dump.json.gz');
-		const attach = start(process.execPath, [cliPath, 'attach', String(target.pid), '--out', file, '--method', 'gdb'], environmentWithout('MELIAE_TUI_PYTHON'));
+		const attach = start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(target.pid), '--out', file, '--method', 'gdb'], environmentWithout('MELIAE_TUI_PYTHON'));
 		const {code} = await attach.exited;
 		expect(existsSync(swappedRan)).toBe(false);
 		expect(attach.stderr).toMatch(/dumped process \d+ \(Python [\d.]+\) via gdb/);

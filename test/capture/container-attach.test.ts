@@ -10,7 +10,7 @@
 import {chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {Container, type ContainerOptions, containerSkipReason, USERNS_BASE} from './container.js';
 import {checkDump, interpreters, Live, readDumpText, repoRoot, scratchDir, typeCounts} from './python.js';
 
@@ -42,7 +42,7 @@ async function contained(options: ContainerOptions): Promise<Container> {
 }
 
 function attach(pid: number, out: string, ...extra: string[]): Live {
-	const live = new Live(process.execPath, [cliPath, 'attach', String(pid), '--out', out, ...extra]);
+	const live = new Live(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(pid), '--out', out, ...extra]);
 	running.push(live);
 	return live;
 }
@@ -238,7 +238,7 @@ describe.skipIf(skipReason !== undefined)(`attach to a contained process from th
 	it('inside the same container, with the container\'s pid: the target writes --out itself', async () => {
 		const container = await contained({python: systemPython, args: ['800'], repo: repoRoot});
 		const before = container.tree();
-		const run = container.exec(process.execPath, [cliPath, 'attach', String(container.innerPid), '--out', '/tmp/inside.json.gz']);
+		const run = container.exec(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(container.innerPid), '--out', '/tmp/inside.json.gz']);
 		running.push(run);
 		const {code} = await run.exited;
 		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: dumped process ${container.innerPid} \\(Python [\\d.]+\\) via ptrace: [\\d,]+ objects; main thread stopped [\\d.]+ ms, [\\d.]+ s in all\\n(meliae-tui: note: no allocation sites.*\\n)?$`));

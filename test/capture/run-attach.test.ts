@@ -8,7 +8,7 @@ import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {delimiter, join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {loadDump} from '../../source/core/dump/load.js';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {attachBlocker, checkDump, type Interpreter, interpreters, Live, programsDir, pythonDir, readDumpText, scratchDir, waitForFile, startPerTest} from './python.js';
 
 const target = join(programsDir, 'echo_target.py');
@@ -44,7 +44,7 @@ const found = interpreters();
 
 describe('meliae-tui python-path', () => {
 	it('prints the directory holding meliae_dump.py', async () => {
-		const result = start(process.execPath, [cliPath, 'python-path']);
+		const result = start(process.execPath, [...NODE_FLAGS, cliPath, 'python-path']);
 		expect((await result.exited).code).toBe(0);
 		expect(result.stdout).toBe(`${pythonDir}\n`);
 		expect(existsSync(join(pythonDir, 'meliae_dump.py'))).toBe(true);
@@ -73,7 +73,7 @@ describe.skipIf(found.length === 0)('meliae-tui run', () => {
 		const python = found[0]!;
 		const dir = join(scratchDir(), 'dumps');
 		const marker = `run-${Date.now()}`;
-		const run = start(process.execPath, [cliPath, 'run', '--dir', dir, '--', python.exe, target, marker, '7']);
+		const run = start(process.execPath, [...NODE_FLAGS, cliPath, 'run', '--dir', dir, '--', python.exe, target, marker, '7']);
 		let pid = 0;
 		await exercise(run, async () => {
 			const match = /as pid (\d+)/.exec(run.stderr);
@@ -96,7 +96,7 @@ describe.skipIf(found.length === 0)('meliae-tui run', () => {
 
 	it('passes SIGTERM on to the program', async () => {
 		const python = found[0]!;
-		const run = start(process.execPath, [cliPath, 'run', '--dir', scratchDir(), '--', python.exe, target, 'term', '0']);
+		const run = start(process.execPath, [...NODE_FLAGS, cliPath, 'run', '--dir', scratchDir(), '--', python.exe, target, 'term', '0']);
 		await run.waitFor(p => p.stdout.includes('ready\n'), 'ready');
 		run.child.kill('SIGTERM');
 		const {code} = await run.exited;
@@ -104,10 +104,10 @@ describe.skipIf(found.length === 0)('meliae-tui run', () => {
 	});
 
 	it('refuses a signal the program needs, and a missing command', async () => {
-		const bad = start(process.execPath, [cliPath, 'run', '--signal', 'KILL', '--', 'python3', '-c', 'pass']);
+		const bad = start(process.execPath, [...NODE_FLAGS, cliPath, 'run', '--signal', 'KILL', '--', 'python3', '-c', 'pass']);
 		expect((await bad.exited).code).toBe(2);
 		expect(bad.stderr).toContain('--signal');
-		const missing = start(process.execPath, [cliPath, 'run', '--dir', scratchDir(), '--', 'no-such-program-here']);
+		const missing = start(process.execPath, [...NODE_FLAGS, cliPath, 'run', '--dir', scratchDir(), '--', 'no-such-program-here']);
 		expect((await missing.exited).code).toBe(3);
 		expect(missing.stderr).toContain('command not found');
 	});
@@ -126,7 +126,7 @@ function attachCase(python: Interpreter, mode: 'idle' | 'threads'): void {
 
 		const file = join(scratchDir(), 'attached.json.gz');
 		await exercise(victim, async () => {
-			const attach = start(process.execPath, [cliPath, 'attach', String(victim.pid), '--out', file]);
+			const attach = start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(victim.pid), '--out', file]);
 			const {code} = await attach.exited;
 			expect(attach.stderr).toMatch(/dumped process \d+ \(Python [\d.]+\) via (ptrace|gdb|remote_exec)/);
 			expect(code).toBe(0);
@@ -150,14 +150,14 @@ describe.skipIf(found.length === 0 || process.platform !== 'linux')('meliae-tui 
 
 	it('says why it cannot attach to a process that is not Python', async () => {
 		const sleeper = start('sleep', ['30']);
-		const attach = start(process.execPath, [cliPath, 'attach', String(sleeper.pid), '--out', join(scratchDir(), 'x.json.gz')]);
+		const attach = start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(sleeper.pid), '--out', join(scratchDir(), 'x.json.gz')]);
 		const {code} = await attach.exited;
 		expect(code).toBe(3);
 		expect(attach.stderr).toMatch(/^meliae-tui: cannot dump process \d+: .*not a Python process\n$/);
 	});
 
 	it('rejects a bad process id', async () => {
-		const attach = start(process.execPath, [cliPath, 'attach', 'nope']);
+		const attach = start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', 'nope']);
 		expect((await attach.exited).code).toBe(2);
 	});
 });

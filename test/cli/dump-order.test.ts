@@ -165,7 +165,7 @@ describe.skipIf(!hasTmux())('the explorer', () => {
 
 		session = new TmuxSession('order', 80, 24, {PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', PS1: 'e2e$ '});
 		await session.waitFor('e2e$');
-		session.type(`CI=false node ${cli} ${copies[2]!} ${copies[0]!}; echo "EXIT=$?"`);
+		session.type(`CI=false sh ${cli} ${copies[2]!} ${copies[0]!}; echo "EXIT=$?"`);
 		session.keys('Enter');
 		const screen = await session.waitFor('> Summary');
 		// The breadcrumb starts with the dump explored: the newest.

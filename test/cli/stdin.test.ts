@@ -33,7 +33,7 @@ describe('a dump on standard input', () => {
 
 			session = new TmuxSession('stdin', 80, 24, {PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', PS1: 'e2e$ '});
 			await session.waitFor('e2e$');
-			session.type(`node ${cli} summarize -; echo "EXIT=$?"`);
+			session.type(`sh ${cli} summarize -; echo "EXIT=$?"`);
 			session.keys('Enter');
 			const screen = await session.waitFor('waiting for a dump on standard input');
 			expect(screen).not.toMatch(/^EXIT=/m);

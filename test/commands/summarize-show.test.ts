@@ -1,7 +1,7 @@
 import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {run} from '../helpers/process.js';
 import {dumpText, tempDir, writeDump} from '../helpers/dump-lines.js';
 import {runCli} from '../helpers/cli.js';
@@ -105,8 +105,8 @@ describe('meliae-tui summarize', () => {
 		writeFileSync(file, exampleDump.join('\n'));
 		chmodSync(file, 0o000);
 		const command = asRoot
-			? ['/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, 'summarize', file]] as const
-			: [process.execPath, [cliPath, 'summarize', file]] as const;
+			? ['/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...NODE_FLAGS, cliPath, 'summarize', file]] as const
+			: [process.execPath, [...NODE_FLAGS, cliPath, 'summarize', file]] as const;
 		const result = await run(command[0], command[1]);
 		expect(result.code).toBe(2);
 		expect(result.stderr).toBe(`meliae-tui: ${file}: permission denied\n`);

@@ -70,14 +70,12 @@ async function runAll(file: string, commands: Commands, options: {address?: numb
 	}
 
 	const maxRss = options.maxRss ?? (200 * MB) + (8 * size);
-	// One command at a time (five at once on the same truncated gzip hung one of them: under investigation).
-	for (const [command, codes] of Object.entries(commands)) {
+	await Promise.all(Object.entries(commands).map(async ([command, codes]) => {
 		const args = command === 'show' || command === 'path' ? [command, file, address] : [command, file];
-		// eslint-disable-next-line no-await-in-loop
 		const result = await runMeasured([...args, ...(options.extra ?? [])], {timeoutMs: options.timeoutMs ?? 30_000});
 		expectBehaved(`${command} ${file}`, result, {codes, names: file, maxRss});
 		results[command] = result;
-	}
+	}));
 	return results;
 }
 

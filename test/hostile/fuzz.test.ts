@@ -13,6 +13,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync, gzipSync} from 'node:zlib';
 import {afterAll, describe, expect, it} from 'vitest';
+import {NODE_FLAGS} from '../helpers/cli.js';
 import {tempDir} from '../helpers/dump-lines.js';
 import {run} from '../helpers/process.js';
 import {seededRandom} from '../helpers/random.js';
@@ -150,8 +151,8 @@ type Outcome = {file: string; command: string; code: number | null; stderr: stri
 async function runDriver(files: readonly string[], timeoutMs: number): Promise<{outcomes: Outcome[]; peakRss: number | undefined; stderr: string}> {
 	const rssFile = join(tempDir(), 'fuzz-rss');
 	const [command, args] = haveTime
-		? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, driver, ...files]]
-		: [process.execPath, [driver, ...files]];
+		? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...NODE_FLAGS, driver, ...files]]
+		: [process.execPath, [...NODE_FLAGS, driver, ...files]];
 	const {code, stdout, stderr} = await run(command, args, {timeoutMs});
 	if (code !== 0) {
 		throw new Error(`the fuzz driver exited with ${code}\n${stderr}`);

@@ -16,6 +16,8 @@ export const TIME = '/usr/bin/time';
 /** The CLI under test (MELIAE_HOSTILE_CLI: another build, to check that these tests fail on it). */
 const cli = process.env['MELIAE_HOSTILE_CLI'] ?? cliPath;
 export const haveTime = existsSync(TIME);
+/** How to start it: through its launcher line when it has one (an older build may not). */
+const starter = existsSync(cli) && readFileSync(cli, 'utf8').startsWith('#!/bin/sh\n') ? '/bin/sh' : process.execPath;
 
 export type Measured = {
 	code: number | null;
@@ -27,19 +29,24 @@ export type Measured = {
 	ms: number;
 };
 
-/** Run `meliae-tui ARGS`; kills it (and fails) after timeoutMs. */
+/**
+ * Run `meliae-tui ARGS` as the installed command runs (its launcher line,
+ * through the shell); kills it and all it started (and fails) after timeoutMs.
+ */
 export async function runMeasured(args: readonly string[], options: {timeoutMs?: number; stdin?: 'ignore'} = {}): Promise<Measured> {
 	const scratch = mkdtempSync(join(tmpdir(), 'meliae-rss-'));
 	const rssFile = join(scratch, 'rss');
 	const [command, argv] = haveTime
-		? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args]]
-		: [process.execPath, [cli, ...args]];
+		? [TIME, ['-f', '%M', '-o', rssFile, starter, cli, ...args]]
+		: [starter, [cli, ...args]];
 	const started = performance.now();
 	try {
 		return await new Promise<Measured>((resolve, reject) => {
 			const child = spawn(command, argv, {
 				env: {...process.env, NO_COLOR: '1', MELIAE_TUI_DEBUG: ''},
 				stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+				// Its own process group, so that a kill reaches node and not only /usr/bin/time.
+				detached: true,
 			});
 			let stdout = '';
 			let stderr = '';
@@ -53,7 +60,12 @@ export async function runMeasured(args: readonly string[], options: {timeoutMs?:
 				stderr += data;
 			});
 			const timer = setTimeout(() => {
-				child.kill('SIGKILL');
+				try {
+					process.kill(-child.pid!, 'SIGKILL');
+				} catch {
+					child.kill('SIGKILL');
+				}
+
 				reject(new Error(`meliae-tui ${args.join(' ')}: still running after ${options.timeoutMs ?? 20_000} ms\n${stderr}`));
 			}, options.timeoutMs ?? 20_000);
 			child.on('error', reject);

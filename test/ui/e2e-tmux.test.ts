@@ -58,7 +58,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		tty.keys('Enter');
 		await tty.waitFor(/^BEFORE-THE-EXPLORER$/m);
 		// With CI set, Ink draws only the last frame: the app must see CI=false.
-		tty.type(`CI=false node ${cli} ${dump}; echo "EXIT=$?"`);
+		tty.type(`CI=false sh ${cli} ${dump}; echo "EXIT=$?"`);
 		tty.keys('Enter');
 		let screen = await tty.waitFor('> Summary');
 		expect(screen).toMatch(/^Total 53 objects, 8 types, Total size = 0\.0MiB/m);
@@ -106,7 +106,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 	test('TERM=vt100 with NO_COLOR, a wrong address, Ctrl-C', async () => {
 		const tty = start('vt100', {NO_COLOR: '1'});
 		await tty.waitFor('e2e$');
-		tty.type(`CI=false node ${cli} ${dump}; echo "EXIT=$?"`);
+		tty.type(`CI=false sh ${cli} ${dump}; echo "EXIT=$?"`);
 		tty.keys('Enter');
 		await tty.waitFor('> Summary');
 		tty.type(':');
@@ -123,7 +123,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 	test('a file that is not a dump: one line, exit 2, terminal restored', async () => {
 		const tty = start('screen');
 		await tty.waitFor('e2e$');
-		tty.type(`CI=false node ${cli} ${cli}; echo "EXIT=$?"`);
+		tty.type(`CI=false sh ${cli} ${cli}; echo "EXIT=$?"`);
 		tty.keys('Enter');
 		const screen = await tty.waitFor(/^EXIT=2\ne2e\$/m);
 		expect(screen).toMatch(/^meliae-tui: .*cli\.js/m);
@@ -137,7 +137,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		const facts = truth.iterations.find(iteration => iteration.dump === 'demo-3.json.gz')!;
 		const tty = start('xterm-256color');
 		await tty.waitFor('e2e$');
-		tty.type(`CI=false node ${cli} ${demo}`);
+		tty.type(`CI=false sh ${cli} ${demo}`);
 		tty.keys('Enter');
 		let screen = await tty.waitFor('> Summary');
 		// Sessions pile up: 899 of them in the third dump.
@@ -181,7 +181,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		const tty = start('xterm-256color', {LANG: 'C.UTF-8'}, 'leak');
 		await tty.waitFor('e2e$');
 		const demos = [1, 2, 3].map(k => demo.replace('demo-3', `demo-${k}`));
-		tty.type(`CI=false node ${cli} ${demos.join(' ')}`);
+		tty.type(`CI=false sh ${cli} ${demos.join(' ')}`);
 		tty.keys('Enter');
 		await tty.waitFor('> Summary');
 		// Retained sizes are known once the summary has their column.
@@ -269,7 +269,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		const file = emojiDump();
 		const tty = start('xterm-256color', {LANG: 'C.UTF-8'}, 'emoji');
 		await tty.waitFor('e2e$');
-		tty.type(`CI=false node ${cli} ${file}`);
+		tty.type(`CI=false sh ${cli} ${file}`);
 		tty.keys('Enter');
 		let screen = await tty.waitFor('> Summary');
 		// (tmux keeps at most 21 bytes of a cluster in a cell, so the end of the family is not in its capture.)
@@ -302,7 +302,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		const file = emojiDump();
 		const tty = start('xterm-256color', {LANG: 'C'}, 'ascii');
 		await tty.waitFor('e2e$');
-		tty.type(`CI=false node ${cli} ${file}`);
+		tty.type(`CI=false sh ${cli} ${file}`);
 		tty.keys('Enter');
 		const screens = [await tty.waitFor('> Summary')];
 		tty.type(':');
@@ -333,7 +333,7 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 	test('cat dump | meliae-tui -: the dump from the pipe, the keys from the terminal', async () => {
 		const tty = start('xterm-256color', {LANG: 'C.UTF-8'}, 'pipe');
 		await tty.waitFor('e2e$');
-		tty.type(`cat ${dump} | CI=false node ${cli} -; echo "EXIT=$?"`);
+		tty.type(`cat ${dump} | CI=false sh ${cli} -; echo "EXIT=$?"`);
 		tty.keys('Enter');
 		let screen = await tty.waitFor('standard input > Summary');
 		expect(screen).toMatch(/^Total 53 objects, 8 types/m);
@@ -347,13 +347,13 @@ describe.skipIf(tmuxMissing)('explorer in tmux at 80x24', () => {
 		screen = await tty.waitFor(/^EXIT=0\ne2e\$/m);
 		expect(tty.modes()).toEqual({alternateScreen: false, cursorVisible: true});
 		// Standard input not a terminal, the dump a file: keys from the terminal too.
-		tty.type(`clear; CI=false node ${cli} ${dump} </dev/null; echo "EXIT=$?"`);
+		tty.type(`clear; CI=false sh ${cli} ${dump} </dev/null; echo "EXIT=$?"`);
 		tty.keys('Enter');
 		await tty.waitFor(/ > Summary$/m);
 		tty.type('q');
 		await tty.waitFor(/^EXIT=0$/m);
 		// With the terminal on standard input, "-" cannot be the dump: said so.
-		tty.type(`clear; CI=false node ${cli} -; echo "EXIT=$?"`);
+		tty.type(`clear; CI=false sh ${cli} -; echo "EXIT=$?"`);
 		tty.keys('Enter');
 		screen = await tty.waitFor(/^EXIT=2$/m);
 		expect(screen.replaceAll('\n', '')).toContain('meliae-tui: "-" reads the dump from standard input, but standard input is the terminal');

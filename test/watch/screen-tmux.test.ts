@@ -7,7 +7,7 @@
 
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {cliPath} from '../helpers/cli.js';
+import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {hasTmux, TmuxSession} from '../ui/tmux.js';
 import {Live, scratchDir} from '../capture/python.js';
 
@@ -37,7 +37,7 @@ describe.skipIf(!hasTmux())('meliae-tui watch in a terminal', () => {
 		});
 		const tty = session;
 		await tty.waitFor('e2e$');
-		tty.type(`${process.execPath} ${cliPath} watch ${target.pid} --every 1 --dir ${join(dir, 'dumps')}`);
+		tty.type(`${process.execPath} ${NODE_FLAGS.join(' ')} ${cliPath} watch ${target.pid} --every 1 --dir ${join(dir, 'dumps')}`);
 		tty.keys('Enter');
 		const screen = await tty.waitFor(/held by list@0x[\da-f]+ ← module/, 40_000);
 		// Drawn from the top row: nothing scrolled off.

@@ -10,7 +10,7 @@ import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {loadDump} from '../../source/core/dump/load.js';
-import {cliPath, runCli} from '../helpers/cli.js';
+import {cliPath, runCli, NODE_FLAGS} from '../helpers/cli.js';
 import {Live, scratchDir} from '../capture/python.js';
 
 const service = new URL('programs/leaky_service.py', import.meta.url).pathname;
@@ -164,7 +164,7 @@ describe('meliae-tui watch PID', () => {
 		// Many objects: each dump takes a while, so the interrupt can fall in one.
 		const target = await startService(join(dir, 'record.txt'), 20_000, 60);
 		const watchDir = join(dir, 'dumps');
-		const watcher = new Live(process.execPath, [cliPath, 'watch', String(target.pid), '--json', '--every', '0.2', '--dir', watchDir]);
+		const watcher = new Live(process.execPath, [...NODE_FLAGS, cliPath, 'watch', String(target.pid), '--json', '--every', '0.2', '--dir', watchDir]);
 		live.push(watcher);
 		await watcher.waitFor(p => p.stdout.split('\n').length >= 3, 'two dumps', 60_000);
 		watcher.child.kill('SIGINT');
