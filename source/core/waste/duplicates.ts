@@ -10,10 +10,10 @@
  * byte for byte; nothing is decoded but the values shown.
  */
 
-import {topByKey} from '../analyses/dominators.js';
 import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH, UNRESOLVED_BIT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {type HolderGroup, HolderGroups, holderEdge, NO_OWNER} from './holders.js';
+import {fillSteps, runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
 /** The most characters of a value a dump keeps (meliae's and our dumper's cut). */
 export const DUMP_VALUE_CHARS = 100;
@@ -69,6 +69,11 @@ function sameBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: numb
 
 /** The `limit` values wasting the most bytes, with their holders (holderLimit groups each). */
 export function findDuplicateStrings(store: GraphStore, limit: number, holderLimit = 5): DuplicateStrings {
+	return runSteps(findDuplicateStringsSteps(store, limit, holderLimit));
+}
+
+/** findDuplicateStrings in steps (steps.ts). */
+export function * findDuplicateStringsSteps(store: GraphStore, limit: number, holderLimit = 5): Steps<DuplicateStrings> {
 	const n = store.objectCount;
 	const {objectType, objectFlags, objectLength, objectSize, valueOffset, valueBytes} = store;
 	const isStringType = new Uint8Array(store.typeCount);
@@ -92,6 +97,10 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 				notCompared++;
 			}
 		}
+
+		if ((i + 1) % STEP_WORK === 0) {
+			yield;
+		}
 	}
 
 	// Open addressing: slot -> group id; groups in columns.
@@ -101,13 +110,19 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 	}
 
 	const mask = capacity - 1;
-	const table = new Uint32Array(capacity).fill(EMPTY);
+	const table = new Uint32Array(capacity);
+	yield * fillSteps(table, EMPTY);
 	const groupFirst = new Uint32Array(Math.max(candidates, 1));
 	const groupCount = new Uint32Array(Math.max(candidates, 1));
 	const groupSize = new Float64Array(Math.max(candidates, 1));
-	const groupOf = new Uint32Array(n).fill(EMPTY);
+	const groupOf = new Uint32Array(n);
+	yield * fillSteps(groupOf, EMPTY);
 	let groups = 0;
 	for (let i = 0; i < n; i++) {
+		if ((i + 1) % STEP_WORK === 0) {
+			yield;
+		}
+
 		if (!candidate(i)) {
 			continue;
 		}
@@ -154,11 +169,16 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 			duplicatedValues++;
 			totalWasted += wasted[g]!;
 		}
+
+		if ((g + 1) % STEP_WORK === 0) {
+			yield;
+		}
 	}
 
-	const top = topByKey(wasted, limit, groups, g => groupCount[g]! > 1);
+	const top = yield * topByKeySteps(wasted, limit, groups, g => groupCount[g]! > 1);
 	// Holders of the top values only: one pass over their copies' parents.
-	const rank = new Int32Array(groups).fill(-1);
+	const rank = new Int32Array(groups);
+	yield * fillSteps(rank, -1);
 	for (const [position, g] of top.entries()) {
 		rank[g] = position;
 	}
@@ -169,10 +189,22 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 	if (top.length > 0) {
 		const {firstChild, childTargets} = store;
 		// The last parent seen referring to each object (parents come in ascending order).
-		const lastParent = new Uint32Array(n).fill(EMPTY);
+		const lastParent = new Uint32Array(n);
+		yield * fillSteps(lastParent, EMPTY);
+		let work = 0;
 		for (let parent = 0; parent < n; parent++) {
+			if (++work >= STEP_WORK) {
+				work = 0;
+				yield;
+			}
+
 			const end = firstChild[parent + 1]!;
 			for (let e = firstChild[parent]!; e < end; e++) {
+				if (++work >= STEP_WORK) {
+					work = 0;
+					yield;
+				}
+
 				const child = childTargets[e]!;
 				if (child >= UNRESOLVED_BIT) {
 					continue;
@@ -193,6 +225,10 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 			const g = groupOf[i]!;
 			if (g !== EMPTY && rank[g]! >= 0 && lastParent[i] === EMPTY) {
 				holders[rank[g]!]!.add(NO_OWNER, null, objectSize[i]!);
+			}
+
+			if ((i + 1) % STEP_WORK === 0) {
+				yield;
 			}
 		}
 	}

@@ -20,6 +20,7 @@
 import {NO_LENGTH, UNRESOLVED_BIT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {foldedDicts} from './folded-dicts.js';
+import {runSteps, STEP_WORK, type Steps} from './steps.js';
 
 /** Object header (refcount, type) plus the garbage collector's header, in bytes. */
 export const SLOTTED_HEADER = 32;
@@ -43,6 +44,11 @@ const NOT_INSTANCES = new Set(['module', 'dict', 'type', 'str', 'tuple', 'list',
 
 /** Every class with instances that carry a dict, largest saving first. */
 export function findInstanceDicts(store: GraphStore): InstanceDicts[] {
+	return runSteps(findInstanceDictsSteps(store));
+}
+
+/** findInstanceDicts in steps (steps.ts). */
+export function * findInstanceDictsSteps(store: GraphStore): Steps<InstanceDicts[]> {
 	const types = store.typeCount;
 	const count = new Float64Array(types);
 	const instanceSize = new Float64Array(types);
@@ -73,6 +79,10 @@ export function findInstanceDicts(store: GraphStore): InstanceDicts[] {
 		const dictType = store.typeId('dict');
 		const typeType = store.typeId('type');
 		for (let i = 0; dictType >= 0 && i < store.objectCount; i++) {
+			if ((i + 1) % STEP_WORK === 0) {
+				yield;
+			}
+
 			const start = firstChild[i]!;
 			if (firstChild[i + 1]! - start !== 2) {
 				continue;
@@ -102,6 +112,9 @@ export function findInstanceDicts(store: GraphStore): InstanceDicts[] {
 			// The references the dict brought: a pair per attribute (or a value), then the class.
 			const refs = Math.floor((firstChild[owner + 1]! - firstChild[owner]! - 1) / 2);
 			add(owner, folded.size[j]!, folded.length[j]!, refs);
+			if ((j + 1) % STEP_WORK === 0) {
+				yield;
+			}
 		}
 	}
 

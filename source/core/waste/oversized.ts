@@ -19,9 +19,9 @@
  */
 
 import {isPython3Dump} from '../analyses/dict-layout.js';
-import {topByKey} from '../analyses/dominators.js';
 import {NO_LENGTH} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
+import {runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
 export const LIST_HEADER = 56;
 export const LIST_HEADER_PY2 = 72;
@@ -46,6 +46,11 @@ export type Oversized = {
 };
 
 export function findOversized(store: GraphStore, limit: number): Oversized {
+	return runSteps(findOversizedSteps(store, limit));
+}
+
+/** findOversized in steps (steps.ts). */
+export function * findOversizedSteps(store: GraphStore, limit: number): Steps<Oversized> {
 	const n = store.objectCount;
 	const {objectType, objectLength, objectSize} = store;
 	const listType = store.typeId('list');
@@ -57,6 +62,10 @@ export function findOversized(store: GraphStore, limit: number): Oversized {
 			const length = objectLength[i]!;
 			if (objectType[i] === dictType && length < MAX_DICT_LENGTH && objectSize[i]! < smallestDict[length]!) {
 				smallestDict[length] = objectSize[i]!;
+			}
+
+			if ((i + 1) % STEP_WORK === 0) {
+				yield;
 			}
 		}
 	}
@@ -84,6 +93,10 @@ export function findOversized(store: GraphStore, limit: number): Oversized {
 	const wasted = new Float64Array(n);
 	const byType = new Map<number, {count: number; wasted: number}>();
 	for (let i = 0; i < n; i++) {
+		if ((i + 1) % STEP_WORK === 0) {
+			yield;
+		}
+
 		const type = objectType[i]!;
 		if (type !== listType && type !== dictType) {
 			continue;
@@ -101,7 +114,7 @@ export function findOversized(store: GraphStore, limit: number): Oversized {
 		byType.set(type, totals);
 	}
 
-	const top = topByKey(wasted, limit, n, i => wasted[i]! > 0);
+	const top = yield * topByKeySteps(wasted, limit, n, i => wasted[i]! > 0);
 	return {
 		top: Array.from(top, ordinal => ({
 			ordinal,
