@@ -10,10 +10,10 @@
  * byte for byte; nothing is decoded but the values shown.
  */
 
-import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH, UNRESOLVED_BIT} from '../graph/layout.js';
+import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {type HolderGroup, HolderGroups, holderEdge, NO_OWNER} from './holders.js';
-import {fillSteps, runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
+import {fillSteps, referencesSteps, runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
 /** The most characters of a value a dump keeps (meliae's and our dumper's cut). */
 export const DUMP_VALUE_CHARS = 100;
@@ -187,39 +187,19 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 	// a copy of a top value is a holder; copies nothing refers to, one group.
 	const holders = Array.from(top, () => new HolderGroups());
 	if (top.length > 0) {
-		const {firstChild, childTargets} = store;
 		// The last parent seen referring to each object (parents come in ascending order).
 		const lastParent = new Uint32Array(n);
 		yield * fillSteps(lastParent, EMPTY);
-		let work = 0;
-		for (let parent = 0; parent < n; parent++) {
-			if (++work >= STEP_WORK) {
-				work = 0;
-				yield;
+		yield * referencesSteps(store, (parent, child) => {
+			const g = groupOf[child]!;
+			if (g === EMPTY || rank[g]! < 0 || lastParent[child] === parent) {
+				return;
 			}
 
-			const end = firstChild[parent + 1]!;
-			for (let e = firstChild[parent]!; e < end; e++) {
-				if (++work >= STEP_WORK) {
-					work = 0;
-					yield;
-				}
-
-				const child = childTargets[e]!;
-				if (child >= UNRESOLVED_BIT) {
-					continue;
-				}
-
-				const g = groupOf[child]!;
-				if (g === EMPTY || rank[g]! < 0 || lastParent[child] === parent) {
-					continue;
-				}
-
-				// A parent listing the same copy twice counts once, as a parent.
-				lastParent[child] = parent;
-				holders[rank[g]!]!.add(objectType[parent]!, holderEdge(store, parent, child), objectSize[child]!);
-			}
-		}
+			// A parent listing the same copy twice counts once, as a parent.
+			lastParent[child] = parent;
+			holders[rank[g]!]!.add(objectType[parent]!, holderEdge(store, parent, child), objectSize[child]!);
+		});
 
 		for (let i = 0; i < n; i++) {
 			const g = groupOf[i]!;

@@ -8,10 +8,10 @@
  * referrer in dump order.
  */
 
-import {NO_LENGTH, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
+import {NO_LENGTH, NO_OBJECT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {ANY_KEY, holderEdge, MAX_GROUPS, NO_OWNER} from './holders.js';
-import {fillSteps, runSteps, STEP_WORK, type Steps} from './steps.js';
+import {fillSteps, referencesSteps, runSteps, STEP_WORK, type Steps} from './steps.js';
 
 export const EMPTY_CONTAINER_TYPES: readonly string[] = ['dict', 'list', 'set'];
 /** Containers with at most this many entries are "nearly empty". */
@@ -63,32 +63,16 @@ export function * findEmptyContainersSteps(store: GraphStore): Steps<EmptyContai
 	// (parents come in ascending order; no parents index needed).
 	const firstReferrer = new Uint32Array(n);
 	yield * fillSteps(firstReferrer, NO_OBJECT);
-	const {firstChild, childTargets} = store;
-	let work = 0;
-	for (let parent = 0; parent < n; parent++) {
-		if (++work >= STEP_WORK) {
-			work = 0;
-			yield;
+	yield * referencesSteps(store, (parent, child) => {
+		if (firstReferrer[child] === NO_OBJECT && isCandidate(child)) {
+			firstReferrer[child] = parent;
 		}
-
-		const end = firstChild[parent + 1]!;
-		for (let e = firstChild[parent]!; e < end; e++) {
-			if (++work >= STEP_WORK) {
-				work = 0;
-				yield;
-			}
-
-			const child = childTargets[e]!;
-			if (child < UNRESOLVED_BIT && firstReferrer[child] === NO_OBJECT && isCandidate(child)) {
-				firstReferrer[child] = parent;
-			}
-		}
-	}
+	});
 
 	const groups = new Map<string, EmptyContainerGroup>();
 	let count = 0;
 	let size = 0;
-	work = 0;
+	let work = 0;
 	for (let i = 0; i < n; i++) {
 		if (++work >= STEP_WORK) {
 			work = 0;

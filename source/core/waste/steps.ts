@@ -7,6 +7,8 @@
  * commands use, so both forms are one piece of code.
  */
 
+import {UNRESOLVED_BIT} from '../graph/layout.js';
+import type {GraphStore} from '../graph/store.js';
 import {TopK} from '../util/top-k.js';
 
 /** A computation that yields now and then and returns `T`. */
@@ -42,6 +44,37 @@ export function * fillSteps(array: Uint32Array | Int32Array | Float64Array, valu
 	for (let start = 0; start < array.length; start += STEP_WORK * 8) {
 		array.fill(value, start, Math.min(array.length, start + (STEP_WORK * 8)));
 		yield;
+	}
+}
+
+/**
+ * `visit(parent, child)` for every resolved reference of `store`, parents
+ * in ascending order and each one's children in dump order (one pass, no
+ * parents index needed), in steps: an object with a million references is
+ * visited across many.
+ */
+export function * referencesSteps(store: GraphStore, visit: (parent: number, child: number) => void): Steps<void> {
+	const {firstChild, childTargets} = store;
+	const n = store.objectCount;
+	let work = 0;
+	for (let parent = 0; parent < n; parent++) {
+		if (++work >= STEP_WORK) {
+			work = 0;
+			yield;
+		}
+
+		const end = firstChild[parent + 1]!;
+		for (let e = firstChild[parent]!; e < end; e++) {
+			if (++work >= STEP_WORK) {
+				work = 0;
+				yield;
+			}
+
+			const child = childTargets[e]!;
+			if (child < UNRESOLVED_BIT) {
+				visit(parent, child);
+			}
+		}
 	}
 }
 
