@@ -88,19 +88,20 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 	let notCompared = 0;
 	const candidate = (i: number): boolean => isStringType[objectType[i]!] === 1
 		&& (objectFlags[i]! & (FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME)) === FLAG_VALUE_STRING;
-	for (let i = 0; i < n; i++) {
-		if (candidate(i)) {
-			const length = objectLength[i]!;
-			if (length !== NO_LENGTH && length <= DUMP_VALUE_CHARS) {
-				candidates++;
-			} else {
-				notCompared++;
+	for (let start = 0; start < n; start += STEP_WORK) {
+		const end = Math.min(n, start + STEP_WORK);
+		for (let i = start; i < end; i++) {
+			if (candidate(i)) {
+				const length = objectLength[i]!;
+				if (length !== NO_LENGTH && length <= DUMP_VALUE_CHARS) {
+					candidates++;
+				} else {
+					notCompared++;
+				}
 			}
 		}
 
-		if ((i + 1) % STEP_WORK === 0) {
-			yield;
-		}
+		yield;
 	}
 
 	// Open addressing: slot -> group id; groups in columns.
@@ -118,61 +119,63 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 	const groupOf = new Uint32Array(n);
 	yield * fillSteps(groupOf, EMPTY);
 	let groups = 0;
-	for (let i = 0; i < n; i++) {
-		if ((i + 1) % STEP_WORK === 0) {
-			yield;
-		}
-
-		if (!candidate(i)) {
-			continue;
-		}
-
-		const length = objectLength[i]!;
-		if (length === NO_LENGTH || length > DUMP_VALUE_CHARS) {
-			continue;
-		}
-
-		const start = valueOffset[i]!;
-		const end = valueOffset[i + 1]!;
-		const type = objectType[i]!;
-		let slot = hashBytes(valueBytes, start, end, type) & mask;
-		for (;;) {
-			const g = table[slot]!;
-			if (g === EMPTY) {
-				table[slot] = groups;
-				groupFirst[groups] = i;
-				groupCount[groups] = 1;
-				groupSize[groups] = objectSize[i]!;
-				groupOf[i] = groups;
-				groups++;
-				break;
+	for (let chunk = 0; chunk < n; chunk += STEP_WORK) {
+		const chunkEnd = Math.min(n, chunk + STEP_WORK);
+		for (let i = chunk; i < chunkEnd; i++) {
+			if (!candidate(i)) {
+				continue;
 			}
 
-			const first = groupFirst[g]!;
-			if (objectType[first] === type && sameBytes(valueBytes, valueOffset[first]!, valueOffset[first + 1]!, start, end)) {
-				groupCount[g]++;
-				groupSize[g] += objectSize[i]!;
-				groupOf[i] = g;
-				break;
+			const length = objectLength[i]!;
+			if (length === NO_LENGTH || length > DUMP_VALUE_CHARS) {
+				continue;
 			}
 
-			slot = (slot + 1) & mask;
+			const start = valueOffset[i]!;
+			const end = valueOffset[i + 1]!;
+			const type = objectType[i]!;
+			let slot = hashBytes(valueBytes, start, end, type) & mask;
+			for (;;) {
+				const g = table[slot]!;
+				if (g === EMPTY) {
+					table[slot] = groups;
+					groupFirst[groups] = i;
+					groupCount[groups] = 1;
+					groupSize[groups] = objectSize[i]!;
+					groupOf[i] = groups;
+					groups++;
+					break;
+				}
+
+				const first = groupFirst[g]!;
+				if (objectType[first] === type && sameBytes(valueBytes, valueOffset[first]!, valueOffset[first + 1]!, start, end)) {
+					groupCount[g]++;
+					groupSize[g] += objectSize[i]!;
+					groupOf[i] = g;
+					break;
+				}
+
+				slot = (slot + 1) & mask;
+			}
 		}
+
+		yield;
 	}
 
 	const wasted = new Float64Array(groups);
 	let duplicatedValues = 0;
 	let totalWasted = 0;
-	for (let g = 0; g < groups; g++) {
-		if (groupCount[g]! > 1) {
-			wasted[g] = groupSize[g]! - objectSize[groupFirst[g]!]!;
-			duplicatedValues++;
-			totalWasted += wasted[g]!;
+	for (let chunk = 0; chunk < groups; chunk += STEP_WORK) {
+		const chunkEnd = Math.min(groups, chunk + STEP_WORK);
+		for (let g = chunk; g < chunkEnd; g++) {
+			if (groupCount[g]! > 1) {
+				wasted[g] = groupSize[g]! - objectSize[groupFirst[g]!]!;
+				duplicatedValues++;
+				totalWasted += wasted[g]!;
+			}
 		}
 
-		if ((g + 1) % STEP_WORK === 0) {
-			yield;
-		}
+		yield;
 	}
 
 	const top = yield * topByKeySteps(wasted, limit, groups, g => groupCount[g]! > 1);
@@ -201,15 +204,16 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 			holders[rank[g]!]!.add(objectType[parent]!, holderEdge(store, parent, child), objectSize[child]!);
 		});
 
-		for (let i = 0; i < n; i++) {
-			const g = groupOf[i]!;
-			if (g !== EMPTY && rank[g]! >= 0 && lastParent[i] === EMPTY) {
-				holders[rank[g]!]!.add(NO_OWNER, null, objectSize[i]!);
+		for (let chunk = 0; chunk < n; chunk += STEP_WORK) {
+			const chunkEnd = Math.min(n, chunk + STEP_WORK);
+			for (let i = chunk; i < chunkEnd; i++) {
+				const g = groupOf[i]!;
+				if (g !== EMPTY && rank[g]! >= 0 && lastParent[i] === EMPTY) {
+					holders[rank[g]!]!.add(NO_OWNER, null, objectSize[i]!);
+				}
 			}
 
-			if ((i + 1) % STEP_WORK === 0) {
-				yield;
-			}
+			yield;
 		}
 	}
 

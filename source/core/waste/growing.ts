@@ -80,32 +80,34 @@ export function * findGrowingCollectionsSteps(older: readonly LengthView[], newe
 	let count = 0;
 	// Each object costs up to one address lookup per older dump.
 	const every = Math.max(1, Math.floor(STEP_WORK / older.length));
-	for (let i = 0; i < n; i++) {
-		if ((i + 1) % every === 0) {
-			yield;
+	for (let chunk = 0; chunk < n; chunk += every) {
+		const chunkEnd = Math.min(n, chunk + every);
+		for (let i = chunk; i < chunkEnd; i++) {
+			const counted = byReferences[newest.objectType[i]!] === 1;
+			let length = lengthIn(newest, i, counted);
+			if (length === NO_LENGTH || typeMaps[0]![newest.objectType[i]!]! < 0) {
+				continue;
+			}
+
+			const address = newest.objectAddress[i]!;
+			let grows = true;
+			// From the newest back: each older `len` must be smaller than the next.
+			for (let k = older.length - 1; k >= 0 && grows; k--) {
+				const store = older[k]!;
+				const j = store.indexOf(address);
+				const before = j === NO_OBJECT ? NO_LENGTH : lengthIn(store, j, counted);
+				grows = j !== NO_OBJECT && store.objectType[j] === typeMaps[k]![newest.objectType[i]!] && before !== NO_LENGTH && before < length;
+				length = before;
+			}
+
+			if (grows) {
+				growth[i] = lengthIn(newest, i, counted) - length;
+				count++;
+			}
+
 		}
 
-		const counted = byReferences[newest.objectType[i]!] === 1;
-		let length = lengthIn(newest, i, counted);
-		if (length === NO_LENGTH || typeMaps[0]![newest.objectType[i]!]! < 0) {
-			continue;
-		}
-
-		const address = newest.objectAddress[i]!;
-		let grows = true;
-		// From the newest back: each older `len` must be smaller than the next.
-		for (let k = older.length - 1; k >= 0 && grows; k--) {
-			const store = older[k]!;
-			const j = store.indexOf(address);
-			const before = j === NO_OBJECT ? NO_LENGTH : lengthIn(store, j, counted);
-			grows = j !== NO_OBJECT && store.objectType[j] === typeMaps[k]![newest.objectType[i]!] && before !== NO_LENGTH && before < length;
-			length = before;
-		}
-
-		if (grows) {
-			growth[i] = lengthIn(newest, i, counted) - length;
-			count++;
-		}
+		yield;
 	}
 
 	const top = yield * topByKeySteps(growth, limit, n, i => growth[i]! > 0);

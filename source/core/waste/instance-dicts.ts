@@ -78,43 +78,46 @@ export function * findInstanceDictsSteps(store: GraphStore): Steps<InstanceDicts
 	if (folded === undefined) {
 		const dictType = store.typeId('dict');
 		const typeType = store.typeId('type');
-		for (let i = 0; dictType >= 0 && i < store.objectCount; i++) {
-			if ((i + 1) % STEP_WORK === 0) {
-				yield;
+		for (let chunk = 0; dictType >= 0 && chunk < store.objectCount; chunk += STEP_WORK) {
+			const chunkEnd = Math.min(store.objectCount, chunk + STEP_WORK);
+			for (let i = chunk; i < chunkEnd; i++) {
+				const start = firstChild[i]!;
+				if (firstChild[i + 1]! - start !== 2) {
+					continue;
+				}
+
+				const dict = childTargets[start]!;
+				const cls = childTargets[start + 1]!;
+				if (dict >= UNRESOLVED_BIT || cls >= UNRESOLVED_BIT || objectType[dict] !== dictType || objectType[cls] !== typeType) {
+					continue;
+				}
+
+				// Not folded: the instance's own size is its size.
+				const type = objectType[i]!;
+				if (excluded[type] === 1) {
+					continue;
+				}
+
+				count[type]++;
+				instanceSize[type] += objectSize[i]!;
+				dictSize[type] += objectSize[dict]!;
+				const length = objectLength[dict]!;
+				attributes[type] += length === NO_LENGTH ? (firstChild[dict + 1]! - firstChild[dict]!) / 2 : length;
 			}
 
-			const start = firstChild[i]!;
-			if (firstChild[i + 1]! - start !== 2) {
-				continue;
-			}
-
-			const dict = childTargets[start]!;
-			const cls = childTargets[start + 1]!;
-			if (dict >= UNRESOLVED_BIT || cls >= UNRESOLVED_BIT || objectType[dict] !== dictType || objectType[cls] !== typeType) {
-				continue;
-			}
-
-			// Not folded: the instance's own size is its size.
-			const type = objectType[i]!;
-			if (excluded[type] === 1) {
-				continue;
-			}
-
-			count[type]++;
-			instanceSize[type] += objectSize[i]!;
-			dictSize[type] += objectSize[dict]!;
-			const length = objectLength[dict]!;
-			attributes[type] += length === NO_LENGTH ? (firstChild[dict + 1]! - firstChild[dict]!) / 2 : length;
+			yield;
 		}
 	} else {
-		for (let j = 0; j < folded.owner.length; j++) {
-			const owner = folded.owner[j]!;
-			// The references the dict brought: a pair per attribute (or a value), then the class.
-			const refs = Math.floor((firstChild[owner + 1]! - firstChild[owner]! - 1) / 2);
-			add(owner, folded.size[j]!, folded.length[j]!, refs);
-			if ((j + 1) % STEP_WORK === 0) {
-				yield;
+		for (let chunk = 0; chunk < folded.owner.length; chunk += STEP_WORK) {
+			const chunkEnd = Math.min(folded.owner.length, chunk + STEP_WORK);
+			for (let j = chunk; j < chunkEnd; j++) {
+				const owner = folded.owner[j]!;
+				// The references the dict brought: a pair per attribute (or a value), then the class.
+				const refs = Math.floor((firstChild[owner + 1]! - firstChild[owner]! - 1) / 2);
+				add(owner, folded.size[j]!, folded.length[j]!, refs);
 			}
+
+			yield;
 		}
 	}
 

@@ -58,15 +58,16 @@ export function * findOversizedSteps(store: GraphStore, limit: number): Steps<Ov
 	const listHeader = isPython3Dump(store) ? LIST_HEADER : LIST_HEADER_PY2;
 	const smallestDict = new Float64Array(MAX_DICT_LENGTH).fill(Number.POSITIVE_INFINITY);
 	if (dictType >= 0) {
-		for (let i = 0; i < n; i++) {
-			const length = objectLength[i]!;
-			if (objectType[i] === dictType && length < MAX_DICT_LENGTH && objectSize[i]! < smallestDict[length]!) {
-				smallestDict[length] = objectSize[i]!;
+		for (let start = 0; start < n; start += STEP_WORK) {
+			const end = Math.min(n, start + STEP_WORK);
+			for (let i = start; i < end; i++) {
+				const length = objectLength[i]!;
+				if (objectType[i] === dictType && length < MAX_DICT_LENGTH && objectSize[i]! < smallestDict[length]!) {
+					smallestDict[length] = objectSize[i]!;
+				}
 			}
 
-			if ((i + 1) % STEP_WORK === 0) {
-				yield;
-			}
+			yield;
 		}
 	}
 
@@ -92,26 +93,27 @@ export function * findOversizedSteps(store: GraphStore, limit: number): Steps<Ov
 
 	const wasted = new Float64Array(n);
 	const byType = new Map<number, {count: number; wasted: number}>();
-	for (let i = 0; i < n; i++) {
-		if ((i + 1) % STEP_WORK === 0) {
-			yield;
+	for (let start = 0; start < n; start += STEP_WORK) {
+		const end = Math.min(n, start + STEP_WORK);
+		for (let i = start; i < end; i++) {
+			const type = objectType[i]!;
+			if (type !== listType && type !== dictType) {
+				continue;
+			}
+
+			const need = needed(i);
+			if (need < 0) {
+				continue;
+			}
+
+			wasted[i] = objectSize[i]! - need;
+			const totals = byType.get(type) ?? {count: 0, wasted: 0};
+			totals.count++;
+			totals.wasted += wasted[i]!;
+			byType.set(type, totals);
 		}
 
-		const type = objectType[i]!;
-		if (type !== listType && type !== dictType) {
-			continue;
-		}
-
-		const need = needed(i);
-		if (need < 0) {
-			continue;
-		}
-
-		wasted[i] = objectSize[i]! - need;
-		const totals = byType.get(type) ?? {count: 0, wasted: 0};
-		totals.count++;
-		totals.wasted += wasted[i]!;
-		byType.set(type, totals);
+		yield;
 	}
 
 	const top = yield * topByKeySteps(wasted, limit, n, i => wasted[i]! > 0);
