@@ -843,7 +843,7 @@ def _walk(roots, write, follow_tracked, skip_ids, alloc=None):
     SINGLE = _SINGLE_OWNER_REFCOUNT
     MAXV = _STR_VALUE_CHARS
     FLUSH = _FLUSH_LINES
-    K_INT, K_DICT, K_LEN, K_VAR, K_INLINE = _K_INT, _K_DICT, _K_LEN, _K_VAR, _K_INLINE
+    K_INT, K_DICT, K_LEN, K_INLINE = _K_INT, _K_DICT, _K_LEN, _K_INLINE
 
     seen = set()
     stack = []
@@ -933,9 +933,9 @@ def _walk(roots, write, follow_tracked, skip_ids, alloc=None):
                 continue
             refs = get_referents(o)
             extra = tail = ''
+            # Each kind says what its line adds; the size is taken once, below.
             if kind == K_LEN:
                 extra = f', "len": {len(o)}'
-                size = getsizeof(o)
             elif kind == K_INLINE:
                 if slots is not None:
                     tail = _slots_tail(o, slots, refs)
@@ -957,58 +957,37 @@ def _walk(roots, write, follow_tracked, skip_ids, alloc=None):
                     push(follow if follow_tracked else filterfalse(is_tracked, follow))
                     follow = None
                     continue
-                if size is None:
-                    try:
-                        size = getsizeof(o)
-                    except Exception:
-                        size = _sizeof_fallback(o)
             elif kind == _K_SLOTS:
                 # Every slot set: the refs are the slots in order, then the type.
                 if len(refs) != slots[4]:
                     tail = _slots_tail(o, slots, refs)
-                if size is None:
-                    try:
-                        size = getsizeof(o)
-                    except Exception:
-                        size = _sizeof_fallback(o)
-            elif kind == K_VAR:
-                try:
-                    size = getsizeof(o)
-                except Exception:
-                    size = _sizeof_fallback(o)
             elif kind == _K_BYTES:
                 extra = f', "len": {len(o)}'
-                size = getsizeof(o)
             elif kind == _K_BOOL:
                 extra = ', "value": "True"' if o else ', "value": "False"'
-                size = getsizeof(o)
             elif kind == _K_DICTSUB:
                 refs = _dict_subclass_refs(o, refs)
                 extra = f', "len": {_dict_len(o)}'
-                try:
-                    size = getsizeof(o)
-                except Exception:
-                    size = _sizeof_fallback(o)
             elif kind == _K_MODULE:
                 name = _module_name(o)
                 if name is not None:
                     extra = f', "name": {esc(name)}'
-                size = getsizeof(o)
             elif kind == _K_FUNC:
                 name = o.__name__
                 if name.__class__ is str_type:
                     extra = f', "name": {esc(name)}'
-                size = getsizeof(o)
             elif kind == _K_TYPE:
                 extra = f', "name": {esc(_tp_name(o))}'
                 tail = _type_slots_tail(o)
+            elif kind == _K_FRAME:
+                extra = f', "value": {esc(o.f_code.co_name)}'
+            # Known already for a fixed-size class; else asked for (a class's own
+            # __sizeof__ may fail).
+            if size is None:
                 try:
                     size = getsizeof(o)
                 except Exception:
                     size = _sizeof_fallback(o)
-            elif kind == _K_FRAME:
-                extra = f', "value": {esc(o.f_code.co_name)}'
-                size = getsizeof(o)
             if refs:
                 emit(f'{{"address": {i}, "type": {tj}, "size": {size}{extra}, '
                      f'"refs": [{", ".join(map(str, map(id, refs)))}]{tail}}}\n')

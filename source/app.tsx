@@ -137,7 +137,7 @@ export function App(props: AppProps) {
 		}
 
 		if (wantsWaste) {
-			model.requestWaste(done);
+			model.requestWaste(done, done);
 		}
 
 		pump();

@@ -19,12 +19,16 @@ import {humanBytes} from '../core/format/size.js';
 import {environmentTakesUtf8} from '../core/format/sparkline.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
-import {frameText, framesJson, groupTracebacks, tracebackFrames} from '../core/alloc/sites.js';
+import {frameText, groupTracebacks, tracebackFrames} from '../core/alloc/sites.js';
+import {candidatesJson} from '../core/analyses/candidates-json.js';
 import {type Command, type CommandContext, EXIT_OK} from './context.js';
 import {loadForCommand, requireInput, withExit} from './load-for-command.js';
 import {limitFlag} from './summarize.js';
 import {dominatorsForCommand} from './top.js';
 import {dumpSeries} from './trend.js';
+
+// The JSON shape of a candidate group is shared with watch; report imports it from here.
+export {candidatesJson, ownerJson} from '../core/analyses/candidates-json.js';
 
 const USAGE = 'meliae-tui diff OLD NEW [FINAL] [--limit N] [--json]';
 
@@ -61,34 +65,6 @@ export function typeDiffJson(diff: DumpDiff, final?: TypeTotals): Array<Record<s
 		freed_objects_size: row.freedObjectsSize,
 		...(final === undefined ? {} : {final_count: finalRows.get(row.type)?.count ?? 0, final_size: finalRows.get(row.type)?.size ?? 0}),
 	}));
-}
-
-export function ownerJson(store: GraphStore, owner: Uint32Array): Array<Record<string, unknown>> {
-	return Array.from(owner, ordinal => ({
-		address: store.objectAddress[ordinal],
-		type: store.typeName(ordinal),
-		name: store.valueKind(ordinal) === 'name' ? store.value(ordinal) : null,
-	}));
-}
-
-export function candidatesJson(store: GraphStore, grouping: CandidateGrouping): Array<Record<string, unknown>> {
-	// Where all of a group's (outermost) objects were allocated, when they agree.
-	const shared = groupTracebacks(store, grouping.groupOf, grouping.groups.length);
-	return grouping.groups.map((group, index) => ({
-		type: group.type,
-		count: group.count,
-		size: group.size,
-		shallow_size: group.shallowSize,
-		nested: group.nested,
-		example: store.objectAddress[group.example],
-		owner: ownerJson(store, group.owner),
-		...(shared === undefined ? {} : {allocated_at: allocatedAtOfGroup(store, shared[index]!)}),
-	}));
-}
-
-function allocatedAtOfGroup(store: GraphStore, id: number): Array<Record<string, unknown>> | null {
-	const frames = tracebackFrames(store, id);
-	return frames === undefined ? null : framesJson(frames);
 }
 
 /** `4874 dict (5.0 MiB) held by collections.deque@0x7f… ← Observer@0x7f… ← …` */

@@ -12,11 +12,10 @@ import {loadOptionsFrom} from '../common/load-options.js';
 import {loadWarnings} from '../common/load-warnings.js';
 import {type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_FOUND} from './context.js';
 
-export class CommandExit extends Error {
-	constructor(readonly code: number) {
-		super(`exit ${code}`);
-	}
-}
+// Defined beside the exit codes (watch catches it too); exported here for the commands.
+import {CommandExit} from './context.js';
+
+export {CommandExit} from './context.js';
 
 export {loadOptionsFrom} from '../common/load-options.js';
 export {loadWarnings} from '../common/load-warnings.js';

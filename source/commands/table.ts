@@ -47,6 +47,29 @@ const keepOrder: OptionSpec = {
 	help: 'take the dumps in the order given, whatever their times',
 };
 
+/** How trend and report order the dumps they are given. */
+const sortDumps: OptionSpec = {
+	flag: 'sort', type: 'string', value: 'time|mtime|name', choices: ['time', 'mtime', 'name'],
+	help: 'order the dumps by dump time, file time or name',
+};
+
+/** Options of the commands that start a program under the dump hook (run, watch -- PROGRAM). */
+const hookSignal = (help: string): OptionSpec => ({flag: 'signal', type: 'string', value: 'SIGNAL', help});
+const tracemalloc = (help: string): OptionSpec => ({flag: 'tracemalloc', type: 'number', value: 'FRAMES', optionalValue: true, help});
+
+/** Options of the commands that attach to a process (attach, watch PID); `out` names where the dump goes. */
+const attachOptions = (out: string, timeoutHelp: string): OptionSpec[] => [
+	{
+		flag: 'method', type: 'string', value: 'auto|ptrace|gdb|remote_exec', choices: ['auto', 'ptrace', 'gdb', 'remote_exec'],
+		help: 'how to get into the process (default auto)',
+	},
+	{flag: 'timeout', type: 'number', value: 'SECONDS', help: timeoutHelp},
+	{
+		flag: 'stage', type: 'string', value: 'auto|direct|pipe|file', choices: ['auto', 'direct', 'pipe', 'file'],
+		help: `where the target writes: ${out}, or its /tmp (auto)`,
+	},
+];
+
 /** Options of every command that reads a dump. */
 export const LOAD_OPTIONS: readonly OptionSpec[] = [
 	{flag: 'no-collapse', type: 'boolean', help: 'keep instance and module __dict__s as separate objects'},
@@ -170,10 +193,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 		maxArgs: Number.POSITIVE_INFINITY,
 		summary: 'per-type growth over a series of dumps',
 		options: [
-			{
-				flag: 'sort', type: 'string', value: 'time|mtime|name', choices: ['time', 'mtime', 'name'],
-				help: 'order the dumps by dump time, file time or name',
-			},
+			sortDumps,
 			keepOrder,
 			limit('types to list', 20),
 			json,
@@ -189,10 +209,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 		summary: 'one-page triage report on the newest dump',
 		options: [
 			{flag: 'format', type: 'string', value: 'text|markdown|json', choices: ['text', 'markdown', 'json'], help: 'output format (default text)'},
-			{
-				flag: 'sort', type: 'string', value: 'time|mtime|name', choices: ['time', 'mtime', 'name'],
-				help: 'order the dumps by dump time, file time or name',
-			},
+			sortDumps,
 			keepOrder,
 			limit('rows per section', 20),
 			{flag: 'json', type: 'boolean', help: 'the same as --format json'},
@@ -231,12 +248,9 @@ export const COMMANDS: readonly CommandSpec[] = [
 		maxArgs: 0,
 		summary: 'run a Python program that dumps itself on a signal',
 		options: [
-			{flag: 'signal', type: 'string', value: 'SIGNAL', help: 'the signal that asks for a dump (default USR2)'},
+			hookSignal('the signal that asks for a dump (default USR2)'),
 			{flag: 'dir', type: 'string', value: 'DIR', help: 'where the dumps go (default: the current directory)'},
-			{
-				flag: 'tracemalloc', type: 'number', value: 'FRAMES', optionalValue: true,
-				help: 'trace allocations, FRAMES deep (default 1)',
-			},
+			tracemalloc('trace allocations, FRAMES deep (default 1)'),
 		],
 		takesProgram: true,
 		example: 'run --dir dumps -- python3 app.py',
@@ -250,15 +264,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 		options: [
 			{flag: 'out', type: 'string', value: 'FILE', help: 'where the dump goes (default ./meliae-PID-TIME.json.gz)'},
 			{flag: 'open', type: 'boolean', help: 'open the explorer on the dump afterwards'},
-			{
-				flag: 'method', type: 'string', value: 'auto|ptrace|gdb|remote_exec', choices: ['auto', 'ptrace', 'gdb', 'remote_exec'],
-				help: 'how to get into the process (default auto)',
-			},
-			{flag: 'timeout', type: 'number', value: 'SECONDS', help: 'give up after this long (default 30)'},
-			{
-				flag: 'stage', type: 'string', value: 'auto|direct|pipe|file', choices: ['auto', 'direct', 'pipe', 'file'],
-				help: 'where the target writes: --out, or its /tmp (auto)',
-			},
+			...attachOptions('--out', 'give up after this long (default 30)'),
 			...LOAD_OPTIONS,
 		],
 		notes: [
@@ -286,20 +292,9 @@ export const COMMANDS: readonly CommandSpec[] = [
 			{flag: 'max-disk', type: 'string', value: 'SIZE', help: 'stop capturing before DIR holds more (default 2G)'},
 			{flag: 'until-growing', type: 'number', value: 'K', help: 'stop when a type grew K steps in a row; write a report'},
 			{flag: 'json', type: 'boolean', help: 'one JSON line per dump (also without a terminal)'},
-			{flag: 'signal', type: 'string', value: 'SIGNAL', help: 'with -- PROGRAM: the signal that asks for a dump (USR2)'},
-			{
-				flag: 'tracemalloc', type: 'number', value: 'FRAMES', optionalValue: true,
-				help: 'with -- PROGRAM: trace allocations, FRAMES deep (1)',
-			},
-			{
-				flag: 'method', type: 'string', value: 'auto|ptrace|gdb|remote_exec', choices: ['auto', 'ptrace', 'gdb', 'remote_exec'],
-				help: 'how to get into the process (default auto)',
-			},
-			{flag: 'timeout', type: 'number', value: 'SECONDS', help: 'give up on one dump after this long (default 30)'},
-			{
-				flag: 'stage', type: 'string', value: 'auto|direct|pipe|file', choices: ['auto', 'direct', 'pipe', 'file'],
-				help: 'where the target writes: --dir, or its /tmp (auto)',
-			},
+			hookSignal('with -- PROGRAM: the signal that asks for a dump (USR2)'),
+			tracemalloc('with -- PROGRAM: trace allocations, FRAMES deep (1)'),
+			...attachOptions('--dir', 'give up on one dump after this long (default 30)'),
 			...LOAD_OPTIONS,
 		],
 		takesProgram: true,

@@ -10,12 +10,15 @@ import process from 'node:process';
 import {escapeControls} from '../core/format/escape.js';
 import {environmentTakesUtf8} from '../core/format/sparkline.js';
 import {type Capturer, attachCapturer, processExists, programCapturer} from '../watch/capture.js';
+import type {WatchTools} from '../watch/analysis.js';
 import {watchLoop} from '../watch/loop.js';
 import {parseSize} from '../watch/size.js';
 import {jsonView, screenView} from '../watch/views.js';
-import {attachOptions, DEFAULT_TIMEOUT_SECONDS, parsePid} from './attach.js';
+import {attachArguments, attachOptions, DEFAULT_TIMEOUT_SECONDS, parsePid, runAttachScript} from './attach.js';
 import {type CommandContext, EXIT_BAD_INPUT, EXIT_FAILED} from './context.js';
-import {parseSignal, programKind, tracemallocFrames} from './run.js';
+import {loadForCommand} from './load-for-command.js';
+import {hookEnvironment, parseSignal, programKind, tracemallocFrames} from './run.js';
+import {dominatorsForCommand} from './top.js';
 
 const USAGE = 'meliae-tui watch PID [--every SECONDS] [--keep N] [--dir D] [--max-disk SIZE] [--json] [--until-growing K] (or: watch [options] -- python app.py ...)';
 
@@ -26,6 +29,13 @@ export const DEFAULT_MAX_DISK = '2G';
 export type WatchHooks = {
 	/** Open the explorer on these dumps (oldest first); provided by the command line. */
 	readonly explore?: (files: readonly string[]) => Promise<number>;
+};
+
+/** What the watch loop does as the commands do it (source/watch/ imports no command). */
+const tools: WatchTools = {
+	load: loadForCommand,
+	dominators: dominatorsForCommand,
+	report: async ctx => (await import('./report.js')).main(ctx),
 };
 
 function fail(ctx: CommandContext, message: string): number {
@@ -129,7 +139,7 @@ export async function watchMain(ctx: CommandContext, hooks: WatchHooks = {}): Pr
 			return EXIT_BAD_INPUT;
 		}
 
-		const started = await programCapturer(program, dir, ctx.env, signal, timeoutSeconds, frames);
+		const started = await programCapturer(program, dir, hookEnvironment(ctx.env, dir, signal, frames), signal, timeoutSeconds);
 		if (started instanceof Error) {
 			const code = (started as NodeJS.ErrnoException).code;
 			ctx.stderr.write(`meliae-tui: cannot run ${escapeControls(program[0]!)}: ${code === 'ENOENT' ? 'command not found' : escapeControls(started.message)}\n`);
@@ -145,7 +155,9 @@ export async function watchMain(ctx: CommandContext, hooks: WatchHooks = {}): Pr
 			return EXIT_FAILED;
 		}
 	} else {
-		capturer = attachCapturer(pid, dir, ctx.env, options);
+		const attached = pid;
+		const attachArgs = attachArguments(options);
+		capturer = attachCapturer(attached, dir, async out => runAttachScript(attached, out, ctx.env, attachArgs));
 		target = `process ${pid}`;
 	}
 
@@ -156,7 +168,7 @@ export async function watchMain(ctx: CommandContext, hooks: WatchHooks = {}): Pr
 	}
 
 	const view = json ? jsonView(ctx) : screenView(ctx, {target, dir, everySeconds: every, ascii, explore: hooks.explore});
-	return watchLoop(ctx, capturer, {dir, everySeconds: every, keep, maxDiskBytes: maxDisk, untilGrowing, ascii}, view);
+	return watchLoop(ctx, capturer, {dir, everySeconds: every, keep, maxDiskBytes: maxDisk, untilGrowing, ascii}, view, tools);
 }
 
 export const main = async (ctx: CommandContext): Promise<number> => watchMain(ctx);

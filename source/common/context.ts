@@ -34,3 +34,10 @@ export const EXIT_INTERRUPTED = 130;
 export type Command = (context: CommandContext) => Promise<number>;
 /** A bug in meliae-tui itself (set MELIAE_TUI_DEBUG=1 for the stack trace). */
 export const EXIT_INTERNAL = 70;
+
+/** Thrown to end a command with `code`, once its message is on stderr (mapped back by the command's `withExit`). */
+export class CommandExit extends Error {
+	constructor(readonly code: number) {
+		super(`exit ${code}`);
+	}
+}

@@ -9,12 +9,26 @@
 
 import {type DumpSnapshot, diffDumps, groupCandidates, newObjectsOf, type NewObjects, snapshotOf, survivors, type TypeTotals, typeTotals} from '../core/analyses/diff.js';
 import {readMeta, trendOf, type TrendType} from '../core/analyses/trend.js';
+import {candidatesJson} from '../core/analyses/candidates-json.js';
+import type {Dominators} from '../core/analyses/dominators.js';
+import type {LoadOptions, LoadResult} from '../core/dump/load.js';
 import {labelChain} from '../core/format/object-label.js';
-import {candidatesJson} from '../commands/diff.js';
-import type {CommandContext} from '../common/context.js';
-import {loadForCommand} from '../commands/load-for-command.js';
-import {dominatorsForCommand} from '../commands/top.js';
+import type {GraphStore} from '../core/graph/store.js';
+import type {Command, CommandContext} from '../common/context.js';
 import {GrowthTracker} from './growth.js';
+
+/**
+ * What watch borrows from the commands, handed in by commands/watch.ts (a
+ * capability imports no command): loading a dump and computing retained
+ * sizes as the commands do (warnings on stderr, Ctrl-C; a failure throws
+ * CommandExit with its exit code), and the report written when watch stops
+ * on growth.
+ */
+export type WatchTools = {
+	load(ctx: CommandContext, file: string, options: LoadOptions): Promise<LoadResult>;
+	dominators(ctx: CommandContext, store: GraphStore): Promise<Dominators>;
+	report: Command;
+};
 
 /** Rows of growing types and candidate groups kept per dump. */
 export const LIST_LIMIT = 20;
@@ -67,7 +81,7 @@ export class WatchAnalysis {
 	/** Objects new in the previous dump (compared with the one before). */
 	private fresh: NewObjects | undefined;
 
-	constructor(private readonly ctx: CommandContext, private readonly ascii: boolean) {}
+	constructor(private readonly ctx: CommandContext, private readonly ascii: boolean, private readonly tools: WatchTools) {}
 
 	/** Forget dumps deleted from disk (for the trend over the kept ones). */
 	forget(file: string): void {
@@ -76,7 +90,7 @@ export class WatchAnalysis {
 
 	async add(file: string, time: Date, bytes: number, pauseMs: number | undefined): Promise<DumpRecord> {
 		// Each dump is analysed once: no index file beside it (it would also count against --max-disk).
-		const {store} = await loadForCommand(this.ctx, file, {keepThreads: true, index: false});
+		const {store} = await this.tools.load(this.ctx, file, {keepThreads: true, index: false});
 		const totals = typeTotals(store);
 		this.tracker.add(totals);
 		this.kept.push({file, totals});
@@ -84,7 +98,7 @@ export class WatchAnalysis {
 		let candidateTotal = 0;
 		if (this.fresh !== undefined) {
 			const {member} = survivors(this.fresh, store);
-			const dominators = await dominatorsForCommand(this.ctx, store);
+			const dominators = await this.tools.dominators(this.ctx, store);
 			const grouping = groupCandidates(store, dominators, member);
 			const json = candidatesJson(store, grouping);
 			candidateTotal = grouping.total;

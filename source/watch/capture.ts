@@ -9,8 +9,6 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {constants} from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import {type AttachOptions, attachArguments, runAttachScript} from '../commands/attach.js';
-import {hookEnvironment} from '../commands/run.js';
 import {removeDump} from './rotation.js';
 
 export type Captured =
@@ -79,13 +77,23 @@ export function dumpName(dir: string, pid: number, date: Date): string {
 	}
 }
 
-/** Dumps of a running process, by attach. */
-export function attachCapturer(pid: number, dir: string, env: NodeJS.ProcessEnv, options: AttachOptions): Capturer {
+/** What attach reports for one dump (the fields watch reads of meliae_attach.py's line). */
+export type AttachOutcome = {
+	readonly ok: boolean;
+	readonly out?: string;
+	readonly stopped_ms?: number;
+	readonly objects?: number;
+	readonly reason?: string;
+	readonly error?: string;
+};
+
+/** Dumps of a running process, by attach: `attach(out)` dumps it into `out` (commands/attach.ts does the work). */
+export function attachCapturer(pid: number, dir: string, attach: (out: string) => Promise<AttachOutcome>): Capturer {
 	return {
 		pid,
 		async capture() {
 			const out = dumpName(dir, pid, new Date());
-			const report = await runAttachScript(pid, out, env, attachArguments(options));
+			const report = await attach(out);
 			if (report.ok && report.out !== undefined) {
 				return {ok: true, file: report.out, pauseMs: report.stopped_ms, objects: report.objects};
 			}
@@ -108,14 +116,15 @@ export function attachCapturer(pid: number, dir: string, env: NodeJS.ProcessEnv,
 type HookMeta = {objects?: number; dump_seconds?: number};
 
 /**
- * Start `argv` under the dump hook (as `run` does), its standard output
+ * Start `argv` under the dump hook (as `run` does: `hookEnv` is run's
+ * environment for it, dumping into `dir` on `signal`), its standard output
  * sent to our standard error so that ours holds only what watch writes.
  * Resolves once it has started, or with the error that stopped it.
  */
-export async function programCapturer(argv: readonly string[], dir: string, env: NodeJS.ProcessEnv, signal: string, timeoutSeconds: number, tracemallocFrames?: number): Promise<Capturer | Error> {
+export async function programCapturer(argv: readonly string[], dir: string, hookEnv: NodeJS.ProcessEnv, signal: string, timeoutSeconds: number): Promise<Capturer | Error> {
 	let child: ChildProcess;
 	try {
-		child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', process.stderr, process.stderr], env: hookEnvironment(env, dir, signal, tracemallocFrames)});
+		child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', process.stderr, process.stderr], env: hookEnv});
 	} catch (error) {
 		return error as Error;
 	}

@@ -11,9 +11,8 @@ import process from 'node:process';
 import {Writable} from 'node:stream';
 import {escapeControls} from '../core/format/escape.js';
 import {humanBytes} from '../core/format/size.js';
-import {type CommandContext, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK} from '../common/context.js';
-import {CommandExit} from '../commands/load-for-command.js';
-import {type DumpRecord, WatchAnalysis} from './analysis.js';
+import {type CommandContext, CommandExit, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK} from '../common/context.js';
+import {type DumpRecord, WatchAnalysis, type WatchTools} from './analysis.js';
 import type {Capturer} from './capture.js';
 import {directoryBytes, dumpBytes, expectedDumpBytes, type MadeDump, removeDump, toDelete} from './rotation.js';
 
@@ -57,11 +56,10 @@ class Collect extends Writable {
 	}
 }
 
-async function writeReport(ctx: CommandContext, files: readonly string[], dir: string): Promise<string | undefined> {
-	const {main} = await import('../commands/report.js');
+async function writeReport(ctx: CommandContext, report: WatchTools['report'], files: readonly string[], dir: string): Promise<string | undefined> {
 	const out = new Collect();
 	const err = new Collect();
-	const code = await main({...ctx, input: files, flags: {...ctx.flags, json: false, quiet: true, keepOrder: true, index: false}, stdout: out, stderr: err});
+	const code = await report({...ctx, input: files, flags: {...ctx.flags, json: false, quiet: true, keepOrder: true, index: false}, stdout: out, stderr: err});
 	if (code !== EXIT_OK) {
 		ctx.stderr.write(`meliae-tui: no report: ${err.text.trim().split('\n').at(-1) ?? `exit code ${code}`}\n`);
 		return undefined;
@@ -72,9 +70,9 @@ async function writeReport(ctx: CommandContext, files: readonly string[], dir: s
 	return file;
 }
 
-export async function watchLoop(ctx: CommandContext, capturer: Capturer, settings: WatchSettings, view: WatchView): Promise<number> {
+export async function watchLoop(ctx: CommandContext, capturer: Capturer, settings: WatchSettings, view: WatchView, tools: WatchTools): Promise<number> {
 	const {dir, keep, maxDiskBytes} = settings;
-	const analysis = new WatchAnalysis({...ctx, flags: {...ctx.flags, quiet: true}}, settings.ascii);
+	const analysis = new WatchAnalysis({...ctx, flags: {...ctx.flags, quiet: true}}, settings.ascii, tools);
 	const made: MadeDump[] = [];
 	const records: DumpRecord[] = [];
 	let taken = 0;
@@ -173,7 +171,7 @@ export async function watchLoop(ctx: CommandContext, capturer: Capturer, setting
 						const held = (group === undefined ? 'no leak candidate group of this type yet' : (group.heldBy === '' ? 'held from several roots' : `held by ${group.heldBy}`))
 							+ (group === undefined || group.allocatedAt === '' ? '' : `, allocated at ${escapeControls(group.allocatedAt)}`);
 						// eslint-disable-next-line no-await-in-loop
-						const report = await writeReport(ctx, made.map(dump => dump.file), dir);
+						const report = await writeReport(ctx, tools.report, made.map(dump => dump.file), dir);
 						const {streak} = grown;
 						return await end(EXIT_OK, `meliae-tui: ${escapeControls(grown.type)} grew at ${streak.steps} steps in a row (${streak.firstCount} -> ${streak.count} objects, ${humanBytes(streak.firstSize)} -> ${humanBytes(streak.size)}); ${held}${report === undefined ? '' : `; report: ${escapeControls(report)}`}`);
 					}

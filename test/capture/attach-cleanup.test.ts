@@ -8,7 +8,7 @@
 import {spawn} from 'node:child_process';
 import {chmodSync, existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, type TestContext} from 'vitest';
 import {cliPath, NODE_FLAGS} from '../helpers/cli.js';
 import {attachBlocker, checkDump, interpreters, Live, programsDir, readDumpText, scratchDir, waitForFile, startPerTest} from './python.js';
 
@@ -62,15 +62,39 @@ function attach(pid: number, out: string, ...extra: string[]): Live {
 	return start(process.execPath, [...NODE_FLAGS, cliPath, 'attach', String(pid), '--out', out, ...extra]);
 }
 
+/** Skip the test (vitest's context.skip throws) when this machine cannot attach to `pid`. */
+async function requireAttach(context: TestContext, pid: number): Promise<void> {
+	const blocker = await attachBlocker(python!.exe, pid);
+	if (blocker !== undefined) {
+		context.skip(`attach is not possible here: ${blocker}`);
+	}
+}
+
+/** startTarget, for a test that is skipped where attach is not possible. */
+async function attachableTarget(context: TestContext, args: readonly string[]): Promise<{target: Live; threads: number}> {
+	const started = await startTarget(args);
+	await requireAttach(context, started.target.pid);
+	return started;
+}
+
+/** Have the target hold the GIL (`hold S`, or `hold-thread S` in another thread) and wait until it does. */
+async function holdGil(target: Live, command: string): Promise<void> {
+	await target.send(command);
+	await target.waitFor(p => p.stdout.includes('holding\n'), 'holding');
+}
+
+/** Attach into a fresh directory and wait until the dump file appears. */
+async function attachUntilWriting(pid: number, prefix: string, ...extra: string[]): Promise<{dir: string; run: Live}> {
+	const dir = scratchDir(prefix);
+	const file = join(dir, 'd.json.gz');
+	const run = attach(pid, file, ...extra);
+	await waitForFile(file);
+	return {dir, run};
+}
+
 describe.skipIf(python === undefined || process.platform !== 'linux')('attach leaves nothing behind', () => {
 	it('when the dump hits the file size limit', async context => {
-		const {target, threads} = await startTarget(['fsize', '200000', '65536']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
+		const {target, threads} = await attachableTarget(context, ['fsize', '200000', '65536']);
 		const dir = scratchDir('meliae-attach-fsize-');
 		const run = attach(target.pid, join(dir, 'd.json'));
 		const {code} = await run.exited;
@@ -86,12 +110,7 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 		const target = start('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', systemPython, program, 'nproc', '100', '0', '1']);
 		await target.waitFor(p => p.stdout.includes('ready\n'), 'ready');
 		const threads = threadCount(target.pid);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
+		await requireAttach(context, target.pid);
 		const dir = scratchDir('meliae-attach-nproc-');
 		chmodSync(dir, 0o777);
 		const run = attach(target.pid, join(dir, 'd.json.gz'));
@@ -105,17 +124,8 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('when the target is killed during the dump', async context => {
-		const {target} = await startTarget(['killed', '1500000']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
-		const dir = scratchDir('meliae-attach-killed-');
-		const file = join(dir, 'd.json.gz');
-		const run = attach(target.pid, file);
-		await waitForFile(file);
+		const {target} = await attachableTarget(context, ['killed', '1500000']);
+		const {dir, run} = await attachUntilWriting(target.pid, 'meliae-attach-killed-');
 		target.kill();
 		const {code} = await run.exited;
 		expect(run.stderr).toMatch(new RegExp(`^meliae-tui: cannot dump process ${target.pid}: process ${target.pid} exited during the dump; removed d\\.json\\.gz(, d\\.json\\.gz\\.meta\\.json)?\\n$`));
@@ -124,15 +134,8 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('when C code holds the GIL past --timeout: cancelled, and no late dump', async context => {
-		const {target, threads} = await startTarget(['gil']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
-		await target.send('hold 5');
-		await target.waitFor(p => p.stdout.includes('holding\n'), 'holding');
+		const {target, threads} = await attachableTarget(context, ['gil']);
+		await holdGil(target, 'hold 5');
 		const dir = scratchDir('meliae-attach-gil-');
 		const run = attach(target.pid, join(dir, 'd.json.gz'), '--timeout', '1.5');
 		const {code} = await run.exited;
@@ -149,15 +152,8 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('gdb: when another thread holds the GIL past --timeout: cancelled, gdb detaches later, no late dump', async context => {
-		const {target} = await startTarget(['gdb-gil']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
-		await target.send('hold-thread 8');
-		await target.waitFor(p => p.stdout.includes('holding\n'), 'holding');
+		const {target} = await attachableTarget(context, ['gdb-gil']);
+		await holdGil(target, 'hold-thread 8');
 		const dir = scratchDir('meliae-attach-gdb-gil-');
 		const run = attach(target.pid, join(dir, 'd.json.gz'), '--method', 'gdb', '--timeout', '3');
 		const {code} = await run.exited;
@@ -178,15 +174,8 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('when interrupted while the thread waits for the GIL: 130, and it says what it cleaned up', async context => {
-		const {target, threads} = await startTarget(['int-gil']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
-		await target.send('hold 5');
-		await target.waitFor(p => p.stdout.includes('holding\n'), 'holding');
+		const {target, threads} = await attachableTarget(context, ['int-gil']);
+		await holdGil(target, 'hold 5');
 		const dir = scratchDir('meliae-attach-int-');
 		const run = attach(target.pid, join(dir, 'd.json.gz'));
 		const deadline = Date.now() + 5000;
@@ -208,17 +197,8 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('when interrupted during the dump: the partial files are removed', async context => {
-		const {target, threads} = await startTarget(['int-dump', '1500000']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
-		const dir = scratchDir('meliae-attach-int-');
-		const file = join(dir, 'd.json.gz');
-		const run = attach(target.pid, file);
-		await waitForFile(file);
+		const {target, threads} = await attachableTarget(context, ['int-dump', '1500000']);
+		const {dir, run} = await attachUntilWriting(target.pid, 'meliae-attach-int-');
 		run.child.kill('SIGINT');
 		const {code} = await run.exited;
 		expect(run.stderr).toMatch(/^meliae-tui: attach to process \d+ interrupted: cancelled: the injected thread exited and unmapped its area\n$/);
@@ -229,17 +209,8 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('gdb: when interrupted during the dump: cancelled, files removed, gdb detached', async context => {
-		const {target} = await startTarget(['gdb-int', '1500000']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
-		const dir = scratchDir('meliae-attach-gdb-int-');
-		const file = join(dir, 'd.json.gz');
-		const run = attach(target.pid, file, '--method', 'gdb');
-		await waitForFile(file);
+		const {target} = await attachableTarget(context, ['gdb-int', '1500000']);
+		const {dir, run} = await attachUntilWriting(target.pid, 'meliae-attach-gdb-int-', '--method', 'gdb');
 		run.child.kill('SIGINT');
 		const {code} = await run.exited;
 		expect(run.stderr).toMatch(/^meliae-tui: attach to process \d+ interrupted: cancelled: gdb detached\n$/);
@@ -250,13 +221,7 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('when Ctrl-C reaches the whole process group during the dump', async context => {
-		const {target, threads} = await startTarget(['int-group', '1500000']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
+		const {target, threads} = await attachableTarget(context, ['int-group', '1500000']);
 		const dir = scratchDir('meliae-attach-group-');
 		const file = join(dir, 'd.json.gz');
 		// Its own process group, as a shell gives a foreground job.
@@ -281,13 +246,7 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 
 	// (The gdb path uses the same flag, but its own calls take seconds on a loaded machine.)
 	it('ptrace: --timeout bounds the wait for the dump to start, not a dump that has started', async context => {
-		const {target, threads} = await startTarget(['long', '1000000']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
+		const {target, threads} = await attachableTarget(context, ['long', '1000000']);
 		const file = join(scratchDir('meliae-attach-long-'), 'd.json.gz');
 		const started = Date.now();
 		const run = attach(target.pid, file, '--method', 'ptrace', '--timeout', '1');
@@ -303,13 +262,7 @@ describe.skipIf(python === undefined || process.platform !== 'linux')('attach le
 	});
 
 	it('and a dump that succeeds leaves no mapping or thread either', async context => {
-		const {target, threads} = await startTarget(['ok', '3000']);
-		const blocker = await attachBlocker(python!.exe, target.pid);
-		if (blocker !== undefined) {
-			context.skip(`attach is not possible here: ${blocker}`);
-			return;
-		}
-
+		const {target, threads} = await attachableTarget(context, ['ok', '3000']);
 		const file = join(scratchDir('meliae-attach-ok-'), 'd.json.gz');
 		const run = attach(target.pid, file);
 		expect((await run.exited).code).toBe(0);

@@ -63,6 +63,7 @@ else
 fi
 if [ "$CTR_TMP_RO" = 1 ]; then mount -o remount,ro "$R/tmp"; fi
 cp "$CTR_PROGRAM" "$R/app/target.py"
+cp "$(dirname "$CTR_PROGRAM")/command_loop.py" "$R/app/command_loop.py"
 chown "$CTR_UID:$CTR_UID" "$R/home/app"
 mount -t proc proc "$R/proc"
 set +e

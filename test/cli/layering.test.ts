@@ -1,6 +1,8 @@
 /**
- * Layers point down: core <- common <- commands and ui <- cli. The UI
- * never imports a command module; what both need lives in source/common.
+ * Layers point down: core <- common <- commands, ui and watch <- cli. The
+ * UI never imports a command module; what both need lives in source/common.
+ * A capability folder (watch) imports no command either: the command that
+ * drives it (commands/watch.ts) hands it what it borrows.
  */
 
 import {readFileSync} from 'node:fs';
@@ -35,12 +37,20 @@ describe('the layers', () => {
 		expect(offenders('ui', /^(commands\/|cli\.)/)).toEqual([]);
 	});
 
-	it('the shared plumbing imports neither the commands nor the UI', () => {
-		expect(offenders('common', /^(commands|ui)\/|^(cli|app)\./)).toEqual([]);
+	it('the UI imports nothing from watch', () => {
+		expect(offenders('ui', /^watch\//)).toEqual([]);
+	});
+
+	it('watch imports nothing from the commands, the UI or the command line', () => {
+		expect(offenders('watch', /^(commands|ui)\/|^(cli|app)\./)).toEqual([]);
+	});
+
+	it('the shared plumbing imports neither the commands, the UI nor watch', () => {
+		expect(offenders('common', /^(commands|ui|watch)\/|^(cli|app)\./)).toEqual([]);
 	});
 
 	it('the core imports nothing above it', () => {
-		expect(offenders('core', /^(commands|ui|common)\/|^(cli|app)\./)).toEqual([]);
+		expect(offenders('core', /^(commands|ui|common|watch)\/|^(cli|app)\./)).toEqual([]);
 	});
 
 	it('sees imports where they are', () => {

@@ -6,49 +6,20 @@
  */
 
 import {execFileSync, spawn} from 'node:child_process';
-import {appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync} from 'node:fs';
+import {appendFileSync, chmodSync, closeSync, openSync, rmSync, statSync, writeFileSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
-import {gunzipSync, gzipSync} from 'node:zlib';
+import {gzipSync} from 'node:zlib';
 import {afterAll, describe, expect, it} from 'vitest';
 import {meliaeLine, tempDir} from '../helpers/dump-lines.js';
-import {seededRandom} from '../helpers/random.js';
+import {damagedGzip, demoText as demo, inputFolder, randomBytes, smallDump as small, truncatedGzip} from './inputs.js';
 import {expectBehaved, type Measured, runMeasured} from './measure.js';
 
 const MB = 1024 * 1024;
-const demo = (n: number): Uint8Array => gunzipSync(readFileSync(new URL(`../../fixtures/demo/demo-${n}.json.gz`, import.meta.url)));
-const dir = (): string => {
-	const path = join(tempDir(), 'hostile');
-	mkdirSync(path, {recursive: true});
-	return path;
-};
+const {dir, write} = inputFolder('hostile');
 
 afterAll(() => {
 	rmSync(join(tempDir(), 'hostile'), {recursive: true, force: true});
 });
-
-const write = (name: string, content: string | Uint8Array): string => {
-	const file = join(dir(), name);
-	writeFileSync(file, content);
-	return file;
-};
-
-/** A small real-looking dump: a module holding a dict holding strings. */
-const small = [
-	meliaeLine({address: 1000, type: 'module', size: 56, name: 'app', refs: [2000, 3100]}),
-	meliaeLine({address: 2000, type: 'dict', size: 232, len: 2, refs: [3000, 3100]}),
-	meliaeLine({address: 3000, type: 'str', size: 54, len: 5, value: 'hello'}),
-	meliaeLine({address: 3100, type: 'list', size: 72, len: 1, refs: [3000]}),
-].join('\n') + '\n';
-
-const randomBytes = (count: number, seed: number): Uint8Array => {
-	const random = seededRandom(seed);
-	const bytes = new Uint8Array(count);
-	for (let i = 0; i < count; i++) {
-		bytes[i] = Math.floor(random() * 256);
-	}
-
-	return bytes;
-};
 
 type Commands = Partial<Record<'summarize' | 'show' | 'top' | 'path' | 'report', readonly number[]>>;
 
@@ -104,20 +75,14 @@ describe('gzip', () => {
 	});
 
 	it('damage in the middle: loads what came before and says so', async () => {
-		const bytes = gzipSync(demo(1));
-		for (let i = 0; i < 64; i++) {
-			bytes[(bytes.length >> 1) + i] ^= 0x5a;
-		}
-
-		const file = write('damaged.json.gz', bytes);
+		const file = write('damaged.json.gz', damagedGzip(demo(1)));
 		const {summarize} = await runAll(file, DAMAGED, {address: 1});
 		expect(summarize!.stderr).toMatch(/damaged|ends early/);
 		expect(summarize!.stdout).toMatch(/Total \d+ objects/);
 	});
 
 	it('a truncated gzip loads what came before the cut', async () => {
-		const bytes = gzipSync(demo(2));
-		const file = write('truncated.json.gz', bytes.subarray(0, bytes.length >> 1));
+		const file = write('truncated.json.gz', truncatedGzip(demo(2)));
 		const {summarize} = await runAll(file, DAMAGED, {address: 1});
 		expect(summarize!.stderr).toMatch(/ends early/);
 	});

@@ -10,19 +10,17 @@
  */
 
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {existsSync, rmSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import {gunzipSync, gzipSync} from 'node:zlib';
+import {gzipSync} from 'node:zlib';
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest';
-import {meliaeLine, tempDir} from '../helpers/dump-lines.js';
-import {seededRandom} from '../helpers/random.js';
+import {meliaeLine} from '../helpers/dump-lines.js';
 import {hasTmux, TmuxSession} from '../ui/tmux.js';
+import {damagedGzip, demoText, inputFolder, randomBytes, smallLines as small, truncatedGzip} from './inputs.js';
 
 const MB = 1024 * 1024;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const demo1 = fileURLToPath(new URL('../../fixtures/demo/demo-1.json.gz', import.meta.url));
 const tmuxMissing = !hasTmux();
 if (tmuxMissing) {
 	console.warn('explorer-tmux: tmux is not installed; the explorer on hostile inputs is skipped (CI installs it)');
@@ -31,34 +29,7 @@ if (tmuxMissing) {
 /** Seconds `q` (or Ctrl-C) may take to give the shell back: generous, to catch a hang, not to time anything. */
 const QUIT_MS = 5000;
 
-const dir = (): string => {
-	const path = join(tempDir(), 'hostile-explorer');
-	mkdirSync(path, {recursive: true});
-	return path;
-};
-
-const write = (name: string, content: string | Uint8Array): string => {
-	const file = join(dir(), name);
-	writeFileSync(file, content);
-	return file;
-};
-
-const small = [
-	meliaeLine({address: 1000, type: 'module', size: 56, name: 'app', refs: [2000, 3100]}),
-	meliaeLine({address: 2000, type: 'dict', size: 232, len: 2, refs: [3000, 3100]}),
-	meliaeLine({address: 3000, type: 'str', size: 54, len: 5, value: 'hello'}),
-	meliaeLine({address: 3100, type: 'list', size: 72, len: 1, refs: [3000]}),
-];
-
-const randomBytes = (count: number, seed: number): Uint8Array => {
-	const random = seededRandom(seed);
-	const bytes = new Uint8Array(count);
-	for (let i = 0; i < count; i++) {
-		bytes[i] = Math.floor(random() * 256);
-	}
-
-	return bytes;
-};
+const {dir, write} = inputFolder('hostile-explorer');
 
 type Case = {
 	name: string;
@@ -77,22 +48,12 @@ const cases: Case[] = [
 	},
 	{
 		name: 'a gzip damaged mid-stream',
-		make() {
-			const bytes = gzipSync(gunzipSync(readFileSync(demo1)));
-			for (let i = 0; i < 64; i++) {
-				bytes[(bytes.length >> 1) + i] ^= 0x5a;
-			}
-
-			return write('damaged.json.gz', bytes);
-		},
+		make: () => write('damaged.json.gz', damagedGzip(demoText(1))),
 		warning: /: (the gzip checksum or length does not match|the gzip data ends early|bytes that are not gzip data follow)/,
 	},
 	{
 		name: 'a truncated gzip',
-		make() {
-			const bytes = gzipSync(gunzipSync(readFileSync(demo1)));
-			return write('truncated.json.gz', bytes.subarray(0, bytes.length >> 1));
-		},
+		make: () => write('truncated.json.gz', truncatedGzip(demoText(1))),
 		warning: /the gzip data ends early/,
 	},
 	{

@@ -7,6 +7,7 @@
 import {fileURLToPath} from 'node:url';
 import {cleanup} from 'ink-testing-library';
 import {afterEach, beforeAll, describe, expect, test} from 'vitest';
+import {syntheticStore} from '../../source/bench/ui-keys.js';
 import {loadDump} from '../../source/core/dump/load.js';
 import {compactBytes} from '../../source/core/format/size.js';
 import type {GraphStore} from '../../source/core/graph/store.js';
@@ -154,5 +155,31 @@ describe('waste screen (W)', () => {
 
 			app.unmount();
 		}
+	});
+
+	test('keys answer while a large store\'s waste is computed in slices, and q quits at once', async () => {
+		// Large enough that the inspections take many slices of the background loop.
+		const big = syntheticStore({objects: 600_000});
+		const model = new ExplorerModel([{file: 'big', store: big}], coreAnalyses);
+		const size = {columns: 80, rows: 24};
+		const app = renderApp({model, size});
+		await app.press('W');
+		// The first inspection has started (its name is shown) and the report is not ready.
+		await app.waitFor('computing duplicate strings (1/4)');
+		expect(model.waste).toBeUndefined();
+		// A key in the middle of the work: its frame comes while the work goes on.
+		let frame = await app.press('?');
+		expect(model.waste).toBeUndefined();
+		expectFrameFits(frame, size);
+		frame = await app.press(KEY.escape);
+		expect(plain(frame)).toContain('computing');
+		expect(model.waste).toBeUndefined();
+		// Back to the summary while the job runs on, then q: the app quits before it ends.
+		frame = await app.press(KEY.escape);
+		expect(plain(frame).split('\n')[0]).toMatch(/Summary$/);
+		await app.pressQuiet('q');
+		expect(app.quit.called).toBe(true);
+		expect(model.waste).toBeUndefined();
+		app.unmount();
 	});
 });

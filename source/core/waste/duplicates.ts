@@ -10,10 +10,10 @@
  * byte for byte; nothing is decoded but the values shown.
  */
 
-import {topByKey} from '../analyses/dominators.js';
-import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH, UNRESOLVED_BIT} from '../graph/layout.js';
+import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {type HolderGroup, HolderGroups, holderEdge, NO_OWNER} from './holders.js';
+import {fillSteps, referencesSteps, runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
 /** The most characters of a value a dump keeps (meliae's and our dumper's cut). */
 export const DUMP_VALUE_CHARS = 100;
@@ -69,6 +69,11 @@ function sameBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: numb
 
 /** The `limit` values wasting the most bytes, with their holders (holderLimit groups each). */
 export function findDuplicateStrings(store: GraphStore, limit: number, holderLimit = 5): DuplicateStrings {
+	return runSteps(findDuplicateStringsSteps(store, limit, holderLimit));
+}
+
+/** findDuplicateStrings in steps (steps.ts). */
+export function * findDuplicateStringsSteps(store: GraphStore, limit: number, holderLimit = 5): Steps<DuplicateStrings> {
 	const n = store.objectCount;
 	const {objectType, objectFlags, objectLength, objectSize, valueOffset, valueBytes} = store;
 	const isStringType = new Uint8Array(store.typeCount);
@@ -83,15 +88,20 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 	let notCompared = 0;
 	const candidate = (i: number): boolean => isStringType[objectType[i]!] === 1
 		&& (objectFlags[i]! & (FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME)) === FLAG_VALUE_STRING;
-	for (let i = 0; i < n; i++) {
-		if (candidate(i)) {
-			const length = objectLength[i]!;
-			if (length !== NO_LENGTH && length <= DUMP_VALUE_CHARS) {
-				candidates++;
-			} else {
-				notCompared++;
+	for (let start = 0; start < n; start += STEP_WORK) {
+		const end = Math.min(n, start + STEP_WORK);
+		for (let i = start; i < end; i++) {
+			if (candidate(i)) {
+				const length = objectLength[i]!;
+				if (length !== NO_LENGTH && length <= DUMP_VALUE_CHARS) {
+					candidates++;
+				} else {
+					notCompared++;
+				}
 			}
 		}
+
+		yield;
 	}
 
 	// Open addressing: slot -> group id; groups in columns.
@@ -101,64 +111,77 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 	}
 
 	const mask = capacity - 1;
-	const table = new Uint32Array(capacity).fill(EMPTY);
+	const table = new Uint32Array(capacity);
+	yield * fillSteps(table, EMPTY);
 	const groupFirst = new Uint32Array(Math.max(candidates, 1));
 	const groupCount = new Uint32Array(Math.max(candidates, 1));
 	const groupSize = new Float64Array(Math.max(candidates, 1));
-	const groupOf = new Uint32Array(n).fill(EMPTY);
+	const groupOf = new Uint32Array(n);
+	yield * fillSteps(groupOf, EMPTY);
 	let groups = 0;
-	for (let i = 0; i < n; i++) {
-		if (!candidate(i)) {
-			continue;
-		}
-
-		const length = objectLength[i]!;
-		if (length === NO_LENGTH || length > DUMP_VALUE_CHARS) {
-			continue;
-		}
-
-		const start = valueOffset[i]!;
-		const end = valueOffset[i + 1]!;
-		const type = objectType[i]!;
-		let slot = hashBytes(valueBytes, start, end, type) & mask;
-		for (;;) {
-			const g = table[slot]!;
-			if (g === EMPTY) {
-				table[slot] = groups;
-				groupFirst[groups] = i;
-				groupCount[groups] = 1;
-				groupSize[groups] = objectSize[i]!;
-				groupOf[i] = groups;
-				groups++;
-				break;
+	for (let chunk = 0; chunk < n; chunk += STEP_WORK) {
+		const chunkEnd = Math.min(n, chunk + STEP_WORK);
+		for (let i = chunk; i < chunkEnd; i++) {
+			if (!candidate(i)) {
+				continue;
 			}
 
-			const first = groupFirst[g]!;
-			if (objectType[first] === type && sameBytes(valueBytes, valueOffset[first]!, valueOffset[first + 1]!, start, end)) {
-				groupCount[g]++;
-				groupSize[g] += objectSize[i]!;
-				groupOf[i] = g;
-				break;
+			const length = objectLength[i]!;
+			if (length === NO_LENGTH || length > DUMP_VALUE_CHARS) {
+				continue;
 			}
 
-			slot = (slot + 1) & mask;
+			const start = valueOffset[i]!;
+			const end = valueOffset[i + 1]!;
+			const type = objectType[i]!;
+			let slot = hashBytes(valueBytes, start, end, type) & mask;
+			for (;;) {
+				const g = table[slot]!;
+				if (g === EMPTY) {
+					table[slot] = groups;
+					groupFirst[groups] = i;
+					groupCount[groups] = 1;
+					groupSize[groups] = objectSize[i]!;
+					groupOf[i] = groups;
+					groups++;
+					break;
+				}
+
+				const first = groupFirst[g]!;
+				if (objectType[first] === type && sameBytes(valueBytes, valueOffset[first]!, valueOffset[first + 1]!, start, end)) {
+					groupCount[g]++;
+					groupSize[g] += objectSize[i]!;
+					groupOf[i] = g;
+					break;
+				}
+
+				slot = (slot + 1) & mask;
+			}
 		}
+
+		yield;
 	}
 
 	const wasted = new Float64Array(groups);
 	let duplicatedValues = 0;
 	let totalWasted = 0;
-	for (let g = 0; g < groups; g++) {
-		if (groupCount[g]! > 1) {
-			wasted[g] = groupSize[g]! - objectSize[groupFirst[g]!]!;
-			duplicatedValues++;
-			totalWasted += wasted[g]!;
+	for (let chunk = 0; chunk < groups; chunk += STEP_WORK) {
+		const chunkEnd = Math.min(groups, chunk + STEP_WORK);
+		for (let g = chunk; g < chunkEnd; g++) {
+			if (groupCount[g]! > 1) {
+				wasted[g] = groupSize[g]! - objectSize[groupFirst[g]!]!;
+				duplicatedValues++;
+				totalWasted += wasted[g]!;
+			}
 		}
+
+		yield;
 	}
 
-	const top = topByKey(wasted, limit, groups, g => groupCount[g]! > 1);
+	const top = yield * topByKeySteps(wasted, limit, groups, g => groupCount[g]! > 1);
 	// Holders of the top values only: one pass over their copies' parents.
-	const rank = new Int32Array(groups).fill(-1);
+	const rank = new Int32Array(groups);
+	yield * fillSteps(rank, -1);
 	for (const [position, g] of top.entries()) {
 		rank[g] = position;
 	}
@@ -167,33 +190,30 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 	// a copy of a top value is a holder; copies nothing refers to, one group.
 	const holders = Array.from(top, () => new HolderGroups());
 	if (top.length > 0) {
-		const {firstChild, childTargets} = store;
 		// The last parent seen referring to each object (parents come in ascending order).
-		const lastParent = new Uint32Array(n).fill(EMPTY);
-		for (let parent = 0; parent < n; parent++) {
-			const end = firstChild[parent + 1]!;
-			for (let e = firstChild[parent]!; e < end; e++) {
-				const child = childTargets[e]!;
-				if (child >= UNRESOLVED_BIT) {
-					continue;
-				}
-
-				const g = groupOf[child]!;
-				if (g === EMPTY || rank[g]! < 0 || lastParent[child] === parent) {
-					continue;
-				}
-
-				// A parent listing the same copy twice counts once, as a parent.
-				lastParent[child] = parent;
-				holders[rank[g]!]!.add(objectType[parent]!, holderEdge(store, parent, child), objectSize[child]!);
+		const lastParent = new Uint32Array(n);
+		yield * fillSteps(lastParent, EMPTY);
+		yield * referencesSteps(store, (parent, child) => {
+			const g = groupOf[child]!;
+			if (g === EMPTY || rank[g]! < 0 || lastParent[child] === parent) {
+				return;
 			}
-		}
 
-		for (let i = 0; i < n; i++) {
-			const g = groupOf[i]!;
-			if (g !== EMPTY && rank[g]! >= 0 && lastParent[i] === EMPTY) {
-				holders[rank[g]!]!.add(NO_OWNER, null, objectSize[i]!);
+			// A parent listing the same copy twice counts once, as a parent.
+			lastParent[child] = parent;
+			holders[rank[g]!]!.add(objectType[parent]!, holderEdge(store, parent, child), objectSize[child]!);
+		});
+
+		for (let chunk = 0; chunk < n; chunk += STEP_WORK) {
+			const chunkEnd = Math.min(n, chunk + STEP_WORK);
+			for (let i = chunk; i < chunkEnd; i++) {
+				const g = groupOf[i]!;
+				if (g !== EMPTY && rank[g]! >= 0 && lastParent[i] === EMPTY) {
+					holders[rank[g]!]!.add(NO_OWNER, null, objectSize[i]!);
+				}
 			}
+
+			yield;
 		}
 	}
 

@@ -8,9 +8,10 @@
  * referrer in dump order.
  */
 
-import {NO_LENGTH, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
+import {NO_LENGTH, NO_OBJECT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {ANY_KEY, holderEdge, MAX_GROUPS, NO_OWNER} from './holders.js';
+import {fillSteps, referencesSteps, runSteps, STEP_WORK, type Steps} from './steps.js';
 
 export const EMPTY_CONTAINER_TYPES: readonly string[] = ['dict', 'list', 'set'];
 /** Containers with at most this many entries are "nearly empty". */
@@ -34,7 +35,15 @@ export type EmptyContainers = {
 	readonly size: number;
 };
 
+/** What grouping one container costs, in the step form's units of work. */
+const CANDIDATE_WORK = 32;
+
 export function findEmptyContainers(store: GraphStore): EmptyContainers {
+	return runSteps(findEmptyContainersSteps(store));
+}
+
+/** findEmptyContainers in steps (steps.ts). */
+export function * findEmptyContainersSteps(store: GraphStore): Steps<EmptyContainers> {
 	const n = store.objectCount;
 	const {objectType, objectLength, objectSize} = store;
 	const wanted = new Uint8Array(store.typeCount);
@@ -52,25 +61,30 @@ export function findEmptyContainers(store: GraphStore): EmptyContainers {
 
 	// The first referrer of each candidate, in one pass over the references
 	// (parents come in ascending order; no parents index needed).
-	const firstReferrer = new Uint32Array(n).fill(NO_OBJECT);
-	const {firstChild, childTargets} = store;
-	for (let parent = 0; parent < n; parent++) {
-		const end = firstChild[parent + 1]!;
-		for (let e = firstChild[parent]!; e < end; e++) {
-			const child = childTargets[e]!;
-			if (child < UNRESOLVED_BIT && firstReferrer[child] === NO_OBJECT && isCandidate(child)) {
-				firstReferrer[child] = parent;
-			}
+	const firstReferrer = new Uint32Array(n);
+	yield * fillSteps(firstReferrer, NO_OBJECT);
+	yield * referencesSteps(store, (parent, child) => {
+		if (firstReferrer[child] === NO_OBJECT && isCandidate(child)) {
+			firstReferrer[child] = parent;
 		}
-	}
+	});
 
 	const groups = new Map<string, EmptyContainerGroup>();
 	let count = 0;
 	let size = 0;
+	let work = 0;
 	for (let i = 0; i < n; i++) {
+		if (++work >= STEP_WORK) {
+			work = 0;
+			yield;
+		}
+
 		if (!isCandidate(i)) {
 			continue;
 		}
+
+		// A container costs a group key and maybe a search of its holder's references.
+		work += CANDIDATE_WORK;
 
 		const length = objectLength[i]!;
 		const parent = firstReferrer[i]!;

@@ -11,9 +11,9 @@
  * object that reused the memory.
  */
 
-import {topByKey} from '../analyses/dominators.js';
 import {NO_LENGTH, NO_OBJECT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
+import {runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
 export const IMMUTABLE_TYPES: ReadonlySet<string> = new Set([
 	'str', 'bytes', 'unicode', 'tuple', 'frozenset', 'int', 'long', 'bool', 'float', 'complex', 'code', 'type', 'range',
@@ -63,6 +63,11 @@ export type GrowingCollections = {
 
 /** `older` oldest first, then the newest dump; the answer's ordinals are the newest's. */
 export function findGrowingCollections(older: readonly LengthView[], newest: GraphStore, limit: number): GrowingCollections {
+	return runSteps(findGrowingCollectionsSteps(older, newest, limit));
+}
+
+/** findGrowingCollections in steps (steps.ts). */
+export function * findGrowingCollectionsSteps(older: readonly LengthView[], newest: GraphStore, limit: number): Steps<GrowingCollections> {
 	if (older.length === 0) {
 		return {top: [], count: 0};
 	}
@@ -73,31 +78,39 @@ export function findGrowingCollections(older: readonly LengthView[], newest: Gra
 	const n = newest.objectCount;
 	const growth = new Float64Array(n);
 	let count = 0;
-	for (let i = 0; i < n; i++) {
-		const counted = byReferences[newest.objectType[i]!] === 1;
-		let length = lengthIn(newest, i, counted);
-		if (length === NO_LENGTH || typeMaps[0]![newest.objectType[i]!]! < 0) {
-			continue;
+	// Each object costs up to one address lookup per older dump.
+	const every = Math.max(1, Math.floor(STEP_WORK / older.length));
+	for (let chunk = 0; chunk < n; chunk += every) {
+		const chunkEnd = Math.min(n, chunk + every);
+		for (let i = chunk; i < chunkEnd; i++) {
+			const counted = byReferences[newest.objectType[i]!] === 1;
+			let length = lengthIn(newest, i, counted);
+			if (length === NO_LENGTH || typeMaps[0]![newest.objectType[i]!]! < 0) {
+				continue;
+			}
+
+			const address = newest.objectAddress[i]!;
+			let grows = true;
+			// From the newest back: each older `len` must be smaller than the next.
+			for (let k = older.length - 1; k >= 0 && grows; k--) {
+				const store = older[k]!;
+				const j = store.indexOf(address);
+				const before = j === NO_OBJECT ? NO_LENGTH : lengthIn(store, j, counted);
+				grows = j !== NO_OBJECT && store.objectType[j] === typeMaps[k]![newest.objectType[i]!] && before !== NO_LENGTH && before < length;
+				length = before;
+			}
+
+			if (grows) {
+				growth[i] = lengthIn(newest, i, counted) - length;
+				count++;
+			}
+
 		}
 
-		const address = newest.objectAddress[i]!;
-		let grows = true;
-		// From the newest back: each older `len` must be smaller than the next.
-		for (let k = older.length - 1; k >= 0 && grows; k--) {
-			const store = older[k]!;
-			const j = store.indexOf(address);
-			const before = j === NO_OBJECT ? NO_LENGTH : lengthIn(store, j, counted);
-			grows = j !== NO_OBJECT && store.objectType[j] === typeMaps[k]![newest.objectType[i]!] && before !== NO_LENGTH && before < length;
-			length = before;
-		}
-
-		if (grows) {
-			growth[i] = lengthIn(newest, i, counted) - length;
-			count++;
-		}
+		yield;
 	}
 
-	const top = topByKey(growth, limit, n, i => growth[i]! > 0);
+	const top = yield * topByKeySteps(growth, limit, n, i => growth[i]! > 0);
 	return {
 		top: Array.from(top, ordinal => ({
 			ordinal,

@@ -20,6 +20,7 @@
 import {NO_LENGTH, UNRESOLVED_BIT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {foldedDicts} from './folded-dicts.js';
+import {runSteps, STEP_WORK, type Steps} from './steps.js';
 
 /** Object header (refcount, type) plus the garbage collector's header, in bytes. */
 export const SLOTTED_HEADER = 32;
@@ -43,6 +44,11 @@ const NOT_INSTANCES = new Set(['module', 'dict', 'type', 'str', 'tuple', 'list',
 
 /** Every class with instances that carry a dict, largest saving first. */
 export function findInstanceDicts(store: GraphStore): InstanceDicts[] {
+	return runSteps(findInstanceDictsSteps(store));
+}
+
+/** findInstanceDicts in steps (steps.ts). */
+export function * findInstanceDictsSteps(store: GraphStore): Steps<InstanceDicts[]> {
 	const types = store.typeCount;
 	const count = new Float64Array(types);
 	const instanceSize = new Float64Array(types);
@@ -72,36 +78,46 @@ export function findInstanceDicts(store: GraphStore): InstanceDicts[] {
 	if (folded === undefined) {
 		const dictType = store.typeId('dict');
 		const typeType = store.typeId('type');
-		for (let i = 0; dictType >= 0 && i < store.objectCount; i++) {
-			const start = firstChild[i]!;
-			if (firstChild[i + 1]! - start !== 2) {
-				continue;
+		for (let chunk = 0; dictType >= 0 && chunk < store.objectCount; chunk += STEP_WORK) {
+			const chunkEnd = Math.min(store.objectCount, chunk + STEP_WORK);
+			for (let i = chunk; i < chunkEnd; i++) {
+				const start = firstChild[i]!;
+				if (firstChild[i + 1]! - start !== 2) {
+					continue;
+				}
+
+				const dict = childTargets[start]!;
+				const cls = childTargets[start + 1]!;
+				if (dict >= UNRESOLVED_BIT || cls >= UNRESOLVED_BIT || objectType[dict] !== dictType || objectType[cls] !== typeType) {
+					continue;
+				}
+
+				// Not folded: the instance's own size is its size.
+				const type = objectType[i]!;
+				if (excluded[type] === 1) {
+					continue;
+				}
+
+				count[type]++;
+				instanceSize[type] += objectSize[i]!;
+				dictSize[type] += objectSize[dict]!;
+				const length = objectLength[dict]!;
+				attributes[type] += length === NO_LENGTH ? (firstChild[dict + 1]! - firstChild[dict]!) / 2 : length;
 			}
 
-			const dict = childTargets[start]!;
-			const cls = childTargets[start + 1]!;
-			if (dict >= UNRESOLVED_BIT || cls >= UNRESOLVED_BIT || objectType[dict] !== dictType || objectType[cls] !== typeType) {
-				continue;
-			}
-
-			// Not folded: the instance's own size is its size.
-			const type = objectType[i]!;
-			if (excluded[type] === 1) {
-				continue;
-			}
-
-			count[type]++;
-			instanceSize[type] += objectSize[i]!;
-			dictSize[type] += objectSize[dict]!;
-			const length = objectLength[dict]!;
-			attributes[type] += length === NO_LENGTH ? (firstChild[dict + 1]! - firstChild[dict]!) / 2 : length;
+			yield;
 		}
 	} else {
-		for (let j = 0; j < folded.owner.length; j++) {
-			const owner = folded.owner[j]!;
-			// The references the dict brought: a pair per attribute (or a value), then the class.
-			const refs = Math.floor((firstChild[owner + 1]! - firstChild[owner]! - 1) / 2);
-			add(owner, folded.size[j]!, folded.length[j]!, refs);
+		for (let chunk = 0; chunk < folded.owner.length; chunk += STEP_WORK) {
+			const chunkEnd = Math.min(folded.owner.length, chunk + STEP_WORK);
+			for (let j = chunk; j < chunkEnd; j++) {
+				const owner = folded.owner[j]!;
+				// The references the dict brought: a pair per attribute (or a value), then the class.
+				const refs = Math.floor((firstChild[owner + 1]! - firstChild[owner]! - 1) / 2);
+				add(owner, folded.size[j]!, folded.length[j]!, refs);
+			}
+
+			yield;
 		}
 	}
 

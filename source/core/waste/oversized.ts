@@ -19,9 +19,9 @@
  */
 
 import {isPython3Dump} from '../analyses/dict-layout.js';
-import {topByKey} from '../analyses/dominators.js';
 import {NO_LENGTH} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
+import {runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
 export const LIST_HEADER = 56;
 export const LIST_HEADER_PY2 = 72;
@@ -46,6 +46,11 @@ export type Oversized = {
 };
 
 export function findOversized(store: GraphStore, limit: number): Oversized {
+	return runSteps(findOversizedSteps(store, limit));
+}
+
+/** findOversized in steps (steps.ts). */
+export function * findOversizedSteps(store: GraphStore, limit: number): Steps<Oversized> {
 	const n = store.objectCount;
 	const {objectType, objectLength, objectSize} = store;
 	const listType = store.typeId('list');
@@ -53,11 +58,16 @@ export function findOversized(store: GraphStore, limit: number): Oversized {
 	const listHeader = isPython3Dump(store) ? LIST_HEADER : LIST_HEADER_PY2;
 	const smallestDict = new Float64Array(MAX_DICT_LENGTH).fill(Number.POSITIVE_INFINITY);
 	if (dictType >= 0) {
-		for (let i = 0; i < n; i++) {
-			const length = objectLength[i]!;
-			if (objectType[i] === dictType && length < MAX_DICT_LENGTH && objectSize[i]! < smallestDict[length]!) {
-				smallestDict[length] = objectSize[i]!;
+		for (let start = 0; start < n; start += STEP_WORK) {
+			const end = Math.min(n, start + STEP_WORK);
+			for (let i = start; i < end; i++) {
+				const length = objectLength[i]!;
+				if (objectType[i] === dictType && length < MAX_DICT_LENGTH && objectSize[i]! < smallestDict[length]!) {
+					smallestDict[length] = objectSize[i]!;
+				}
 			}
+
+			yield;
 		}
 	}
 
@@ -83,25 +93,30 @@ export function findOversized(store: GraphStore, limit: number): Oversized {
 
 	const wasted = new Float64Array(n);
 	const byType = new Map<number, {count: number; wasted: number}>();
-	for (let i = 0; i < n; i++) {
-		const type = objectType[i]!;
-		if (type !== listType && type !== dictType) {
-			continue;
+	for (let start = 0; start < n; start += STEP_WORK) {
+		const end = Math.min(n, start + STEP_WORK);
+		for (let i = start; i < end; i++) {
+			const type = objectType[i]!;
+			if (type !== listType && type !== dictType) {
+				continue;
+			}
+
+			const need = needed(i);
+			if (need < 0) {
+				continue;
+			}
+
+			wasted[i] = objectSize[i]! - need;
+			const totals = byType.get(type) ?? {count: 0, wasted: 0};
+			totals.count++;
+			totals.wasted += wasted[i]!;
+			byType.set(type, totals);
 		}
 
-		const need = needed(i);
-		if (need < 0) {
-			continue;
-		}
-
-		wasted[i] = objectSize[i]! - need;
-		const totals = byType.get(type) ?? {count: 0, wasted: 0};
-		totals.count++;
-		totals.wasted += wasted[i]!;
-		byType.set(type, totals);
+		yield;
 	}
 
-	const top = topByKey(wasted, limit, n, i => wasted[i]! > 0);
+	const top = yield * topByKeySteps(wasted, limit, n, i => wasted[i]! > 0);
 	return {
 		top: Array.from(top, ordinal => ({
 			ordinal,

@@ -104,6 +104,7 @@ export class ExplorerModel {
 	private readonly retainedSets = new Map<number, RetainedSetByType>();
 	private leaksState: Leaks | undefined;
 	private wasteState: Waste | undefined;
+	private wasteJob: WasteJob | undefined;
 
 	/**
 	 * @param dumps oldest first; the last one is explored and must have its
@@ -644,16 +645,23 @@ export class ExplorerModel {
 		return this.wasteState;
 	}
 
-	/** Start the waste inspections (one background job). */
-	requestWaste(onDone: () => void): void {
+	/** Which inspection runs while the waste job computes (`duplicate strings (1/4)`), else empty. */
+	get wasteProgress(): string {
+		return this.wasteJob?.phase ?? '';
+	}
+
+	/** Start the waste inspections (one background job, in slices); `onProgress` as each inspection starts. */
+	requestWaste(onDone: () => void, onProgress?: () => void): void {
 		if (this.wasteState !== undefined || this.jobs.has('waste')) {
 			return;
 		}
 
 		// Growing collections need every older dump's lengths.
 		const lengths = this.older.map(dump => dump.lengths);
-		const job = new WasteJob(this.store, lengths.every(view => view !== undefined) ? lengths as LengthView[] : []);
+		const job = new WasteJob(this.store, lengths.every(view => view !== undefined) ? lengths as LengthView[] : [], onProgress);
+		this.wasteJob = job;
 		this.jobs.add('waste', job, () => {
+			this.wasteJob = undefined;
 			this.wasteState = job.result;
 			onDone();
 		});

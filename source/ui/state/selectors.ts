@@ -634,7 +634,7 @@ function wasteView(model: ExplorerModel, screen: WasteScreen, layout: Layout): S
 		return {
 			kind: 'waste',
 			context: fit('waste: what would save memory', width),
-			list: window(1, 0, layout.summaryRows, undefined, width, () => `computing${glyphs().ellipsis}`),
+			list: window(1, 0, layout.summaryRows, undefined, width, (_index, inner) => fit(`computing${model.wasteProgress === '' ? '' : ` ${model.wasteProgress}`}${glyphs().ellipsis}`, inner)),
 		};
 	}
 

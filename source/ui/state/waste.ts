@@ -13,7 +13,8 @@ import {humanBytes} from '../../core/format/size.js';
 import type {GraphStore} from '../../core/graph/store.js';
 import type {LengthView} from '../../core/waste/growing.js';
 import {ownerTypeName} from '../../core/waste/holders.js';
-import {inspectWaste, type WasteReport} from '../../core/waste/waste.js';
+import {type Steps, stepUntil} from '../../core/waste/steps.js';
+import {inspectWasteSteps, WASTE_PHASES, type WasteReport} from '../../core/waste/waste.js';
 import type {Job} from './jobs.js';
 
 /** Findings shown per kind. */
@@ -133,16 +134,32 @@ export function wasteRows(store: GraphStore, report: WasteReport, limit = WASTE_
 	return rows;
 }
 
-/** inspectWaste in one step: queued so the screen says "computing" first. */
+/**
+ * inspectWaste in slices between key presses (its step form: the same
+ * report), then the rows. `phase` says which inspection runs.
+ */
 export class WasteJob implements Job {
 	result: Waste | undefined;
+	/** The running inspection, as `empty containers (2/4)`. */
+	phase = '';
+	private readonly steps: Steps<WasteReport>;
 
 	/** `older`: the older dumps' lengths, oldest first (none: no growing collections). */
-	constructor(private readonly store: GraphStore, private readonly older: readonly LengthView[] = []) {}
+	constructor(private readonly store: GraphStore, older: readonly LengthView[] = [], onPhase?: () => void) {
+		const phases = older.length > 0 ? WASTE_PHASES.length : WASTE_PHASES.length - 1;
+		this.steps = inspectWasteSteps(store, WASTE_ROWS_PER_KIND, older, phase => {
+			this.phase = `${WASTE_PHASES[phase]!} (${phase + 1}/${phases})`;
+			onPhase?.();
+		});
+	}
 
-	step(): boolean {
-		const report = inspectWaste(this.store, WASTE_ROWS_PER_KIND, this.older);
-		this.result = {report, rows: wasteRows(this.store, report)};
+	step(deadline: number): boolean {
+		const done = stepUntil(this.steps, deadline);
+		if (done === undefined) {
+			return false;
+		}
+
+		this.result = {report: done.value, rows: wasteRows(this.store, done.value)};
 		return true;
 	}
 }

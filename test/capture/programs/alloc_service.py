@@ -7,7 +7,11 @@ source by the marker comment) and whether tracemalloc traces it, then
   leak N   handle N requests; prints `leaked ADDRESS ...` (the new Requests)
   stop     exit 0
 """
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from command_loop import serve  # noqa: E402 (found by path, above)
 
 LEAK = []
 
@@ -30,24 +34,20 @@ def leaking_line():
     raise RuntimeError('no leaking line')
 
 
+def leak(count):
+    start = len(LEAK)
+    for k in range(int(count)):
+        handle_request(start + k)
+    print('leaked', ' '.join(str(id(r)) for r in LEAK[start:]), flush=True)
+
+
 def main():
     import tracemalloc
     tracing = tracemalloc.is_tracing()
     print('site', __file__, leaking_line(), handle_request.__name__, flush=True)
     print('tracing', tracing, flush=True)
     print('ready', flush=True)
-    for line in sys.stdin:
-        words = line.split()
-        if not words:
-            continue
-        if words[0] == 'stop':
-            break
-        if words[0] == 'leak':
-            start = len(LEAK)
-            for k in range(int(words[1])):
-                handle_request(start + k)
-            print('leaked', ' '.join(str(id(r)) for r in LEAK[start:]), flush=True)
-    print('bye', flush=True)
+    serve({'leak': leak})
 
 
 main()

@@ -12,10 +12,14 @@ reading stdin; `ping` answers
 `pong`; `stop` exits.
 """
 import ctypes
+import os
 import resource
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from command_loop import serve  # noqa: E402 (found by path, above)
 
 MARKER = 'marker-' + sys.argv[1]
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
@@ -27,26 +31,19 @@ if len(sys.argv) > 4:
     limit = int(sys.argv[4])
     resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
 
+
+def hold(seconds, delay=False):
+    if delay:
+        # Let the main thread get back to reading stdin (GIL
+        # released) before this one takes the GIL for good.
+        time.sleep(0.5)
+    print('holding', flush=True)
+    ctypes.PyDLL(None).sleep(int(seconds))
+    print('released', flush=True)
+
+
 print('ready', flush=True)
-for line in sys.stdin:
-    words = line.split()
-    if not words:
-        continue
-    if words[0] == 'stop':
-        break
-    if words[0] == 'ping':
-        print('pong', flush=True)
-    elif words[0] in ('hold', 'hold-thread'):
-        def hold(seconds=int(words[1]), delay=words[0] == 'hold-thread'):
-            if delay:
-                # Let the main thread get back to reading stdin (GIL
-                # released) before this one takes the GIL for good.
-                time.sleep(0.5)
-            print('holding', flush=True)
-            ctypes.PyDLL(None).sleep(seconds)
-            print('released', flush=True)
-        if words[0] == 'hold':
-            hold()
-        else:
-            threading.Thread(target=hold).start()
-print('bye', flush=True)
+serve({
+    'hold': hold,
+    'hold-thread': lambda seconds: threading.Thread(target=hold, args=(seconds, True)).start(),
+})

@@ -13,6 +13,9 @@ import os
 import signal
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from command_loop import serve  # noqa: E402 (found by path, above)
+
 
 class ContainerMarker:
     def __init__(self, k):
@@ -28,12 +31,4 @@ if 'sigpipe-default' in sys.argv[4:]:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 print('ready %d %d' % (os.getpid(), os.getuid()), flush=True)
-for line in sys.stdin:
-    words = line.split()
-    if not words:
-        continue
-    if words[0] == 'stop':
-        break
-    if words[0] == 'ping':
-        print('pong', flush=True)
-print('bye', flush=True)
+serve()
