@@ -66,6 +66,13 @@ export class GraphStore {
 	 */
 	scratch: Uint32Array | undefined;
 	private parentsBuilder: ParentsBuilder | undefined;
+	/**
+	 * Where saved parents come from (an index's analyses file), asked once
+	 * before building them; undefined from it means build.
+	 */
+	parentsSource: (() => {firstParent: Uint32Array; parentSources: Uint32Array} | undefined) | undefined;
+	/** Called once the parents were built here (not when they came from parentsSource). */
+	onParentsBuilt: (() => void) | undefined;
 	readonly typeNames: readonly string[];
 	readonly addressIndex: AddressIndex;
 	/** How many child references point at addresses not in the dump. */
@@ -136,6 +143,17 @@ export class GraphStore {
 			return true;
 		}
 
+		if (this.parentsBuilder === undefined && this.parentsSource !== undefined) {
+			const source = this.parentsSource;
+			this.parentsSource = undefined;
+			const saved = source();
+			if (saved !== undefined && saved.firstParent.length === this.objectCount + 1) {
+				this.parents = saved;
+				this.scratch = undefined;
+				return true;
+			}
+		}
+
 		this.parentsBuilder ??= new ParentsBuilder(this.objectCount, this.firstChild, this.childTargets, this.scratch);
 		this.scratch = undefined;
 		if (!this.parentsBuilder.step(deadline)) {
@@ -144,6 +162,7 @@ export class GraphStore {
 
 		this.parents = this.parentsBuilder.result();
 		this.parentsBuilder = undefined;
+		this.onParentsBuilt?.();
 		return true;
 	}
 
