@@ -14,7 +14,8 @@ import {removeExpensiveReferences} from '../analyses/expensive.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
 import type {GraphStore} from '../graph/store.js';
-import {bindToIndex, type DumpIdentity, findIndex, identifyDump, type IndexSettings, saveIndex} from '../index/persisted.js';
+import {escapeControls} from '../format/escape.js';
+import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
@@ -197,12 +198,22 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		};
 		identity = identifyDump(file, settings);
 		if (identity !== undefined && options.rewriteIndex !== true) {
-			const indexed = await loadFromIndex(file, identity, settings, options);
-			if (indexed.result !== undefined) {
-				return indexed.result;
-			}
+			try {
+				const indexed = await loadFromIndex(file, identity, settings, options);
+				if (indexed.result !== undefined) {
+					return indexed.result;
+				}
 
-			rebuild = indexed.unusable;
+				rebuild = indexed.unusable;
+			} catch (error) {
+				if (!(error instanceof IndexReadError)) {
+					throw error;
+				}
+
+				// A part read while loading (the parents) failed its checks: parse instead.
+				settings.onNote?.(`note: index ${escapeControls(error.path)} is damaged (${error.reason}); rebuilding it`);
+				rebuild = true;
+			}
 		}
 	}
 

@@ -36,28 +36,117 @@ export type StoreColumns = {
 	parentSources?: Uint32Array;
 };
 
+/** Columns a store can read from a source on first use. */
+export const LAZY_COLUMNS = [
+	'objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags', 'valueOffset', 'valueBytes',
+	'firstChild', 'childTargets', 'unresolvedAddress', 'firstParent', 'parentSources',
+] as const;
+export type LazyColumn = typeof LAZY_COLUMNS[number] | 'addressSlots';
+
+/**
+ * Where a store's columns are when they are not in memory (an index file).
+ * load() returns a column whole, checked (it throws when it cannot, and the
+ * error says why); readValue() the bytes of valueBytes[start, end), checked.
+ */
+export type ColumnSource = {
+	has(name: LazyColumn): boolean;
+	load(name: LazyColumn): Float64Array | Uint32Array | Uint8Array;
+	readValue(start: number, end: number): Uint8Array;
+};
+
+export type SourcedColumns = {
+	objectCount: number;
+	typeNames: string[];
+	unresolvedReferenceCount: number;
+	source: ColumnSource;
+};
+
+/** Each store's column source (kept off the store, so that spreading a store copies arrays only). */
+const sources = new WeakMap<GraphStore, ColumnSource>();
+
+function isSourced(columns: StoreColumns | SourcedColumns): columns is SourcedColumns {
+	return (columns as Partial<SourcedColumns>).source !== undefined;
+}
+
+function isLoaded(store: GraphStore, name: LazyColumn): boolean {
+	const key = name === 'addressSlots' ? 'addressIndex' : name;
+	const descriptor = Object.getOwnPropertyDescriptor(store, key);
+	return descriptor === undefined ? false : descriptor.get === undefined;
+}
+
+/** Each column (and the address index) as a getter that reads it once, then is replaced by the array. */
+function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
+	const settle = (key: string, value: unknown): void => {
+		Object.defineProperty(store, key, {value, writable: false, enumerable: true, configurable: false});
+	};
+
+	for (const name of LAZY_COLUMNS) {
+		if (name === 'firstParent' || name === 'parentSources') {
+			continue;
+		}
+
+		Object.defineProperty(store, name, {
+			configurable: true,
+			enumerable: true,
+			get() {
+				const column = source.load(name);
+				settle(name, column);
+				return column;
+			},
+		});
+	}
+
+	Object.defineProperty(store, 'addressIndex', {
+		configurable: true,
+		enumerable: true,
+		get() {
+			const addressIndex = source.has('addressSlots')
+				? AddressIndex.attach(store.objectAddress, source.load('addressSlots') as Uint32Array, store.objectCount)
+				: buildAddressIndex(store.objectAddress, store.objectCount);
+			settle('addressIndex', addressIndex);
+			return addressIndex;
+		},
+	});
+}
+
+function buildAddressIndex(objectAddress: Float64Array, count: number): AddressIndex {
+	const addressIndex = new AddressIndex(objectAddress);
+	for (let i = 0; i < count; i++) {
+		addressIndex.insert(i);
+	}
+
+	return addressIndex;
+}
+
 export type ValueKind = 'none' | 'string' | 'token' | 'name';
 
 export class GraphStore {
 	readonly objectCount: number;
+	// The columns are `declare`d: a store read from a column source (an
+	// index file) defines each as a getter that reads it on first use and
+	// then becomes the plain array (see defineLazyColumns).
 	/** Address of each object (all dumps so far are below 2^53). */
-	readonly objectAddress: Float64Array;
+	declare readonly objectAddress: Float64Array;
 	/** Index into typeNames. */
-	readonly objectType: Uint32Array;
+	declare readonly objectType: Uint32Array;
 	/** Bytes, as reported by the dump (after collapse, instance + its dict). */
-	readonly objectSize: Float64Array;
+	declare readonly objectSize: Float64Array;
 	/** "len" or NO_LENGTH. */
-	readonly objectLength: Uint32Array;
-	readonly objectFlags: Uint8Array;
+	declare readonly objectLength: Uint32Array;
+	declare readonly objectFlags: Uint8Array;
 	/** objectCount + 1 offsets into valueBytes: the raw (still escaped) value or name. */
-	readonly valueOffset: Uint32Array;
-	readonly valueBytes: Uint8Array;
+	declare readonly valueOffset: Uint32Array;
+	/**
+	 * Every value's bytes. From a column source this reads the whole arena:
+	 * for one value use value() (or valueBytesOf()), which reads only it.
+	 */
+	declare readonly valueBytes: Uint8Array;
 	/** objectCount + 1 offsets into childTargets. */
-	readonly firstChild: Uint32Array;
+	declare readonly firstChild: Uint32Array;
 	/** Ordinals, or UNRESOLVED_BIT | index into unresolvedAddress. In dump order, duplicates kept. */
-	readonly childTargets: Uint32Array;
+	declare readonly childTargets: Uint32Array;
 	/** Referenced addresses that no line of the dump describes. */
-	readonly unresolvedAddress: Float64Array;
+	declare readonly unresolvedAddress: Float64Array;
 	private parents: {firstParent: Uint32Array; parentSources: Uint32Array} | undefined;
 	/**
 	 * A spare Uint32Array of at least objectCount elements, left by the step
@@ -74,11 +163,28 @@ export class GraphStore {
 	/** Called once the parents were built here (not when they came from parentsSource). */
 	onParentsBuilt: (() => void) | undefined;
 	readonly typeNames: readonly string[];
-	readonly addressIndex: AddressIndex;
+	declare readonly addressIndex: AddressIndex;
 	/** How many child references point at addresses not in the dump. */
 	readonly unresolvedReferenceCount: number;
 
-	constructor(columns: StoreColumns, addressIndex?: AddressIndex) {
+	constructor(columns: StoreColumns | SourcedColumns, addressIndex?: AddressIndex) {
+		if (isSourced(columns)) {
+			this.objectCount = columns.objectCount;
+			this.typeNames = columns.typeNames;
+			this.unresolvedReferenceCount = columns.unresolvedReferenceCount;
+			sources.set(this, columns.source);
+			defineLazyColumns(this, columns.source);
+			if (columns.source.has('firstParent')) {
+				this.parentsOnDisk = true;
+				this.parentsSource = () => ({
+					firstParent: columns.source.load('firstParent') as Uint32Array,
+					parentSources: columns.source.load('parentSources') as Uint32Array,
+				});
+			}
+
+			return;
+		}
+
 		this.objectCount = columns.objectAddress.length;
 		this.objectAddress = columns.objectAddress;
 		this.objectType = columns.objectType;
@@ -91,14 +197,7 @@ export class GraphStore {
 		this.childTargets = columns.childTargets;
 		this.unresolvedAddress = columns.unresolvedAddress;
 		this.typeNames = columns.typeNames;
-		if (addressIndex === undefined) {
-			addressIndex = new AddressIndex(this.objectAddress);
-			for (let i = 0; i < this.objectCount; i++) {
-				addressIndex.insert(i);
-			}
-		}
-
-		this.addressIndex = addressIndex;
+		this.addressIndex = addressIndex ?? buildAddressIndex(this.objectAddress, this.objectCount);
 		let unresolved = 0;
 		const targets = this.childTargets;
 		for (let e = 0; e < targets.length; e++) {
@@ -123,10 +222,12 @@ export class GraphStore {
 		return this.ensureParents().parentSources;
 	}
 
-	/** Whether parents are built already (the loader builds them last). */
+	/** Whether parents are built already (the loader builds them last), or can be read from the column source. */
 	get hasParents(): boolean {
-		return this.parents !== undefined;
+		return this.parents !== undefined || this.parentsOnDisk;
 	}
+
+	private parentsOnDisk = false;
 
 	/** Build the parents CSR now if it is not built yet. */
 	ensureParents(): {firstParent: Uint32Array; parentSources: Uint32Array} {
@@ -229,26 +330,44 @@ export class GraphStore {
 	 */
 	value(ordinal: number): string | undefined {
 		const flags = this.objectFlags[ordinal]!;
+		if ((flags & (FLAG_VALUE_STRING | FLAG_VALUE_TOKEN)) === 0) {
+			return undefined;
+		}
+
+		const bytes = this.valueBytesOf(ordinal);
+		return (flags & FLAG_VALUE_STRING) === 0 ? latin1.decode(bytes) : decodeJsonStringBytes(bytes, 0, bytes.length);
+	}
+
+	/**
+	 * The raw (still escaped) bytes of one object's value or name: a view
+	 * on the arena when it is in memory, else read from the column source.
+	 */
+	valueBytesOf(ordinal: number): Uint8Array {
 		const start = this.valueOffset[ordinal]!;
 		const end = this.valueOffset[ordinal + 1]!;
-		if ((flags & FLAG_VALUE_STRING) !== 0) {
-			return decodeJsonStringBytes(this.valueBytes, start, end);
+		const source = sources.get(this);
+		if (source !== undefined && !isLoaded(this, 'valueBytes')) {
+			return source.readValue(start, end);
 		}
 
-		if ((flags & FLAG_VALUE_TOKEN) !== 0) {
-			return latin1.decode(this.valueBytes.subarray(start, end));
-		}
+		return this.valueBytes.subarray(start, end);
+	}
 
-		return undefined;
+	/** Whether a column is in memory (always, unless the store reads columns from a source). */
+	isLoaded(name: LazyColumn): boolean {
+		return isLoaded(this, name);
 	}
 
 	/** Bytes held by the store's arrays (not counting the JS engine's own overhead). */
 	get byteLength(): number {
-		return this.objectAddress.byteLength + this.objectType.byteLength + this.objectSize.byteLength
-			+ this.objectLength.byteLength + this.objectFlags.byteLength + this.valueOffset.byteLength
-			+ this.valueBytes.byteLength + this.firstChild.byteLength + this.childTargets.byteLength
-			+ this.unresolvedAddress.byteLength + (this.parents?.firstParent.byteLength ?? 0)
-			+ (this.parents?.parentSources.byteLength ?? 0) + this.addressIndex.byteLength;
+		let bytes = (this.parents?.firstParent.byteLength ?? 0) + (this.parents?.parentSources.byteLength ?? 0);
+		for (const name of LAZY_COLUMNS) {
+			if (name !== 'firstParent' && name !== 'parentSources' && isLoaded(this, name)) {
+				bytes += this[name].byteLength;
+			}
+		}
+
+		return bytes + (isLoaded(this, 'addressSlots') ? this.addressIndex.byteLength : 0);
 	}
 }
 

@@ -130,7 +130,12 @@ function checkDominators(store: GraphStore, d: Dominators): void {
 		throw damaged('its dominator totals are not sizes');
 	}
 
+	// An object's retained size is its own plus its dominated objects': at
+	// least its own, and at most its dominator's minus the dominator's own.
+	// Along a cycle of dominators that would make every size 0, so only
+	// objects of size 0 can be on one; those chains are walked below.
 	const size = store.objectSize;
+	let zeroSized = 0;
 	for (let i = 0; i < n; i++) {
 		const parent = idom[i]!;
 		if (parent !== NO_OBJECT && (parent >= n || parent === i)) {
@@ -139,30 +144,33 @@ function checkDominators(store: GraphStore, d: Dominators): void {
 
 		const retained = retainedSize[i]!;
 		if (!Number.isFinite(retained) || retained < size[i]! || retained > d.totalSize
-			|| (parent !== NO_OBJECT && retainedSize[parent]! < retained)) {
+			|| (parent !== NO_OBJECT && retainedSize[parent]! - size[parent]! < retained)) {
 			throw damaged(`the retained size of object ${i} is impossible`);
 		}
+
+		zeroSized += size[i] === 0 ? 1 : 0;
 	}
 
-	// No cycle: every chain of dominators ends at the root. 0 unseen, 1 on
-	// the current chain, 2 known to end at the root.
-	const state = new Uint8Array(n);
-	const chain = new Uint32Array(n);
-	for (let start = 0; start < n; start++) {
-		let length = 0;
-		let current = start;
-		while (current !== NO_OBJECT && state[current] === 0) {
-			state[current] = 1;
-			chain[length++] = current;
-			current = idom[current]!;
-		}
+	if (zeroSized > 0) {
+		// 0 unseen, 1 on the current chain, 2 known to end at the root or at an object with a size.
+		const state = new Uint8Array(n);
+		const chain: number[] = [];
+		for (let start = 0; start < n; start++) {
+			chain.length = 0;
+			let current = start;
+			while (current !== NO_OBJECT && size[current] === 0 && state[current] === 0) {
+				state[current] = 1;
+				chain.push(current);
+				current = idom[current]!;
+			}
 
-		if (current !== NO_OBJECT && state[current] === 1) {
-			throw damaged(`the dominators of object ${current} form a cycle`);
-		}
+			if (current !== NO_OBJECT && state[current] === 1) {
+				throw damaged(`the dominators of object ${current} form a cycle`);
+			}
 
-		for (let k = 0; k < length; k++) {
-			state[chain[k]!] = 2;
+			for (const k of chain) {
+				state[k] = 2;
+			}
 		}
 	}
 

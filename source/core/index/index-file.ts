@@ -37,12 +37,11 @@ import {crc32} from 'node:zlib';
 import {foldedObjectsOf, meliaeTypeRank, recordFoldedObjects, recordMeliaeTypeRank} from '../analyses/meliae-order.js';
 import {markValuesOnlyOwners, valuesOnlyOwnersOf} from '../analyses/dict-layout.js';
 import type {LoadProblems} from '../dump/load.js';
-import {AddressIndex} from '../graph/address-index.js';
-import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
 import {setSlotNames, slotNamesOf} from '../graph/slot-names.js';
 import {foldedDicts, recordFoldedDicts} from '../waste/folded-dicts.js';
-import {GraphStore, type StoreColumns} from '../graph/store.js';
+import {GraphStore} from '../graph/store.js';
 import {type DumpIdentity, sameIdentity} from './identity.js';
+import {type ColumnLengths, IndexColumnSource, openIndex, VALUE_BLOCK} from './index-source.js';
 
 export const INDEX_MAGIC = 'MTUIINDX';
 /** Bump on any change to the layout or to what the columns mean. */
@@ -94,6 +93,7 @@ const SECTIONS = [
 	['foldedDictLength', 'u32'],
 	['addressSlots', 'u32'],
 	['typeRank', 'u32'],
+	['valueBlockCrc', 'u32'],
 ] as const satisfies ReadonlyArray<readonly [string, ArrayKind]>;
 
 type SectionName = typeof SECTIONS[number][0];
@@ -101,8 +101,11 @@ const OPTIONAL: ReadonlySet<SectionName> = new Set([
 	'firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore',
 	'foldedDictOwner', 'foldedDictSize', 'foldedDictLength', 'addressSlots', 'typeRank',
 ]);
-/** AddressIndex's mark for a removed entry. */
-const TOMBSTONE = 0xff_ff_ff_ff;
+/** Read when first used (see index-source.ts); the others, small, when the index is opened. */
+const LAZY: ReadonlySet<SectionName> = new Set([
+	'objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags', 'valueOffset', 'valueBytes',
+	'firstChild', 'childTargets', 'unresolvedAddress', 'firstParent', 'parentSources', 'addressSlots', 'valueBlockCrc',
+]);
 
 export const elementBytes = (kind: ArrayKind): number => kind === 'f64' ? 8 : (kind === 'u32' ? 4 : 1);
 
@@ -110,6 +113,8 @@ export type SectionEntry = {name: string; offset: number; bytes: number; crc: nu
 
 type Header = {
 	identity: DumpIdentity;
+	/** References to addresses not in the dump (checked when the references are read). */
+	unresolvedReferenceCount: number;
 	facts: IndexedFacts;
 	objectCount: number;
 	typeNames: string[];
@@ -182,6 +187,15 @@ export function replaceable(path: string, magic = INDEX_MAGIC): boolean {
 	}
 }
 
+function blockChecksums(bytes: Uint8Array): Uint32Array {
+	const crcs = new Uint32Array(Math.ceil(bytes.length / VALUE_BLOCK));
+	for (let b = 0; b < crcs.length; b++) {
+		crcs[b] = checksum(bytes.subarray(b * VALUE_BLOCK, Math.min(bytes.length, (b + 1) * VALUE_BLOCK)));
+	}
+
+	return crcs;
+}
+
 function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 	const folded = foldedObjectsOf(store);
 	const dicts = foldedDicts(store);
@@ -201,6 +215,8 @@ function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 		// meliae's order of types in a summary: costs a pass over every
 		// address the first time a summary is made; computed here once.
 		typeRank: meliaeTypeRank(store),
+		// Values are read one by one from the file: each block is checked on its own.
+		valueBlockCrc: blockChecksums(store.valueBytes),
 		...(store.hasParents ? {firstParent: store.firstParent, parentSources: store.parentSources} : {}),
 		...(valuesOnlyOwnersOf(store) === undefined ? {} : {valuesOnlyOwners: valuesOnlyOwnersOf(store)}),
 		...(folded === undefined ? {} : {foldedAddress: folded.address, foldedKeptBefore: folded.keptBefore}),
@@ -368,6 +384,7 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 		.map(([address, names]) => [address, [...names]]);
 	const header: Header = {
 		identity,
+		unresolvedReferenceCount: store.unresolvedReferenceCount,
 		facts,
 		objectCount: store.objectCount,
 		typeNames: [...store.typeNames],
@@ -399,6 +416,7 @@ export function isCount(value: unknown): value is number {
 function checkHeader(value: unknown): Header {
 	const header = value as Header;
 	if (typeof value !== 'object' || value === null || !isCount(header.objectCount) || !isCount(header.fileBytes)
+		|| !isCount(header.unresolvedReferenceCount)
 		|| !Array.isArray(header.typeNames) || !header.typeNames.every(name => typeof name === 'string')
 		|| !Array.isArray(header.slotNames) || !Array.isArray(header.sections)
 		|| typeof header.identity !== 'object' || header.identity === null
@@ -449,104 +467,16 @@ export function checkOffsets(name: string, offsets: Uint32Array, edges: number):
 	}
 }
 
-/**
- * The address hash: a power-of-two table with an empty slot (so a probe
- * ends) holding every ordinal exactly once. Lookups compare the address
- * column, so a slot can never name the wrong object.
- */
-function checkAddressSlots(slots: Uint32Array, n: number): void {
-	if (slots.length < 16 || (slots.length & (slots.length - 1)) !== 0 || slots.length * 0.75 < n) {
-		throw damaged('its address table has the wrong size');
-	}
-
-	const seen = new Uint32Array((n >>> 5) + 1);
-	let count = 0;
-	let empty = 0;
-	for (let slot = 0; slot < slots.length; slot++) {
-		const entry = slots[slot]!;
-		if (entry === 0 || entry === TOMBSTONE) {
-			empty += entry === 0 ? 1 : 0;
-			continue;
-		}
-
-		const ordinal = entry - 1;
-		const bit = 1 << (ordinal & 31);
-		if (ordinal >= n || (seen[ordinal >>> 5]! & bit) !== 0) {
-			throw damaged('its address table names an object twice or one outside the table');
-		}
-
-		seen[ordinal >>> 5]! |= bit;
-		count++;
-	}
-
-	if (count !== n) {
-		throw damaged('its address table misses objects');
-	}
-
-	if (empty === 0) {
-		// A lookup of an absent address would probe for ever.
-		throw damaged('its address table has no empty slot');
-	}
-}
-
-/** The columns against each other: nothing may point outside what it indexes. */
-function checkColumns(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
+/** The small sections read when the index is opened, against the counts. */
+function checkSmallSections(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
 	const expect = (name: SectionName, length: number): void => {
 		if (columns[name] !== undefined && columns[name].length !== length) {
 			throw damaged(`${name} has ${columns[name].length} entries where ${length} are expected`);
 		}
 	};
 
-	for (const name of ['objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags'] as const) {
-		expect(name, n);
-	}
-
-	for (const name of ['valueOffset', 'firstChild', 'firstParent'] as const) {
-		expect(name, n + 1);
-	}
-
-	const objectType = columns.objectType as Uint32Array;
-	for (let i = 0; i < n; i++) {
-		if (objectType[i]! >= typeCount) {
-			throw damaged(`object ${i} has a type id outside the type table`);
-		}
-	}
-
-	const objectSize = columns.objectSize as Float64Array;
-	for (let i = 0; i < n; i++) {
-		const size = objectSize[i]!;
-		if (!(size >= 0) || size > Number.MAX_SAFE_INTEGER) {
-			throw damaged(`object ${i} has an impossible size`);
-		}
-	}
-
-	checkOffsets('valueOffset', columns.valueOffset as Uint32Array, columns.valueBytes!.length);
-	const childTargets = columns.childTargets as Uint32Array;
-	checkOffsets('firstChild', columns.firstChild as Uint32Array, childTargets.length);
-	const unresolved = columns.unresolvedAddress!.length;
-	for (let e = 0; e < childTargets.length; e++) {
-		const target = childTargets[e]!;
-		if (target >= UNRESOLVED_BIT ? (target & UNRESOLVED_MASK) >= unresolved : target >= n) {
-			throw damaged(`reference ${e} points outside the object table`);
-		}
-	}
-
-	if ((columns.firstParent === undefined) !== (columns.parentSources === undefined)) {
-		throw damaged('it has half of the parents');
-	}
-
-	if (columns.firstParent !== undefined) {
-		const parentSources = columns.parentSources as Uint32Array;
-		checkOffsets('firstParent', columns.firstParent as Uint32Array, parentSources.length);
-		for (let e = 0; e < parentSources.length; e++) {
-			if (parentSources[e]! >= n) {
-				throw damaged(`parent ${e} points outside the object table`);
-			}
-		}
-	}
-
-	if (columns.addressSlots !== undefined) {
-		checkAddressSlots(columns.addressSlots as Uint32Array, n);
+	if (columns.valuesOnlyOwners !== undefined && columns.valuesOnlyOwners.length > (n >>> 5) + 1) {
+		throw damaged('its values-only dict record is longer than the object table');
 	}
 
 	if (columns.typeRank !== undefined) {
@@ -702,14 +632,16 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 		throw new IndexProblem('index files are little-endian', 'version');
 	}
 
-	const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+	const fd = openIndex(path);
+	let kept = false;
 	try {
 		const stat = fstatSync(fd);
 		if (!stat.isFile()) {
 			throw new IndexProblem('not a regular file', 'foreign');
 		}
 
-		const opened = openSections(fd, INDEX_MAGIC, INDEX_VERSION, new Map<string, ArrayKind>(SECTIONS));
+		const kinds = new Map<string, ArrayKind>(SECTIONS);
+		const opened = openSections(fd, INDEX_MAGIC, INDEX_VERSION, kinds);
 		const {fileBytes, headerLength, entries} = opened;
 		const header = checkHeader(opened.header);
 		if (header.fileBytes !== fileBytes) {
@@ -726,11 +658,40 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 			}
 		}
 
+		if (entries.has('firstParent') !== entries.has('parentSources')) {
+			throw damaged('it has half of the parents');
+		}
+
+		const n = header.objectCount;
+		const count = (name: SectionName): number => (entries.get(name)?.bytes ?? 0) / elementBytes(kinds.get(name)!);
+		// Every column's length, known from the section table before any is read.
+		const lengths: ColumnLengths = {
+			objects: n,
+			types: header.typeNames.length,
+			edges: count('childTargets'),
+			unresolved: count('unresolvedAddress'),
+			valueBytes: count('valueBytes'),
+			parentEdges: count('parentSources'),
+			unresolvedReferences: header.unresolvedReferenceCount,
+		};
+		for (const [name, length] of [
+			['objectAddress', n], ['objectType', n], ['objectSize', n], ['objectLength', n], ['objectFlags', n],
+			['valueOffset', n + 1], ['firstChild', n + 1], ['firstParent', n + 1],
+		] as const) {
+			if (entries.has(name) && count(name) !== length) {
+				throw damaged(`${name} has ${count(name)} entries where ${length} are expected`);
+			}
+		}
+
+		if (lengths.unresolvedReferences > lengths.edges) {
+			throw damaged('it counts more unresolved references than references');
+		}
+
 		let bytesRead = FIXED_BYTES + headerLength;
 		const columns = {} as Record<SectionName, AnyArray | undefined>;
 		for (const [name, kind] of SECTIONS) {
 			const entry = entries.get(name);
-			if (entry === undefined) {
+			if (entry === undefined || LAZY.has(name)) {
 				continue;
 			}
 
@@ -741,24 +702,15 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 			columns[name] = array;
 		}
 
-		checkColumns(columns, header.objectCount, header.typeNames.length);
-		const storeColumns: StoreColumns = {
-			objectAddress: columns.objectAddress as Float64Array,
-			objectType: columns.objectType as Uint32Array,
-			objectSize: columns.objectSize as Float64Array,
-			objectLength: columns.objectLength as Uint32Array,
-			objectFlags: columns.objectFlags as Uint8Array,
-			valueOffset: columns.valueOffset as Uint32Array,
-			valueBytes: columns.valueBytes as Uint8Array,
-			firstChild: columns.firstChild as Uint32Array,
-			childTargets: columns.childTargets as Uint32Array,
-			unresolvedAddress: columns.unresolvedAddress as Float64Array,
+		checkSmallSections(columns, n, header.typeNames.length);
+		const source = new IndexColumnSource(path, fd, stat, entries, kinds, lengths);
+		kept = true;
+		const store = new GraphStore({
+			objectCount: n,
 			typeNames: header.typeNames,
-			firstParent: columns.firstParent as Uint32Array | undefined,
-			parentSources: columns.parentSources as Uint32Array | undefined,
-		};
-		const slots = columns.addressSlots as Uint32Array | undefined;
-		const store = new GraphStore(storeColumns, slots === undefined ? undefined : AddressIndex.attach(storeColumns.objectAddress, slots, header.objectCount));
+			unresolvedReferenceCount: header.unresolvedReferenceCount,
+			source,
+		});
 		setSlotNames(store, new Map(header.slotNames));
 		if (columns.valuesOnlyOwners !== undefined) {
 			markValuesOnlyOwners(store, columns.valuesOnlyOwners as Uint32Array);
@@ -791,6 +743,8 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 			binding: {indexBytes: fileBytes, headerCrc: opened.headerCrc},
 		};
 	} finally {
-		closeSync(fd);
+		if (!kept) {
+			closeSync(fd);
+		}
 	}
 }

@@ -15,6 +15,7 @@ import {type IndexBinding, type IndexedFacts, type IndexRead, IndexProblem, read
 export {IndexProblem} from './index-file.js';
 export {bindToIndex, savedAnalysesBytes, savedDominators, saveAnalyses} from './saved-analyses.js';
 export {analysesPath} from './analyses-file.js';
+export {IndexReadError} from './index-source.js';
 export {identifyDump, indexCandidates, cacheDirectory, INDEX_SUFFIX} from './identity.js';
 export type {DumpIdentity} from './identity.js';
 
