@@ -11,7 +11,7 @@
 import {decodeJsonStringBytes} from '../dump/json-string.js';
 import {AddressIndex} from './address-index.js';
 import {
-	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH,
+	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH, NO_OBJECT,
 	UNRESOLVED_BIT, UNRESOLVED_MASK,
 } from './layout.js';
 
@@ -60,6 +60,9 @@ export type SourcedColumns = {
 	unresolvedReferenceCount: number;
 	source: ColumnSource;
 };
+
+/** Lookups by address answered by a scan before the address table is read. */
+const SCANS_BEFORE_INDEX = 4;
 
 /** Each store's column source (kept off the store, so that spreading a store copies arrays only). */
 const sources = new WeakMap<GraphStore, ColumnSource>();
@@ -277,8 +280,18 @@ export class GraphStore {
 
 	/** Ordinal of the object at `address`, or NO_OBJECT. */
 	indexOf(address: number): number {
+		if (this.scans < SCANS_BEFORE_INDEX && !isLoaded(this, 'addressSlots') && sources.has(this)) {
+			// A command that looks up one address: a scan of the addresses
+			// costs less than reading and checking the address table.
+			this.scans++;
+			const ordinal = this.objectAddress.indexOf(address);
+			return ordinal < 0 ? NO_OBJECT : ordinal;
+		}
+
 		return this.addressIndex.get(address);
 	}
+
+	private scans = 0;
 
 	typeName(ordinal: number): string {
 		return this.typeNames[this.objectType[ordinal]!]!;

@@ -86,6 +86,52 @@ function checkAddressSlots(slots: Uint32Array, n: number): void {
 	}
 }
 
+// One small function per kind of check: each loop stays monomorphic and is optimized alone.
+
+function checkTypes(types: Uint32Array, typeCount: number): void {
+	for (let i = 0; i < types.length; i++) {
+		if (types[i]! >= typeCount) {
+			throw damaged(`object ${i} has a type id outside the type table`);
+		}
+	}
+}
+
+function checkSizes(sizes: Float64Array): void {
+	for (let i = 0; i < sizes.length; i++) {
+		const size = sizes[i]!;
+		if (!(size >= 0) || size > Number.MAX_SAFE_INTEGER) {
+			throw damaged(`object ${i} has an impossible size`);
+		}
+	}
+}
+
+/** Every reference within the object table or the unresolved table; returns how many are unresolved. */
+function checkTargets(targets: Uint32Array, n: number, unresolvedCount: number): number {
+	let unresolved = 0;
+	for (let e = 0; e < targets.length; e++) {
+		const target = targets[e]!;
+		if (target < n) {
+			continue;
+		}
+
+		if (target < UNRESOLVED_BIT || (target & UNRESOLVED_MASK) >= unresolvedCount) {
+			throw damaged(`reference ${e} points outside the object table`);
+		}
+
+		unresolved++;
+	}
+
+	return unresolved;
+}
+
+function checkSources(sources: Uint32Array, n: number): void {
+	for (let e = 0; e < sources.length; e++) {
+		if (sources[e]! >= n) {
+			throw damaged(`parent ${e} points outside the object table`);
+		}
+	}
+}
+
 /** One column against the lengths of the others: nothing may point outside what it indexes. */
 export function checkColumn(name: LazyColumn, column: AnyArray, lengths: ColumnLengths): void {
 	const n = lengths.objects;
@@ -105,24 +151,13 @@ export function checkColumn(name: LazyColumn, column: AnyArray, lengths: ColumnL
 
 		case 'objectType': {
 			expect(n);
-			for (let i = 0; i < n; i++) {
-				if (column[i]! >= lengths.types) {
-					throw damaged(`object ${i} has a type id outside the type table`);
-				}
-			}
-
+			checkTypes(column as Uint32Array, lengths.types);
 			break;
 		}
 
 		case 'objectSize': {
 			expect(n);
-			for (let i = 0; i < n; i++) {
-				const size = column[i]!;
-				if (!(size >= 0) || size > Number.MAX_SAFE_INTEGER) {
-					throw damaged(`object ${i} has an impossible size`);
-				}
-			}
-
+			checkSizes(column as Float64Array);
 			break;
 		}
 
@@ -146,20 +181,7 @@ export function checkColumn(name: LazyColumn, column: AnyArray, lengths: ColumnL
 
 		case 'childTargets': {
 			expect(lengths.edges);
-			let unresolved = 0;
-			for (let e = 0; e < column.length; e++) {
-				const target = column[e]!;
-				if (target >= UNRESOLVED_BIT) {
-					unresolved++;
-					if ((target & UNRESOLVED_MASK) >= lengths.unresolved) {
-						throw damaged(`reference ${e} points outside the object table`);
-					}
-				} else if (target >= n) {
-					throw damaged(`reference ${e} points outside the object table`);
-				}
-			}
-
-			if (unresolved !== lengths.unresolvedReferences) {
+			if (checkTargets(column as Uint32Array, n, lengths.unresolved) !== lengths.unresolvedReferences) {
 				throw damaged('its count of unresolved references does not match its references');
 			}
 
@@ -168,12 +190,7 @@ export function checkColumn(name: LazyColumn, column: AnyArray, lengths: ColumnL
 
 		case 'parentSources': {
 			expect(lengths.parentEdges);
-			for (let e = 0; e < column.length; e++) {
-				if (column[e]! >= n) {
-					throw damaged(`parent ${e} points outside the object table`);
-				}
-			}
-
+			checkSources(column as Uint32Array, n);
 			break;
 		}
 
