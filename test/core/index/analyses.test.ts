@@ -23,6 +23,7 @@ import {identifyDump} from '../../../source/core/index/identity.js';
 import {removeStaleTemporaries} from '../../../source/core/index/index-file.js';
 import {IndexReadError} from '../../../source/core/index/index-source.js';
 import {savedDominators, saveAnalyses} from '../../../source/core/index/saved-analyses.js';
+import {coreAnalyses} from '../../../source/ui/state/analyses.js';
 import {cliPath, runCli} from '../../helpers/cli.js';
 import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
 
@@ -117,6 +118,25 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 		expect([...next.result.store.firstParent]).toEqual([...truth.store.firstParent]);
 		// Nothing left behind but the dump, its sidecar, the index and its analyses.
 		expect(readdirSync(join(file, '..')).filter(name => name.endsWith('.tmp'))).toEqual([]);
+	});
+
+	it('the explorer\'s retained-size job saves them when it finishes, and reads them at its first step the next time', async () => {
+		const file = copyDump();
+		const first = await load(file, {parents: true});
+		const job = coreAnalyses.retained!(first.result.store);
+		let steps = 0;
+		while (!job.step(performance.now() + 1)) {
+			steps++;
+		}
+
+		sameDominators(job.result(), truthDominators);
+		expect(existsSync(companionOf(file))).toBe(true);
+		const next = await load(file, {parents: true});
+		const again = coreAnalyses.retained!(next.result.store);
+		expect(again.step(performance.now())).toBe(true);
+		sameDominators(again.result(), truthDominators);
+		expect(steps).toBeGreaterThan(0);
+		expect(next.notes).toEqual([]);
 	});
 
 	it('an index written without parents gets them saved once they are built, and the next load reads them', async () => {
