@@ -270,6 +270,17 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 		expect(dominatorsOf(await load(file)).saved).toBe(true);
 	});
 
+	it('writing an index removes the temporary files dead writers left beside it', async () => {
+		const file = copyDump();
+		const stale = `${indexOf(file)}.${2 ** 22 + 999}.00112233aabb.tmp`;
+		writeFileSync(stale, 'MTUIINDX partial');
+		const old = new Date(Date.now() - (3600 * 1000));
+		utimesSync(stale, old, old);
+		expect((await load(file)).result.index?.read).toBe(false);
+		expect(existsSync(stale)).toBe(false);
+		expect(existsSync(indexOf(file))).toBe(true);
+	});
+
 	it('two processes adding them at once both succeed, and leave one valid file', async () => {
 		const file = copyDump();
 		const env = {XDG_CACHE_HOME: cacheHome};
