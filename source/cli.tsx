@@ -142,12 +142,18 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
 	process.exitCode = await main();
 } catch (error) {
-	if (process.env['MELIAE_TUI_DEBUG']) {
+	if (error instanceof Error && error.name === 'IndexReadError') {
+		// An index damaged or changed after it was opened: one line, and it is rebuilt next time.
+		process.stderr.write(`meliae-tui: ${error.message}\n`);
+		process.exitCode = EXIT_BAD_INPUT;
+	} else if (process.env['MELIAE_TUI_DEBUG']) {
 		console.error(error);
 	} else {
 		const message = error instanceof Error ? error.message : String(error);
 		process.stderr.write(`meliae-tui: internal error: ${message.split('\n')[0]} (set MELIAE_TUI_DEBUG=1 for details)\n`);
 	}
 
-	process.exitCode = EXIT_INTERNAL;
+	if (!(error instanceof Error && error.name === 'IndexReadError')) {
+		process.exitCode = EXIT_INTERNAL;
+	}
 }

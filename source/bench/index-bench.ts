@@ -1,20 +1,29 @@
 /**
  * The persisted index's figures on one dump (the bench's 5M by default):
  * first load without an index, first load writing one, reopen from it (time
- * to summary, total, peak RSS), the index's size against the dump's text,
- * and `summarize`, `show` and `top` wall clock (process start included) on
- * the indexed dump and with --no-index. Every load runs in a fresh process;
- * times are medians of --runs. Figures only: it never fails on time.
+ * to summary, total with parents, peak RSS), the first command that
+ * computes the retained sizes on it and saves them (`top`), then a reopen
+ * to summary and to retained sizes as a command does it (columns read on
+ * first use, saved dominators; times from process start, peak RSS), the
+ * index's and the analyses file's size against the dump's text, and
+ * `summarize`, `show`, `path`, `top` and `retained` wall clock (process
+ * start included) on the indexed dump and with --no-index. Every load runs
+ * in a fresh process; times are medians of --runs. Figures only: it never
+ * fails on time.
  *
  * Usage: node dist/bench/index-bench.js [FILE] [--runs N] [--json]
  */
 
 import {spawnSync} from 'node:child_process';
-import {closeSync, mkdtempSync, openSync, readSync, rmSync} from 'node:fs';
+import {closeSync, mkdtempSync, openSync, readSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {summarizeTypes} from '../core/analyses/summary.js';
+import {computeDominators} from '../core/analyses/dominators.js';
+import {loadDump} from '../core/dump/load.js';
+import {analysesPath, savedDominators} from '../core/index/persisted.js';
 import {isMainModule} from './generate.js';
 import type {LoadFigures} from './load-one.js';
 import {median} from './run.js';
@@ -59,6 +68,49 @@ function firstAddress(file: string): string {
 	return match[1]!;
 }
 
+export type ReopenFigures = {
+	/** From process start. */
+	msToSummary: number;
+	msToRetained: number;
+	maxRssBytes: number;
+	/** Whether the retained sizes were read (saved by an earlier command) rather than computed. */
+	savedDominators: boolean;
+};
+
+const benchScript = fileURLToPath(import.meta.url);
+
+/** In this process: reopen `file` from its index as a command does, to summary, then to retained sizes. */
+async function reopenHere(file: string, indexDir: string): Promise<ReopenFigures> {
+	const result = await loadDump(file, {index: true, indexDir, parents: false});
+	if (result.index?.read !== true) {
+		throw new Error('the reopen did not read the index');
+	}
+
+	summarizeTypes(result.store);
+	const msToSummary = performance.now();
+	const saved = savedDominators(result.store);
+	const dominators = saved ?? computeDominators(result.store);
+	if (dominators.totalSize < 0) {
+		throw new Error('impossible dominators');
+	}
+
+	return {
+		msToSummary: Math.round(msToSummary),
+		msToRetained: Math.round(performance.now()),
+		maxRssBytes: process.resourceUsage().maxRSS * 1024,
+		savedDominators: saved !== undefined,
+	};
+}
+
+function reopenChild(file: string, indexDir: string): ReopenFigures {
+	const child = spawnSync(process.execPath, [benchScript, file, '--reopen-child', indexDir], {encoding: 'utf8', maxBuffer: 1 << 24});
+	if (child.status !== 0) {
+		throw new Error(`reopen failed: ${child.stderr.trim()}`);
+	}
+
+	return JSON.parse(child.stdout) as ReopenFigures;
+}
+
 export type IndexBenchFigures = {
 	file: string;
 	objects: number;
@@ -67,6 +119,11 @@ export type IndexBenchFigures = {
 	firstLoad: {msToSummary: number; msTotal: number; maxRssBytes: number};
 	firstLoadWritingIndex: {msToSummary: number; msTotal: number; msWriting: number; maxRssBytes: number};
 	reopen: {msToSummary: number; msTotal: number; maxRssBytes: number};
+	/** The first `top` on the indexed dump: computes the retained sizes and saves them. */
+	firstTopMs: number;
+	analysesBytes: number;
+	/** Reopen as a command does, the retained sizes saved. */
+	reopenForCommand: ReopenFigures;
 	wallMs: Record<string, {indexed: number; parsed: number}>;
 };
 
@@ -99,12 +156,26 @@ export function measure(file: string, runs: number): IndexBenchFigures {
 	}
 
 	const address = firstAddress(file);
+	// The first command that needs retained sizes computes and saves them.
+	const firstTopMs = Math.round(cliWall(['top', file, '--limit', '10', '--index-dir', indexDir]));
+	const analysesBytes = statSync(analysesPath(writing.at(-1)!.index!.path)).size;
+	const reopens: ReopenFigures[] = [];
+	for (let run = 0; run < runs; run++) {
+		reopens.push(reopenChild(file, indexDir));
+	}
+
+	if (!reopens.every(figures => figures.savedDominators)) {
+		throw new Error('the reopen did not read the saved retained sizes');
+	}
+
+	const reopenMedian = (pick: (figures: ReopenFigures) => number): number => Math.round(median(reopens.map(pick)));
 	const wallMs: Record<string, {indexed: number; parsed: number}> = {};
 	const commands: Record<string, string[]> = {
 		summarize: ['summarize', file],
 		show: ['show', file, address],
 		path: ['path', file, address],
 		top: ['top', file, '--limit', '10'],
+		retained: ['retained', file, address],
 	};
 	for (const [name, args] of Object.entries(commands)) {
 		const indexed: number[] = [];
@@ -129,6 +200,14 @@ export function measure(file: string, runs: number): IndexBenchFigures {
 			msToSummary: med(writing, f => f.msToSummary), msTotal: med(writing, f => f.msTotal), msWriting: med(writing, writeMs), maxRssBytes: med(writing, f => f.maxRssBytes),
 		},
 		reopen: {msToSummary: med(reopen, f => f.msToSummary), msTotal: med(reopen, f => f.msTotal), maxRssBytes: med(reopen, f => f.maxRssBytes)},
+		firstTopMs,
+		analysesBytes,
+		reopenForCommand: {
+			msToSummary: reopenMedian(f => f.msToSummary),
+			msToRetained: reopenMedian(f => f.msToRetained),
+			maxRssBytes: reopenMedian(f => f.maxRssBytes),
+			savedDominators: true,
+		},
 		wallMs,
 	};
 }
@@ -143,7 +222,9 @@ export function formatFigures(figures: IndexBenchFigures): string {
 		`  first load, no index:      summary ${s(firstLoad.msToSummary)}, total ${s(firstLoad.msTotal)}, peak ${mb(firstLoad.maxRssBytes)} (${perObject(firstLoad.maxRssBytes)})`,
 		`  first load writing index:  summary ${s(writing.msToSummary)}, total ${s(writing.msTotal)} (writing ${s(writing.msWriting)}: ${Math.round(writing.msWriting * 100 / firstLoad.msTotal)}% of a load; total ${Math.round((writing.msTotal / firstLoad.msTotal - 1) * 100)}% against the load above; target <= +15%), peak ${mb(writing.maxRssBytes)}`,
 		`  reopen from the index:     summary ${s(reopen.msToSummary)} (target <= 0.5 s), total with parents ${s(reopen.msTotal)}, peak ${mb(reopen.maxRssBytes)} (${perObject(reopen.maxRssBytes)}; target <= 50)`,
-		`  index size:                ${mb(figures.indexBytes)}, ${(figures.indexBytes / figures.textBytes).toFixed(2)}x the dump's text (target <= 0.8x)`,
+		`  first top (computes and saves retained sizes): ${s(figures.firstTopMs)}; analyses file ${mb(figures.analysesBytes)}`,
+		`  reopen as a command, from process start: summary ${s(figures.reopenForCommand.msToSummary)} (target <= 0.5 s), retained sizes ${s(figures.reopenForCommand.msToRetained)} (target <= 0.8 s), peak ${mb(figures.reopenForCommand.maxRssBytes)} (${perObject(figures.reopenForCommand.maxRssBytes)}; target <= 50)`,
+		`  index size:                ${mb(figures.indexBytes)}, ${(figures.indexBytes / figures.textBytes).toFixed(2)}x the dump's text (target <= 0.8x); with the analyses ${((figures.indexBytes + figures.analysesBytes) / figures.textBytes).toFixed(2)}x`,
 		'  wall clock, process start included (indexed / --no-index; target <= 0.8 s indexed):',
 	];
 	for (const [name, wall] of Object.entries(figures.wallMs)) {
@@ -153,14 +234,19 @@ export function formatFigures(figures: IndexBenchFigures): string {
 	return lines.join('\n');
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
 	const {values, positionals} = parseArgs({
 		args: argv,
-		options: {runs: {type: 'string', default: '3'}, json: {type: 'boolean', default: false}},
+		options: {runs: {type: 'string', default: '3'}, json: {type: 'boolean', default: false}, 'reopen-child': {type: 'string'}},
 		allowPositionals: true,
 		strict: true,
 	});
 	const file = positionals[0] ?? defaultDump;
+	if (values['reopen-child'] !== undefined) {
+		process.stdout.write(JSON.stringify(await reopenHere(file, values['reopen-child'])) + '\n');
+		return 0;
+	}
+
 	const figures = measure(file, Math.max(1, Number(values.runs)));
 	process.stdout.write((values.json ? JSON.stringify(figures) : formatFigures(figures)) + '\n');
 	return 0;
@@ -168,7 +254,7 @@ function main(argv: string[]): number {
 
 if (isMainModule(import.meta.url)) {
 	try {
-		process.exitCode = main(process.argv.slice(2));
+		process.exitCode = await main(process.argv.slice(2));
 	} catch (error) {
 		process.stderr.write(`index-bench: ${error instanceof Error ? error.message : String(error)}\n`);
 		process.exitCode = 1;

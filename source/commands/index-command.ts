@@ -10,7 +10,9 @@ import {statSync} from 'node:fs';
 import {escapeControls} from '../core/format/escape.js';
 import {humanBytes} from '../core/format/size.js';
 import {type Command, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK} from './context.js';
+import {savedAnalysesBytes} from '../core/index/persisted.js';
 import {loadForCommand, withExit} from './load-for-command.js';
+import {dominatorsForCommand} from './top.js';
 
 function isRegularFile(file: string): boolean {
 	try {
@@ -41,7 +43,17 @@ export const main: Command = async ctx => withExit(async () => {
 
 		const {path, bytes} = result.index;
 		const ratio = result.textBytes > 0 ? ` (${(bytes / result.textBytes).toFixed(2)}x the dump's text)` : '';
-		ctx.stdout.write(`${shown}: ${escapeControls(path)} ${humanBytes(bytes)}${ratio}, ${result.store.objectCount} objects\n`);
+		let analyses = '';
+		if (ctx.flags['analyses'] !== false) {
+			// Computed (and saved with the index) now, so that show, top,
+			// retained, report and the explorer read them.
+			// eslint-disable-next-line no-await-in-loop
+			await dominatorsForCommand(ctx, result.store);
+			const saved = savedAnalysesBytes(result.store);
+			analyses = saved === undefined ? ', retained sizes not saved' : `, retained sizes ${humanBytes(saved)}`;
+		}
+
+		ctx.stdout.write(`${shown}: ${escapeControls(path)} ${humanBytes(bytes)}${ratio}, ${result.store.objectCount} objects${analyses}\n`);
 	}
 
 	return code;

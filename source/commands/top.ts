@@ -14,6 +14,7 @@ import {humanBytes} from '../core/format/size.js';
 import {summaryTitle} from '../core/format/summary-table.js';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {NO_OBJECT} from '../core/graph/layout.js';
+import {savedDominators, saveAnalyses} from '../core/index/persisted.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from './context.js';
@@ -27,6 +28,18 @@ const USAGE = 'meliae-tui top DUMP [--by retained|size] [--limit N] [--json]';
  * else in slices with a progress line. Ctrl-C exits 130.
  */
 export async function dominatorsForCommand(ctx: CommandContext, store: GraphStore): Promise<Dominators> {
+	// Saved with the dump's index by an earlier command: read, not computed.
+	const saved = savedDominators(store);
+	if (saved !== undefined) {
+		return saved;
+	}
+
+	const dominators = await computeForCommand(ctx, store);
+	saveAnalyses(store, dominators);
+	return dominators;
+}
+
+async function computeForCommand(ctx: CommandContext, store: GraphStore): Promise<Dominators> {
 	const showProgress = ctx.stderr.isTTY === true && ctx.flags['quiet'] !== true;
 	if (!showProgress) {
 		return computeDominators(store);

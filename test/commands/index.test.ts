@@ -12,6 +12,8 @@ import {loadDump} from '../../source/core/dump/load.js';
 import {GraphStore} from '../../source/core/graph/store.js';
 import {identifyDump} from '../../source/core/index/identity.js';
 import {readIndexFile, writeIndexFile} from '../../source/core/index/index-file.js';
+import {writeAnalysesFile} from '../../source/core/index/analyses-file.js';
+import {NO_OBJECT} from '../../source/core/graph/layout.js';
 import {progressLine} from '../../source/commands/load-for-command.js';
 import {runCli} from '../helpers/cli.js';
 import {interpreters, pythonDir, run, scratchDir} from '../capture/python.js';
@@ -58,7 +60,7 @@ describe.skipIf(found.length === 0)('meliae-tui index', () => {
 		expect(built.stderr).toBe('');
 		expect(built.code).toBe(0);
 		const size = statSync(`${file}.mtui-index`).size;
-		expect(built.stdout).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}: ${file.replaceAll('.', '\\.')}\\.mtui-index \\d+(\\.\\d)? MiB \\(\\d\\.\\d\\dx the dump's text\\), \\d+ objects\\n$`));
+		expect(built.stdout).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}: ${file.replaceAll('.', '\\.')}\\.mtui-index \\d+(\\.\\d)? MiB \\(\\d\\.\\d\\dx the dump's text\\), \\d+ objects, retained sizes \\d+(\\.\\d)? (KiB|MiB)\\n$`));
 		expect(statSync(`${file}.mtui-index`).mode & 0o777).toBe(0o600);
 		expect(size).toBeGreaterThan(0);
 		for (const args of [['summarize', file, '--json'], ['top', file, '--json', '--limit', '30'], ['show', file, String(someAddress), '--json'], ['path', file, String(someAddress)]]) {
@@ -82,6 +84,36 @@ describe.skipIf(found.length === 0)('meliae-tui index', () => {
 		const indexed = JSON.parse((await cli(['summarize', file, '--json'])).stdout) as {total_size: number};
 		const parsed = JSON.parse((await cli(['summarize', file, '--json', '--no-index'])).stdout) as {total_size: number};
 		expect(indexed.total_size - parsed.total_size).toBe(1_000_000);
+	});
+
+	it('commands read the saved retained sizes: saved ones that pass the checks but differ change the answer', async () => {
+		const file = copyDump();
+		const built = await cli(['index', file]);
+		expect(built.code).toBe(0);
+		expect(existsSync(`${file}.mtui-index.analyses`)).toBe(true);
+		const identity = identifyDump(file, {collapse: true, removeExpensive: false})!;
+		const {store, binding} = readIndexFile(`${file}.mtui-index`, identity);
+		const n = store.objectCount;
+		// Consistent but not the truth: every object dominated by the root alone, retaining only itself.
+		const flat = {
+			objectCount: n,
+			idom: new Uint32Array(n).fill(NO_OBJECT),
+			retainedSize: store.objectSize.slice(),
+			totalSize: store.objectSize.reduce((sum, size) => sum + size, 0),
+			parentlessCount: 0,
+			representatives: new Uint32Array(0),
+			typeRetainedSize: new Float64Array(store.typeCount),
+			typeRetainedCount: new Float64Array(store.typeCount),
+		};
+		writeAnalysesFile(`${file}.mtui-index.analyses`, binding, identity, store, {dominators: flat});
+		const top = await cli(['top', file, '--json', '--limit', '5']);
+		const parsed = await cli(['top', file, '--json', '--limit', '5', '--no-index']);
+		expect(top.code).toBe(0);
+		expect(top.stderr).toBe('');
+		const retained = (out: string): number[] => (JSON.parse(out) as {objects: Array<{retained_size: number}>}).objects.map(o => o.retained_size);
+		const bySize = [...store.objectSize].sort((a, b) => b - a).slice(0, 5);
+		expect(retained(top.stdout)).toEqual(bySize);
+		expect(retained(parsed.stdout)).not.toEqual(bySize);
 	});
 
 	it('--no-index neither writes nor reads one', async () => {
@@ -117,7 +149,8 @@ describe.skipIf(found.length === 0)('meliae-tui index', () => {
 			expect(result.code).toBe(0);
 		}
 
-		expect(readdirSync(join(file, '..')).filter(name => name.includes('mtui-index'))).toEqual(['heap.json.mtui-index']);
+		// The index and its analyses, no temporary file.
+		expect(readdirSync(join(file, '..')).filter(name => name.includes('mtui-index')).sort()).toEqual(['heap.json.mtui-index', 'heap.json.mtui-index.analyses']);
 		const identity = identifyDump(file, {collapse: true, removeExpensive: false})!;
 		const read = readIndexFile(`${file}.mtui-index`, identity);
 		expect(read.store.objectCount).toBe((await loadDump(file, {workers: 0})).store.objectCount);

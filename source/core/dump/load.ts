@@ -14,7 +14,8 @@ import {removeExpensiveReferences} from '../analyses/expensive.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
 import type {GraphStore} from '../graph/store.js';
-import {type DumpIdentity, findIndex, identifyDump, type IndexSettings, saveIndex} from '../index/persisted.js';
+import {escapeControls} from '../format/escape.js';
+import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
@@ -197,12 +198,22 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		};
 		identity = identifyDump(file, settings);
 		if (identity !== undefined && options.rewriteIndex !== true) {
-			const indexed = await loadFromIndex(file, identity, settings, options);
-			if (indexed.result !== undefined) {
-				return indexed.result;
-			}
+			try {
+				const indexed = await loadFromIndex(file, identity, settings, options);
+				if (indexed.result !== undefined) {
+					return indexed.result;
+				}
 
-			rebuild = indexed.unusable;
+				rebuild = indexed.unusable;
+			} catch (error) {
+				if (!(error instanceof IndexReadError)) {
+					throw error;
+				}
+
+				// A part read while loading (the parents) failed its checks: parse instead.
+				settings.onNote?.(`note: index ${escapeControls(error.path)} is damaged (${error.reason}); rebuilding it`);
+				rebuild = true;
+			}
 		}
 	}
 
@@ -217,7 +228,8 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		const saved = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
 		options.onPhase?.('writing index', performance.now() - phaseStarted);
 		if (saved !== undefined) {
-			result.index = {...saved, read: false};
+			result.index = {path: saved.path, bytes: saved.bytes, read: false};
+			bindToIndex(store, saved.path, saved.binding, identity, settings.onNote);
 		}
 	}
 
@@ -276,6 +288,7 @@ async function loadFromIndex(file: string, identity: DumpIdentity, settings: Ind
 	}
 
 	options.onPhase?.('reading index', performance.now() - started);
+	bindToIndex(store, found.path, found.binding, identity, settings.onNote);
 	const {alloc, allocProblem} = await attachAllocSites(file, store);
 	options.onObjectsReady?.(store);
 	if (options.parents ?? true) {

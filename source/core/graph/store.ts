@@ -11,7 +11,7 @@
 import {decodeJsonStringBytes} from '../dump/json-string.js';
 import {AddressIndex} from './address-index.js';
 import {
-	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH,
+	FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH, NO_OBJECT,
 	UNRESOLVED_BIT, UNRESOLVED_MASK,
 } from './layout.js';
 
@@ -36,28 +36,120 @@ export type StoreColumns = {
 	parentSources?: Uint32Array;
 };
 
+/** Columns a store can read from a source on first use. */
+export const LAZY_COLUMNS = [
+	'objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags', 'valueOffset', 'valueBytes',
+	'firstChild', 'childTargets', 'unresolvedAddress', 'firstParent', 'parentSources',
+] as const;
+export type LazyColumn = typeof LAZY_COLUMNS[number] | 'addressSlots';
+
+/**
+ * Where a store's columns are when they are not in memory (an index file).
+ * load() returns a column whole, checked (it throws when it cannot, and the
+ * error says why); readValue() the bytes of valueBytes[start, end), checked.
+ */
+export type ColumnSource = {
+	has(name: LazyColumn): boolean;
+	load(name: LazyColumn): Float64Array | Uint32Array | Uint8Array;
+	readValue(start: number, end: number): Uint8Array;
+};
+
+export type SourcedColumns = {
+	objectCount: number;
+	typeNames: string[];
+	unresolvedReferenceCount: number;
+	source: ColumnSource;
+};
+
+/** Lookups by address answered by a scan before the address table is read. */
+const SCANS_BEFORE_INDEX = 4;
+
+/** Each store's column source (kept off the store, so that spreading a store copies arrays only). */
+const sources = new WeakMap<GraphStore, ColumnSource>();
+
+function isSourced(columns: StoreColumns | SourcedColumns): columns is SourcedColumns {
+	return (columns as Partial<SourcedColumns>).source !== undefined;
+}
+
+function isLoaded(store: GraphStore, name: LazyColumn): boolean {
+	const key = name === 'addressSlots' ? 'addressIndex' : name;
+	const descriptor = Object.getOwnPropertyDescriptor(store, key);
+	return descriptor === undefined ? false : descriptor.get === undefined;
+}
+
+/** Each column (and the address index) as a getter that reads it once, then is replaced by the array. */
+function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
+	const settle = (key: string, value: unknown): void => {
+		Object.defineProperty(store, key, {value, writable: false, enumerable: true, configurable: false});
+	};
+
+	for (const name of LAZY_COLUMNS) {
+		if (name === 'firstParent' || name === 'parentSources') {
+			continue;
+		}
+
+		Object.defineProperty(store, name, {
+			configurable: true,
+			enumerable: true,
+			get() {
+				const column = source.load(name);
+				settle(name, column);
+				return column;
+			},
+		});
+	}
+
+	Object.defineProperty(store, 'addressIndex', {
+		configurable: true,
+		enumerable: true,
+		get() {
+			const addressIndex = source.has('addressSlots')
+				? AddressIndex.attach(store.objectAddress, source.load('addressSlots') as Uint32Array, store.objectCount)
+				: buildAddressIndex(store.objectAddress, store.objectCount);
+			settle('addressIndex', addressIndex);
+			return addressIndex;
+		},
+	});
+}
+
+function buildAddressIndex(objectAddress: Float64Array, count: number): AddressIndex {
+	const addressIndex = new AddressIndex(objectAddress);
+	for (let i = 0; i < count; i++) {
+		addressIndex.insert(i);
+	}
+
+	return addressIndex;
+}
+
 export type ValueKind = 'none' | 'string' | 'token' | 'name';
 
 export class GraphStore {
 	readonly objectCount: number;
+	// The columns are `declare`d: a store read from a column source (an
+	// index file) defines each as a getter that reads it on first use and
+	// then becomes the plain array (see defineLazyColumns).
 	/** Address of each object (all dumps so far are below 2^53). */
-	readonly objectAddress: Float64Array;
+	declare readonly objectAddress: Float64Array;
 	/** Index into typeNames. */
-	readonly objectType: Uint32Array;
+	declare readonly objectType: Uint32Array;
 	/** Bytes, as reported by the dump (after collapse, instance + its dict). */
-	readonly objectSize: Float64Array;
+	declare readonly objectSize: Float64Array;
 	/** "len" or NO_LENGTH. */
-	readonly objectLength: Uint32Array;
-	readonly objectFlags: Uint8Array;
+	declare readonly objectLength: Uint32Array;
+	declare readonly objectFlags: Uint8Array;
 	/** objectCount + 1 offsets into valueBytes: the raw (still escaped) value or name. */
-	readonly valueOffset: Uint32Array;
-	readonly valueBytes: Uint8Array;
+	declare readonly valueOffset: Uint32Array;
+	/**
+	 * Every value's bytes. From a column source this reads the whole arena:
+	 * for one value use value() (or valueBytesOf()), which reads only it.
+	 */
+	declare readonly valueBytes: Uint8Array;
 	/** objectCount + 1 offsets into childTargets. */
-	readonly firstChild: Uint32Array;
+	declare readonly firstChild: Uint32Array;
 	/** Ordinals, or UNRESOLVED_BIT | index into unresolvedAddress. In dump order, duplicates kept. */
-	readonly childTargets: Uint32Array;
+	declare readonly childTargets: Uint32Array;
 	/** Referenced addresses that no line of the dump describes. */
-	readonly unresolvedAddress: Float64Array;
+	declare readonly unresolvedAddress: Float64Array;
 	private parents: {firstParent: Uint32Array; parentSources: Uint32Array} | undefined;
 	/**
 	 * A spare Uint32Array of at least objectCount elements, left by the step
@@ -66,12 +158,36 @@ export class GraphStore {
 	 */
 	scratch: Uint32Array | undefined;
 	private parentsBuilder: ParentsBuilder | undefined;
+	/**
+	 * Where saved parents come from (an index's analyses file), asked once
+	 * before building them; undefined from it means build.
+	 */
+	parentsSource: (() => {firstParent: Uint32Array; parentSources: Uint32Array} | undefined) | undefined;
+	/** Called once the parents were built here (not when they came from parentsSource). */
+	onParentsBuilt: (() => void) | undefined;
 	readonly typeNames: readonly string[];
-	readonly addressIndex: AddressIndex;
+	declare readonly addressIndex: AddressIndex;
 	/** How many child references point at addresses not in the dump. */
 	readonly unresolvedReferenceCount: number;
 
-	constructor(columns: StoreColumns, addressIndex?: AddressIndex) {
+	constructor(columns: StoreColumns | SourcedColumns, addressIndex?: AddressIndex) {
+		if (isSourced(columns)) {
+			this.objectCount = columns.objectCount;
+			this.typeNames = columns.typeNames;
+			this.unresolvedReferenceCount = columns.unresolvedReferenceCount;
+			sources.set(this, columns.source);
+			defineLazyColumns(this, columns.source);
+			if (columns.source.has('firstParent')) {
+				this.parentsOnDisk = true;
+				this.parentsSource = () => ({
+					firstParent: columns.source.load('firstParent') as Uint32Array,
+					parentSources: columns.source.load('parentSources') as Uint32Array,
+				});
+			}
+
+			return;
+		}
+
 		this.objectCount = columns.objectAddress.length;
 		this.objectAddress = columns.objectAddress;
 		this.objectType = columns.objectType;
@@ -84,14 +200,7 @@ export class GraphStore {
 		this.childTargets = columns.childTargets;
 		this.unresolvedAddress = columns.unresolvedAddress;
 		this.typeNames = columns.typeNames;
-		if (addressIndex === undefined) {
-			addressIndex = new AddressIndex(this.objectAddress);
-			for (let i = 0; i < this.objectCount; i++) {
-				addressIndex.insert(i);
-			}
-		}
-
-		this.addressIndex = addressIndex;
+		this.addressIndex = addressIndex ?? buildAddressIndex(this.objectAddress, this.objectCount);
 		let unresolved = 0;
 		const targets = this.childTargets;
 		for (let e = 0; e < targets.length; e++) {
@@ -116,10 +225,12 @@ export class GraphStore {
 		return this.ensureParents().parentSources;
 	}
 
-	/** Whether parents are built already (the loader builds them last). */
+	/** Whether parents are built already (the loader builds them last), or can be read from the column source. */
 	get hasParents(): boolean {
-		return this.parents !== undefined;
+		return this.parents !== undefined || this.parentsOnDisk;
 	}
+
+	private parentsOnDisk = false;
 
 	/** Build the parents CSR now if it is not built yet. */
 	ensureParents(): {firstParent: Uint32Array; parentSources: Uint32Array} {
@@ -136,6 +247,17 @@ export class GraphStore {
 			return true;
 		}
 
+		if (this.parentsBuilder === undefined && this.parentsSource !== undefined) {
+			const source = this.parentsSource;
+			this.parentsSource = undefined;
+			const saved = source();
+			if (saved !== undefined && saved.firstParent.length === this.objectCount + 1) {
+				this.parents = saved;
+				this.scratch = undefined;
+				return true;
+			}
+		}
+
 		this.parentsBuilder ??= new ParentsBuilder(this.objectCount, this.firstChild, this.childTargets, this.scratch);
 		this.scratch = undefined;
 		if (!this.parentsBuilder.step(deadline)) {
@@ -144,6 +266,7 @@ export class GraphStore {
 
 		this.parents = this.parentsBuilder.result();
 		this.parentsBuilder = undefined;
+		this.onParentsBuilt?.();
 		return true;
 	}
 
@@ -157,8 +280,18 @@ export class GraphStore {
 
 	/** Ordinal of the object at `address`, or NO_OBJECT. */
 	indexOf(address: number): number {
+		if (this.scans < SCANS_BEFORE_INDEX && !isLoaded(this, 'addressSlots') && sources.has(this)) {
+			// A command that looks up one address: a scan of the addresses
+			// costs less than reading and checking the address table.
+			this.scans++;
+			const ordinal = this.objectAddress.indexOf(address);
+			return ordinal < 0 ? NO_OBJECT : ordinal;
+		}
+
 		return this.addressIndex.get(address);
 	}
+
+	private scans = 0;
 
 	typeName(ordinal: number): string {
 		return this.typeNames[this.objectType[ordinal]!]!;
@@ -210,26 +343,44 @@ export class GraphStore {
 	 */
 	value(ordinal: number): string | undefined {
 		const flags = this.objectFlags[ordinal]!;
+		if ((flags & (FLAG_VALUE_STRING | FLAG_VALUE_TOKEN)) === 0) {
+			return undefined;
+		}
+
+		const bytes = this.valueBytesOf(ordinal);
+		return (flags & FLAG_VALUE_STRING) === 0 ? latin1.decode(bytes) : decodeJsonStringBytes(bytes, 0, bytes.length);
+	}
+
+	/**
+	 * The raw (still escaped) bytes of one object's value or name: a view
+	 * on the arena when it is in memory, else read from the column source.
+	 */
+	valueBytesOf(ordinal: number): Uint8Array {
 		const start = this.valueOffset[ordinal]!;
 		const end = this.valueOffset[ordinal + 1]!;
-		if ((flags & FLAG_VALUE_STRING) !== 0) {
-			return decodeJsonStringBytes(this.valueBytes, start, end);
+		const source = sources.get(this);
+		if (source !== undefined && !isLoaded(this, 'valueBytes')) {
+			return source.readValue(start, end);
 		}
 
-		if ((flags & FLAG_VALUE_TOKEN) !== 0) {
-			return latin1.decode(this.valueBytes.subarray(start, end));
-		}
+		return this.valueBytes.subarray(start, end);
+	}
 
-		return undefined;
+	/** Whether a column is in memory (always, unless the store reads columns from a source). */
+	isLoaded(name: LazyColumn): boolean {
+		return isLoaded(this, name);
 	}
 
 	/** Bytes held by the store's arrays (not counting the JS engine's own overhead). */
 	get byteLength(): number {
-		return this.objectAddress.byteLength + this.objectType.byteLength + this.objectSize.byteLength
-			+ this.objectLength.byteLength + this.objectFlags.byteLength + this.valueOffset.byteLength
-			+ this.valueBytes.byteLength + this.firstChild.byteLength + this.childTargets.byteLength
-			+ this.unresolvedAddress.byteLength + (this.parents?.firstParent.byteLength ?? 0)
-			+ (this.parents?.parentSources.byteLength ?? 0) + this.addressIndex.byteLength;
+		let bytes = (this.parents?.firstParent.byteLength ?? 0) + (this.parents?.parentSources.byteLength ?? 0);
+		for (const name of LAZY_COLUMNS) {
+			if (name !== 'firstParent' && name !== 'parentSources' && isLoaded(this, name)) {
+				bytes += this[name].byteLength;
+			}
+		}
+
+		return bytes + (isLoaded(this, 'addressSlots') ? this.addressIndex.byteLength : 0);
 	}
 }
 

@@ -14,12 +14,15 @@
  *                 name, offset, byte length and CRC-32 of each
  *        sections each typed array's bytes, 8-aligned
  *
- * Reading checks everything before anything is used: magic, version, byte
- * order, the header's checksum and shape, each section's bounds, element
- * size and checksum, the dump's identity, then the columns against each
- * other (every CSR offset within its edge array and ascending, every
- * target and type id within its table). Any failure is an IndexProblem;
- * the caller parses the dump instead.
+ * Opening checks the magic, version, byte order, the header's checksum
+ * and shape, each section's bounds and element size, every column's length
+ * against the counts, the dump's identity, and reads the small sections
+ * (checksums and ranges); any failure there is an IndexProblem and the
+ * caller parses the dump instead. The columns themselves are read when
+ * first used, each checked then (checksum, and against the others' lengths:
+ * every CSR offset within its edge array and ascending, every target and
+ * type id within its table), and values one 64 KiB block at a time, each
+ * block by its own checksum (see index-source.ts).
  *
  * Writing goes to a new file (O_EXCL, mode 0600) in the target's
  * directory, is synced, then renamed over the target: a reader sees the
@@ -29,28 +32,27 @@
 
 import {randomBytes} from 'node:crypto';
 import {
-	closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync,
+	closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import {endianness} from 'node:os';
-import {dirname} from 'node:path';
+import {dirname, join} from 'node:path';
 import {crc32} from 'node:zlib';
 import {foldedObjectsOf, meliaeTypeRank, recordFoldedObjects, recordMeliaeTypeRank} from '../analyses/meliae-order.js';
 import {markValuesOnlyOwners, valuesOnlyOwnersOf} from '../analyses/dict-layout.js';
 import type {LoadProblems} from '../dump/load.js';
-import {AddressIndex} from '../graph/address-index.js';
-import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
 import {setSlotNames, slotNamesOf} from '../graph/slot-names.js';
 import {foldedDicts, recordFoldedDicts} from '../waste/folded-dicts.js';
-import {GraphStore, type StoreColumns} from '../graph/store.js';
+import {GraphStore} from '../graph/store.js';
 import {type DumpIdentity, sameIdentity} from './identity.js';
+import {type ColumnLengths, IndexColumnSource, openIndex, VALUE_BLOCK} from './index-source.js';
 
 export const INDEX_MAGIC = 'MTUIINDX';
 /** Bump on any change to the layout or to what the columns mean. */
-export const INDEX_VERSION = 2;
-const BYTE_ORDER_MARK = 0x01_02_03_04;
-const FIXED_BYTES = 24;
+export const INDEX_VERSION = 3;
+export const BYTE_ORDER_MARK = 0x01_02_03_04;
+export const FIXED_BYTES = 24;
 /** A header bigger than this is not ours (type names and slot lists are small). */
-const MAX_HEADER_BYTES = 256 * 1024 * 1024;
+export const MAX_HEADER_BYTES = 256 * 1024 * 1024;
 /** Reads, writes and checksums go in pieces of this size. */
 const PIECE = 64 * 1024 * 1024;
 
@@ -70,8 +72,8 @@ export type IndexedFacts = {
 	compressed: boolean;
 };
 
-type ArrayKind = 'f64' | 'u32' | 'u8';
-type AnyArray = Float64Array | Uint32Array | Uint8Array;
+export type ArrayKind = 'f64' | 'u32' | 'u8';
+export type AnyArray = Float64Array | Uint32Array | Uint8Array;
 
 const SECTIONS = [
 	['objectAddress', 'f64'],
@@ -94,6 +96,7 @@ const SECTIONS = [
 	['foldedDictLength', 'u32'],
 	['addressSlots', 'u32'],
 	['typeRank', 'u32'],
+	['valueBlockCrc', 'u32'],
 ] as const satisfies ReadonlyArray<readonly [string, ArrayKind]>;
 
 type SectionName = typeof SECTIONS[number][0];
@@ -101,15 +104,20 @@ const OPTIONAL: ReadonlySet<SectionName> = new Set([
 	'firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore',
 	'foldedDictOwner', 'foldedDictSize', 'foldedDictLength', 'addressSlots', 'typeRank',
 ]);
-/** AddressIndex's mark for a removed entry. */
-const TOMBSTONE = 0xff_ff_ff_ff;
+/** Read when first used (see index-source.ts); the others, small, when the index is opened. */
+const LAZY: ReadonlySet<SectionName> = new Set([
+	'objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags', 'valueOffset', 'valueBytes',
+	'firstChild', 'childTargets', 'unresolvedAddress', 'firstParent', 'parentSources', 'addressSlots', 'valueBlockCrc',
+]);
 
-const elementBytes = (kind: ArrayKind): number => kind === 'f64' ? 8 : (kind === 'u32' ? 4 : 1);
+export const elementBytes = (kind: ArrayKind): number => kind === 'f64' ? 8 : (kind === 'u32' ? 4 : 1);
 
-type SectionEntry = {name: string; offset: number; bytes: number; crc: number};
+export type SectionEntry = {name: string; offset: number; bytes: number; crc: number};
 
 type Header = {
 	identity: DumpIdentity;
+	/** References to addresses not in the dump (checked when the references are read). */
+	unresolvedReferenceCount: number;
 	facts: IndexedFacts;
 	objectCount: number;
 	typeNames: string[];
@@ -118,11 +126,11 @@ type Header = {
 	fileBytes: number;
 };
 
-function bytesOf(array: AnyArray): Uint8Array {
+export function bytesOf(array: AnyArray): Uint8Array {
 	return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
 
-function checksum(bytes: Uint8Array): number {
+export function checksum(bytes: Uint8Array): number {
 	let value = 0;
 	for (let start = 0; start < bytes.length; start += PIECE) {
 		value = crc32(bytes.subarray(start, Math.min(bytes.length, start + PIECE)), value);
@@ -131,16 +139,16 @@ function checksum(bytes: Uint8Array): number {
 	return value >>> 0;
 }
 
-const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+export const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+export function writeFully(fd: number, bytes: Uint8Array, position: number): void {
 	let done = 0;
 	while (done < bytes.length) {
 		done += writeSync(fd, bytes, done, Math.min(PIECE, bytes.length - done), position + done);
 	}
 }
 
-function readFully(fd: number, bytes: Uint8Array, position: number, onRead?: (bytes: number) => void): void {
+export function readFully(fd: number, bytes: Uint8Array, position: number, onRead?: (bytes: number) => void): void {
 	let done = 0;
 	while (done < bytes.length) {
 		const got = readSync(fd, bytes, done, Math.min(PIECE, bytes.length - done), position + done);
@@ -154,7 +162,7 @@ function readFully(fd: number, bytes: Uint8Array, position: number, onRead?: (by
 }
 
 /** Whether `path` is absent, or a regular file that begins with our magic (so ours to replace). */
-function replaceable(path: string): boolean {
+export function replaceable(path: string, magic = INDEX_MAGIC): boolean {
 	let stat;
 	try {
 		stat = lstatSync(path);
@@ -169,10 +177,10 @@ function replaceable(path: string): boolean {
 	let fd: number | undefined;
 	try {
 		fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-		const head = Buffer.alloc(INDEX_MAGIC.length);
+		const head = Buffer.alloc(magic.length);
 		const got = readSync(fd, head, 0, head.length, 0);
 		// A file cut short at our name is a leftover: ours to replace if it starts like one.
-		return head.toString('latin1', 0, got) === INDEX_MAGIC.slice(0, got);
+		return head.toString('latin1', 0, got) === magic.slice(0, got);
 	} catch {
 		return false;
 	} finally {
@@ -180,6 +188,15 @@ function replaceable(path: string): boolean {
 			closeSync(fd);
 		}
 	}
+}
+
+function blockChecksums(bytes: Uint8Array): Uint32Array {
+	const crcs = new Uint32Array(Math.ceil(bytes.length / VALUE_BLOCK));
+	for (let b = 0; b < crcs.length; b++) {
+		crcs[b] = checksum(bytes.subarray(b * VALUE_BLOCK, Math.min(bytes.length, (b + 1) * VALUE_BLOCK)));
+	}
+
+	return crcs;
 }
 
 function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
@@ -201,6 +218,8 @@ function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 		// meliae's order of types in a summary: costs a pass over every
 		// address the first time a summary is made; computed here once.
 		typeRank: meliaeTypeRank(store),
+		// Values are read one by one from the file: each block is checked on its own.
+		valueBlockCrc: blockChecksums(store.valueBytes),
 		...(store.hasParents ? {firstParent: store.firstParent, parentSources: store.parentSources} : {}),
 		...(valuesOnlyOwnersOf(store) === undefined ? {} : {valuesOnlyOwners: valuesOnlyOwnersOf(store)}),
 		...(folded === undefined ? {} : {foldedAddress: folded.address, foldedKeptBefore: folded.keptBefore}),
@@ -209,43 +228,81 @@ function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 	};
 }
 
+/** How a companion file is tied to one index: its size and its header's checksum (which covers every section's). */
+export type IndexBinding = {indexBytes: number; headerCrc: number};
+
+/** Temporary files of writers that died: older than this and with no live process of their PID. */
+const STALE_MS = 10 * 60 * 1000;
+const TEMPORARY = /\.mtui-index(?:\.analyses)?\.(\d+)\.[\da-f]{12}\.tmp$/;
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		// EPERM: it exists, owned by someone else.
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
 /**
- * Save `store` as the index at `target`. Throws IndexProblem('foreign')
- * when a file that is not an index is in the way, and the file system's
- * errors (read-only, no space, ...) as they come; no partial file is left.
- * Returns the index's size in bytes.
+ * Remove, from `directory`, the temporary index files that writers killed
+ * mid-write left: only ours (our uid, regular files, our name pattern),
+ * of a PID that is not running, and not touched for STALE_MS.
  */
-export function writeIndexFile(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): number {
-	if (!replaceable(target)) {
+export function removeStaleTemporaries(directory: string, now = Date.now()): number {
+	let names: string[];
+	try {
+		names = readdirSync(directory);
+	} catch {
+		return 0;
+	}
+
+	let removed = 0;
+	const uid = process.getuid?.();
+	for (const name of names) {
+		const match = TEMPORARY.exec(name);
+		if (match === null || Number(match[1]) === process.pid || alive(Number(match[1]))) {
+			continue;
+		}
+
+		const path = join(directory, name);
+		try {
+			const stat = lstatSync(path);
+			if (!stat.isFile() || (uid !== undefined && stat.uid !== uid) || now - stat.mtimeMs < STALE_MS) {
+				continue;
+			}
+
+			unlinkSync(path);
+			removed++;
+		} catch {}
+	}
+
+	return removed;
+}
+
+type SectionHeader = {sections: SectionEntry[]; fileBytes: number};
+
+/**
+ * Write a file of sections: the fixed part (magic, version, byte order,
+ * header length and CRC), the JSON header, then each array 8-aligned.
+ * Written to a new temporary file (O_EXCL, 0600), synced, then renamed
+ * over `target`; no partial file is left. The header's `sections` (one
+ * entry per array, in order) and `fileBytes` are filled in here.
+ */
+export function writeSectionFile(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): {bytes: number; headerCrc: number} {
+	if (!replaceable(target, magic)) {
 		throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
 	}
 
-	const columns = columnsOf(store);
-	const sections: SectionEntry[] = [];
-	const slotNames: Array<[number, string[]]> = [...(slotNamesOf(store) ?? new Map<number, readonly string[]>())]
-		.map(([address, names]) => [address, [...names]]);
-	const header: Header = {
-		identity,
-		facts,
-		objectCount: store.objectCount,
-		typeNames: [...store.typeNames],
-		slotNames,
-		sections,
-		fileBytes: 0,
-	};
-	for (const [name] of SECTIONS) {
-		const array = columns[name];
-		if (array !== undefined) {
-			sections.push({name, offset: 0, bytes: array.byteLength, crc: checksum(bytesOf(array))});
-		}
-	}
-
+	removeStaleTemporaries(dirname(target));
+	header.sections = arrays.map(([name, array]) => ({name, offset: 0, bytes: array.byteLength, crc: checksum(bytesOf(array))}));
 	// Offsets depend on the header's length, which depends on the offsets'
 	// digits: lay out until it settles (twice at most in practice).
 	let headerBytes = Buffer.alloc(0);
 	for (let round = 0; round < 4; round++) {
 		let offset = align8(FIXED_BYTES + headerBytes.length);
-		for (const section of sections) {
+		for (const section of header.sections) {
 			section.offset = offset;
 			offset = align8(offset + section.bytes);
 		}
@@ -260,12 +317,13 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 		headerBytes = next;
 	}
 
+	const headerCrc = checksum(headerBytes);
 	const fixed = Buffer.alloc(FIXED_BYTES);
-	fixed.write(INDEX_MAGIC, 0, 'latin1');
-	fixed.writeUInt32LE(INDEX_VERSION, 8);
+	fixed.write(magic, 0, 'latin1');
+	fixed.writeUInt32LE(version, 8);
 	fixed.writeUInt32LE(BYTE_ORDER_MARK, 12);
 	fixed.writeUInt32LE(headerBytes.length, 16);
-	fixed.writeUInt32LE(checksum(headerBytes), 20);
+	fixed.writeUInt32LE(headerCrc, 20);
 
 	const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 	// O_EXCL: never write through a file or link someone put at this name.
@@ -274,18 +332,19 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 	try {
 		writeFully(fd, fixed, 0);
 		writeFully(fd, headerBytes, FIXED_BYTES);
-		for (const section of sections) {
-			writeFully(fd, bytesOf(columns[section.name as SectionName]!), section.offset);
+		for (const [index, section] of header.sections.entries()) {
+			writeFully(fd, bytesOf(arrays[index]![1]), section.offset);
 		}
 
-		if (fstatSync(fd).size < header.fileBytes) {
+		const written = fstatSync(fd).size;
+		if (written < header.fileBytes) {
 			// The last section's padding.
-			writeFully(fd, new Uint8Array(header.fileBytes - fstatSync(fd).size), fstatSync(fd).size);
+			writeFully(fd, new Uint8Array(header.fileBytes - written), written);
 		}
 
 		fsyncSync(fd);
 		closeSync(fd);
-		if (!replaceable(target)) {
+		if (!replaceable(target, magic)) {
 			throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
 		}
 
@@ -313,14 +372,46 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 		}
 	} catch {}
 
-	return header.fileBytes;
+	return {bytes: header.fileBytes, headerCrc};
 }
 
-function damaged(message: string): IndexProblem {
+/**
+ * Save `store` as the index at `target`. Throws IndexProblem('foreign')
+ * when a file that is not an index is in the way, and the file system's
+ * errors (read-only, no space, ...) as they come; no partial file is left.
+ * Returns the index's size in bytes and what binds companions to it.
+ */
+export function writeIndexFile(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): IndexBinding {
+	const columns = columnsOf(store);
+	const slotNames: Array<[number, string[]]> = [...(slotNamesOf(store) ?? new Map<number, readonly string[]>())]
+		.map(([address, names]) => [address, [...names]]);
+	const header: Header = {
+		identity,
+		unresolvedReferenceCount: store.unresolvedReferenceCount,
+		facts,
+		objectCount: store.objectCount,
+		typeNames: [...store.typeNames],
+		slotNames,
+		sections: [],
+		fileBytes: 0,
+	};
+	const arrays: Array<[string, AnyArray]> = [];
+	for (const [name] of SECTIONS) {
+		const array = columns[name];
+		if (array !== undefined) {
+			arrays.push([name, array]);
+		}
+	}
+
+	const {bytes, headerCrc} = writeSectionFile(target, INDEX_MAGIC, INDEX_VERSION, header, arrays);
+	return {indexBytes: bytes, headerCrc};
+}
+
+export function damaged(message: string): IndexProblem {
 	return new IndexProblem(message, 'damaged');
 }
 
-function isCount(value: unknown): value is number {
+export function isCount(value: unknown): value is number {
 	return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
@@ -328,6 +419,7 @@ function isCount(value: unknown): value is number {
 function checkHeader(value: unknown): Header {
 	const header = value as Header;
 	if (typeof value !== 'object' || value === null || !isCount(header.objectCount) || !isCount(header.fileBytes)
+		|| !isCount(header.unresolvedReferenceCount)
 		|| !Array.isArray(header.typeNames) || !header.typeNames.every(name => typeof name === 'string')
 		|| !Array.isArray(header.slotNames) || !Array.isArray(header.sections)
 		|| typeof header.identity !== 'object' || header.identity === null
@@ -366,7 +458,7 @@ function checkHeader(value: unknown): Header {
 }
 
 /** A CSR offsets array: starts at 0, never decreases, ends at `edges`. */
-function checkOffsets(name: string, offsets: Uint32Array, edges: number): void {
+export function checkOffsets(name: string, offsets: Uint32Array, edges: number): void {
 	if (offsets[0] !== 0 || offsets.at(-1) !== edges) {
 		throw damaged(`${name} does not span its edge array`);
 	}
@@ -378,104 +470,16 @@ function checkOffsets(name: string, offsets: Uint32Array, edges: number): void {
 	}
 }
 
-/**
- * The address hash: a power-of-two table with an empty slot (so a probe
- * ends) holding every ordinal exactly once. Lookups compare the address
- * column, so a slot can never name the wrong object.
- */
-function checkAddressSlots(slots: Uint32Array, n: number): void {
-	if (slots.length < 16 || (slots.length & (slots.length - 1)) !== 0 || slots.length * 0.75 < n) {
-		throw damaged('its address table has the wrong size');
-	}
-
-	const seen = new Uint32Array((n >>> 5) + 1);
-	let count = 0;
-	let empty = 0;
-	for (let slot = 0; slot < slots.length; slot++) {
-		const entry = slots[slot]!;
-		if (entry === 0 || entry === TOMBSTONE) {
-			empty += entry === 0 ? 1 : 0;
-			continue;
-		}
-
-		const ordinal = entry - 1;
-		const bit = 1 << (ordinal & 31);
-		if (ordinal >= n || (seen[ordinal >>> 5]! & bit) !== 0) {
-			throw damaged('its address table names an object twice or one outside the table');
-		}
-
-		seen[ordinal >>> 5]! |= bit;
-		count++;
-	}
-
-	if (count !== n) {
-		throw damaged('its address table misses objects');
-	}
-
-	if (empty === 0) {
-		// A lookup of an absent address would probe for ever.
-		throw damaged('its address table has no empty slot');
-	}
-}
-
-/** The columns against each other: nothing may point outside what it indexes. */
-function checkColumns(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
+/** The small sections read when the index is opened, against the counts. */
+function checkSmallSections(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
 	const expect = (name: SectionName, length: number): void => {
 		if (columns[name] !== undefined && columns[name].length !== length) {
 			throw damaged(`${name} has ${columns[name].length} entries where ${length} are expected`);
 		}
 	};
 
-	for (const name of ['objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags'] as const) {
-		expect(name, n);
-	}
-
-	for (const name of ['valueOffset', 'firstChild', 'firstParent'] as const) {
-		expect(name, n + 1);
-	}
-
-	const objectType = columns.objectType as Uint32Array;
-	for (let i = 0; i < n; i++) {
-		if (objectType[i]! >= typeCount) {
-			throw damaged(`object ${i} has a type id outside the type table`);
-		}
-	}
-
-	const objectSize = columns.objectSize as Float64Array;
-	for (let i = 0; i < n; i++) {
-		const size = objectSize[i]!;
-		if (!(size >= 0) || size > Number.MAX_SAFE_INTEGER) {
-			throw damaged(`object ${i} has an impossible size`);
-		}
-	}
-
-	checkOffsets('valueOffset', columns.valueOffset as Uint32Array, columns.valueBytes!.length);
-	const childTargets = columns.childTargets as Uint32Array;
-	checkOffsets('firstChild', columns.firstChild as Uint32Array, childTargets.length);
-	const unresolved = columns.unresolvedAddress!.length;
-	for (let e = 0; e < childTargets.length; e++) {
-		const target = childTargets[e]!;
-		if (target >= UNRESOLVED_BIT ? (target & UNRESOLVED_MASK) >= unresolved : target >= n) {
-			throw damaged(`reference ${e} points outside the object table`);
-		}
-	}
-
-	if ((columns.firstParent === undefined) !== (columns.parentSources === undefined)) {
-		throw damaged('it has half of the parents');
-	}
-
-	if (columns.firstParent !== undefined) {
-		const parentSources = columns.parentSources as Uint32Array;
-		checkOffsets('firstParent', columns.firstParent as Uint32Array, parentSources.length);
-		for (let e = 0; e < parentSources.length; e++) {
-			if (parentSources[e]! >= n) {
-				throw damaged(`parent ${e} points outside the object table`);
-			}
-		}
-	}
-
-	if (columns.addressSlots !== undefined) {
-		checkAddressSlots(columns.addressSlots as Uint32Array, n);
+	if (columns.valuesOnlyOwners !== undefined && columns.valuesOnlyOwners.length > (n >>> 5) + 1) {
+		throw damaged('its values-only dict record is longer than the object table');
 	}
 
 	if (columns.typeRank !== undefined) {
@@ -523,7 +527,103 @@ function checkColumns(columns: Record<SectionName, AnyArray | undefined>, n: num
 	}
 }
 
-export type IndexRead = IndexedFacts & {store: GraphStore; bytes: number};
+export type IndexRead = IndexedFacts & {store: GraphStore; bytes: number; binding: IndexBinding};
+
+export type OpenedSections = {
+	/** The JSON header, parsed but not checked beyond its `sections`. */
+	header: unknown;
+	headerLength: number;
+	headerCrc: number;
+	fileBytes: number;
+	entries: Map<string, SectionEntry>;
+};
+
+/**
+ * Read and check the fixed part and the header of a section file open on
+ * `fd`: magic, version, byte order, header checksum, and every section
+ * known, once, within the file and aligned. Throws IndexProblem.
+ */
+export function openSections(fd: number, magic: string, version: number, known: ReadonlyMap<string, ArrayKind>): OpenedSections {
+	const stat = fstatSync(fd);
+	if (!stat.isFile()) {
+		throw new IndexProblem('not a regular file', 'foreign');
+	}
+
+	const fileBytes = stat.size;
+	const fixed = Buffer.alloc(FIXED_BYTES);
+	readFully(fd, fixed, 0);
+	if (fixed.toString('latin1', 0, magic.length) !== magic) {
+		throw new IndexProblem('not an index file', 'foreign');
+	}
+
+	const found = fixed.readUInt32LE(8);
+	if (found !== version) {
+		throw new IndexProblem(`format ${found}; this version reads format ${version}`, 'version');
+	}
+
+	if (fixed.readUInt32LE(12) !== BYTE_ORDER_MARK) {
+		throw damaged('its byte-order mark is wrong');
+	}
+
+	const headerLength = fixed.readUInt32LE(16);
+	if (headerLength > MAX_HEADER_BYTES || FIXED_BYTES + headerLength > fileBytes) {
+		throw damaged('its header runs past the end of the file (truncated)');
+	}
+
+	const headerBytes = Buffer.alloc(headerLength);
+	readFully(fd, headerBytes, FIXED_BYTES);
+	const headerCrc = checksum(headerBytes);
+	if (headerCrc !== fixed.readUInt32LE(20)) {
+		throw damaged('its header checksum does not match');
+	}
+
+	let header: unknown;
+	try {
+		header = JSON.parse(headerBytes.toString('utf8'));
+	} catch {
+		throw damaged('its header is not readable');
+	}
+
+	const sections = (header as {sections?: unknown} | null)?.sections;
+	if (!Array.isArray(sections)) {
+		throw damaged('its section table is malformed');
+	}
+
+	const entries = new Map<string, SectionEntry>();
+	for (const section of sections as SectionEntry[]) {
+		if (typeof section !== 'object' || section === null || typeof section.name !== 'string'
+			|| !isCount(section.offset) || !isCount(section.bytes) || !isCount(section.crc)) {
+			throw damaged('its section table is malformed');
+		}
+
+		const kind = known.get(section.name);
+		if (kind === undefined || entries.has(section.name)) {
+			throw damaged(`unknown or repeated section ${JSON.stringify(section.name).slice(0, 40)}`);
+		}
+
+		if (section.offset < FIXED_BYTES + headerLength || section.offset + section.bytes > fileBytes
+			|| section.bytes % elementBytes(kind) !== 0 || section.offset % 8 !== 0) {
+			throw damaged(`section ${section.name} lies outside the file`);
+		}
+
+		entries.set(section.name, section);
+	}
+
+	return {header, headerLength, headerCrc, fileBytes, entries};
+}
+
+/** One section's array, its checksum checked. */
+export function readSection(fd: number, entry: SectionEntry, kind: ArrayKind, onRead?: (bytes: number) => void): AnyArray {
+	const length = entry.bytes / elementBytes(kind);
+	const array = kind === 'f64' ? new Float64Array(length) : (kind === 'u32' ? new Uint32Array(length) : new Uint8Array(length));
+	const bytes = bytesOf(array);
+	readFully(fd, bytes, entry.offset, onRead);
+	if (checksum(bytes) !== entry.crc) {
+		throw damaged(`section ${entry.name} fails its checksum`);
+	}
+
+	return array;
+}
 
 /**
  * Read the index at `path` for the dump `identity` names. Throws
@@ -535,48 +635,18 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 		throw new IndexProblem('index files are little-endian', 'version');
 	}
 
-	const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+	const fd = openIndex(path);
+	let kept = false;
 	try {
 		const stat = fstatSync(fd);
 		if (!stat.isFile()) {
 			throw new IndexProblem('not a regular file', 'foreign');
 		}
 
-		const fileBytes = stat.size;
-		const fixed = Buffer.alloc(FIXED_BYTES);
-		readFully(fd, fixed, 0);
-		if (fixed.toString('latin1', 0, INDEX_MAGIC.length) !== INDEX_MAGIC) {
-			throw new IndexProblem('not an index file', 'foreign');
-		}
-
-		const version = fixed.readUInt32LE(8);
-		if (version !== INDEX_VERSION) {
-			throw new IndexProblem(`format ${version}; this version reads format ${INDEX_VERSION}`, 'version');
-		}
-
-		if (fixed.readUInt32LE(12) !== BYTE_ORDER_MARK) {
-			throw damaged('its byte-order mark is wrong');
-		}
-
-		const headerLength = fixed.readUInt32LE(16);
-		if (headerLength > MAX_HEADER_BYTES || FIXED_BYTES + headerLength > fileBytes) {
-			throw damaged('its header runs past the end of the file (truncated)');
-		}
-
-		const headerBytes = Buffer.alloc(headerLength);
-		readFully(fd, headerBytes, FIXED_BYTES);
-		if (checksum(headerBytes) !== fixed.readUInt32LE(20)) {
-			throw damaged('its header checksum does not match');
-		}
-
-		let parsed: unknown;
-		try {
-			parsed = JSON.parse(headerBytes.toString('utf8'));
-		} catch {
-			throw damaged('its header is not readable');
-		}
-
-		const header = checkHeader(parsed);
+		const kinds = new Map<string, ArrayKind>(SECTIONS);
+		const opened = openSections(fd, INDEX_MAGIC, INDEX_VERSION, kinds);
+		const {fileBytes, headerLength, entries} = opened;
+		const header = checkHeader(opened.header);
 		if (header.fileBytes !== fileBytes) {
 			throw damaged(`it is ${fileBytes} bytes where its header says ${header.fileBytes} (truncated or extended)`);
 		}
@@ -585,68 +655,65 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 			throw new IndexProblem('the dump changed since it was indexed', 'stale');
 		}
 
-		const known = new Map<string, ArrayKind>(SECTIONS);
-		const entries = new Map<string, SectionEntry>();
-		for (const section of header.sections) {
-			const kind = known.get(section.name);
-			if (kind === undefined || entries.has(section.name)) {
-				throw damaged(`unknown or repeated section ${JSON.stringify(section.name).slice(0, 40)}`);
-			}
-
-			if (section.offset < FIXED_BYTES + headerLength || section.offset + section.bytes > fileBytes
-				|| section.bytes % elementBytes(kind) !== 0 || section.offset % 8 !== 0) {
-				throw damaged(`section ${section.name} lies outside the file`);
-			}
-
-			entries.set(section.name, section);
-		}
-
 		for (const [name] of SECTIONS) {
 			if (!OPTIONAL.has(name) && !entries.has(name)) {
 				throw damaged(`section ${name} is missing`);
 			}
 		}
 
+		if (entries.has('firstParent') !== entries.has('parentSources')) {
+			throw damaged('it has half of the parents');
+		}
+
+		const n = header.objectCount;
+		const count = (name: SectionName): number => (entries.get(name)?.bytes ?? 0) / elementBytes(kinds.get(name)!);
+		// Every column's length, known from the section table before any is read.
+		const lengths: ColumnLengths = {
+			objects: n,
+			types: header.typeNames.length,
+			edges: count('childTargets'),
+			unresolved: count('unresolvedAddress'),
+			valueBytes: count('valueBytes'),
+			parentEdges: count('parentSources'),
+			unresolvedReferences: header.unresolvedReferenceCount,
+		};
+		for (const [name, length] of [
+			['objectAddress', n], ['objectType', n], ['objectSize', n], ['objectLength', n], ['objectFlags', n],
+			['valueOffset', n + 1], ['firstChild', n + 1], ['firstParent', n + 1],
+		] as const) {
+			if (entries.has(name) && count(name) !== length) {
+				throw damaged(`${name} has ${count(name)} entries where ${length} are expected`);
+			}
+		}
+
+		if (lengths.unresolvedReferences > lengths.edges) {
+			throw damaged('it counts more unresolved references than references');
+		}
+
 		let bytesRead = FIXED_BYTES + headerLength;
 		const columns = {} as Record<SectionName, AnyArray | undefined>;
 		for (const [name, kind] of SECTIONS) {
 			const entry = entries.get(name);
-			if (entry === undefined) {
+			if (entry === undefined || LAZY.has(name)) {
 				continue;
 			}
 
-			const length = entry.bytes / elementBytes(kind);
-			const array = kind === 'f64' ? new Float64Array(length) : (kind === 'u32' ? new Uint32Array(length) : new Uint8Array(length));
-			const bytes = bytesOf(array);
-			readFully(fd, bytes, entry.offset, got => {
+			const array = readSection(fd, entry, kind, got => {
 				bytesRead += got;
 				onRead?.(bytesRead, fileBytes);
 			});
-			if (checksum(bytes) !== entry.crc) {
-				throw damaged(`section ${name} fails its checksum`);
-			}
-
 			columns[name] = array;
 		}
 
-		checkColumns(columns, header.objectCount, header.typeNames.length);
-		const storeColumns: StoreColumns = {
-			objectAddress: columns.objectAddress as Float64Array,
-			objectType: columns.objectType as Uint32Array,
-			objectSize: columns.objectSize as Float64Array,
-			objectLength: columns.objectLength as Uint32Array,
-			objectFlags: columns.objectFlags as Uint8Array,
-			valueOffset: columns.valueOffset as Uint32Array,
-			valueBytes: columns.valueBytes as Uint8Array,
-			firstChild: columns.firstChild as Uint32Array,
-			childTargets: columns.childTargets as Uint32Array,
-			unresolvedAddress: columns.unresolvedAddress as Float64Array,
+		checkSmallSections(columns, n, header.typeNames.length);
+		const source = new IndexColumnSource(path, fd, stat, entries, kinds, lengths);
+		kept = true;
+		const store = new GraphStore({
+			objectCount: n,
 			typeNames: header.typeNames,
-			firstParent: columns.firstParent as Uint32Array | undefined,
-			parentSources: columns.parentSources as Uint32Array | undefined,
-		};
-		const slots = columns.addressSlots as Uint32Array | undefined;
-		const store = new GraphStore(storeColumns, slots === undefined ? undefined : AddressIndex.attach(storeColumns.objectAddress, slots, header.objectCount));
+			unresolvedReferenceCount: header.unresolvedReferenceCount,
+			source,
+		});
 		setSlotNames(store, new Map(header.slotNames));
 		if (columns.valuesOnlyOwners !== undefined) {
 			markValuesOnlyOwners(store, columns.valuesOnlyOwners as Uint32Array);
@@ -676,8 +743,11 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 			textBytes: facts.textBytes,
 			compressed: facts.compressed,
 			bytes: fileBytes,
+			binding: {indexBytes: fileBytes, headerCrc: opened.headerCrc},
 		};
 	} finally {
-		closeSync(fd);
+		if (!kept) {
+			closeSync(fd);
+		}
 	}
 }

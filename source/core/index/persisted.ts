@@ -10,9 +10,12 @@ import {dirname} from 'node:path';
 import {escapeControls} from '../format/escape.js';
 import type {GraphStore} from '../graph/store.js';
 import {type DumpIdentity, indexCandidates, type IndexOptions, unchangedSince} from './identity.js';
-import {type IndexedFacts, type IndexRead, IndexProblem, readIndexFile, writeIndexFile} from './index-file.js';
+import {type IndexBinding, type IndexedFacts, type IndexRead, IndexProblem, readIndexFile, writeIndexFile} from './index-file.js';
 
 export {IndexProblem} from './index-file.js';
+export {bindToIndex, savedAnalysesBytes, savedDominators, saveAnalyses} from './saved-analyses.js';
+export {analysesPath} from './analyses-file.js';
+export {IndexReadError} from './index-source.js';
 export {identifyDump, indexCandidates, cacheDirectory, INDEX_SUFFIX} from './identity.js';
 export type {DumpIdentity} from './identity.js';
 
@@ -71,7 +74,7 @@ export function findIndex(file: string, identity: DumpIdentity, settings: IndexS
 	return {read: undefined, unusable};
 }
 
-export type SavedIndex = {path: string; bytes: number};
+export type SavedIndex = {path: string; bytes: number; binding: IndexBinding};
 
 /** Errors that mean "this directory will not take the file": try the next place. */
 const NOT_HERE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EEXIST']);
@@ -95,7 +98,8 @@ export function saveIndex(file: string, identity: DumpIdentity, store: GraphStor
 				mkdirSync(dirname(path), {recursive: true, mode: 0o700});
 			}
 
-			return {path, bytes: writeIndexFile(path, identity, store, facts)};
+			const binding = writeIndexFile(path, identity, store, facts);
+			return {path, bytes: binding.indexBytes, binding};
 		} catch (error) {
 			if (error instanceof IndexProblem) {
 				// A file that is not ours is in the way: the next place, if any.

@@ -8,6 +8,7 @@
 import {DominatorJob, type Dominators} from '../../core/analyses/dominators.js';
 import {edgeName, findPath} from '../../core/analyses/paths.js';
 import type {GraphStore} from '../../core/graph/store.js';
+import {savedDominators, saveAnalyses} from '../../core/index/persisted.js';
 
 export type RetainedJob = {
 	/** Work until `deadline`; true when finished. */
@@ -32,11 +33,26 @@ export type Analyses = {
 
 export const coreAnalyses: Analyses = {
 	retained(store) {
+		// Saved with the dump's index by an earlier run: read, not computed.
+		const saved = savedDominators(store);
+		if (saved !== undefined) {
+			return {step: () => true, fraction: () => 1, result: () => saved};
+		}
+
 		const job = new DominatorJob(store);
+		let result: Dominators | undefined;
 		return {
 			step: deadline => job.run(deadline),
 			fraction: () => job.progress().fraction,
-			result: () => job.result(),
+			result() {
+				if (result === undefined) {
+					result = job.result();
+					// For the next run on this dump (nothing when it has no index).
+					saveAnalyses(store, result);
+				}
+
+				return result;
+			},
 		};
 	},
 	pathTo(store, ordinal, dominators) {

@@ -21,9 +21,10 @@ import {summarizeTypes} from '../../../source/core/analyses/summary.js';
 import {type LoadOptions, type LoadResult, loadDump} from '../../../source/core/dump/load.js';
 import {slotNamesOf} from '../../../source/core/graph/slot-names.js';
 import {AddressIndex} from '../../../source/core/graph/address-index.js';
-import {GraphStore} from '../../../source/core/graph/store.js';
+import {GraphStore, LAZY_COLUMNS} from '../../../source/core/graph/store.js';
 import {identifyDump} from '../../../source/core/index/identity.js';
 import {INDEX_VERSION, writeIndexFile} from '../../../source/core/index/index-file.js';
+import {IndexReadError} from '../../../source/core/index/index-source.js';
 import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
 
 const programs = new URL('programs/', import.meta.url).pathname;
@@ -72,6 +73,39 @@ function sameResult(a: LoadResult, b: LoadResult): void {
 	expect(summarizeTypes(x)).toEqual(summarizeTypes(y));
 	expect(a.problems).toEqual(b.problems);
 	expect([a.lines, a.textBytes, a.compressed]).toEqual([b.lines, b.textBytes, b.compressed]);
+}
+
+/**
+ * Read everything a lazily read store holds: every column, the address
+ * table, every value one by one (from the file), then the value arena whole.
+ */
+function touchAll(store: GraphStore): void {
+	for (const column of LAZY_COLUMNS) {
+		void store[column].length;
+	}
+
+	void store.addressIndex.get(store.objectAddress[0]!);
+	for (let i = 0; i < store.objectCount; i++) {
+		store.value(i);
+	}
+
+	void store.valueBytes.length;
+}
+
+/** A load that read an index either fails a check when a part is first used (IndexReadError) or gives the truth. */
+function damagedOnUse(loaded: Loaded, file: string, what: string, message: RegExp): void {
+	let failure: unknown;
+	try {
+		touchAll(loaded.result.store);
+	} catch (error) {
+		failure = error;
+	}
+
+	expect(failure, what).toBeInstanceOf(IndexReadError);
+	expect((failure as Error).message, what).toMatch(message);
+	expect((failure as Error).message, what).toMatch(/it is removed, and the next run parses the dump again$/);
+	// Removed, so the next load parses and writes a good one.
+	expect(existsSync(indexOf(file)), what).toBe(false);
 }
 
 function indexOf(file: string): string {
@@ -231,16 +265,47 @@ describe.skipIf(found.length === 0)('the persisted index', () => {
 		}
 
 		positions.push(size - 8);
+		let detectedOnOpen = 0;
+		let detectedOnUse = 0;
 		for (const position of positions) {
 			writeFileSync(indexOf(file), good, {mode: 0o600});
 			flipByte(indexOf(file), position);
 			const next = await load(file, {parents: false});
-			expect(next.result.index?.read, `byte ${position}`).toBe(false);
+			if (next.result.index?.read === true) {
+				// In a column or the values: found when that part is first read.
+				expect(next.notes, `byte ${position}`).toEqual([]);
+				let failure: unknown;
+				try {
+					touchAll(next.result.store);
+				} catch (error) {
+					failure = error;
+				}
+
+				if (failure === undefined) {
+					// Only the padding between sections is not checked: then nothing read changed.
+					sameResult(next.result, truth);
+					continue;
+				}
+
+				expect(failure, `byte ${position}`).toBeInstanceOf(IndexReadError);
+				expect((failure as Error).message, `byte ${position}`).toMatch(/fails its checksum/);
+				expect(existsSync(indexOf(file))).toBe(false);
+				detectedOnUse++;
+				const rebuilt = await load(file, {parents: false});
+				expect(rebuilt.result.index?.read).toBe(false);
+				expect(summarizeTypes(rebuilt.result.store)).toEqual(summarizeTypes(truth.store));
+				continue;
+			}
+
 			expect(next.notes, `byte ${position}`).toEqual([expect.stringMatching(/^note: index .* is (damaged|from another version) \(.*\); rebuilding it$/)]);
 			expect(next.result.index?.path).toBe(indexOf(file));
 			expect(next.result.store.objectCount).toBe(truth.store.objectCount);
 			expect(summarizeTypes(next.result.store)).toEqual(summarizeTypes(truth.store));
+			detectedOnOpen++;
 		}
+
+		expect(detectedOnOpen).toBeGreaterThan(0);
+		expect(detectedOnUse).toBeGreaterThan(10);
 	});
 
 	it('that is hostile (checksums right, offsets wrong) is detected, never trusted', async () => {
@@ -287,10 +352,13 @@ describe.skipIf(found.length === 0)('the persisted index', () => {
 			const bad = columns();
 			change(bad);
 			writeIndexFile(indexOf(file), identity, new GraphStore(bad), facts);
-			const next = await load(file);
-			expect(next.result.index?.read, what).toBe(false);
-			expect(next.notes, what).toEqual([expect.stringMatching(message)]);
-			sameResult(next.result, truth);
+			// Read lazily: found when the column is first used, never an answer from it.
+			const next = await load(file, {parents: false});
+			expect(next.result.index?.read, what).toBe(true);
+			damagedOnUse(next, file, what, message);
+			const rebuilt = await load(file);
+			expect(rebuilt.result.index?.read, what).toBe(false);
+			sameResult(rebuilt.result, truth);
 		}
 	});
 
@@ -323,10 +391,12 @@ describe.skipIf(found.length === 0)('the persisted index', () => {
 			change(slots);
 			const columns = {...store, typeNames: [...store.typeNames], firstParent: store.firstParent, parentSources: store.parentSources};
 			writeIndexFile(indexOf(file), identity, new GraphStore(columns, AddressIndex.attach(store.objectAddress, slots, n)), facts);
-			const next = await load(file);
-			expect(next.result.index?.read, what).toBe(false);
-			expect(next.notes, what).toEqual([expect.stringMatching(message)]);
-			sameResult(next.result, truth);
+			const next = await load(file, {parents: false});
+			expect(next.result.index?.read, what).toBe(true);
+			damagedOnUse(next, file, what, message);
+			const rebuilt = await load(file);
+			expect(rebuilt.result.index?.read, what).toBe(false);
+			sameResult(rebuilt.result, truth);
 		}
 	});
 

@@ -1,0 +1,184 @@
+/**
+ * Analyses saved with an index: a store that was read from an index, or
+ * whose index was just written, is bound to it; its parents and dominators
+ * are then read from the index's analyses file when present (see
+ * analyses-file.ts), and saved there once computed, for the next load.
+ * Every problem is one note and the analysis is computed instead: saved
+ * analyses can only save time, never fail a command.
+ */
+
+import type {Dominators} from '../analyses/dominators.js';
+import {escapeControls} from '../format/escape.js';
+import type {GraphStore} from '../graph/store.js';
+import {analysesPath, readAnalysesGroup, type SavedParents, writeAnalysesFile} from './analyses-file.js';
+import type {DumpIdentity} from './identity.js';
+import {type IndexBinding, IndexProblem} from './index-file.js';
+
+type Bound = {
+	indexPath: string;
+	binding: IndexBinding;
+	identity: DumpIdentity;
+	/** The index holds the parents itself: the companion need not. */
+	parentsInIndex: boolean;
+	/** What the companion on disk is known to hold for this index. */
+	parentsSaved: boolean;
+	dominatorsSaved: boolean;
+	dominators: Dominators | undefined;
+	/** Whether the companion was found damaged (said once). */
+	damagedSaid: boolean;
+	/** Whether not being able to write was said (once). */
+	refusedSaid: boolean;
+	onNote: ((note: string) => void) | undefined;
+	/** The size of the analyses file this process wrote last. */
+	writtenBytes?: number;
+};
+
+const bound = new WeakMap<GraphStore, Bound>();
+
+const shown = (path: string): string => escapeControls(path);
+
+function noteDamaged(entry: Bound, error: unknown): void {
+	if (!entry.damagedSaid) {
+		entry.damagedSaid = true;
+		const message = error instanceof Error ? error.message : String(error);
+		entry.onNote?.(`note: saved analyses ${shown(analysesPath(entry.indexPath))} are unusable (${shown(message)}); computing them`);
+	}
+}
+
+function readGroup(store: GraphStore, entry: Bound, group: 'parents'): SavedParents | undefined;
+function readGroup(store: GraphStore, entry: Bound, group: 'dominators'): Dominators | undefined;
+function readGroup(store: GraphStore, entry: Bound, group: 'parents' | 'dominators'): SavedParents | Dominators | undefined {
+	try {
+		return group === 'parents'
+			? readAnalysesGroup(analysesPath(entry.indexPath), entry.binding, entry.identity, store, 'parents')
+			: readAnalysesGroup(analysesPath(entry.indexPath), entry.binding, entry.identity, store, 'dominators');
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ENOENT' || code === 'ENOTDIR') {
+			return undefined;
+		}
+
+		if (error instanceof IndexProblem && error.kind === 'version') {
+			return undefined;
+		}
+
+		// Damaged, hostile, or an array a damaged header asked for could not be made.
+		noteDamaged(entry, error);
+		return undefined;
+	}
+}
+
+/**
+ * Bind `store` to the index at `indexPath` (just read, or just written for
+ * it): its parents, when not in the index, come from the analyses file
+ * when there, and are saved there once built.
+ */
+export function bindToIndex(store: GraphStore, indexPath: string, binding: IndexBinding, identity: DumpIdentity, onNote?: (note: string) => void): void {
+	const entry: Bound = {
+		indexPath,
+		binding,
+		identity,
+		parentsInIndex: store.hasParents,
+		parentsSaved: store.hasParents,
+		dominatorsSaved: false,
+		dominators: undefined,
+		damagedSaid: false,
+		refusedSaid: false,
+		onNote,
+	};
+	bound.set(store, entry);
+	if (store.hasParents) {
+		return;
+	}
+
+	store.parentsSource = () => {
+		const parents = readGroup(store, entry, 'parents');
+		entry.parentsSaved = parents !== undefined;
+		return parents;
+	};
+
+	store.onParentsBuilt = () => {
+		// After the current task: an analysis that built them on its way to
+		// the dominators saves both in one file.
+		setImmediate(() => {
+			if (!entry.parentsSaved) {
+				saveAnalyses(store);
+			}
+		});
+	};
+}
+
+/** The index `store` is bound to, if any. */
+export function boundIndex(store: GraphStore): string | undefined {
+	return bound.get(store)?.indexPath;
+}
+
+/** The size of the analyses file saved for `store` in this process, if one was. */
+export function savedAnalysesBytes(store: GraphStore): number | undefined {
+	return bound.get(store)?.writtenBytes;
+}
+
+/** The dominators saved with the store's index, when it has them (checked), else undefined. */
+export function savedDominators(store: GraphStore): Dominators | undefined {
+	const entry = bound.get(store);
+	if (entry === undefined) {
+		return undefined;
+	}
+
+	if (entry.dominators === undefined) {
+		entry.dominators = readGroup(store, entry, 'dominators');
+		entry.dominatorsSaved = entry.dominators !== undefined;
+	}
+
+	return entry.dominators;
+}
+
+/**
+ * Save what was computed on `store` (its parents when built here, and
+ * `dominators` when given) in its index's analyses file, if it is bound to
+ * an index and something is not saved yet. Returns the file's size, or
+ * undefined when nothing was written (a note says why when it failed).
+ */
+export function saveAnalyses(store: GraphStore, dominators?: Dominators): number | undefined {
+	const entry = bound.get(store);
+	if (entry === undefined) {
+		return undefined;
+	}
+
+	if (dominators !== undefined && entry.dominators !== dominators) {
+		entry.dominators = dominators;
+		entry.dominatorsSaved = false;
+	}
+
+	const parentsNeeded = !entry.parentsInIndex && store.hasParents && !entry.parentsSaved;
+	const dominatorsNeeded = entry.dominators !== undefined && !entry.dominatorsSaved;
+	if (!parentsNeeded && !dominatorsNeeded) {
+		return undefined;
+	}
+
+	const path = analysesPath(entry.indexPath);
+	try {
+		const withParents = !entry.parentsInIndex && store.hasParents;
+		const bytes = writeAnalysesFile(path, entry.binding, entry.identity, store, {
+			...(withParents ? {parents: {firstParent: store.firstParent, parentSources: store.parentSources}} : {}),
+			...(entry.dominators === undefined ? {} : {dominators: entry.dominators}),
+		});
+		entry.parentsSaved ||= withParents;
+		entry.dominatorsSaved = entry.dominators !== undefined;
+		entry.damagedSaid = false;
+		entry.writtenBytes = bytes;
+		return bytes;
+	} catch (error) {
+		// Not again for this store: one note, and the command goes on.
+		entry.parentsSaved = true;
+		entry.dominatorsSaved = true;
+		if (!entry.refusedSaid) {
+			entry.refusedSaid = true;
+			const code = (error as NodeJS.ErrnoException).code;
+			const why = error instanceof IndexProblem ? error.message : (code ?? (error as Error).message);
+			entry.onNote?.(`note: not saving analyses beside the index ${shown(entry.indexPath)}: ${shown(why)}`);
+		}
+
+		return undefined;
+	}
+}
