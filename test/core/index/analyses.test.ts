@@ -24,7 +24,7 @@ import {removeStaleTemporaries} from '../../../source/core/index/index-file.js';
 import {IndexReadError} from '../../../source/core/index/index-source.js';
 import {savedDominators, saveAnalyses} from '../../../source/core/index/saved-analyses.js';
 import {coreAnalyses} from '../../../source/ui/state/analyses.js';
-import {cliPath, runCli} from '../../helpers/cli.js';
+import {cliPath, NODE_FLAGS, runCli} from '../../helpers/cli.js';
 import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
 
 const programs = new URL('programs/', import.meta.url).pathname;
@@ -316,7 +316,7 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 			expect((await runCli(['index', file, '--no-analyses'], {env})).code).toBe(0);
 			// eslint-disable-next-line no-await-in-loop
 			const code = await new Promise<number | null>(resolve => {
-				const child = spawn(process.execPath, [cliPath, 'top', file, '--limit', '20'], {env, stdio: 'ignore'});
+				const child = spawn(process.execPath, [...NODE_FLAGS, cliPath, 'top', file, '--limit', '20'], {env, stdio: 'ignore'});
 				const timer = setTimeout(() => child.kill('SIGINT'), delayMs);
 				child.on('exit', (exitCode, signal) => {
 					clearTimeout(timer);
