@@ -75,6 +75,18 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 		maxFps: 60,
 	});
 
+	// A failure outside React's render (a background job, a timer), such as
+	// an index column found damaged when first read: the explorer ends, the
+	// terminal is restored and the error becomes one line (cli.tsx), never a
+	// stack trace over the screen.
+	let failure: Error | undefined;
+	const fail = (error: unknown): void => {
+		failure ??= error instanceof Error ? error : new Error(String(error));
+		instance.unmount(failure);
+	};
+
+	process.on('uncaughtException', fail);
+	process.on('unhandledRejection', fail);
 	try {
 		const dumps: Array<DumpSource | OlderDump> = [];
 		const warnings: string[] = [];
@@ -153,6 +165,10 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 		}
 
 		await instance.waitUntilExit();
+		if (failure !== undefined) {
+			throw failure;
+		}
+
 		restore();
 		if (timing !== undefined) {
 			ctx.stderr.write(`meliae-tui: timing: ${timing.join(', ')}\n`);
@@ -176,5 +192,7 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 		throw error;
 	} finally {
 		process.removeListener('exit', restore);
+		process.removeListener('uncaughtException', fail);
+		process.removeListener('unhandledRejection', fail);
 	}
 }

@@ -10,10 +10,11 @@
  */
 
 import {execFileSync} from 'node:child_process';
-import {existsSync, rmSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readSync, rmSync, writeSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {gzipSync} from 'node:zlib';
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest';
+import {NODE_FLAGS} from '../helpers/cli.js';
 import {meliaeLine} from '../helpers/dump-lines.js';
 import {hasTmux, TmuxSession} from '../ui/tmux.js';
 import {damagedGzip, demoText, inputFolder, randomBytes, smallLines as small, truncatedGzip} from './inputs.js';
@@ -167,6 +168,47 @@ describe.skipIf(tmuxMissing)('the explorer on hostile inputs, in tmux at 80x24',
 		expect(after).toMatch(/^EXIT=0$/m);
 		noStackTrace(after);
 		expect(tty.modes()).toEqual({alternateScreen: false, cursorVisible: true});
+	}, 120_000);
+
+	test('an index column damaged after it was opened: one line, exit 2, the terminal restored', async () => {
+		const file = write('indexed.json', demoText(1));
+		execFileSync(process.execPath, [...NODE_FLAGS, cli, 'index', file], {stdio: 'ignore'});
+		// Flip one byte in the middle of the parents' section: it is checked only when first read.
+		const fd = openSync(`${file}.mtui-index`, 'r+');
+		try {
+			const fixed = Buffer.alloc(24);
+			readSync(fd, fixed, 0, 24, 0);
+			const header = Buffer.alloc(fixed.readUInt32LE(16));
+			readSync(fd, header, 0, header.length, 24);
+			const sections = (JSON.parse(header.toString('utf8')) as {sections: Array<{name: string; offset: number; bytes: number}>}).sections;
+			const parents = sections.find(section => section.name === 'parentSources')!;
+			const at = parents.offset + Math.floor(parents.bytes / 2);
+			const byte = Buffer.alloc(1);
+			readSync(fd, byte, 0, 1, at);
+			byte[0]! ^= 0x40;
+			writeSync(fd, byte, 0, 1, at);
+		} finally {
+			closeSync(fd);
+		}
+
+		const tty = start('indexed');
+		await open(tty, 'indexed.json');
+		const first = await tty.waitFor(screen => screen.includes('> Summary') || /^EXIT=\d+$/m.test(screen), 60_000);
+		if (!/^EXIT=\d+$/m.test(first)) {
+			// Open the biggest type, then its first object: the parents are read.
+			tty.keys('Enter');
+			await new Promise(resolve => setTimeout(resolve, 500));
+			tty.keys('Enter');
+		}
+
+		const screen = await tty.waitFor(/^EXIT=\d+\ne2e\$/m, 30_000);
+		expect(screen).toMatch(/^EXIT=2$/m);
+		const said = tty.joinedScreen().split('\n').filter(line => line.startsWith('meliae-tui: '));
+		expect(said).toHaveLength(1);
+		expect(said[0]).toMatch(/indexed\.json\.mtui-index: section parentSources fails its checksum; it is removed/);
+		noStackTrace(screen);
+		expect(tty.modes()).toEqual({alternateScreen: false, cursorVisible: true});
+		expect(existsSync(`${file}.mtui-index`)).toBe(false);
 	}, 120_000);
 
 	test('Ctrl-C while a big gzip loads quits with 130 promptly', async () => {
