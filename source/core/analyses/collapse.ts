@@ -32,6 +32,7 @@
 
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
+import {runSteps} from '../util/steps.js';
 import {isPython3Dump, markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
 import {recordFoldedObjects} from './meliae-order.js';
 import {recordFoldedDicts} from '../waste/folded-dicts.js';
@@ -55,8 +56,21 @@ function popcount(x: number): number {
 	return Math.imul((x + (x >>> 4)) & 0x0f_0f_0f_0f, 0x01_01_01_01) >>> 24;
 }
 
+/** Iterations of a loop between two yields of collapseSteps. */
+const STEP_ITERATIONS = 1 << 16;
+
 export function collapseInstanceDicts(store: GraphStore): CollapseResult {
+	return runSteps(collapseSteps(store));
+}
+
+/**
+ * collapseInstanceDicts as steps: the generator yields every STEP_ITERATIONS
+ * iterations of each loop, so that a caller can check for Ctrl-C and report
+ * progress between them; the result is the same.
+ */
+export function * collapseSteps(store: GraphStore): Generator<void, CollapseResult> {
 	const n = store.objectCount;
+	let budget = STEP_ITERATIONS;
 	const {objectType, firstChild, childTargets, typeNames} = store;
 	const dictType = typeNames.indexOf('dict');
 	if (dictType < 0) {
@@ -93,6 +107,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	let valuesOnly: Uint32Array | undefined;
 	let collapsed = 0;
 	for (let i = 0; i < n; i++) {
+		if (--budget === 0) {
+			budget = STEP_ITERATIONS;
+			yield;
+		}
+
 		const type = objectType[i]!;
 		if (skipped[type] === 1) {
 			continue;
@@ -158,6 +177,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	// (1.3 MB for 5M objects) stay in cache, where a full ordinal map would not.
 	const wordPrefix = new Uint32Array(removedBits.length);
 	for (let w = 1; w < removedBits.length; w++) {
+		if (--budget === 0) {
+			budget = STEP_ITERATIONS;
+			yield;
+		}
+
 		wordPrefix[w] = wordPrefix[w - 1]! + popcount(removedBits[w - 1]!);
 	}
 
@@ -183,6 +207,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		let out = 0;
 		let edge = 0;
 		for (let i = 0; i < n; i++) {
+			if (--budget === 0) {
+				budget = STEP_ITERATIONS;
+				yield;
+			}
+
 			if (isRemoved(i)) {
 				continue;
 			}
@@ -219,6 +248,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	{
 		let j = 0;
 		for (let w = 0; w < removedBits.length; w++) {
+			if (--budget === 0) {
+				budget = STEP_ITERATIONS;
+				yield;
+			}
+
 			let bits = removedBits[w]!;
 			while (bits !== 0) {
 				const bit = 31 - Math.clz32(bits & -bits);
@@ -241,6 +275,11 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		let out = 0;
 		let valueEnd = 0;
 		for (let i = 0; i < n; i++) {
+			if (--budget === 0) {
+				budget = STEP_ITERATIONS;
+				yield;
+			}
+
 			if (isRemoved(i)) {
 				continue;
 			}
@@ -268,7 +307,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 
 	const addresses = objectAddress.subarray(0, kept);
 	const index = store.addressIndex;
-	index.remapWith(mapOrdinal, isRemoved, addresses);
+	yield * index.remapSteps(mapOrdinal, isRemoved, addresses);
 	const result = new GraphStore({
 		objectAddress: addresses,
 		objectType: objectType.subarray(0, kept),

@@ -13,6 +13,7 @@
 
 import {FLAG_SYNTHETIC, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
+import {runSteps} from '../util/steps.js';
 import {carryValuesOnlyOwners} from './dict-layout.js';
 import {carryFoldedObjects} from './meliae-order.js';
 import {carryFoldedDicts} from '../waste/folded-dicts.js';
@@ -33,6 +34,14 @@ export type ExpensiveResult = {
 };
 
 export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
+	return runSteps(expensiveSteps(store));
+}
+
+/** Objects between two yields of expensiveSteps. */
+const STEP_ITERATIONS = 1 << 16;
+
+/** removeExpensiveReferences as steps (see util/steps.ts); the same result. */
+export function * expensiveSteps(store: GraphStore): Generator<void, ExpensiveResult> {
 	const n = store.objectCount;
 	const {objectType, firstChild, childTargets} = store;
 	const typeNames = [...store.typeNames];
@@ -74,7 +83,13 @@ export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
 	const newFirstChild = new Uint32Array(total + 1);
 	let edge = 0;
 	let changed = 0;
+	let budget = STEP_ITERATIONS;
 	for (let i = 0; i < n; i++) {
+		if (--budget === 0) {
+			budget = STEP_ITERATIONS;
+			yield;
+		}
+
 		const start = firstChild[i]!;
 		const end = firstChild[i + 1]!;
 		const type = objectType[i]!;

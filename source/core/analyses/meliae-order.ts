@@ -19,6 +19,7 @@
  */
 
 import type {GraphStore} from '../graph/store.js';
+import {runSteps} from '../util/steps.js';
 
 const utf8 = new TextEncoder();
 const MASK_64 = (1n << 64n) - 1n;
@@ -98,6 +99,14 @@ const EMPTY = 0xff_ff_ff_ff;
  * the given order (`addresses[k]` is the k-th object added).
  */
 export function collectionSlots(addresses: Float64Array): Uint32Array {
+	return runSteps(collectionSlotSteps(addresses));
+}
+
+/** Objects placed (or moved by a resize) between two yields of the steps below. */
+const STEP_ITERATIONS = 1 << 16;
+
+/** collectionSlots as steps (see util/steps.ts). */
+function * collectionSlotSteps(addresses: Float64Array): Generator<void, Uint32Array> {
 	const n = addresses.length;
 	// The low 32 bits of each hash: only `i & mask` is ever used.
 	const low = new Uint32Array(n);
@@ -117,7 +126,13 @@ export function collectionSlots(addresses: Float64Array): Uint32Array {
 		into[i & mask] = k;
 	};
 
+	let budget = STEP_ITERATIONS;
 	for (let k = 0; k < n; k++) {
+		if (--budget === 0) {
+			budget = STEP_ITERATIONS;
+			yield;
+		}
+
 		insert(table, k);
 		const filled = k + 1;
 		if (filled * 3 > size * 2) {
@@ -130,7 +145,13 @@ export function collectionSlots(addresses: Float64Array): Uint32Array {
 			const old = table;
 			table = new Uint32Array(newSize).fill(EMPTY);
 			size = newSize;
-			for (const entry of old) {
+			for (let slot = 0; slot < old.length; slot++) {
+				if (--budget === 0) {
+					budget = STEP_ITERATIONS;
+					yield;
+				}
+
+				const entry = old[slot]!;
 				if (entry !== EMPTY) {
 					insert(table, entry);
 				}
@@ -190,8 +211,8 @@ function ranksFor(store: GraphStore, firstMet: readonly number[]): Uint32Array {
 	return rank;
 }
 
-/** Type ids in the order meliae first meets them among the store's objects. */
-function typesInTableOrder(store: GraphStore): number[] {
+/** Type ids in the order meliae first meets them among the store's objects (as steps). */
+function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
 	const n = store.objectCount;
 	const extra = folded.get(store);
 	const total = n + (extra?.address.length ?? 0);
@@ -213,7 +234,7 @@ function typesInTableOrder(store: GraphStore): number[] {
 		}
 	}
 
-	const slots = collectionSlots(addresses);
+	const slots = yield * collectionSlotSteps(addresses);
 	const firstSlot = new Float64Array(store.typeNames.length).fill(Number.POSITIVE_INFINITY);
 	const {objectType} = store;
 	for (let k = 0; k < total; k++) {
@@ -242,13 +263,26 @@ function typesInTableOrder(store: GraphStore): number[] {
  * store, on first use.
  */
 export function meliaeTypeRank(store: GraphStore): Uint32Array {
+	return runSteps(meliaeTypeRankSteps(store));
+}
+
+/**
+ * meliaeTypeRank as steps (see util/steps.ts): the loader computes it
+ * between checks for Ctrl-C; later calls of meliaeTypeRank find it made.
+ */
+export function * meliaeTypeRankSteps(store: GraphStore): Generator<void, Uint32Array> {
 	let rank = tieRanks.get(store);
 	if (rank === undefined) {
-		rank = ranksFor(store, typesInTableOrder(store));
+		rank = ranksFor(store, yield * typesInTableOrder(store));
 		tieRanks.set(store, rank);
 	}
 
 	return rank;
+}
+
+/** Whether meliaeTypeRank(store) was computed (or recorded) already. */
+export function hasMeliaeTypeRank(store: GraphStore): boolean {
+	return tieRanks.has(store);
 }
 
 /** Give `store` the rank meliaeTypeRank computed for the same objects earlier (a saved index). */

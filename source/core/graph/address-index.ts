@@ -8,12 +8,16 @@
  * references against the same table (read only) while it is complete.
  */
 
+import {runSteps} from '../util/steps.js';
 import {NO_OBJECT} from './layout.js';
 
 const TWO_32 = 4_294_967_296;
 
 /** A slot whose entry was removed (collapsed dicts): lookups probe past it. */
 const TOMBSTONE = 0xff_ff_ff_ff;
+
+/** Slots remapped between two yields of remapSteps. */
+const REMAP_STEP = 1 << 16;
 
 export function hashAddress(address: number): number {
 	const low = address >>> 0;
@@ -169,19 +173,31 @@ export class AddressIndex {
 
 	/** As remap, with the mapping as functions (for compact representations of it). */
 	remapWith(mapOrdinal: (old: number) => number, isRemoved: (old: number) => boolean, keys: Float64Array): void {
+		runSteps(this.remapSteps(mapOrdinal, isRemoved, keys));
+	}
+
+	/** remapWith as steps: yields every 2^16 slots (see util/steps.ts). */
+	* remapSteps(mapOrdinal: (old: number) => number, isRemoved: (old: number) => boolean, keys: Float64Array): Generator<void, void> {
 		const slots = this.slots;
-		for (let slot = 0; slot < slots.length; slot++) {
-			const entry = slots[slot]!;
-			if (entry === 0 || entry === TOMBSTONE) {
-				continue;
+		for (let from = 0; from < slots.length; from += REMAP_STEP) {
+			const to = Math.min(slots.length, from + REMAP_STEP);
+			for (let slot = from; slot < to; slot++) {
+				const entry = slots[slot]!;
+				if (entry === 0 || entry === TOMBSTONE) {
+					continue;
+				}
+
+				const old = entry - 1;
+				if (isRemoved(old)) {
+					slots[slot] = TOMBSTONE;
+					this.count--;
+				} else {
+					slots[slot] = mapOrdinal(old) + 1;
+				}
 			}
 
-			const old = entry - 1;
-			if (isRemoved(old)) {
-				slots[slot] = TOMBSTONE;
-				this.count--;
-			} else {
-				slots[slot] = mapOrdinal(old) + 1;
+			if (to < slots.length) {
+				yield;
 			}
 		}
 
