@@ -94,31 +94,23 @@ export function py2DictOrder(keys: readonly string[]): number[] {
 const TABLE_START = 1024;
 const EMPTY = 0xff_ff_ff_ff;
 
-/**
- * The final slot of each object in meliae's object table, objects added in
- * the given order (`addresses[k]` is the k-th object added).
- */
-export function collectionSlots(addresses: Float64Array): Uint32Array {
-	return runSteps(collectionSlotSteps(addresses));
-}
-
 /** Objects placed (or moved by a resize) between two yields of the steps below. */
 const STEP_ITERATIONS = 1 << 16;
 
-/** collectionSlots as steps (see util/steps.ts). */
-function * collectionSlotSteps(addresses: Float64Array): Generator<void, Uint32Array> {
-	const n = addresses.length;
-	// The low 32 bits of each hash: only `i & mask` is ever used.
-	const low = new Uint32Array(n);
-	for (let k = 0; k < n; k++) {
-		low[k] = addresses[k]! % 4_294_967_296;
-	}
-
+/**
+ * meliae's object table, simulated: objects k = 0, 1, ... are added in
+ * order, each at the first free slot of the probe sequence from its hash
+ * (`hashes[k]`, the low 32 bits of its address); past two thirds full, the
+ * table grows and takes its entries again in slot order. `slots` holds k
+ * (EMPTY when free).
+ */
+function * objectTableSteps(hashes: Uint32Array): Generator<void, Uint32Array> {
+	const n = hashes.length;
 	let size = TABLE_START;
 	let table = new Uint32Array(size).fill(EMPTY);
 	const insert = (into: Uint32Array, k: number): void => {
 		const mask = into.length - 1;
-		let i = low[k]!;
+		let i = hashes[k]!;
 		for (let step = 0; into[i & mask] !== EMPTY; step++) {
 			i = (i + 1 + step) >>> 0;
 		}
@@ -159,8 +151,23 @@ function * collectionSlotSteps(addresses: Float64Array): Generator<void, Uint32A
 		}
 	}
 
+	return table;
+}
+
+/**
+ * The final slot of each object in meliae's object table, objects added in
+ * the given order (`addresses[k]` is the k-th object added).
+ */
+export function collectionSlots(addresses: Float64Array): Uint32Array {
+	const n = addresses.length;
+	const hashes = new Uint32Array(n);
+	for (let k = 0; k < n; k++) {
+		hashes[k] = addresses[k]! % 4_294_967_296;
+	}
+
+	const table = runSteps(objectTableSteps(hashes));
 	const slots = new Uint32Array(n);
-	for (let slot = 0; slot < size; slot++) {
+	for (let slot = 0; slot < table.length; slot++) {
 		const k = table[slot]!;
 		if (k !== EMPTY) {
 			slots[k] = slot;
@@ -211,50 +218,53 @@ function ranksFor(store: GraphStore, firstMet: readonly number[]): Uint32Array {
 	return rank;
 }
 
+/** The type of a folded dict in typesInTableOrder (not an object of the store). */
+const FOLDED = 0xff_ff_ff_fe;
+
 /** Type ids in the order meliae first meets them among the store's objects (as steps). */
 function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
 	const n = store.objectCount;
 	const extra = folded.get(store);
-	const total = n + (extra?.address.length ?? 0);
-	// All objects meliae's table held, in dump order; -1 - j for folded object j.
-	const addresses = new Float64Array(total);
-	const ordinalAt = new Int32Array(total);
+	const foldedCount = extra?.address.length ?? 0;
+	const total = n + foldedCount;
+	const {objectAddress, objectType} = store;
+	// All objects meliae's table held, in dump order (folded dicts where
+	// they were): the hash and the type of each.
+	const hashes = new Uint32Array(total);
+	const types = new Uint32Array(total);
 	let out = 0;
 	let j = 0;
 	for (let i = 0; i <= n; i++) {
-		while (extra !== undefined && j < extra.address.length && extra.keptBefore[j] === i) {
-			addresses[out] = extra.address[j]!;
-			ordinalAt[out++] = -1 - j;
+		while (j < foldedCount && extra!.keptBefore[j] === i) {
+			hashes[out] = extra!.address[j]! % 4_294_967_296;
+			types[out++] = FOLDED;
 			j++;
 		}
 
 		if (i < n) {
-			addresses[out] = store.objectAddress[i]!;
-			ordinalAt[out++] = i;
+			hashes[out] = objectAddress[i]! % 4_294_967_296;
+			types[out++] = objectType[i]!;
 		}
 	}
 
-	const slots = yield * collectionSlotSteps(addresses);
-	const firstSlot = new Float64Array(store.typeNames.length).fill(Number.POSITIVE_INFINITY);
-	const {objectType} = store;
-	for (let k = 0; k < total; k++) {
-		const ordinal = ordinalAt[k]!;
-		if (ordinal >= 0) {
-			const type = objectType[ordinal]!;
-			if (slots[k]! < firstSlot[type]!) {
-				firstSlot[type] = slots[k]!;
-			}
-		}
-	}
-
+	const table = yield * objectTableSteps(hashes);
+	// Types by the first slot that holds one of them.
+	const seen = new Uint8Array(store.typeNames.length);
 	const ids: number[] = [];
-	for (let t = 0; t < firstSlot.length; t++) {
-		if (firstSlot[t] !== Number.POSITIVE_INFINITY) {
-			ids.push(t);
+	for (let slot = 0; slot < table.length; slot++) {
+		const k = table[slot]!;
+		if (k === EMPTY) {
+			continue;
+		}
+
+		const type = types[k]!;
+		if (type !== FOLDED && seen[type] === 0) {
+			seen[type] = 1;
+			ids.push(type);
 		}
 	}
 
-	return ids.sort((a, b) => firstSlot[a]! - firstSlot[b]!);
+	return ids;
 }
 
 /**
