@@ -200,12 +200,26 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 	};
 
 	const kept = n - collapsed;
-	// References: a new CSR (the dict's children move to their owner).
-	const newFirstChild = new Uint32Array(kept + 1);
-	const newTargets = new Uint32Array(childTargets.length - collapsed);
-	{
-		let out = 0;
+	// The reference of owner i that is not its dict (for owners with two).
+	const otherReference = (owner: number, dict: number): number => {
+		const first = childTargets[firstChild[owner]!]!;
+		return first === dict ? childTargets[firstChild[owner]! + 1]! : first;
+	};
+
+	let aside: Uint32Array | undefined;
+	// References: a new CSR (the dict's children move to their owner),
+	// rewritten in place over the old targets, in order. The references an
+	// object takes are read where they are unless the writes before it
+	// have already reached them (an owner whose dict holds more references
+	// than it, ahead of the objects between them; a dict written before
+	// its owner): those are copied aside first, in the order they are
+	// taken. When that would be most of them, a new array instead.
+	const edgeCount = childTargets.length - collapsed;
+	let asideCount = 0;
+	for (const pass of [0, 1]) {
+		// pass 0 counts what goes aside; pass 1 copies it.
 		let edge = 0;
+		let at = 0;
 		for (let i = 0; i < n; i++) {
 			if (--budget === 0) {
 				budget = STEP_ITERATIONS;
@@ -216,26 +230,118 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 				continue;
 			}
 
+			const start = firstChild[i]!;
 			const dictPlusOne = partner[i]!;
-			const from = dictPlusOne === 0 ? i : dictPlusOne - 1;
-			const end = firstChild[from + 1]!;
-			for (let e = firstChild[from]!; e < end; e++) {
-				newTargets[edge++] = mapTarget(childTargets[e]!);
+			if (dictPlusOne === 0) {
+				const count = firstChild[i + 1]! - start;
+				if (start < edge) {
+					if (pass === 1) {
+						aside!.set(childTargets.subarray(start, start + count), at);
+					}
+
+					at += count;
+				}
+
+				edge += count;
+				continue;
 			}
 
-			if (dictPlusOne !== 0) {
-				// The other reference: the type (new style) or the classobj (old style).
+			const dict = dictPlusOne - 1;
+			const dictStart = firstChild[dict]!;
+			const count = firstChild[dict + 1]! - dictStart;
+			if (start < edge) {
+				// The other reference (the type or the classobj), one slot.
+				if (pass === 1) {
+					aside![at] = otherReference(i, dict);
+				}
+
+				at++;
+			}
+
+			if (dictStart < edge) {
+				if (pass === 1) {
+					aside!.set(childTargets.subarray(dictStart, dictStart + count), at);
+				}
+
+				at += count;
+			}
+
+			edge += count + (firstChild[i + 1]! - start === 2 ? 1 : 0);
+		}
+
+		asideCount = at;
+		if (pass === 0 && (asideCount === 0 || asideCount * 2 > edgeCount)) {
+			break;
+		}
+
+		if (pass === 0) {
+			aside = new Uint32Array(asideCount);
+		}
+	}
+
+	const inPlace = asideCount * 2 <= edgeCount;
+	const newFirstChild = new Uint32Array(kept + 1);
+	const newTargets = inPlace ? childTargets : new Uint32Array(edgeCount);
+	{
+		let out = 0;
+		let edge = 0;
+		let asideAt = 0;
+		for (let i = 0; i < n; i++) {
+			if (--budget === 0) {
+				budget = STEP_ITERATIONS;
+				yield;
+			}
+
+			if (isRemoved(i)) {
+				continue;
+			}
+
+			const start = firstChild[i]!;
+			const dictPlusOne = partner[i]!;
+			if (dictPlusOne === 0) {
+				const end = firstChild[i + 1]!;
+				if (inPlace && start < edge) {
+					for (let e = start; e < end; e++) {
+						newTargets[edge++] = mapTarget(aside![asideAt++]!);
+					}
+				} else {
+					for (let e = start; e < end; e++) {
+						newTargets[edge++] = mapTarget(childTargets[e]!);
+					}
+				}
+			} else {
 				const dict = dictPlusOne - 1;
-				const start = firstChild[i]!;
-				if (firstChild[i + 1]! - start === 2) {
-					const first = childTargets[start]!;
-					newTargets[edge++] = mapTarget(first === dict ? childTargets[start + 1]! : first);
+				const hasOther = firstChild[i + 1]! - start === 2;
+				// Read before anything is written over it.
+				let other = 0;
+				if (inPlace && start < edge) {
+					other = aside![asideAt++]!;
+				} else if (hasOther) {
+					other = otherReference(i, dict);
+				}
+
+				const dictStart = firstChild[dict]!;
+				const dictEnd = firstChild[dict + 1]!;
+				if (inPlace && dictStart < edge) {
+					for (let e = dictStart; e < dictEnd; e++) {
+						newTargets[edge++] = mapTarget(aside![asideAt++]!);
+					}
+				} else {
+					for (let e = dictStart; e < dictEnd; e++) {
+						newTargets[edge++] = mapTarget(childTargets[e]!);
+					}
+				}
+
+				if (hasOther) {
+					newTargets[edge++] = mapTarget(other);
 				}
 			}
 
 			newFirstChild[++out] = edge;
 		}
 	}
+
+	aside = undefined;
 
 	// The folded dicts' addresses, read before the compaction below moves
 	// the column: meliae's object table held them, which orders equal types.
@@ -317,7 +423,7 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 		valueOffset: valueOffset.subarray(0, kept + 1),
 		valueBytes: valueBytes.subarray(0, valueOffset[kept]),
 		firstChild: newFirstChild,
-		childTargets: newTargets,
+		childTargets: inPlace ? newTargets.subarray(0, edgeCount) : newTargets,
 		unresolvedAddress: store.unresolvedAddress,
 		typeNames: newTypeNames,
 	}, index);
