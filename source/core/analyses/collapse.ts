@@ -32,7 +32,7 @@
 
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
-import {runSteps} from '../util/steps.js';
+import {inSlices, runSteps} from '../util/steps.js';
 import {isPython3Dump, markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
 import {recordFoldedObjects} from './meliae-order.js';
 import {recordFoldedDicts} from '../waste/folded-dicts.js';
@@ -56,21 +56,17 @@ function popcount(x: number): number {
 	return Math.imul((x + (x >>> 4)) & 0x0f_0f_0f_0f, 0x01_01_01_01) >>> 24;
 }
 
-/** Iterations of a loop between two yields of collapseSteps. */
-const STEP_ITERATIONS = 1 << 16;
-
 export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	return runSteps(collapseSteps(store));
 }
 
 /**
- * collapseInstanceDicts as steps: the generator yields every STEP_ITERATIONS
- * iterations of each loop, so that a caller can check for Ctrl-C and report
+ * collapseInstanceDicts as steps: the generator yields between slices of
+ * each loop (util/steps.ts), so that a caller can check for Ctrl-C and report
  * progress between them; the result is the same.
  */
 export function * collapseSteps(store: GraphStore): Generator<void, CollapseResult> {
 	const n = store.objectCount;
-	let budget = STEP_ITERATIONS;
 	const {objectType, firstChild, childTargets, typeNames} = store;
 	const dictType = typeNames.indexOf('dict');
 	if (dictType < 0) {
@@ -106,68 +102,69 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 	// Owners whose dict lists its values only (a bit per old ordinal).
 	let valuesOnly: Uint32Array | undefined;
 	let collapsed = 0;
-	for (let i = 0; i < n; i++) {
-		if (--budget === 0) {
-			budget = STEP_ITERATIONS;
-			yield;
-		}
-
-		const type = objectType[i]!;
-		if (skipped[type] === 1) {
-			continue;
-		}
-
-		const start = firstChild[i]!;
-		const count = firstChild[i + 1]! - start;
-		let dict = -1;
-		let className: string | undefined;
-		if (type === moduleType && count === 1) {
-			const only = childTargets[start]!;
-			if (only < UNRESOLVED_BIT && objectType[only] === dictType) {
-				dict = only;
-			}
-		} else if (count === 2) {
-			const first = childTargets[start]!;
-			const second = childTargets[start + 1]!;
-			if (first >= UNRESOLVED_BIT || second >= UNRESOLVED_BIT) {
+	const findPairs = (from: number, to: number): void => {
+		let found = 0;
+		for (let i = from; i < to; i++) {
+			const type = objectType[i]!;
+			if (skipped[type] === 1) {
 				continue;
 			}
 
-			if (objectType[first] === dictType && (objectType[second] === typeType || isOwnClass(second, type))) {
-				dict = first;
-			} else if (type === instanceType && objectType[first] === classobjType && objectType[second] === dictType) {
-				dict = second;
-				className = store.value(first);
+			const start = firstChild[i]!;
+			const count = firstChild[i + 1]! - start;
+			let dict = -1;
+			let className: string | undefined;
+			if (type === moduleType && count === 1) {
+				const only = childTargets[start]!;
+				if (only < UNRESOLVED_BIT && objectType[only] === dictType) {
+					dict = only;
+				}
+			} else if (count === 2) {
+				const first = childTargets[start]!;
+				const second = childTargets[start + 1]!;
+				if (first >= UNRESOLVED_BIT || second >= UNRESOLVED_BIT) {
+					continue;
+				}
+
+				if (objectType[first] === dictType && (objectType[second] === typeType || isOwnClass(second, type))) {
+					dict = first;
+				} else if (type === instanceType && objectType[first] === classobjType && objectType[second] === dictType) {
+					dict = second;
+					className = store.value(first);
+				}
+			}
+
+			if (dict < 0 || isRemoved(dict)) {
+				continue;
+			}
+
+			partner[i] = dict + 1;
+			partner[dict] = i + 1;
+			if (refsAreValuesOnly(store.objectLength[dict]!, firstChild[dict + 1]! - firstChild[dict]!)) {
+				valuesOnly ??= new Uint32Array((n >>> 5) + 1);
+				valuesOnly[i >>> 5]! |= 1 << (i & 31);
+			}
+
+			removedBits[dict >>> 5]! |= 1 << (dict & 31);
+			found++;
+			// Sizes now, before any column moves: the dict may come before its
+			// owner in the dump, and its slot is reused by the compaction below.
+			objectSize[i] = objectSize[i]! + objectSize[dict]!;
+			if (className !== undefined) {
+				let id = newTypeNames.indexOf(className);
+				if (id < 0) {
+					id = newTypeNames.length;
+					newTypeNames.push(className);
+				}
+
+				objectType[i] = id;
 			}
 		}
 
-		if (dict < 0 || isRemoved(dict)) {
-			continue;
-		}
+		collapsed += found;
+	};
 
-		partner[i] = dict + 1;
-		partner[dict] = i + 1;
-		if (refsAreValuesOnly(store.objectLength[dict]!, firstChild[dict + 1]! - firstChild[dict]!)) {
-			valuesOnly ??= new Uint32Array((n >>> 5) + 1);
-			valuesOnly[i >>> 5]! |= 1 << (i & 31);
-		}
-
-		removedBits[dict >>> 5]! |= 1 << (dict & 31);
-		collapsed++;
-		// Sizes now, before any column moves: the dict may come before its
-		// owner in the dump, and its slot is reused by the compaction below.
-		objectSize[i] = objectSize[i]! + objectSize[dict]!;
-		if (className !== undefined) {
-			let id = newTypeNames.indexOf(className);
-			if (id < 0) {
-				id = newTypeNames.length;
-				newTypeNames.push(className);
-			}
-
-			objectType[i] = id;
-		}
-	}
-
+	yield * inSlices(n, findPairs);
 	if (collapsed === 0) {
 		return {store, collapsed: 0};
 	}
@@ -177,11 +174,6 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 	// (1.3 MB for 5M objects) stay in cache, where a full ordinal map would not.
 	const wordPrefix = new Uint32Array(removedBits.length);
 	for (let w = 1; w < removedBits.length; w++) {
-		if (--budget === 0) {
-			budget = STEP_ITERATIONS;
-			yield;
-		}
-
 		wordPrefix[w] = wordPrefix[w - 1]! + popcount(removedBits[w - 1]!);
 	}
 
@@ -218,58 +210,61 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 	let asideCount = 0;
 	for (const pass of [0, 1]) {
 		// pass 0 counts what goes aside; pass 1 copies it.
-		let edge = 0;
-		let at = 0;
-		for (let i = 0; i < n; i++) {
-			if (--budget === 0) {
-				budget = STEP_ITERATIONS;
-				yield;
-			}
+		let edgeSoFar = 0;
+		let atSoFar = 0;
+		const measure = (from: number, to: number): void => {
+			let edge = edgeSoFar;
+			let at = atSoFar;
+			for (let i = from; i < to; i++) {
+				if (isRemoved(i)) {
+					continue;
+				}
 
-			if (isRemoved(i)) {
-				continue;
-			}
+				const start = firstChild[i]!;
+				const dictPlusOne = partner[i]!;
+				if (dictPlusOne === 0) {
+					const count = firstChild[i + 1]! - start;
+					if (start < edge) {
+						if (pass === 1) {
+							aside!.set(childTargets.subarray(start, start + count), at);
+						}
 
-			const start = firstChild[i]!;
-			const dictPlusOne = partner[i]!;
-			if (dictPlusOne === 0) {
-				const count = firstChild[i + 1]! - start;
+						at += count;
+					}
+
+					edge += count;
+					continue;
+				}
+
+				const dict = dictPlusOne - 1;
+				const dictStart = firstChild[dict]!;
+				const count = firstChild[dict + 1]! - dictStart;
 				if (start < edge) {
+					// The other reference (the type or the classobj), one slot.
 					if (pass === 1) {
-						aside!.set(childTargets.subarray(start, start + count), at);
+						aside![at] = otherReference(i, dict);
+					}
+
+					at++;
+				}
+
+				if (dictStart < edge) {
+					if (pass === 1) {
+						aside!.set(childTargets.subarray(dictStart, dictStart + count), at);
 					}
 
 					at += count;
 				}
 
-				edge += count;
-				continue;
+				edge += count + (firstChild[i + 1]! - start === 2 ? 1 : 0);
 			}
 
-			const dict = dictPlusOne - 1;
-			const dictStart = firstChild[dict]!;
-			const count = firstChild[dict + 1]! - dictStart;
-			if (start < edge) {
-				// The other reference (the type or the classobj), one slot.
-				if (pass === 1) {
-					aside![at] = otherReference(i, dict);
-				}
+			edgeSoFar = edge;
+			atSoFar = at;
+		};
 
-				at++;
-			}
-
-			if (dictStart < edge) {
-				if (pass === 1) {
-					aside!.set(childTargets.subarray(dictStart, dictStart + count), at);
-				}
-
-				at += count;
-			}
-
-			edge += count + (firstChild[i + 1]! - start === 2 ? 1 : 0);
-		}
-
-		asideCount = at;
+		yield * inSlices(n, measure);
+		asideCount = atSoFar;
 		if (pass === 0 && (asideCount === 0 || asideCount * 2 > edgeCount)) {
 			break;
 		}
@@ -283,62 +278,68 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 	const newFirstChild = new Uint32Array(kept + 1);
 	const newTargets = inPlace ? childTargets : new Uint32Array(edgeCount);
 	{
-		let out = 0;
-		let edge = 0;
-		let asideAt = 0;
-		for (let i = 0; i < n; i++) {
-			if (--budget === 0) {
-				budget = STEP_ITERATIONS;
-				yield;
-			}
+		let outSoFar = 0;
+		let edgeSoFar = 0;
+		let asideSoFar = 0;
+		const rewrite = (from: number, to: number): void => {
+			let out = outSoFar;
+			let edge = edgeSoFar;
+			let asideAt = asideSoFar;
+			for (let i = from; i < to; i++) {
+				if (isRemoved(i)) {
+					continue;
+				}
 
-			if (isRemoved(i)) {
-				continue;
-			}
-
-			const start = firstChild[i]!;
-			const dictPlusOne = partner[i]!;
-			if (dictPlusOne === 0) {
-				const end = firstChild[i + 1]!;
-				if (inPlace && start < edge) {
-					for (let e = start; e < end; e++) {
-						newTargets[edge++] = mapTarget(aside![asideAt++]!);
+				const start = firstChild[i]!;
+				const dictPlusOne = partner[i]!;
+				if (dictPlusOne === 0) {
+					const end = firstChild[i + 1]!;
+					if (inPlace && start < edge) {
+						for (let e = start; e < end; e++) {
+							newTargets[edge++] = mapTarget(aside![asideAt++]!);
+						}
+					} else {
+						for (let e = start; e < end; e++) {
+							newTargets[edge++] = mapTarget(childTargets[e]!);
+						}
 					}
 				} else {
-					for (let e = start; e < end; e++) {
-						newTargets[edge++] = mapTarget(childTargets[e]!);
+					const dict = dictPlusOne - 1;
+					const hasOther = firstChild[i + 1]! - start === 2;
+					// Read before anything is written over it.
+					let other = 0;
+					if (inPlace && start < edge) {
+						other = aside![asideAt++]!;
+					} else if (hasOther) {
+						other = otherReference(i, dict);
 					}
-				}
-			} else {
-				const dict = dictPlusOne - 1;
-				const hasOther = firstChild[i + 1]! - start === 2;
-				// Read before anything is written over it.
-				let other = 0;
-				if (inPlace && start < edge) {
-					other = aside![asideAt++]!;
-				} else if (hasOther) {
-					other = otherReference(i, dict);
+
+					const dictStart = firstChild[dict]!;
+					const dictEnd = firstChild[dict + 1]!;
+					if (inPlace && dictStart < edge) {
+						for (let e = dictStart; e < dictEnd; e++) {
+							newTargets[edge++] = mapTarget(aside![asideAt++]!);
+						}
+					} else {
+						for (let e = dictStart; e < dictEnd; e++) {
+							newTargets[edge++] = mapTarget(childTargets[e]!);
+						}
+					}
+
+					if (hasOther) {
+						newTargets[edge++] = mapTarget(other);
+					}
 				}
 
-				const dictStart = firstChild[dict]!;
-				const dictEnd = firstChild[dict + 1]!;
-				if (inPlace && dictStart < edge) {
-					for (let e = dictStart; e < dictEnd; e++) {
-						newTargets[edge++] = mapTarget(aside![asideAt++]!);
-					}
-				} else {
-					for (let e = dictStart; e < dictEnd; e++) {
-						newTargets[edge++] = mapTarget(childTargets[e]!);
-					}
-				}
-
-				if (hasOther) {
-					newTargets[edge++] = mapTarget(other);
-				}
+				newFirstChild[++out] = edge;
 			}
 
-			newFirstChild[++out] = edge;
-		}
+			outSoFar = out;
+			edgeSoFar = edge;
+			asideSoFar = asideAt;
+		};
+
+		yield * inSlices(n, rewrite);
 	}
 
 	aside = undefined;
@@ -352,63 +353,69 @@ export function * collapseSteps(store: GraphStore): Generator<void, CollapseResu
 	const foldedSize = new Float64Array(collapsed);
 	const foldedLength = new Uint32Array(collapsed);
 	{
-		let j = 0;
-		for (let w = 0; w < removedBits.length; w++) {
-			if (--budget === 0) {
-				budget = STEP_ITERATIONS;
-				yield;
+		let jSoFar = 0;
+		const listFolded = (from: number, to: number): void => {
+			let j = jSoFar;
+			for (let w = from; w < to; w++) {
+				let bits = removedBits[w]!;
+				while (bits !== 0) {
+					const bit = 31 - Math.clz32(bits & -bits);
+					bits &= bits - 1;
+					const dict = (w << 5) + bit;
+					foldedAddress[j] = store.objectAddress[dict]!;
+					foldedKeptBefore[j] = mapOrdinal(dict);
+					foldedOwner[j] = mapOrdinal(partner[dict]! - 1);
+					foldedSize[j] = store.objectSize[dict]!;
+					foldedLength[j] = store.objectLength[dict]!;
+					j++;
+				}
 			}
 
-			let bits = removedBits[w]!;
-			while (bits !== 0) {
-				const bit = 31 - Math.clz32(bits & -bits);
-				bits &= bits - 1;
-				const dict = (w << 5) + bit;
-				foldedAddress[j] = store.objectAddress[dict]!;
-				foldedKeptBefore[j] = mapOrdinal(dict);
-				foldedOwner[j] = mapOrdinal(partner[dict]! - 1);
-				foldedSize[j] = store.objectSize[dict]!;
-				foldedLength[j] = store.objectLength[dict]!;
-				j++;
-			}
-		}
+			jSoFar = j;
+		};
+
+		yield * inSlices(removedBits.length, listFolded);
 	}
 
 	// Scalar columns and values, compacted in place (new ordinal <= old).
 	const {objectAddress, objectLength, objectFlags, valueOffset, valueBytes} = store;
 	const valuesOnlyKept = valuesOnly === undefined ? undefined : new Uint32Array((kept >>> 5) + 1);
 	{
-		let out = 0;
-		let valueEnd = 0;
-		for (let i = 0; i < n; i++) {
-			if (--budget === 0) {
-				budget = STEP_ITERATIONS;
-				yield;
+		let outSoFar = 0;
+		let valueEndSoFar = 0;
+		const compact = (from: number, to: number): void => {
+			let out = outSoFar;
+			let valueEnd = valueEndSoFar;
+			for (let i = from; i < to; i++) {
+				if (isRemoved(i)) {
+					continue;
+				}
+
+				const vStart = valueOffset[i]!;
+				const vEnd = valueOffset[i + 1]!;
+				objectAddress[out] = objectAddress[i]!;
+				objectType[out] = objectType[i]!;
+				objectSize[out] = objectSize[i]!;
+				objectLength[out] = objectLength[i]!;
+				objectFlags[out] = partner[i] === 0 ? objectFlags[i]! : objectFlags[i]! | FLAG_COLLAPSED;
+				if (valueEnd !== vStart) {
+					valueBytes.copyWithin(valueEnd, vStart, vEnd);
+				}
+
+				valueEnd += vEnd - vStart;
+				valueOffset[out + 1] = valueEnd;
+				if (valuesOnlyKept !== undefined && (valuesOnly![i >>> 5]! & (1 << (i & 31))) !== 0) {
+					valuesOnlyKept[out >>> 5]! |= 1 << (out & 31);
+				}
+
+				out++;
 			}
 
-			if (isRemoved(i)) {
-				continue;
-			}
+			outSoFar = out;
+			valueEndSoFar = valueEnd;
+		};
 
-			const vStart = valueOffset[i]!;
-			const vEnd = valueOffset[i + 1]!;
-			objectAddress[out] = objectAddress[i]!;
-			objectType[out] = objectType[i]!;
-			objectSize[out] = objectSize[i]!;
-			objectLength[out] = objectLength[i]!;
-			objectFlags[out] = partner[i] === 0 ? objectFlags[i]! : objectFlags[i]! | FLAG_COLLAPSED;
-			if (valueEnd !== vStart) {
-				valueBytes.copyWithin(valueEnd, vStart, vEnd);
-			}
-
-			valueEnd += vEnd - vStart;
-			valueOffset[out + 1] = valueEnd;
-			if (valuesOnlyKept !== undefined && (valuesOnly![i >>> 5]! & (1 << (i & 31))) !== 0) {
-				valuesOnlyKept[out >>> 5]! |= 1 << (out & 31);
-			}
-
-			out++;
-		}
+		yield * inSlices(n, compact);
 	}
 
 	const addresses = objectAddress.subarray(0, kept);

@@ -19,7 +19,7 @@
  */
 
 import type {GraphStore} from '../graph/store.js';
-import {runSteps} from '../util/steps.js';
+import {inSlices, runSteps, SLICE} from '../util/steps.js';
 
 const utf8 = new TextEncoder();
 const MASK_64 = (1n << 64n) - 1n;
@@ -94,9 +94,6 @@ export function py2DictOrder(keys: readonly string[]): number[] {
 const TABLE_START = 1024;
 const EMPTY = 0xff_ff_ff_ff;
 
-/** Objects placed (or moved by a resize) between two yields of the steps below. */
-const STEP_ITERATIONS = 1 << 16;
-
 /**
  * meliae's object table, simulated: objects k = 0, 1, ... are added in
  * order, each at the first free slot of the probe sequence from its hash
@@ -106,8 +103,7 @@ const STEP_ITERATIONS = 1 << 16;
  */
 function * objectTableSteps(hashes: Uint32Array): Generator<void, Uint32Array> {
 	const n = hashes.length;
-	let size = TABLE_START;
-	let table = new Uint32Array(size).fill(EMPTY);
+	let table = new Uint32Array(TABLE_START).fill(EMPTY);
 	const insert = (into: Uint32Array, k: number): void => {
 		const mask = into.length - 1;
 		let i = hashes[k]!;
@@ -118,37 +114,45 @@ function * objectTableSteps(hashes: Uint32Array): Generator<void, Uint32Array> {
 		into[i & mask] = k;
 	};
 
-	let budget = STEP_ITERATIONS;
-	for (let k = 0; k < n; k++) {
-		if (--budget === 0) {
-			budget = STEP_ITERATIONS;
-			yield;
+	// Adds objects from `from` until `to` or until the table must grow;
+	// returns the next object to add.
+	const addUntilFull = (from: number, to: number): number => {
+		const into = table;
+		const size = into.length;
+		for (let k = from; k < to; k++) {
+			insert(into, k);
+			if ((k + 1) * 3 > size * 2) {
+				return k + 1;
+			}
 		}
 
-		insert(table, k);
-		const filled = k + 1;
-		if (filled * 3 > size * 2) {
-			const minActive = filled * 2;
+		return to;
+	};
+
+	let k = 0;
+	while (k < n) {
+		k = addUntilFull(k, Math.min(n, k + SLICE));
+		if (k * 3 > table.length * 2) {
+			// filled = k: grow to the smallest power of two from 1024 above 2k.
 			let newSize = TABLE_START;
-			while (newSize <= minActive) {
+			while (newSize <= k * 2) {
 				newSize *= 2;
 			}
 
 			const old = table;
 			table = new Uint32Array(newSize).fill(EMPTY);
-			size = newSize;
-			for (let slot = 0; slot < old.length; slot++) {
-				if (--budget === 0) {
-					budget = STEP_ITERATIONS;
-					yield;
+			const into = table;
+			yield * inSlices(old.length, (from, to) => {
+				for (let slot = from; slot < to; slot++) {
+					const entry = old[slot]!;
+					if (entry !== EMPTY) {
+						insert(into, entry);
+					}
 				}
-
-				const entry = old[slot]!;
-				if (entry !== EMPTY) {
-					insert(table, entry);
-				}
-			}
+			});
 		}
+
+		yield;
 	}
 
 	return table;
@@ -232,20 +236,27 @@ function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
 	// they were): the hash and the type of each.
 	const hashes = new Uint32Array(total);
 	const types = new Uint32Array(total);
-	let out = 0;
-	let j = 0;
-	for (let i = 0; i <= n; i++) {
-		while (j < foldedCount && extra!.keptBefore[j] === i) {
-			hashes[out] = extra!.address[j]! % 4_294_967_296;
-			types[out++] = FOLDED;
-			j++;
+	let outSoFar = 0;
+	let jSoFar = 0;
+	yield * inSlices(n + 1, (from, to) => {
+		let out = outSoFar;
+		let j = jSoFar;
+		for (let i = from; i < to; i++) {
+			while (j < foldedCount && extra!.keptBefore[j] === i) {
+				hashes[out] = extra!.address[j]! % 4_294_967_296;
+				types[out++] = FOLDED;
+				j++;
+			}
+
+			if (i < n) {
+				hashes[out] = objectAddress[i]! % 4_294_967_296;
+				types[out++] = objectType[i]!;
+			}
 		}
 
-		if (i < n) {
-			hashes[out] = objectAddress[i]! % 4_294_967_296;
-			types[out++] = objectType[i]!;
-		}
-	}
+		outSoFar = out;
+		jSoFar = j;
+	});
 
 	const table = yield * objectTableSteps(hashes);
 	// Types by the first slot that holds one of them.

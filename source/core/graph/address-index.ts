@@ -8,16 +8,13 @@
  * references against the same table (read only) while it is complete.
  */
 
-import {runSteps} from '../util/steps.js';
+import {inSlices, runSteps} from '../util/steps.js';
 import {NO_OBJECT} from './layout.js';
 
 const TWO_32 = 4_294_967_296;
 
 /** A slot whose entry was removed (collapsed dicts): lookups probe past it. */
 const TOMBSTONE = 0xff_ff_ff_ff;
-
-/** Slots remapped between two yields of remapSteps. */
-const REMAP_STEP = 1 << 16;
 
 export function hashAddress(address: number): number {
 	const low = address >>> 0;
@@ -176,11 +173,11 @@ export class AddressIndex {
 		runSteps(this.remapSteps(mapOrdinal, isRemoved, keys));
 	}
 
-	/** remapWith as steps: yields every 2^16 slots (see util/steps.ts). */
+	/** remapWith as steps: yields between slices of the slots (see util/steps.ts). */
 	* remapSteps(mapOrdinal: (old: number) => number, isRemoved: (old: number) => boolean, keys: Float64Array): Generator<void, void> {
 		const slots = this.slots;
-		for (let from = 0; from < slots.length; from += REMAP_STEP) {
-			const to = Math.min(slots.length, from + REMAP_STEP);
+		let removed = 0;
+		yield * inSlices(slots.length, (from, to) => {
 			for (let slot = from; slot < to; slot++) {
 				const entry = slots[slot]!;
 				if (entry === 0 || entry === TOMBSTONE) {
@@ -190,17 +187,13 @@ export class AddressIndex {
 				const old = entry - 1;
 				if (isRemoved(old)) {
 					slots[slot] = TOMBSTONE;
-					this.count--;
+					removed++;
 				} else {
 					slots[slot] = mapOrdinal(old) + 1;
 				}
 			}
-
-			if (to < slots.length) {
-				yield;
-			}
-		}
-
+		});
+		this.count -= removed;
 		this.keys = keys;
 	}
 
