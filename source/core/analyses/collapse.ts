@@ -32,6 +32,7 @@
 
 import {FLAG_COLLAPSED, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
+import {inSlices, runSteps} from '../util/steps.js';
 import {isPython3Dump, markValuesOnlyOwners, refsAreValuesOnly} from './dict-layout.js';
 import {recordFoldedObjects} from './meliae-order.js';
 import {recordFoldedDicts} from '../waste/folded-dicts.js';
@@ -56,6 +57,15 @@ function popcount(x: number): number {
 }
 
 export function collapseInstanceDicts(store: GraphStore): CollapseResult {
+	return runSteps(collapseSteps(store));
+}
+
+/**
+ * collapseInstanceDicts as steps: the generator yields between slices of
+ * each loop (util/steps.ts), so that a caller can check for Ctrl-C and report
+ * progress between them; the result is the same.
+ */
+export function * collapseSteps(store: GraphStore): Generator<void, CollapseResult> {
 	const n = store.objectCount;
 	const {objectType, firstChild, childTargets, typeNames} = store;
 	const dictType = typeNames.indexOf('dict');
@@ -92,63 +102,69 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	// Owners whose dict lists its values only (a bit per old ordinal).
 	let valuesOnly: Uint32Array | undefined;
 	let collapsed = 0;
-	for (let i = 0; i < n; i++) {
-		const type = objectType[i]!;
-		if (skipped[type] === 1) {
-			continue;
-		}
-
-		const start = firstChild[i]!;
-		const count = firstChild[i + 1]! - start;
-		let dict = -1;
-		let className: string | undefined;
-		if (type === moduleType && count === 1) {
-			const only = childTargets[start]!;
-			if (only < UNRESOLVED_BIT && objectType[only] === dictType) {
-				dict = only;
-			}
-		} else if (count === 2) {
-			const first = childTargets[start]!;
-			const second = childTargets[start + 1]!;
-			if (first >= UNRESOLVED_BIT || second >= UNRESOLVED_BIT) {
+	const findPairs = (from: number, to: number): void => {
+		let found = 0;
+		for (let i = from; i < to; i++) {
+			const type = objectType[i]!;
+			if (skipped[type] === 1) {
 				continue;
 			}
 
-			if (objectType[first] === dictType && (objectType[second] === typeType || isOwnClass(second, type))) {
-				dict = first;
-			} else if (type === instanceType && objectType[first] === classobjType && objectType[second] === dictType) {
-				dict = second;
-				className = store.value(first);
+			const start = firstChild[i]!;
+			const count = firstChild[i + 1]! - start;
+			let dict = -1;
+			let className: string | undefined;
+			if (type === moduleType && count === 1) {
+				const only = childTargets[start]!;
+				if (only < UNRESOLVED_BIT && objectType[only] === dictType) {
+					dict = only;
+				}
+			} else if (count === 2) {
+				const first = childTargets[start]!;
+				const second = childTargets[start + 1]!;
+				if (first >= UNRESOLVED_BIT || second >= UNRESOLVED_BIT) {
+					continue;
+				}
+
+				if (objectType[first] === dictType && (objectType[second] === typeType || isOwnClass(second, type))) {
+					dict = first;
+				} else if (type === instanceType && objectType[first] === classobjType && objectType[second] === dictType) {
+					dict = second;
+					className = store.value(first);
+				}
+			}
+
+			if (dict < 0 || isRemoved(dict)) {
+				continue;
+			}
+
+			partner[i] = dict + 1;
+			partner[dict] = i + 1;
+			if (refsAreValuesOnly(store.objectLength[dict]!, firstChild[dict + 1]! - firstChild[dict]!)) {
+				valuesOnly ??= new Uint32Array((n >>> 5) + 1);
+				valuesOnly[i >>> 5]! |= 1 << (i & 31);
+			}
+
+			removedBits[dict >>> 5]! |= 1 << (dict & 31);
+			found++;
+			// Sizes now, before any column moves: the dict may come before its
+			// owner in the dump, and its slot is reused by the compaction below.
+			objectSize[i] = objectSize[i]! + objectSize[dict]!;
+			if (className !== undefined) {
+				let id = newTypeNames.indexOf(className);
+				if (id < 0) {
+					id = newTypeNames.length;
+					newTypeNames.push(className);
+				}
+
+				objectType[i] = id;
 			}
 		}
 
-		if (dict < 0 || isRemoved(dict)) {
-			continue;
-		}
+		collapsed += found;
+	};
 
-		partner[i] = dict + 1;
-		partner[dict] = i + 1;
-		if (refsAreValuesOnly(store.objectLength[dict]!, firstChild[dict + 1]! - firstChild[dict]!)) {
-			valuesOnly ??= new Uint32Array((n >>> 5) + 1);
-			valuesOnly[i >>> 5]! |= 1 << (i & 31);
-		}
-
-		removedBits[dict >>> 5]! |= 1 << (dict & 31);
-		collapsed++;
-		// Sizes now, before any column moves: the dict may come before its
-		// owner in the dump, and its slot is reused by the compaction below.
-		objectSize[i] = objectSize[i]! + objectSize[dict]!;
-		if (className !== undefined) {
-			let id = newTypeNames.indexOf(className);
-			if (id < 0) {
-				id = newTypeNames.length;
-				newTypeNames.push(className);
-			}
-
-			objectType[i] = id;
-		}
-	}
-
+	yield * inSlices(n, findPairs);
 	if (collapsed === 0) {
 		return {store, collapsed: 0};
 	}
@@ -176,37 +192,157 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	};
 
 	const kept = n - collapsed;
-	// References: a new CSR (the dict's children move to their owner).
-	const newFirstChild = new Uint32Array(kept + 1);
-	const newTargets = new Uint32Array(childTargets.length - collapsed);
-	{
-		let out = 0;
-		let edge = 0;
-		for (let i = 0; i < n; i++) {
-			if (isRemoved(i)) {
-				continue;
-			}
+	// The reference of owner i that is not its dict (for owners with two).
+	const otherReference = (owner: number, dict: number): number => {
+		const first = childTargets[firstChild[owner]!]!;
+		return first === dict ? childTargets[firstChild[owner]! + 1]! : first;
+	};
 
-			const dictPlusOne = partner[i]!;
-			const from = dictPlusOne === 0 ? i : dictPlusOne - 1;
-			const end = firstChild[from + 1]!;
-			for (let e = firstChild[from]!; e < end; e++) {
-				newTargets[edge++] = mapTarget(childTargets[e]!);
-			}
-
-			if (dictPlusOne !== 0) {
-				// The other reference: the type (new style) or the classobj (old style).
-				const dict = dictPlusOne - 1;
-				const start = firstChild[i]!;
-				if (firstChild[i + 1]! - start === 2) {
-					const first = childTargets[start]!;
-					newTargets[edge++] = mapTarget(first === dict ? childTargets[start + 1]! : first);
+	let aside: Uint32Array | undefined;
+	// References: a new CSR (the dict's children move to their owner),
+	// rewritten in place over the old targets, in order. The references an
+	// object takes are read where they are unless the writes before it
+	// have already reached them (an owner whose dict holds more references
+	// than it, ahead of the objects between them; a dict written before
+	// its owner): those are copied aside first, in the order they are
+	// taken. When that would be most of them, a new array instead.
+	const edgeCount = childTargets.length - collapsed;
+	let asideCount = 0;
+	for (const pass of [0, 1]) {
+		// pass 0 counts what goes aside; pass 1 copies it.
+		let edgeSoFar = 0;
+		let atSoFar = 0;
+		const measure = (from: number, to: number): void => {
+			let edge = edgeSoFar;
+			let at = atSoFar;
+			for (let i = from; i < to; i++) {
+				if (isRemoved(i)) {
+					continue;
 				}
+
+				const start = firstChild[i]!;
+				const dictPlusOne = partner[i]!;
+				if (dictPlusOne === 0) {
+					const count = firstChild[i + 1]! - start;
+					if (start < edge) {
+						if (pass === 1) {
+							aside!.set(childTargets.subarray(start, start + count), at);
+						}
+
+						at += count;
+					}
+
+					edge += count;
+					continue;
+				}
+
+				const dict = dictPlusOne - 1;
+				const dictStart = firstChild[dict]!;
+				const count = firstChild[dict + 1]! - dictStart;
+				if (start < edge) {
+					// The other reference (the type or the classobj), one slot.
+					if (pass === 1) {
+						aside![at] = otherReference(i, dict);
+					}
+
+					at++;
+				}
+
+				if (dictStart < edge) {
+					if (pass === 1) {
+						aside!.set(childTargets.subarray(dictStart, dictStart + count), at);
+					}
+
+					at += count;
+				}
+
+				edge += count + (firstChild[i + 1]! - start === 2 ? 1 : 0);
 			}
 
-			newFirstChild[++out] = edge;
+			edgeSoFar = edge;
+			atSoFar = at;
+		};
+
+		yield * inSlices(n, measure);
+		asideCount = atSoFar;
+		if (pass === 0 && (asideCount === 0 || asideCount * 2 > edgeCount)) {
+			break;
+		}
+
+		if (pass === 0) {
+			aside = new Uint32Array(asideCount);
 		}
 	}
+
+	const inPlace = asideCount * 2 <= edgeCount;
+	const newFirstChild = new Uint32Array(kept + 1);
+	const newTargets = inPlace ? childTargets : new Uint32Array(edgeCount);
+	{
+		let outSoFar = 0;
+		let edgeSoFar = 0;
+		let asideSoFar = 0;
+		const rewrite = (from: number, to: number): void => {
+			let out = outSoFar;
+			let edge = edgeSoFar;
+			let asideAt = asideSoFar;
+			for (let i = from; i < to; i++) {
+				if (isRemoved(i)) {
+					continue;
+				}
+
+				const start = firstChild[i]!;
+				const dictPlusOne = partner[i]!;
+				if (dictPlusOne === 0) {
+					const end = firstChild[i + 1]!;
+					if (inPlace && start < edge) {
+						for (let e = start; e < end; e++) {
+							newTargets[edge++] = mapTarget(aside![asideAt++]!);
+						}
+					} else {
+						for (let e = start; e < end; e++) {
+							newTargets[edge++] = mapTarget(childTargets[e]!);
+						}
+					}
+				} else {
+					const dict = dictPlusOne - 1;
+					const hasOther = firstChild[i + 1]! - start === 2;
+					// Read before anything is written over it.
+					let other = 0;
+					if (inPlace && start < edge) {
+						other = aside![asideAt++]!;
+					} else if (hasOther) {
+						other = otherReference(i, dict);
+					}
+
+					const dictStart = firstChild[dict]!;
+					const dictEnd = firstChild[dict + 1]!;
+					if (inPlace && dictStart < edge) {
+						for (let e = dictStart; e < dictEnd; e++) {
+							newTargets[edge++] = mapTarget(aside![asideAt++]!);
+						}
+					} else {
+						for (let e = dictStart; e < dictEnd; e++) {
+							newTargets[edge++] = mapTarget(childTargets[e]!);
+						}
+					}
+
+					if (hasOther) {
+						newTargets[edge++] = mapTarget(other);
+					}
+				}
+
+				newFirstChild[++out] = edge;
+			}
+
+			outSoFar = out;
+			edgeSoFar = edge;
+			asideSoFar = asideAt;
+		};
+
+		yield * inSlices(n, rewrite);
+	}
+
+	aside = undefined;
 
 	// The folded dicts' addresses, read before the compaction below moves
 	// the column: meliae's object table held them, which orders equal types.
@@ -217,58 +353,74 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 	const foldedSize = new Float64Array(collapsed);
 	const foldedLength = new Uint32Array(collapsed);
 	{
-		let j = 0;
-		for (let w = 0; w < removedBits.length; w++) {
-			let bits = removedBits[w]!;
-			while (bits !== 0) {
-				const bit = 31 - Math.clz32(bits & -bits);
-				bits &= bits - 1;
-				const dict = (w << 5) + bit;
-				foldedAddress[j] = store.objectAddress[dict]!;
-				foldedKeptBefore[j] = mapOrdinal(dict);
-				foldedOwner[j] = mapOrdinal(partner[dict]! - 1);
-				foldedSize[j] = store.objectSize[dict]!;
-				foldedLength[j] = store.objectLength[dict]!;
-				j++;
+		let jSoFar = 0;
+		const listFolded = (from: number, to: number): void => {
+			let j = jSoFar;
+			for (let w = from; w < to; w++) {
+				let bits = removedBits[w]!;
+				while (bits !== 0) {
+					const bit = 31 - Math.clz32(bits & -bits);
+					bits &= bits - 1;
+					const dict = (w << 5) + bit;
+					foldedAddress[j] = store.objectAddress[dict]!;
+					foldedKeptBefore[j] = mapOrdinal(dict);
+					foldedOwner[j] = mapOrdinal(partner[dict]! - 1);
+					foldedSize[j] = store.objectSize[dict]!;
+					foldedLength[j] = store.objectLength[dict]!;
+					j++;
+				}
 			}
-		}
+
+			jSoFar = j;
+		};
+
+		yield * inSlices(removedBits.length, listFolded);
 	}
 
 	// Scalar columns and values, compacted in place (new ordinal <= old).
 	const {objectAddress, objectLength, objectFlags, valueOffset, valueBytes} = store;
 	const valuesOnlyKept = valuesOnly === undefined ? undefined : new Uint32Array((kept >>> 5) + 1);
 	{
-		let out = 0;
-		let valueEnd = 0;
-		for (let i = 0; i < n; i++) {
-			if (isRemoved(i)) {
-				continue;
+		let outSoFar = 0;
+		let valueEndSoFar = 0;
+		const compact = (from: number, to: number): void => {
+			let out = outSoFar;
+			let valueEnd = valueEndSoFar;
+			for (let i = from; i < to; i++) {
+				if (isRemoved(i)) {
+					continue;
+				}
+
+				const vStart = valueOffset[i]!;
+				const vEnd = valueOffset[i + 1]!;
+				objectAddress[out] = objectAddress[i]!;
+				objectType[out] = objectType[i]!;
+				objectSize[out] = objectSize[i]!;
+				objectLength[out] = objectLength[i]!;
+				objectFlags[out] = partner[i] === 0 ? objectFlags[i]! : objectFlags[i]! | FLAG_COLLAPSED;
+				if (valueEnd !== vStart) {
+					valueBytes.copyWithin(valueEnd, vStart, vEnd);
+				}
+
+				valueEnd += vEnd - vStart;
+				valueOffset[out + 1] = valueEnd;
+				if (valuesOnlyKept !== undefined && (valuesOnly![i >>> 5]! & (1 << (i & 31))) !== 0) {
+					valuesOnlyKept[out >>> 5]! |= 1 << (out & 31);
+				}
+
+				out++;
 			}
 
-			const vStart = valueOffset[i]!;
-			const vEnd = valueOffset[i + 1]!;
-			objectAddress[out] = objectAddress[i]!;
-			objectType[out] = objectType[i]!;
-			objectSize[out] = objectSize[i]!;
-			objectLength[out] = objectLength[i]!;
-			objectFlags[out] = partner[i] === 0 ? objectFlags[i]! : objectFlags[i]! | FLAG_COLLAPSED;
-			if (valueEnd !== vStart) {
-				valueBytes.copyWithin(valueEnd, vStart, vEnd);
-			}
+			outSoFar = out;
+			valueEndSoFar = valueEnd;
+		};
 
-			valueEnd += vEnd - vStart;
-			valueOffset[out + 1] = valueEnd;
-			if (valuesOnlyKept !== undefined && (valuesOnly![i >>> 5]! & (1 << (i & 31))) !== 0) {
-				valuesOnlyKept[out >>> 5]! |= 1 << (out & 31);
-			}
-
-			out++;
-		}
+		yield * inSlices(n, compact);
 	}
 
 	const addresses = objectAddress.subarray(0, kept);
 	const index = store.addressIndex;
-	index.remapWith(mapOrdinal, isRemoved, addresses);
+	yield * index.remapSteps(mapOrdinal, isRemoved, addresses);
 	const result = new GraphStore({
 		objectAddress: addresses,
 		objectType: objectType.subarray(0, kept),
@@ -278,7 +430,7 @@ export function collapseInstanceDicts(store: GraphStore): CollapseResult {
 		valueOffset: valueOffset.subarray(0, kept + 1),
 		valueBytes: valueBytes.subarray(0, valueOffset[kept]),
 		firstChild: newFirstChild,
-		childTargets: newTargets,
+		childTargets: inPlace ? newTargets.subarray(0, edgeCount) : newTargets,
 		unresolvedAddress: store.unresolvedAddress,
 		typeNames: newTypeNames,
 	}, index);

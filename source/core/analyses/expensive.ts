@@ -13,6 +13,7 @@
 
 import {FLAG_SYNTHETIC, NO_OBJECT, UNRESOLVED_BIT} from '../graph/layout.js';
 import {GraphStore} from '../graph/store.js';
+import {inSlices, runSteps} from '../util/steps.js';
 import {carryValuesOnlyOwners} from './dict-layout.js';
 import {carryFoldedObjects} from './meliae-order.js';
 import {carryFoldedDicts} from '../waste/folded-dicts.js';
@@ -33,6 +34,11 @@ export type ExpensiveResult = {
 };
 
 export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
+	return runSteps(expensiveSteps(store));
+}
+
+/** removeExpensiveReferences as steps (see util/steps.ts); the same result. */
+export function * expensiveSteps(store: GraphStore): Generator<void, ExpensiveResult> {
 	const n = store.objectCount;
 	const {objectType, firstChild, childTargets} = store;
 	const typeNames = [...store.typeNames];
@@ -72,57 +78,67 @@ export function removeExpensiveReferences(store: GraphStore): ExpensiveResult {
 	// Worst case every object gains one reference.
 	const newTargets = new Uint32Array(childTargets.length + n);
 	const newFirstChild = new Uint32Array(total + 1);
-	let edge = 0;
-	let changed = 0;
-	for (let i = 0; i < n; i++) {
-		const start = firstChild[i]!;
-		const end = firstChild[i + 1]!;
-		const type = objectType[i]!;
-		if (type === functionType) {
-			// Keep the code object, drop the next two (globals and builtins,
-			// or globals and module on older Pythons), drop other expensive links.
-			for (let e = start; e < end; e++) {
-				const k = e - start;
-				if (k === 1 || k === 2 || (k > 0 && isNoref(childTargets[e]!))) {
-					continue;
+	let edgeSoFar = 0;
+	let changedSoFar = 0;
+	const rewrite = (from: number, to: number): void => {
+		let edge = edgeSoFar;
+		let changed = changedSoFar;
+		for (let i = from; i < to; i++) {
+			const start = firstChild[i]!;
+			const end = firstChild[i + 1]!;
+			const type = objectType[i]!;
+			if (type === functionType) {
+				// Keep the code object, drop the next two (globals and builtins,
+				// or globals and module on older Pythons), drop other expensive links.
+				for (let e = start; e < end; e++) {
+					const k = e - start;
+					if (k === 1 || k === 2 || (k > 0 && isNoref(childTargets[e]!))) {
+						continue;
+					}
+
+					newTargets[edge++] = childTargets[e]!;
 				}
 
-				newTargets[edge++] = childTargets[e]!;
-			}
-
-			newTargets[edge++] = exReference;
-			changed++;
-		} else if (type === lruType && lruType >= 0) {
-			for (let e = start; e < end; e++) {
-				const target = childTargets[e]!;
-				if (target < UNRESOLVED_BIT && objectType[target] === lruType) {
-					continue;
-				}
-
-				newTargets[edge++] = target;
-			}
-
-			changed++;
-		} else {
-			let expensive = false;
-			for (let e = start; e < end; e++) {
-				const target = childTargets[e]!;
-				if (isNoref(target)) {
-					expensive = true;
-				} else {
-					newTargets[edge++] = target;
-				}
-			}
-
-			if (expensive) {
 				newTargets[edge++] = exReference;
 				changed++;
+			} else if (type === lruType && lruType >= 0) {
+				for (let e = start; e < end; e++) {
+					const target = childTargets[e]!;
+					if (target < UNRESOLVED_BIT && objectType[target] === lruType) {
+						continue;
+					}
+
+					newTargets[edge++] = target;
+				}
+
+				changed++;
+			} else {
+				let expensive = false;
+				for (let e = start; e < end; e++) {
+					const target = childTargets[e]!;
+					if (isNoref(target)) {
+						expensive = true;
+					} else {
+						newTargets[edge++] = target;
+					}
+				}
+
+				if (expensive) {
+					newTargets[edge++] = exReference;
+					changed++;
+				}
 			}
+
+			newFirstChild[i + 1] = edge;
 		}
 
-		newFirstChild[i + 1] = edge;
-	}
+		edgeSoFar = edge;
+		changedSoFar = changed;
+	};
 
+	yield * inSlices(n, rewrite);
+	const edge = edgeSoFar;
+	const changed = changedSoFar;
 	if (addExReference) {
 		newFirstChild[n + 1] = edge;
 	}

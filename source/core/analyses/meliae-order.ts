@@ -19,6 +19,7 @@
  */
 
 import type {GraphStore} from '../graph/store.js';
+import {inSlices, runSteps, SLICE} from '../util/steps.js';
 
 const utf8 = new TextEncoder();
 const MASK_64 = (1n << 64n) - 1n;
@@ -94,22 +95,18 @@ const TABLE_START = 1024;
 const EMPTY = 0xff_ff_ff_ff;
 
 /**
- * The final slot of each object in meliae's object table, objects added in
- * the given order (`addresses[k]` is the k-th object added).
+ * meliae's object table, simulated: objects k = 0, 1, ... are added in
+ * order, each at the first free slot of the probe sequence from its hash
+ * (`hashes[k]`, the low 32 bits of its address); past two thirds full, the
+ * table grows and takes its entries again in slot order. `slots` holds k
+ * (EMPTY when free).
  */
-export function collectionSlots(addresses: Float64Array): Uint32Array {
-	const n = addresses.length;
-	// The low 32 bits of each hash: only `i & mask` is ever used.
-	const low = new Uint32Array(n);
-	for (let k = 0; k < n; k++) {
-		low[k] = addresses[k]! % 4_294_967_296;
-	}
-
-	let size = TABLE_START;
-	let table = new Uint32Array(size).fill(EMPTY);
+function * objectTableSteps(hashes: Uint32Array): Generator<void, Uint32Array> {
+	const n = hashes.length;
+	let table = new Uint32Array(TABLE_START).fill(EMPTY);
 	const insert = (into: Uint32Array, k: number): void => {
 		const mask = into.length - 1;
-		let i = low[k]!;
+		let i = hashes[k]!;
 		for (let step = 0; into[i & mask] !== EMPTY; step++) {
 			i = (i + 1 + step) >>> 0;
 		}
@@ -117,29 +114,64 @@ export function collectionSlots(addresses: Float64Array): Uint32Array {
 		into[i & mask] = k;
 	};
 
-	for (let k = 0; k < n; k++) {
-		insert(table, k);
-		const filled = k + 1;
-		if (filled * 3 > size * 2) {
-			const minActive = filled * 2;
+	// Adds objects from `from` until `to` or until the table must grow;
+	// returns the next object to add.
+	const addUntilFull = (from: number, to: number): number => {
+		const into = table;
+		const size = into.length;
+		for (let k = from; k < to; k++) {
+			insert(into, k);
+			if ((k + 1) * 3 > size * 2) {
+				return k + 1;
+			}
+		}
+
+		return to;
+	};
+
+	let k = 0;
+	while (k < n) {
+		k = addUntilFull(k, Math.min(n, k + SLICE));
+		if (k * 3 > table.length * 2) {
+			// filled = k: grow to the smallest power of two from 1024 above 2k.
 			let newSize = TABLE_START;
-			while (newSize <= minActive) {
+			while (newSize <= k * 2) {
 				newSize *= 2;
 			}
 
 			const old = table;
 			table = new Uint32Array(newSize).fill(EMPTY);
-			size = newSize;
-			for (const entry of old) {
-				if (entry !== EMPTY) {
-					insert(table, entry);
+			const into = table;
+			yield * inSlices(old.length, (from, to) => {
+				for (let slot = from; slot < to; slot++) {
+					const entry = old[slot]!;
+					if (entry !== EMPTY) {
+						insert(into, entry);
+					}
 				}
-			}
+			});
 		}
+
+		yield;
 	}
 
+	return table;
+}
+
+/**
+ * The final slot of each object in meliae's object table, objects added in
+ * the given order (`addresses[k]` is the k-th object added).
+ */
+export function collectionSlots(addresses: Float64Array): Uint32Array {
+	const n = addresses.length;
+	const hashes = new Uint32Array(n);
+	for (let k = 0; k < n; k++) {
+		hashes[k] = addresses[k]! % 4_294_967_296;
+	}
+
+	const table = runSteps(objectTableSteps(hashes));
 	const slots = new Uint32Array(n);
-	for (let slot = 0; slot < size; slot++) {
+	for (let slot = 0; slot < table.length; slot++) {
 		const k = table[slot]!;
 		if (k !== EMPTY) {
 			slots[k] = slot;
@@ -190,50 +222,60 @@ function ranksFor(store: GraphStore, firstMet: readonly number[]): Uint32Array {
 	return rank;
 }
 
-/** Type ids in the order meliae first meets them among the store's objects. */
-function typesInTableOrder(store: GraphStore): number[] {
+/** The type of a folded dict in typesInTableOrder (not an object of the store). */
+const FOLDED = 0xff_ff_ff_fe;
+
+/** Type ids in the order meliae first meets them among the store's objects (as steps). */
+function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
 	const n = store.objectCount;
 	const extra = folded.get(store);
-	const total = n + (extra?.address.length ?? 0);
-	// All objects meliae's table held, in dump order; -1 - j for folded object j.
-	const addresses = new Float64Array(total);
-	const ordinalAt = new Int32Array(total);
-	let out = 0;
-	let j = 0;
-	for (let i = 0; i <= n; i++) {
-		while (extra !== undefined && j < extra.address.length && extra.keptBefore[j] === i) {
-			addresses[out] = extra.address[j]!;
-			ordinalAt[out++] = -1 - j;
-			j++;
-		}
+	const foldedCount = extra?.address.length ?? 0;
+	const total = n + foldedCount;
+	const {objectAddress, objectType} = store;
+	// All objects meliae's table held, in dump order (folded dicts where
+	// they were): the hash and the type of each.
+	const hashes = new Uint32Array(total);
+	const types = new Uint32Array(total);
+	let outSoFar = 0;
+	let jSoFar = 0;
+	yield * inSlices(n + 1, (from, to) => {
+		let out = outSoFar;
+		let j = jSoFar;
+		for (let i = from; i < to; i++) {
+			while (j < foldedCount && extra!.keptBefore[j] === i) {
+				hashes[out] = extra!.address[j]! % 4_294_967_296;
+				types[out++] = FOLDED;
+				j++;
+			}
 
-		if (i < n) {
-			addresses[out] = store.objectAddress[i]!;
-			ordinalAt[out++] = i;
-		}
-	}
-
-	const slots = collectionSlots(addresses);
-	const firstSlot = new Float64Array(store.typeNames.length).fill(Number.POSITIVE_INFINITY);
-	const {objectType} = store;
-	for (let k = 0; k < total; k++) {
-		const ordinal = ordinalAt[k]!;
-		if (ordinal >= 0) {
-			const type = objectType[ordinal]!;
-			if (slots[k]! < firstSlot[type]!) {
-				firstSlot[type] = slots[k]!;
+			if (i < n) {
+				hashes[out] = objectAddress[i]! % 4_294_967_296;
+				types[out++] = objectType[i]!;
 			}
 		}
-	}
 
+		outSoFar = out;
+		jSoFar = j;
+	});
+
+	const table = yield * objectTableSteps(hashes);
+	// Types by the first slot that holds one of them.
+	const seen = new Uint8Array(store.typeNames.length);
 	const ids: number[] = [];
-	for (let t = 0; t < firstSlot.length; t++) {
-		if (firstSlot[t] !== Number.POSITIVE_INFINITY) {
-			ids.push(t);
+	for (let slot = 0; slot < table.length; slot++) {
+		const k = table[slot]!;
+		if (k === EMPTY) {
+			continue;
+		}
+
+		const type = types[k]!;
+		if (type !== FOLDED && seen[type] === 0) {
+			seen[type] = 1;
+			ids.push(type);
 		}
 	}
 
-	return ids.sort((a, b) => firstSlot[a]! - firstSlot[b]!);
+	return ids;
 }
 
 /**
@@ -242,13 +284,26 @@ function typesInTableOrder(store: GraphStore): number[] {
  * store, on first use.
  */
 export function meliaeTypeRank(store: GraphStore): Uint32Array {
+	return runSteps(meliaeTypeRankSteps(store));
+}
+
+/**
+ * meliaeTypeRank as steps (see util/steps.ts): the loader computes it
+ * between checks for Ctrl-C; later calls of meliaeTypeRank find it made.
+ */
+export function * meliaeTypeRankSteps(store: GraphStore): Generator<void, Uint32Array> {
 	let rank = tieRanks.get(store);
 	if (rank === undefined) {
-		rank = ranksFor(store, typesInTableOrder(store));
+		rank = ranksFor(store, yield * typesInTableOrder(store));
 		tieRanks.set(store, rank);
 	}
 
 	return rank;
+}
+
+/** Whether meliaeTypeRank(store) was computed (or recorded) already. */
+export function hasMeliaeTypeRank(store: GraphStore): boolean {
+	return tieRanks.has(store);
 }
 
 /** Give `store` the rank meliaeTypeRank computed for the same objects earlier (a saved index). */

@@ -62,6 +62,32 @@ function hasTies(ids: readonly number[], counts: Float64Array, sizes: Float64Arr
 }
 
 /**
+ * Whether the summary of the whole store has two types with the same size
+ * and count (meliae's type order then decides between them).
+ */
+export function summaryHasTies(store: GraphStore): boolean {
+	const typeCount = store.typeNames.length;
+	const counts = new Float64Array(typeCount);
+	const sizes = new Float64Array(typeCount);
+	const {objectType, objectSize} = store;
+	const n = store.objectCount;
+	for (let i = 0; i < n; i++) {
+		const type = objectType[i]!;
+		counts[type]++;
+		sizes[type] += objectSize[i]!;
+	}
+
+	const present: number[] = [];
+	for (let t = 0; t < typeCount; t++) {
+		if (counts[t] !== 0) {
+			present.push(t);
+		}
+	}
+
+	return hasTies(present, counts, sizes);
+}
+
+/**
  * Summarize the objects whose `member[i]` is non-zero, or all objects when
  * `member` is undefined. `order` is the order meliae met the members in
  * (its walk), for ties; the whole dump's order is meliae's table order.

@@ -9,8 +9,10 @@
 import {AllocSidecarError, readAllocSidecar} from '../alloc/sidecar.js';
 import {type AllocSites, setAllocSites} from '../alloc/sites.js';
 import type {Readable} from 'node:stream';
-import {collapseInstanceDicts} from '../analyses/collapse.js';
-import {removeExpensiveReferences} from '../analyses/expensive.js';
+import {collapseSteps} from '../analyses/collapse.js';
+import {expensiveSteps} from '../analyses/expensive.js';
+import {meliaeTypeRankSteps} from '../analyses/meliae-order.js';
+import {summaryHasTies} from '../analyses/summary.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
 import type {GraphStore} from '../graph/store.js';
@@ -58,6 +60,11 @@ export type LoadOptions = {
 	/** The stream read for "-" (default process.stdin). */
 	stdin?: Readable;
 	signal?: AbortSignal;
+	/**
+	 * The longest stretch of work (ms) between two checks of `signal` and
+	 * two progress reports in the phases after reading (default 50).
+	 */
+	stepMs?: number;
 	blockSize?: number;
 	/**
 	 * Called once every object's final type, size and references are known,
@@ -517,15 +524,41 @@ async function parseDump(file: string, options: LoadOptions): Promise<LoadResult
 		recycler.clear();
 	}
 
+	// The long loops below run in slices: Ctrl-C is seen within one.
+	const stepMs = options.stepMs ?? STEP_MS;
+	const stepped = async <T>(steps: Generator<void, T>): Promise<T> => {
+		let deadline = performance.now() + stepMs;
+		for (;;) {
+			const next = steps.next();
+			if (next.done === true) {
+				return next.value;
+			}
+
+			if (performance.now() >= deadline) {
+				report();
+				await tick();
+				checkAbort();
+				deadline = performance.now() + stepMs;
+			}
+		}
+	};
+
 	let collapsedDicts = 0;
 	if (options.collapse ?? true) {
 		await enter('collapsing');
-		({store, collapsed: collapsedDicts} = collapseInstanceDicts(store));
+		({store, collapsed: collapsedDicts} = await stepped(collapseSteps(store)));
 	}
 
 	if (options.removeExpensive ?? false) {
 		await enter('expensive');
-		({store} = removeExpensiveReferences(store));
+		({store} = await stepped(expensiveSteps(store)));
+	}
+
+	// meliae's order of types breaks ties in the summary and goes into the
+	// index: made here, in slices, rather than in one uninterruptible pass
+	// when the summary or the index first asks for it.
+	if (options.index === true || summaryHasTies(store)) {
+		await stepped(meliaeTypeRankSteps(store));
 	}
 
 	setSlotNames(store, slotNames);

@@ -8,6 +8,7 @@
  * references against the same table (read only) while it is complete.
  */
 
+import {inSlices, runSteps} from '../util/steps.js';
 import {NO_OBJECT} from './layout.js';
 
 const TWO_32 = 4_294_967_296;
@@ -169,22 +170,30 @@ export class AddressIndex {
 
 	/** As remap, with the mapping as functions (for compact representations of it). */
 	remapWith(mapOrdinal: (old: number) => number, isRemoved: (old: number) => boolean, keys: Float64Array): void {
+		runSteps(this.remapSteps(mapOrdinal, isRemoved, keys));
+	}
+
+	/** remapWith as steps: yields between slices of the slots (see util/steps.ts). */
+	* remapSteps(mapOrdinal: (old: number) => number, isRemoved: (old: number) => boolean, keys: Float64Array): Generator<void, void> {
 		const slots = this.slots;
-		for (let slot = 0; slot < slots.length; slot++) {
-			const entry = slots[slot]!;
-			if (entry === 0 || entry === TOMBSTONE) {
-				continue;
-			}
+		let removed = 0;
+		yield * inSlices(slots.length, (from, to) => {
+			for (let slot = from; slot < to; slot++) {
+				const entry = slots[slot]!;
+				if (entry === 0 || entry === TOMBSTONE) {
+					continue;
+				}
 
-			const old = entry - 1;
-			if (isRemoved(old)) {
-				slots[slot] = TOMBSTONE;
-				this.count--;
-			} else {
-				slots[slot] = mapOrdinal(old) + 1;
+				const old = entry - 1;
+				if (isRemoved(old)) {
+					slots[slot] = TOMBSTONE;
+					removed++;
+				} else {
+					slots[slot] = mapOrdinal(old) + 1;
+				}
 			}
-		}
-
+		});
+		this.count -= removed;
 		this.keys = keys;
 	}
 
