@@ -309,8 +309,13 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 		const file = copyDump();
 		const env = {...process.env, XDG_CACHE_HOME: cacheHome};
 		const expected = (await runCli(['top', file, '--limit', '20', '--no-index'], {env})).stdout;
+		// The moments of the interrupt: fractions of how long the whole command takes here.
+		expect((await runCli(['index', file, '--no-analyses'], {env})).code).toBe(0);
+		const started = performance.now();
+		expect((await runCli(['top', file, '--limit', '20'], {env})).code).toBe(0);
+		const wholeMs = performance.now() - started;
 		let interrupted = 0;
-		for (const delayMs of [150, 250, 350, 450, 550, 700, 900]) {
+		for (const delayMs of [0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9].map(part => Math.round(part * wholeMs))) {
 			// Each time from an index without analyses.
 			// eslint-disable-next-line no-await-in-loop
 			expect((await runCli(['index', file, '--no-analyses'], {env})).code).toBe(0);
