@@ -64,6 +64,9 @@ export type SourcedColumns = {
 /** Lookups by address answered by a scan before the address table is read. */
 const SCANS_BEFORE_INDEX = 4;
 
+/** Objects' parents read one by one (see parentsOf) before the whole parents are read. */
+const SLICES_BEFORE_WHOLE = 4096;
+
 /** Each store's column source (kept off the store, so that spreading a store copies arrays only). */
 const sources = new WeakMap<GraphStore, ColumnSource>();
 
@@ -163,6 +166,14 @@ export class GraphStore {
 	 * before building them; undefined from it means build.
 	 */
 	parentsSource: (() => {firstParent: Uint32Array; parentSources: Uint32Array} | undefined) | undefined;
+	/**
+	 * Reads one object's parents from where they are saved without reading
+	 * them whole (an index's analyses file, block by block), while they are
+	 * not in memory; undefined from it means read or build them whole.
+	 */
+	parentsReader: ((ordinal: number) => Uint32Array | undefined) | undefined;
+	/** Slices read by parentsReader; past SLICES_BEFORE_WHOLE the whole parents are read instead. */
+	private parentSlices = 0;
 	/** Called once the parents were built here (not when they came from parentsSource). */
 	onParentsBuilt: (() => void) | undefined;
 	readonly typeNames: readonly string[];
@@ -307,7 +318,47 @@ export class GraphStore {
 	}
 
 	parentCount(ordinal: number): number {
+		if (this.parents === undefined && this.parentsReader !== undefined) {
+			const slice = this.parentSlice(ordinal);
+			if (slice !== undefined) {
+				return slice.length;
+			}
+		}
+
 		return this.firstParent[ordinal + 1]! - this.firstParent[ordinal]!;
+	}
+
+	/**
+	 * The ordinals of an object's distinct referrers, ascending. While the
+	 * parents are not in memory and can be read by slices, this reads only
+	 * this object's (a command that shows one object); after a few thousand
+	 * such reads, or when a slice cannot be read, the whole parents.
+	 */
+	parentsOf(ordinal: number): Uint32Array {
+		if (this.parents === undefined && this.parentsReader !== undefined) {
+			const slice = this.parentSlice(ordinal);
+			if (slice !== undefined) {
+				return slice;
+			}
+		}
+
+		const {firstParent, parentSources} = this.ensureParents();
+		return parentSources.subarray(firstParent[ordinal]!, firstParent[ordinal + 1]!);
+	}
+
+	private parentSlice(ordinal: number): Uint32Array | undefined {
+		if (this.parentSlices >= SLICES_BEFORE_WHOLE) {
+			this.parentsReader = undefined;
+			return undefined;
+		}
+
+		this.parentSlices++;
+		const slice = this.parentsReader!(ordinal);
+		if (slice === undefined) {
+			this.parentsReader = undefined;
+		}
+
+		return slice;
 	}
 
 	/** Address of a child target (resolved or not). */
