@@ -24,7 +24,9 @@ import {identifyDump} from '../../../source/core/index/identity.js';
 import {removeStaleTemporaries} from '../../../source/core/index/index-file.js';
 import {IndexReadError} from '../../../source/core/index/index-source.js';
 import {savedDominanceOf, savedDominators, saveAnalyses} from '../../../source/core/index/saved-analyses.js';
+import {findDuplicateStrings} from '../../../source/core/waste/duplicates.js';
 import {coreAnalyses} from '../../../source/ui/state/analyses.js';
+import {findInList, makeMatcher} from '../../../source/ui/state/search.js';
 import {cliPath, NODE_FLAGS, runCli} from '../../helpers/cli.js';
 import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
 
@@ -492,6 +494,38 @@ describe.skipIf(found.length === 0)('values read from the open index', () => {
 		expect(isTraverseOrderDump(next.result.store)).toBe(isTraverseOrderDump(truth.store));
 		expect(next.result.store.isLoaded('objectLength')).toBe(false);
 		expect(next.result.store.isLoaded('firstChild')).toBe(false);
+	});
+
+	it('are streamed by searches and the duplicate-string scan: the same hits and report as parsed, the arena never read whole', async () => {
+		const file = copyDump();
+		await load(file);
+		const next = await load(file);
+		const {store} = next.result;
+		expect(next.result.index?.read).toBe(true);
+		const n = truth.store.objectCount;
+		// A list in no particular order (as a list sorted by size is), both ways.
+		const shuffled = Uint32Array.from({length: n}, (_, k) => (k * 7919) % n);
+		expect(new Set(shuffled).size).toBe(n);
+		const samples = stringOrdinals().filter((_, k) => k % 97 === 0).map(ordinal => truth.store.value(ordinal)!);
+		const needles = [...samples.map(value => value.slice(1, 6)), 'no such value at all', '\\', 'é'].filter(needle => needle !== '');
+		expect(needles.length).toBeGreaterThan(5);
+		let hits = 0;
+		for (const needle of needles) {
+			const parsed = makeMatcher(truth.store, needle, false);
+			const indexed = makeMatcher(store, needle, false);
+			const expected = [...shuffled].filter(target => parsed(target));
+			expect([...shuffled].filter(target => indexed(target)), needle).toEqual(expected);
+			hits += expected.length;
+			for (const direction of [1, -1] as const) {
+				expect(findInList(shuffled, 5, direction, indexed), needle).toEqual(findInList(shuffled, 5, direction, parsed));
+			}
+		}
+
+		expect(hits).toBeGreaterThan(0);
+		const report = findDuplicateStrings(store, 1000);
+		expect(report).toEqual(findDuplicateStrings(truth.store, 1000));
+		expect(report.duplicatedValues).toBeGreaterThan(0);
+		expect(store.isLoaded('valueBytes')).toBe(false);
 	});
 
 	it('detect an index changed in place after it was opened (never an answer from it)', async () => {
