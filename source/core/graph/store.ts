@@ -417,6 +417,21 @@ export class GraphStore {
 		return this.valueBytes.subarray(start, end);
 	}
 
+	/**
+	 * The raw bytes of the value arena from `start` to `end` (offsets as in
+	 * valueOffset): a view when the arena is in memory, else read from the
+	 * column source (block by block, checked), so that a scan over many
+	 * values reads them a window at a time without the whole arena.
+	 */
+	valueBytesIn(start: number, end: number): Uint8Array {
+		const source = sources.get(this);
+		if (source !== undefined && !isLoaded(this, 'valueBytes')) {
+			return source.readValue(start, end);
+		}
+
+		return this.valueBytes.subarray(start, end);
+	}
+
 	/** Whether a column is in memory (always, unless the store reads columns from a source). */
 	isLoaded(name: LazyColumn): boolean {
 		return isLoaded(this, name);
@@ -432,6 +447,43 @@ export class GraphStore {
 		}
 
 		return bytes + (isLoaded(this, 'addressSlots') ? this.addressIndex.byteLength : 0);
+	}
+}
+
+/** Bytes of the value arena a ValueWindow reads at once. */
+const VALUE_WINDOW = 1 << 20;
+
+/**
+ * Values read in ascending order, a window of the arena at a time (see
+ * GraphStore.valueBytesIn): `load(ordinal)` makes `bytes[start, end)` that
+ * object's raw value. For scans over many values of a store that keeps its
+ * values on disk.
+ */
+export class ValueWindow {
+	bytes: Uint8Array = new Uint8Array(0);
+	start = 0;
+	end = 0;
+	private windowStart = 0;
+	private readonly arenaEnd: number;
+
+	constructor(private readonly store: GraphStore) {
+		this.arenaEnd = store.valueOffset[store.objectCount]!;
+		if (store.isLoaded('valueBytes')) {
+			this.bytes = store.valueBytes;
+		}
+	}
+
+	load(ordinal: number): void {
+		const {valueOffset} = this.store;
+		const start = valueOffset[ordinal]!;
+		const end = valueOffset[ordinal + 1]!;
+		if (start < this.windowStart || end > this.windowStart + this.bytes.length) {
+			this.windowStart = start;
+			this.bytes = this.store.valueBytesIn(start, Math.min(this.arenaEnd, Math.max(end, start + VALUE_WINDOW)));
+		}
+
+		this.start = start - this.windowStart;
+		this.end = end - this.windowStart;
 	}
 }
 

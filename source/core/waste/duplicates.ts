@@ -17,7 +17,7 @@
  */
 
 import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH} from '../graph/layout.js';
-import type {GraphStore} from '../graph/store.js';
+import {type GraphStore, ValueWindow} from '../graph/store.js';
 import {type HolderGroup, HolderGroups, holderEdge, NO_OWNER} from './holders.js';
 import {fillSteps, referencesSteps, runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
@@ -59,14 +59,14 @@ function hashBytes(bytes: Uint8Array, start: number, end: number, seed: number):
 	return hash >>> 0;
 }
 
-/** Whether kept[start, end) holds the same bytes as `bytes`. */
-function sameBytes(kept: Uint8Array, start: number, end: number, bytes: Uint8Array): boolean {
-	if (end - start !== bytes.length) {
+/** Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes. */
+function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+	if (aEnd - aStart !== bEnd - bStart) {
 		return false;
 	}
 
-	for (let i = 0; i < bytes.length; i++) {
-		if (kept[start + i] !== bytes[i]) {
+	for (let i = 0; i < aEnd - aStart; i++) {
+		if (a[aStart + i] !== b[bStart + i]) {
 			return false;
 		}
 	}
@@ -138,6 +138,7 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 		return length !== NO_LENGTH && length <= DUMP_VALUE_CHARS;
 	};
 
+	const values = new ValueWindow(store);
 	for (let chunk = 0; chunk < n; chunk += STEP_WORK) {
 		const chunkEnd = Math.min(n, chunk + STEP_WORK);
 		for (let i = chunk; i < chunkEnd; i++) {
@@ -145,9 +146,9 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 				continue;
 			}
 
-			const bytes = store.valueBytesOf(i);
+			values.load(i);
 			const type = objectType[i]!;
-			const hash = hashBytes(bytes, 0, bytes.length, type);
+			const hash = hashBytes(values.bytes, values.start, values.end, type);
 			let slot = hash & mask;
 			for (;;) {
 				const b = table[slot]!;
@@ -201,10 +202,11 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 				continue;
 			}
 
-			const bytes = store.valueBytesOf(i);
+			values.load(i);
+			const {bytes, start, end} = values;
 			let g = bucketGroup[b]!;
 			let last = EMPTY;
-			while (g !== EMPTY && !sameBytes(kept, keptStart[g]!, keptEnd[g]!, bytes)) {
+			while (g !== EMPTY && !sameBytes(kept, keptStart[g]!, keptEnd[g]!, bytes, start, end)) {
 				last = g;
 				g = groupNext[g]!;
 			}
@@ -215,15 +217,15 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 				groupCount[g] = 0;
 				groupSize[g] = 0;
 				groupNext[g] = EMPTY;
-				if (keptBytes + bytes.length > kept.length) {
-					const grown = new Uint8Array(Math.max(kept.length * 2, keptBytes + bytes.length));
+				if (keptBytes + end - start > kept.length) {
+					const grown = new Uint8Array(Math.max(kept.length * 2, keptBytes + end - start));
 					grown.set(kept.subarray(0, keptBytes));
 					kept = grown;
 				}
 
-				kept.set(bytes, keptBytes);
+				kept.set(bytes.subarray(start, end), keptBytes);
 				keptStart[g] = keptBytes;
-				keptBytes += bytes.length;
+				keptBytes += end - start;
 				keptEnd[g] = keptBytes;
 				if (last === EMPTY) {
 					bucketGroup[b] = g;

@@ -107,13 +107,14 @@ export function makeMatcher(store: GraphStore, needle: string, matchTypeNames: b
 		const runDone = new Uint8Array(runs);
 		const matched = new Uint8Array(n);
 		const scanRun = (run: number): void => {
-			// The objects whose values start in this stretch: valueOffset ascends with the ordinal.
-			let ordinal = firstStartingAt(valueOffset, n, run * VALUE_RUN);
-			const limit = (run + 1) * VALUE_RUN;
-			for (; ordinal < n && valueOffset[ordinal]! < limit; ordinal++) {
+			// The objects whose values start in this stretch (valueOffset ascends with the ordinal), read at once.
+			const first = firstStartingAt(valueOffset, n, run * VALUE_RUN);
+			const last = firstStartingAt(valueOffset, n, (run + 1) * VALUE_RUN);
+			const base = valueOffset[first]!;
+			const bytes = store.valueBytesIn(base, valueOffset[last]!);
+			for (let ordinal = first; ordinal < last; ordinal++) {
 				if (hasValue(ordinal)) {
-					const bytes = store.valueBytesOf(ordinal);
-					matched[ordinal] = bytesMatch(ordinal, bytes, 0, bytes.length) ? 1 : 0;
+					matched[ordinal] = bytesMatch(ordinal, bytes, valueOffset[ordinal]! - base, valueOffset[ordinal + 1]! - base) ? 1 : 0;
 				}
 			}
 
