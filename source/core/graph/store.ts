@@ -52,6 +52,8 @@ export type ColumnSource = {
 	has(name: LazyColumn): boolean;
 	load(name: LazyColumn): Float64Array | Uint32Array | Uint8Array;
 	readValue(start: number, end: number): Uint8Array;
+	/** A column's length (elements) without reading it. */
+	lengthOf?(name: LazyColumn): number;
 };
 
 export type SourcedColumns = {
@@ -281,7 +283,13 @@ export class GraphStore {
 		return true;
 	}
 
+	/** How many references (the length of childTargets, not read for this when it is on disk). */
 	get edgeCount(): number {
+		const source = sources.get(this);
+		if (source?.lengthOf !== undefined && !isLoaded(this, 'childTargets')) {
+			return source.lengthOf('childTargets');
+		}
+
 		return this.childTargets.length;
 	}
 

@@ -486,7 +486,7 @@ describe.skipIf(found.length === 0)('values read from the open index', () => {
 		expect(next.result.store.isLoaded('valueBytes')).toBe(false);
 	});
 
-	it('a reopened dump knows its dicts\' order from the index, without a pass over every object', async () => {
+	it('a reopened dump knows its dicts\' order and its count of references from the index, without a pass over the columns', async () => {
 		const file = copyDump();
 		await load(file);
 		const next = await load(file);
@@ -494,6 +494,9 @@ describe.skipIf(found.length === 0)('values read from the open index', () => {
 		expect(isTraverseOrderDump(next.result.store)).toBe(isTraverseOrderDump(truth.store));
 		expect(next.result.store.isLoaded('objectLength')).toBe(false);
 		expect(next.result.store.isLoaded('firstChild')).toBe(false);
+		// The count of references comes from the index's table of sections.
+		expect(next.result.store.edgeCount).toBe(truth.store.edgeCount);
+		expect(next.result.store.isLoaded('childTargets')).toBe(false);
 	});
 
 	it('are streamed by searches and the duplicate-string scan: the same hits and report as parsed, the arena never read whole', async () => {
