@@ -7,7 +7,6 @@
 
 import {allocatedAt, allocSitesOf, frameText, framesJson} from '../core/alloc/sites.js';
 import {dictLayout, VALUES_ONLY_NOTE} from '../core/analyses/dict-layout.js';
-import type {Dominators} from '../core/analyses/dominators.js';
 import {dictEntryCount, type RefValue, refsAsDict} from '../core/analyses/objects.js';
 import {edgeName} from '../core/analyses/paths.js';
 import {walkReachable} from '../core/analyses/reachable.js';
@@ -19,6 +18,7 @@ import {reprObject, reprTarget} from '../core/format/repr.js';
 import {meliaeSize} from '../core/format/size.js';
 import {FLAG_COLLAPSED, NO_OBJECT} from '../core/graph/layout.js';
 import type {GraphStore} from '../core/graph/store.js';
+import {savedDominanceOf} from '../core/index/persisted.js';
 import {type RawNumber, stringifyJson, tokenToJson} from '../core/util/json-out.js';
 import {type Command, EXIT_OK} from './context.js';
 import {addressArgument, loadForCommand, objectAt, requireInput, withExit} from './load-for-command.js';
@@ -103,7 +103,10 @@ function allocatedAtJson(store: GraphStore, ordinal: number): Record<string, unk
 	return {allocated_at: frames === undefined ? null : framesJson(frames)};
 }
 
-export function showJson(store: GraphStore, ordinal: number, totalSize: number, dominators?: Dominators): Record<string, unknown> {
+/** One object's immediate dominator (NO_OBJECT for none) and retained size. */
+export type Dominance = {idom: number; retainedSize: number};
+
+export function showJson(store: GraphStore, ordinal: number, totalSize: number, dominance?: Dominance): Record<string, unknown> {
 	const kind = store.valueKind(ordinal);
 	const value = store.value(ordinal);
 	const children: unknown[] = [];
@@ -111,10 +114,7 @@ export function showJson(store: GraphStore, ordinal: number, totalSize: number, 
 		children.push(store.targetAddress(store.childTargets[e]!));
 	}
 
-	const parents: number[] = [];
-	for (let e = store.firstParent[ordinal]!; e < store.firstParent[ordinal + 1]!; e++) {
-		parents.push(store.objectAddress[store.parentSources[e]!]!);
-	}
+	const parents = Array.from(store.parentsOf(ordinal), parent => store.objectAddress[parent]!);
 
 	return {
 		address: store.objectAddress[ordinal],
@@ -126,25 +126,25 @@ export function showJson(store: GraphStore, ordinal: number, totalSize: number, 
 		children,
 		parents,
 		total_size: totalSize,
-		...(dominators === undefined ? {} : {
-			retained_size: dominators.retainedSize[ordinal],
-			dominator: dominators.idom[ordinal] === NO_OBJECT ? null : store.objectAddress[dominators.idom[ordinal]!],
+		...(dominance === undefined ? {} : {
+			retained_size: dominance.retainedSize,
+			dominator: dominance.idom === NO_OBJECT ? null : store.objectAddress[dominance.idom],
 		}),
 		...(isDictLike(store, ordinal) ? dictJson(store, ordinal) : {}),
 		...allocatedAtJson(store, ordinal),
 	};
 }
 
-export function showText(store: GraphStore, ordinal: number, totalSize: number, reached: number, limit: number, dominators?: Dominators): string {
+export function showText(store: GraphStore, ordinal: number, totalSize: number, reached: number, limit: number, dominance?: Dominance): string {
 	const lines: string[] = [];
 	const address = store.objectAddress[ordinal]!;
 	lines.push(reprObject(store, ordinal, {totalSize}));
 	lines.push(`address  ${address} (${hexAddress(address)})`);
 	lines.push(`type     ${escapeControls(store.typeName(ordinal))}`);
 	lines.push(`size     ${store.objectSize[ordinal]} bytes; reachable ${meliaeSize(totalSize)} (${totalSize} bytes in ${reached} objects)`);
-	if (dominators !== undefined) {
-		const retained = dominators.retainedSize[ordinal]!;
-		const idom = dominators.idom[ordinal]!;
+	if (dominance !== undefined) {
+		const retained = dominance.retainedSize;
+		const {idom} = dominance;
 		lines.push(`retained ${meliaeSize(retained)} (${retained} bytes): freed with this object`);
 		lines.push(`dominator ${idom === NO_OBJECT ? 'none: held from the roots directly, or from several' : reprObject(store, idom)}`);
 	}
@@ -186,12 +186,12 @@ export function showText(store: GraphStore, ordinal: number, totalSize: number, 
 	}
 
 	more(childCount);
-	const parentCount = store.parentCount(ordinal);
+	const parents = store.parentsOf(ordinal);
+	const parentCount = parents.length;
 	lines.push(`parents (${parentCount}):`);
-	const firstParent = store.firstParent[ordinal]!;
 	for (let k = 0; k < Math.min(parentCount, limit); k++) {
 		// How the parent holds it, as the explorer says it: ['key'], .attribute, [index].
-		const parent = store.parentSources[firstParent + k]!;
+		const parent = parents[k]!;
 		const label = edgeName(store, parent, ordinal)?.text;
 		lines.push(`  ${label === undefined ? '' : `${label} in `}${reprObject(store, parent)}`);
 	}
@@ -222,11 +222,17 @@ export const main: Command = async ctx => withExit(async () => {
 	const ordinal = objectAt(ctx, result, address);
 
 	const reach = walkReachable(store, ordinal);
-	const dominators = await dominatorsForCommand(ctx, store);
+	// Saved with the dump's index: this object's alone, not the whole dominators.
+	let dominance = savedDominanceOf(store, ordinal);
+	if (dominance === undefined) {
+		const dominators = await dominatorsForCommand(ctx, store);
+		dominance = {idom: dominators.idom[ordinal]!, retainedSize: dominators.retainedSize[ordinal]!};
+	}
+
 	if (ctx.flags['json'] === true) {
-		ctx.stdout.write(stringifyJson(showJson(store, ordinal, reach.totalSize, dominators)) + '\n');
+		ctx.stdout.write(stringifyJson(showJson(store, ordinal, reach.totalSize, dominance)) + '\n');
 	} else {
-		ctx.stdout.write(showText(store, ordinal, reach.totalSize, reach.order.length, limit, dominators) + '\n');
+		ctx.stdout.write(showText(store, ordinal, reach.totalSize, reach.order.length, limit, dominance) + '\n');
 	}
 
 	return EXIT_OK;

@@ -51,8 +51,17 @@ export function isPython3Dump(store: GraphStore): boolean {
 	return false;
 }
 
+/**
+ * Record whether the dump's dicts follow CPython 3's traverse order, as
+ * isTraverseOrderDump found it on the store the index was written from
+ * (saves a pass over every object when a reopened dump names a dict key).
+ */
+export function recordTraverseOrder(store: GraphStore, known: boolean): void {
+	traverseOrder.set(store, known);
+}
+
 /** Whether the dump's dicts follow CPython 3's traverse order (a Python 3 dump with a values-only dict). Cached. */
-function isTraverseOrderDump(store: GraphStore): boolean {
+export function isTraverseOrderDump(store: GraphStore): boolean {
 	let known = traverseOrder.get(store);
 	if (known === undefined) {
 		known = false;

@@ -52,6 +52,8 @@ export type ColumnSource = {
 	has(name: LazyColumn): boolean;
 	load(name: LazyColumn): Float64Array | Uint32Array | Uint8Array;
 	readValue(start: number, end: number): Uint8Array;
+	/** A column's length (elements) without reading it. */
+	lengthOf?(name: LazyColumn): number;
 };
 
 export type SourcedColumns = {
@@ -63,6 +65,9 @@ export type SourcedColumns = {
 
 /** Lookups by address answered by a scan before the address table is read. */
 const SCANS_BEFORE_INDEX = 4;
+
+/** Objects' parents read one by one (see parentsOf) before the whole parents are read. */
+const SLICES_BEFORE_WHOLE = 4096;
 
 /** Each store's column source (kept off the store, so that spreading a store copies arrays only). */
 const sources = new WeakMap<GraphStore, ColumnSource>();
@@ -163,6 +168,14 @@ export class GraphStore {
 	 * before building them; undefined from it means build.
 	 */
 	parentsSource: (() => {firstParent: Uint32Array; parentSources: Uint32Array} | undefined) | undefined;
+	/**
+	 * Reads one object's parents from where they are saved without reading
+	 * them whole (an index's analyses file, block by block), while they are
+	 * not in memory; undefined from it means read or build them whole.
+	 */
+	parentsReader: ((ordinal: number) => Uint32Array | undefined) | undefined;
+	/** Slices read by parentsReader; past SLICES_BEFORE_WHOLE the whole parents are read instead. */
+	private parentSlices = 0;
 	/** Called once the parents were built here (not when they came from parentsSource). */
 	onParentsBuilt: (() => void) | undefined;
 	readonly typeNames: readonly string[];
@@ -270,7 +283,13 @@ export class GraphStore {
 		return true;
 	}
 
+	/** How many references (the length of childTargets, not read for this when it is on disk). */
 	get edgeCount(): number {
+		const source = sources.get(this);
+		if (source?.lengthOf !== undefined && !isLoaded(this, 'childTargets')) {
+			return source.lengthOf('childTargets');
+		}
+
 		return this.childTargets.length;
 	}
 
@@ -307,7 +326,47 @@ export class GraphStore {
 	}
 
 	parentCount(ordinal: number): number {
+		if (this.parents === undefined && this.parentsReader !== undefined) {
+			const slice = this.parentSlice(ordinal);
+			if (slice !== undefined) {
+				return slice.length;
+			}
+		}
+
 		return this.firstParent[ordinal + 1]! - this.firstParent[ordinal]!;
+	}
+
+	/**
+	 * The ordinals of an object's distinct referrers, ascending. While the
+	 * parents are not in memory and can be read by slices, this reads only
+	 * this object's (a command that shows one object); after a few thousand
+	 * such reads, or when a slice cannot be read, the whole parents.
+	 */
+	parentsOf(ordinal: number): Uint32Array {
+		if (this.parents === undefined && this.parentsReader !== undefined) {
+			const slice = this.parentSlice(ordinal);
+			if (slice !== undefined) {
+				return slice;
+			}
+		}
+
+		const {firstParent, parentSources} = this.ensureParents();
+		return parentSources.subarray(firstParent[ordinal]!, firstParent[ordinal + 1]!);
+	}
+
+	private parentSlice(ordinal: number): Uint32Array | undefined {
+		if (this.parentSlices >= SLICES_BEFORE_WHOLE) {
+			this.parentsReader = undefined;
+			return undefined;
+		}
+
+		this.parentSlices++;
+		const slice = this.parentsReader!(ordinal);
+		if (slice === undefined) {
+			this.parentsReader = undefined;
+		}
+
+		return slice;
 	}
 
 	/** Address of a child target (resolved or not). */
@@ -366,6 +425,21 @@ export class GraphStore {
 		return this.valueBytes.subarray(start, end);
 	}
 
+	/**
+	 * The raw bytes of the value arena from `start` to `end` (offsets as in
+	 * valueOffset): a view when the arena is in memory, else read from the
+	 * column source (block by block, checked), so that a scan over many
+	 * values reads them a window at a time without the whole arena.
+	 */
+	valueBytesIn(start: number, end: number): Uint8Array {
+		const source = sources.get(this);
+		if (source !== undefined && !isLoaded(this, 'valueBytes')) {
+			return source.readValue(start, end);
+		}
+
+		return this.valueBytes.subarray(start, end);
+	}
+
 	/** Whether a column is in memory (always, unless the store reads columns from a source). */
 	isLoaded(name: LazyColumn): boolean {
 		return isLoaded(this, name);
@@ -381,6 +455,43 @@ export class GraphStore {
 		}
 
 		return bytes + (isLoaded(this, 'addressSlots') ? this.addressIndex.byteLength : 0);
+	}
+}
+
+/** Bytes of the value arena a ValueWindow reads at once. */
+const VALUE_WINDOW = 1 << 20;
+
+/**
+ * Values read in ascending order, a window of the arena at a time (see
+ * GraphStore.valueBytesIn): `load(ordinal)` makes `bytes[start, end)` that
+ * object's raw value. For scans over many values of a store that keeps its
+ * values on disk.
+ */
+export class ValueWindow {
+	bytes: Uint8Array = new Uint8Array(0);
+	start = 0;
+	end = 0;
+	private windowStart = 0;
+	private readonly arenaEnd: number;
+
+	constructor(private readonly store: GraphStore) {
+		this.arenaEnd = store.valueOffset[store.objectCount]!;
+		if (store.isLoaded('valueBytes')) {
+			this.bytes = store.valueBytes;
+		}
+	}
+
+	load(ordinal: number): void {
+		const {valueOffset} = this.store;
+		const start = valueOffset[ordinal]!;
+		const end = valueOffset[ordinal + 1]!;
+		if (start < this.windowStart || end > this.windowStart + this.bytes.length) {
+			this.windowStart = start;
+			this.bytes = this.store.valueBytesIn(start, Math.min(this.arenaEnd, Math.max(end, start + VALUE_WINDOW)));
+		}
+
+		this.start = start - this.windowStart;
+		this.end = end - this.windowStart;
 	}
 }
 

@@ -29,26 +29,32 @@
  * representatives ascending and in the table; the per-type sums finite.
  */
 
-import {closeSync, constants, openSync} from 'node:fs';
+import {closeSync, constants, openSync, readSync} from 'node:fs';
 import type {Dominators} from '../analyses/dominators.js';
 import {NO_OBJECT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {type DumpIdentity, sameIdentity} from './identity.js';
 import {
-	type AnyArray, type ArrayKind, checkOffsets, damaged, type IndexBinding, IndexProblem, isCount, openSections,
-	readSection, writeSectionFile,
+	type AnyArray, type ArrayKind, bytesOf, checkOffsets, checksum, damaged, elementBytes, type IndexBinding, IndexProblem, isCount,
+	openSections, readSection, type SectionEntry, writeSectionFile,
 } from './index-file.js';
 
 export const ANALYSES_MAGIC = 'MTUIANLS';
 /** Bump on any change to the layout or to what the sections mean. */
-export const ANALYSES_VERSION = 1;
+export const ANALYSES_VERSION = 2;
 export const ANALYSES_SUFFIX = '.analyses';
 
 const PARENTS = [['firstParent', 'u32'], ['parentSources', 'u32']] as const;
 const DOMINATORS = [
 	['idom', 'u32'], ['retainedSize', 'f64'], ['representatives', 'u32'], ['typeRetainedSize', 'f64'], ['typeRetainedCount', 'f64'],
 ] as const;
-const KNOWN = new Map<string, ArrayKind>([...PARENTS, ...DOMINATORS]);
+/** Sections a command reads a slice of (one object's parents, its dominator): each has a checksum per block. */
+const SLICED = ['firstParent', 'parentSources', 'idom', 'retainedSize'] as const;
+export type SlicedSection = typeof SLICED[number];
+/** The size of a checksummed block of a sliced section. */
+export const SLICE_BLOCK = 64 * 1024;
+const blockCrcName = (name: string): string => `${name}.blockCrc`;
+const KNOWN = new Map<string, ArrayKind>([...PARENTS, ...DOMINATORS, ...SLICED.map(name => [blockCrcName(name), 'u32'] as const)]);
 
 type AnalysesHeader = {
 	binding: IndexBinding;
@@ -97,7 +103,22 @@ export function writeAnalysesFile(target: string, binding: IndexBinding, identit
 		);
 	}
 
+	for (const [name, array] of [...arrays]) {
+		if ((SLICED as readonly string[]).includes(name)) {
+			arrays.push([blockCrcName(name), blockChecksums(bytesOf(array))]);
+		}
+	}
+
 	return writeSectionFile(target, ANALYSES_MAGIC, ANALYSES_VERSION, header, arrays).bytes;
+}
+
+function blockChecksums(bytes: Uint8Array): Uint32Array {
+	const crcs = new Uint32Array(Math.ceil(bytes.length / SLICE_BLOCK));
+	for (let b = 0; b < crcs.length; b++) {
+		crcs[b] = checksum(bytes.subarray(b * SLICE_BLOCK, Math.min(bytes.length, (b + 1) * SLICE_BLOCK)));
+	}
+
+	return crcs;
 }
 
 /** The saved parents, checked against the store's size. */
@@ -192,6 +213,206 @@ function checkDominators(store: GraphStore, d: Dominators): void {
 export type AnalysesGroup = 'parents' | 'dominators';
 
 /**
+ * Open the companion on `fd` and check its header and binding: undefined
+ * when it belongs to another index; throws IndexProblem when damaged.
+ */
+function openBound(fd: number, binding: IndexBinding, identity: DumpIdentity, store: GraphStore): ReturnType<typeof openSections> | undefined {
+	const opened = openSections(fd, ANALYSES_MAGIC, ANALYSES_VERSION, KNOWN);
+	const header = opened.header as AnalysesHeader;
+	if (typeof header !== 'object' || header === null || typeof header.binding !== 'object' || header.binding === null
+		|| typeof header.identity !== 'object' || header.identity === null
+		|| !isCount(header.objectCount) || !isCount(header.typeCount) || header.fileBytes !== opened.fileBytes) {
+		throw damaged(`its header is malformed, or it is ${opened.fileBytes} bytes where its header says otherwise`);
+	}
+
+	if (header.binding.indexBytes !== binding.indexBytes || header.binding.headerCrc !== binding.headerCrc
+		|| !sameIdentity(header.identity, identity)) {
+		return undefined;
+	}
+
+	if (header.objectCount !== store.objectCount || header.typeCount !== store.typeCount) {
+		throw damaged('it counts other objects than its index');
+	}
+
+	return opened;
+}
+
+const openSlices = new FinalizationRegistry<number>(fd => {
+	try {
+		closeSync(fd);
+	} catch {}
+});
+
+/**
+ * Slices of the companion's parents and dominators, for a command that
+ * needs one object's (show): each 64 KiB block read is checked by its own
+ * checksum, a few kept. Every slice is also checked against the store
+ * (parents: offsets ascending within the sources, sources in the table;
+ * a dominator within the table, a retained size within the totals): a
+ * damaged block or value throws IndexProblem. The file stays open while
+ * this object lives, so a companion replaced meanwhile is not mixed in.
+ */
+export class AnalysesSlices {
+	private readonly blocks = new Map<string, Uint8Array>();
+	private readonly blockCrcs = new Map<string, Uint32Array>();
+
+	private constructor(
+		private readonly fd: number,
+		private readonly entries: ReadonlyMap<string, SectionEntry>,
+		private readonly store: GraphStore,
+		/** The dominators' total size, when saved. */
+		readonly totalSize: number | undefined,
+	) {
+		openSlices.register(this, fd);
+	}
+
+	/** Open the companion at `path`: undefined when it is not there or belongs to another index; throws IndexProblem when damaged. */
+	static open(path: string, binding: IndexBinding, identity: DumpIdentity, store: GraphStore): AnalysesSlices | undefined {
+		let fd: number;
+		try {
+			fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+		} catch (error) {
+			const code = (error as NodeJS.ErrnoException).code;
+			if (code === 'ENOENT' || code === 'ENOTDIR') {
+				return undefined;
+			}
+
+			throw error;
+		}
+
+		try {
+			const opened = openBound(fd, binding, identity, store);
+			if (opened === undefined) {
+				closeSync(fd);
+				return undefined;
+			}
+
+			const header = opened.header as AnalysesHeader;
+			return new AnalysesSlices(fd, opened.entries, store, typeof header.totalSize === 'number' ? header.totalSize : undefined);
+		} catch (error) {
+			closeSync(fd);
+			throw error;
+		}
+	}
+
+	/** Whether the companion holds this group (with its block checksums). */
+	has(group: AnalysesGroup): boolean {
+		const names = group === 'parents' ? ['firstParent', 'parentSources'] : ['idom', 'retainedSize'];
+		return names.every(name => this.entries.has(name) && this.entries.has(blockCrcName(name)));
+	}
+
+	/** One object's parents (ordinals of its referrers, ascending), checked. */
+	parentsOf(ordinal: number): Uint32Array {
+		const offsets = this.read('firstParent', ordinal, ordinal + 2) as Uint32Array;
+		const sourcesBytes = this.entries.get('parentSources')!.bytes;
+		const start = offsets[0]!;
+		const end = offsets[1]!;
+		if (end < start || end * 4 > sourcesBytes) {
+			throw damaged(`the parents of object ${ordinal} lie outside its parents`);
+		}
+
+		const parents = this.read('parentSources', start, end) as Uint32Array;
+		for (let k = 0; k < parents.length; k++) {
+			if (parents[k]! >= this.store.objectCount) {
+				throw damaged(`a parent of object ${ordinal} is outside the object table`);
+			}
+		}
+
+		return parents;
+	}
+
+	/** One object's saved immediate dominator (NO_OBJECT for none) and retained size, checked. */
+	dominanceOf(ordinal: number): {idom: number; retainedSize: number} {
+		const idom = (this.read('idom', ordinal, ordinal + 1) as Uint32Array)[0]!;
+		const retainedSize = (this.read('retainedSize', ordinal, ordinal + 1) as Float64Array)[0]!;
+		const n = this.store.objectCount;
+		if (idom !== NO_OBJECT && (idom >= n || idom === ordinal)) {
+			throw damaged(`the dominator of object ${ordinal} is outside the object table`);
+		}
+
+		if (this.totalSize === undefined || !Number.isFinite(this.totalSize) || !Number.isFinite(retainedSize)
+			|| retainedSize < this.store.objectSize[ordinal]! || retainedSize > this.totalSize) {
+			throw damaged(`the retained size of object ${ordinal} is impossible`);
+		}
+
+		return {idom, retainedSize};
+	}
+
+	/** Elements [start, end) of a sliced section, each block it touches checked. */
+	private read(name: SlicedSection, start: number, end: number): AnyArray {
+		const entry = this.entries.get(name);
+		if (entry === undefined) {
+			throw damaged(`it has no ${name}`);
+		}
+
+		const kind = KNOWN.get(name)!;
+		const size = elementBytes(kind);
+		const from = start * size;
+		const to = end * size;
+		if (to > entry.bytes) {
+			throw damaged(`a slice of ${name} lies outside it`);
+		}
+
+		const out = kind === 'f64' ? new Float64Array(end - start) : new Uint32Array(end - start);
+		const bytes = bytesOf(out);
+		for (let b = Math.floor(from / SLICE_BLOCK); b * SLICE_BLOCK < to; b++) {
+			const block = this.block(name, entry, b);
+			const lo = Math.max(from, b * SLICE_BLOCK);
+			const hi = Math.min(to, (b + 1) * SLICE_BLOCK);
+			bytes.set(block.subarray(lo - (b * SLICE_BLOCK), hi - (b * SLICE_BLOCK)), lo - from);
+		}
+
+		return out;
+	}
+
+	private block(name: SlicedSection, entry: SectionEntry, index: number): Uint8Array {
+		const key = `${name}:${index}`;
+		const cached = this.blocks.get(key);
+		if (cached !== undefined) {
+			return cached;
+		}
+
+		let crcs = this.blockCrcs.get(name);
+		if (crcs === undefined) {
+			const crcEntry = this.entries.get(blockCrcName(name));
+			if (crcEntry === undefined) {
+				throw damaged(`it has no checksums for the blocks of ${name}`);
+			}
+
+			crcs = readSection(this.fd, crcEntry, 'u32') as Uint32Array;
+			if (crcs.length !== Math.ceil(entry.bytes / SLICE_BLOCK)) {
+				throw damaged(`its block checksums do not cover ${name}`);
+			}
+
+			this.blockCrcs.set(name, crcs);
+		}
+
+		const length = Math.min(SLICE_BLOCK, entry.bytes - (index * SLICE_BLOCK));
+		const block = new Uint8Array(length);
+		let done = 0;
+		while (done < length) {
+			const got = readSync(this.fd, block, done, length - done, entry.offset + (index * SLICE_BLOCK) + done);
+			if (got === 0) {
+				throw damaged('the file ends early (truncated)');
+			}
+
+			done += got;
+		}
+
+		if (checksum(block) !== crcs[index]) {
+			throw damaged(`block ${index} of ${name} fails its checksum`);
+		}
+
+		this.blocks.set(key, block);
+		if (this.blocks.size > 64) {
+			this.blocks.delete(this.blocks.keys().next().value!);
+		}
+
+		return block;
+	}
+}
+
+/**
  * Read one group from the companion at `path`, if it is there and bound to
  * the index `binding` names. Undefined when the file has no such group or
  * belongs to another index (an older one: it will be replaced); throws
@@ -203,22 +424,12 @@ export function readAnalysesGroup(path: string, binding: IndexBinding, identity:
 export function readAnalysesGroup(path: string, binding: IndexBinding, identity: DumpIdentity, store: GraphStore, group: AnalysesGroup): SavedParents | Dominators | undefined {
 	const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
 	try {
-		const opened = openSections(fd, ANALYSES_MAGIC, ANALYSES_VERSION, KNOWN);
-		const header = opened.header as AnalysesHeader;
-		if (typeof header !== 'object' || header === null || typeof header.binding !== 'object' || header.binding === null
-			|| typeof header.identity !== 'object' || header.identity === null
-			|| !isCount(header.objectCount) || !isCount(header.typeCount) || header.fileBytes !== opened.fileBytes) {
-			throw damaged(`its header is malformed, or it is ${opened.fileBytes} bytes where its header says otherwise`);
-		}
-
-		if (header.binding.indexBytes !== binding.indexBytes || header.binding.headerCrc !== binding.headerCrc
-			|| !sameIdentity(header.identity, identity)) {
+		const opened = openBound(fd, binding, identity, store);
+		if (opened === undefined) {
 			return undefined;
 		}
 
-		if (header.objectCount !== store.objectCount || header.typeCount !== store.typeCount) {
-			throw damaged('it counts other objects than its index');
-		}
+		const header = opened.header as AnalysesHeader;
 
 		const names = group === 'parents' ? PARENTS : DOMINATORS;
 		const present = names.filter(([name]) => opened.entries.has(name)).length;

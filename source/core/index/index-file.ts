@@ -38,7 +38,7 @@ import {endianness} from 'node:os';
 import {dirname, join} from 'node:path';
 import {crc32} from 'node:zlib';
 import {foldedObjectsOf, meliaeTypeRank, recordFoldedObjects, recordMeliaeTypeRank} from '../analyses/meliae-order.js';
-import {markValuesOnlyOwners, valuesOnlyOwnersOf} from '../analyses/dict-layout.js';
+import {isTraverseOrderDump, markValuesOnlyOwners, recordTraverseOrder, valuesOnlyOwnersOf} from '../analyses/dict-layout.js';
 import type {LoadProblems} from '../dump/load.js';
 import {setSlotNames, slotNamesOf} from '../graph/slot-names.js';
 import {foldedDicts, recordFoldedDicts} from '../waste/folded-dicts.js';
@@ -122,6 +122,8 @@ type Header = {
 	objectCount: number;
 	typeNames: string[];
 	slotNames: Array<[number, string[]]>;
+	/** Whether its dicts follow CPython 3's traverse order (see dict-layout); computed when absent. */
+	traverseOrder?: boolean;
 	sections: SectionEntry[];
 	fileBytes: number;
 };
@@ -392,6 +394,7 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 		objectCount: store.objectCount,
 		typeNames: [...store.typeNames],
 		slotNames,
+		traverseOrder: isTraverseOrderDump(store),
 		sections: [],
 		fileBytes: 0,
 	};
@@ -422,6 +425,7 @@ function checkHeader(value: unknown): Header {
 		|| !isCount(header.unresolvedReferenceCount)
 		|| !Array.isArray(header.typeNames) || !header.typeNames.every(name => typeof name === 'string')
 		|| !Array.isArray(header.slotNames) || !Array.isArray(header.sections)
+		|| !(header.traverseOrder === undefined || typeof header.traverseOrder === 'boolean')
 		|| typeof header.identity !== 'object' || header.identity === null
 		|| typeof header.facts !== 'object' || header.facts === null
 		|| typeof header.facts.problems !== 'object' || header.facts.problems === null
@@ -721,6 +725,10 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 
 		if (columns.foldedAddress !== undefined) {
 			recordFoldedObjects(store, {address: columns.foldedAddress as Float64Array, keptBefore: columns.foldedKeptBefore as Uint32Array});
+		}
+
+		if (header.traverseOrder !== undefined) {
+			recordTraverseOrder(store, header.traverseOrder);
 		}
 
 		if (columns.typeRank !== undefined) {

@@ -17,7 +17,7 @@ import {escapeControls} from '../format/escape.js';
 import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
 import type {ColumnSource, LazyColumn} from '../graph/store.js';
 import {
-	type AnyArray, type ArrayKind, checkOffsets, checksum, damaged, IndexProblem, readSection, type SectionEntry,
+	type AnyArray, type ArrayKind, checkOffsets, checksum, damaged, elementBytes, IndexProblem, readSection, type SectionEntry,
 } from './index-file.js';
 
 /** The value arena's checksum blocks. */
@@ -238,6 +238,11 @@ export class IndexColumnSource implements ColumnSource {
 
 	has(name: LazyColumn): boolean {
 		return this.entries.has(name);
+	}
+
+	lengthOf(name: LazyColumn): number {
+		const entry = this.entries.get(name);
+		return entry === undefined ? 0 : entry.bytes / elementBytes(this.kinds.get(name)!);
 	}
 
 	load(name: LazyColumn): Float64Array | Uint32Array | Uint8Array {

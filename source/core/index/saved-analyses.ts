@@ -10,7 +10,7 @@
 import type {Dominators} from '../analyses/dominators.js';
 import {escapeControls} from '../format/escape.js';
 import type {GraphStore} from '../graph/store.js';
-import {analysesPath, readAnalysesGroup, type SavedParents, writeAnalysesFile} from './analyses-file.js';
+import {AnalysesSlices, analysesPath, readAnalysesGroup, type SavedParents, writeAnalysesFile} from './analyses-file.js';
 import type {DumpIdentity} from './identity.js';
 import {type IndexBinding, IndexProblem} from './index-file.js';
 
@@ -29,6 +29,8 @@ type Bound = {
 	/** Whether not being able to write was said (once). */
 	refusedSaid: boolean;
 	onNote: ((note: string) => void) | undefined;
+	/** The companion opened for slices (undefined: not yet; null: not there or unusable). */
+	slices?: AnalysesSlices | null;
 	/** The size of the analyses file this process wrote last. */
 	writtenBytes?: number;
 };
@@ -91,6 +93,20 @@ export function bindToIndex(store: GraphStore, indexPath: string, binding: Index
 		return;
 	}
 
+	store.parentsReader = ordinal => {
+		const slices = slicesOf(store, entry, 'parents');
+		if (slices === undefined) {
+			return undefined;
+		}
+
+		try {
+			return slices.parentsOf(ordinal);
+		} catch (error) {
+			dropSlices(entry, error);
+			return undefined;
+		}
+	};
+
 	store.parentsSource = () => {
 		const parents = readGroup(store, entry, 'parents');
 		entry.parentsSaved = parents !== undefined;
@@ -106,6 +122,62 @@ export function bindToIndex(store: GraphStore, indexPath: string, binding: Index
 			}
 		});
 	};
+}
+
+/** The companion opened for slices, when it holds `group` with its block checksums. */
+function slicesOf(store: GraphStore, entry: Bound, group: 'parents' | 'dominators'): AnalysesSlices | undefined {
+	if (entry.slices === undefined) {
+		try {
+			entry.slices = AnalysesSlices.open(analysesPath(entry.indexPath), entry.binding, entry.identity, store) ?? null;
+		} catch (error) {
+			dropSlices(entry, error);
+		}
+	}
+
+	return entry.slices?.has(group) ? entry.slices : undefined;
+}
+
+/** A slice failed: no more slices; damage is said once (a whole read then finds it too, and computes instead). */
+function dropSlices(entry: Bound, error: unknown): void {
+	entry.slices = null;
+	if (error instanceof IndexProblem && error.kind === 'version') {
+		return;
+	}
+
+	const code = (error as NodeJS.ErrnoException).code;
+	if (!(error instanceof IndexProblem) && code !== undefined) {
+		return;
+	}
+
+	noteDamaged(entry, error);
+}
+
+/**
+ * One object's saved dominator (NO_OBJECT for none) and retained size, read
+ * without the whole dominators (block by block, checked) when they are not
+ * in memory yet; undefined when none are saved or they cannot be read.
+ */
+export function savedDominanceOf(store: GraphStore, ordinal: number): {idom: number; retainedSize: number} | undefined {
+	const entry = bound.get(store);
+	if (entry === undefined) {
+		return undefined;
+	}
+
+	if (entry.dominators !== undefined) {
+		return {idom: entry.dominators.idom[ordinal]!, retainedSize: entry.dominators.retainedSize[ordinal]!};
+	}
+
+	const slices = slicesOf(store, entry, 'dominators');
+	if (slices === undefined) {
+		return undefined;
+	}
+
+	try {
+		return slices.dominanceOf(ordinal);
+	} catch (error) {
+		dropSlices(entry, error);
+		return undefined;
+	}
 }
 
 /** The index `store` is bound to, if any. */

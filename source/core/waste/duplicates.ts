@@ -8,10 +8,16 @@
  * only objects whose `len` is at most 100 take part. Values are grouped by
  * a hash of their raw bytes in the dump on a typed-array table, compared
  * byte for byte; nothing is decoded but the values shown.
+ *
+ * The values are read one by one in dump order (store.valueBytesOf), so a
+ * store that keeps its values on disk streams them from the index file
+ * instead of reading its value arena whole: a first pass hashes every
+ * value, a second compares byte for byte only the values whose hash
+ * repeats, against a copy of the first of each distinct such value.
  */
 
 import {FLAG_VALUE_IS_NAME, FLAG_VALUE_STRING, NO_LENGTH} from '../graph/layout.js';
-import type {GraphStore} from '../graph/store.js';
+import {type GraphStore, ValueWindow} from '../graph/store.js';
 import {type HolderGroup, HolderGroups, holderEdge, NO_OWNER} from './holders.js';
 import {fillSteps, referencesSteps, runSteps, STEP_WORK, type Steps, topByKeySteps} from './steps.js';
 
@@ -53,13 +59,14 @@ function hashBytes(bytes: Uint8Array, start: number, end: number, seed: number):
 	return hash >>> 0;
 }
 
-function sameBytes(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+/** Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes. */
+function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
 	if (aEnd - aStart !== bEnd - bStart) {
 		return false;
 	}
 
 	for (let i = 0; i < aEnd - aStart; i++) {
-		if (bytes[aStart + i] !== bytes[bStart + i]) {
+		if (a[aStart + i] !== b[bStart + i]) {
 			return false;
 		}
 	}
@@ -75,7 +82,7 @@ export function findDuplicateStrings(store: GraphStore, limit: number, holderLim
 /** findDuplicateStrings in steps (steps.ts). */
 export function * findDuplicateStringsSteps(store: GraphStore, limit: number, holderLimit = 5): Steps<DuplicateStrings> {
 	const n = store.objectCount;
-	const {objectType, objectFlags, objectLength, objectSize, valueOffset, valueBytes} = store;
+	const {objectType, objectFlags, objectLength, objectSize} = store;
 	const isStringType = new Uint8Array(store.typeCount);
 	for (const name of STRING_TYPES) {
 		const id = store.typeId(name);
@@ -104,7 +111,8 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 		yield;
 	}
 
-	// Open addressing: slot -> group id; groups in columns.
+	// First pass: each value's hash. Open addressing: slot -> bucket (a
+	// type and a hash); how many values fall in each.
 	let capacity = 16;
 	while (capacity < candidates * 2) {
 		capacity *= 2;
@@ -113,50 +121,122 @@ export function * findDuplicateStringsSteps(store: GraphStore, limit: number, ho
 	const mask = capacity - 1;
 	const table = new Uint32Array(capacity);
 	yield * fillSteps(table, EMPTY);
-	const groupFirst = new Uint32Array(Math.max(candidates, 1));
-	const groupCount = new Uint32Array(Math.max(candidates, 1));
-	const groupSize = new Float64Array(Math.max(candidates, 1));
+	const size = Math.max(candidates, 1);
+	const bucketHash = new Uint32Array(size);
+	const bucketType = new Uint32Array(size);
+	const bucketCount = new Uint32Array(size);
+	// Each candidate's bucket, then (second pass) its group.
 	const groupOf = new Uint32Array(n);
 	yield * fillSteps(groupOf, EMPTY);
-	let groups = 0;
+	let buckets = 0;
+	const compared = (i: number): boolean => {
+		if (!candidate(i)) {
+			return false;
+		}
+
+		const length = objectLength[i]!;
+		return length !== NO_LENGTH && length <= DUMP_VALUE_CHARS;
+	};
+
+	const values = new ValueWindow(store);
 	for (let chunk = 0; chunk < n; chunk += STEP_WORK) {
 		const chunkEnd = Math.min(n, chunk + STEP_WORK);
 		for (let i = chunk; i < chunkEnd; i++) {
-			if (!candidate(i)) {
+			if (!compared(i)) {
 				continue;
 			}
 
-			const length = objectLength[i]!;
-			if (length === NO_LENGTH || length > DUMP_VALUE_CHARS) {
-				continue;
-			}
-
-			const start = valueOffset[i]!;
-			const end = valueOffset[i + 1]!;
+			values.load(i);
 			const type = objectType[i]!;
-			let slot = hashBytes(valueBytes, start, end, type) & mask;
+			const hash = hashBytes(values.bytes, values.start, values.end, type);
+			let slot = hash & mask;
 			for (;;) {
-				const g = table[slot]!;
-				if (g === EMPTY) {
-					table[slot] = groups;
-					groupFirst[groups] = i;
-					groupCount[groups] = 1;
-					groupSize[groups] = objectSize[i]!;
-					groupOf[i] = groups;
-					groups++;
+				const b = table[slot]!;
+				if (b === EMPTY) {
+					table[slot] = buckets;
+					bucketHash[buckets] = hash;
+					bucketType[buckets] = type;
+					bucketCount[buckets] = 1;
+					groupOf[i] = buckets;
+					buckets++;
 					break;
 				}
 
-				const first = groupFirst[g]!;
-				if (objectType[first] === type && sameBytes(valueBytes, valueOffset[first]!, valueOffset[first + 1]!, start, end)) {
-					groupCount[g]++;
-					groupSize[g] += objectSize[i]!;
-					groupOf[i] = g;
+				if (bucketHash[b] === hash && bucketType[b] === type) {
+					bucketCount[b]++;
+					groupOf[i] = b;
 					break;
 				}
 
 				slot = (slot + 1) & mask;
 			}
+		}
+
+		yield;
+	}
+
+	// Second pass, in dump order: a value alone in its bucket is unique; the
+	// others are compared byte for byte with a copy of the first of each
+	// distinct value of their bucket (groups numbered by first appearance).
+	const bucketGroup = new Uint32Array(buckets);
+	yield * fillSteps(bucketGroup, EMPTY);
+	const groupFirst = new Uint32Array(size);
+	const groupCount = new Uint32Array(size);
+	const groupSize = new Float64Array(size);
+	const groupNext = new Uint32Array(size);
+	const keptStart = new Uint32Array(size);
+	const keptEnd = new Uint32Array(size);
+	let kept = new Uint8Array(4096);
+	let keptBytes = 0;
+	let groups = 0;
+	for (let chunk = 0; chunk < n; chunk += STEP_WORK) {
+		const chunkEnd = Math.min(n, chunk + STEP_WORK);
+		for (let i = chunk; i < chunkEnd; i++) {
+			const b = groupOf[i]!;
+			if (b === EMPTY) {
+				continue;
+			}
+
+			if (bucketCount[b] === 1) {
+				groupOf[i] = EMPTY;
+				continue;
+			}
+
+			values.load(i);
+			const {bytes, start, end} = values;
+			let g = bucketGroup[b]!;
+			let last = EMPTY;
+			while (g !== EMPTY && !sameBytes(kept, keptStart[g]!, keptEnd[g]!, bytes, start, end)) {
+				last = g;
+				g = groupNext[g]!;
+			}
+
+			if (g === EMPTY) {
+				g = groups++;
+				groupFirst[g] = i;
+				groupCount[g] = 0;
+				groupSize[g] = 0;
+				groupNext[g] = EMPTY;
+				if (keptBytes + end - start > kept.length) {
+					const grown = new Uint8Array(Math.max(kept.length * 2, keptBytes + end - start));
+					grown.set(kept.subarray(0, keptBytes));
+					kept = grown;
+				}
+
+				kept.set(bytes.subarray(start, end), keptBytes);
+				keptStart[g] = keptBytes;
+				keptBytes += end - start;
+				keptEnd[g] = keptBytes;
+				if (last === EMPTY) {
+					bucketGroup[b] = g;
+				} else {
+					groupNext[last] = g;
+				}
+			}
+
+			groupCount[g]++;
+			groupSize[g] += objectSize[i]!;
+			groupOf[i] = g;
 		}
 
 		yield;

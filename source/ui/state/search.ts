@@ -6,6 +6,14 @@
  * ASCII needles the bytes are scanned directly and only values holding an
  * escape are decoded, so a miss over 2 million objects stays in the tens
  * of milliseconds.
+ *
+ * A store reading its values from an index file (values left on disk)
+ * is searched without reading its value arena whole: the values are taken
+ * a run at a time (the objects whose values start in one 64 KiB stretch of
+ * the arena, read block by block from the file and checked), and each run's
+ * answers are kept as one bit per object, so a list in any order reads
+ * each stretch once per needle and memory grows by a bit per object, not
+ * by the arena.
  */
 
 import {parseAddress} from '../../core/format/address.js';
@@ -15,6 +23,25 @@ import {UNRESOLVED_BIT, type GraphStore} from '../../core/graph/store.js';
 const BACKSLASH = 0x5c;
 
 export type Matcher = (target: number) => boolean;
+
+/** The stretch of the value arena whose values a search on a store reading values from disk decides together. */
+const VALUE_RUN = 64 * 1024;
+
+/** The first ordinal whose value starts at or after `position` (valueOffset ascends). */
+function firstStartingAt(valueOffset: Uint32Array, n: number, position: number): number {
+	let lo = 0;
+	let hi = n;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (valueOffset[mid]! < position) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+
+	return lo;
+}
 
 /** A predicate over list entries (ordinals, or unresolved targets) for a needle. */
 export function makeMatcher(store: GraphStore, needle: string, matchTypeNames: boolean): Matcher {
@@ -30,15 +57,9 @@ export function makeMatcher(store: GraphStore, needle: string, matchTypeNames: b
 	// eslint-disable-next-line no-control-regex
 	const plainAscii = /^[\x20-\x7e]*$/.test(lower) && !lower.includes('\\') && !lower.includes('"');
 	const needleBytes = Uint8Array.from(lower, char => char.charCodeAt(0));
-	const {valueBytes, valueOffset, objectFlags, objectType, objectAddress} = store;
-	const valueMatches = (ordinal: number): boolean => {
-		const flags = objectFlags[ordinal]!;
-		if ((flags & (FLAG_VALUE_STRING | FLAG_VALUE_TOKEN)) === 0 || lower === '') {
-			return false;
-		}
-
-		const start = valueOffset[ordinal]!;
-		const end = valueOffset[ordinal + 1]!;
+	const {valueOffset, objectFlags, objectType, objectAddress} = store;
+	/** Whether the value's raw bytes, valueBytes[start, end), match. */
+	const bytesMatch = (ordinal: number, valueBytes: Uint8Array, start: number, end: number): boolean => {
 		if (plainAscii) {
 			const m = needleBytes.length;
 			let escaped = false;
@@ -74,6 +95,45 @@ export function makeMatcher(store: GraphStore, needle: string, matchTypeNames: b
 
 		return (store.value(ordinal) ?? '').toLowerCase().includes(lower);
 	};
+
+	const hasValue = (ordinal: number): boolean => (objectFlags[ordinal]! & (FLAG_VALUE_STRING | FLAG_VALUE_TOKEN)) !== 0 && lower !== '';
+	let valueMatches: (ordinal: number) => boolean;
+	if (store.isLoaded('valueBytes')) {
+		const {valueBytes} = store;
+		valueMatches = ordinal => hasValue(ordinal) && bytesMatch(ordinal, valueBytes, valueOffset[ordinal]!, valueOffset[ordinal + 1]!);
+	} else {
+		const n = store.objectCount;
+		const runs = Math.ceil(valueOffset[n]! / VALUE_RUN) + 1;
+		const runDone = new Uint8Array(runs);
+		const matched = new Uint8Array(n);
+		const scanRun = (run: number): void => {
+			// The objects whose values start in this stretch (valueOffset ascends with the ordinal), read at once.
+			const first = firstStartingAt(valueOffset, n, run * VALUE_RUN);
+			const last = firstStartingAt(valueOffset, n, (run + 1) * VALUE_RUN);
+			const base = valueOffset[first]!;
+			const bytes = store.valueBytesIn(base, valueOffset[last]!);
+			for (let ordinal = first; ordinal < last; ordinal++) {
+				if (hasValue(ordinal)) {
+					matched[ordinal] = bytesMatch(ordinal, bytes, valueOffset[ordinal]! - base, valueOffset[ordinal + 1]! - base) ? 1 : 0;
+				}
+			}
+
+			runDone[run] = 1;
+		};
+
+		valueMatches = ordinal => {
+			if (!hasValue(ordinal)) {
+				return false;
+			}
+
+			const run = Math.floor(valueOffset[ordinal]! / VALUE_RUN);
+			if (runDone[run] === 0) {
+				scanRun(run);
+			}
+
+			return matched[ordinal] === 1;
+		};
+	}
 
 	return target => {
 		if (target >= UNRESOLVED_BIT) {

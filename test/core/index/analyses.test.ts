@@ -17,13 +17,16 @@ import {join} from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {computeDominators, type Dominators} from '../../../source/core/analyses/dominators.js';
 import {type LoadOptions, type LoadResult, loadDump} from '../../../source/core/dump/load.js';
+import {isTraverseOrderDump} from '../../../source/core/analyses/dict-layout.js';
 import {NO_OBJECT} from '../../../source/core/graph/layout.js';
 import {analysesPath, readAnalysesGroup, writeAnalysesFile} from '../../../source/core/index/analyses-file.js';
 import {identifyDump} from '../../../source/core/index/identity.js';
 import {removeStaleTemporaries} from '../../../source/core/index/index-file.js';
 import {IndexReadError} from '../../../source/core/index/index-source.js';
-import {savedDominators, saveAnalyses} from '../../../source/core/index/saved-analyses.js';
+import {savedDominanceOf, savedDominators, saveAnalyses} from '../../../source/core/index/saved-analyses.js';
+import {findDuplicateStrings} from '../../../source/core/waste/duplicates.js';
 import {coreAnalyses} from '../../../source/ui/state/analyses.js';
+import {findInList, makeMatcher} from '../../../source/ui/state/search.js';
 import {cliPath, NODE_FLAGS, runCli} from '../../helpers/cli.js';
 import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
 
@@ -251,6 +254,97 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 		}
 	});
 
+	/** Where a section of the companion lies (from its header). */
+	const sectionOf = (file: string, name: string): {offset: number; bytes: number} => {
+		const bytes = readFileSync(companionOf(file));
+		const header = JSON.parse(bytes.toString('utf8', 24, 24 + bytes.readUInt32LE(16))) as {sections: Array<{name: string; offset: number; bytes: number}>};
+		return header.sections.find(section => section.name === name)!;
+	};
+
+	const truthParents = (ordinal: number): number[] => [...truth.store.parentSources.subarray(truth.store.firstParent[ordinal]!, truth.store.firstParent[ordinal + 1]!)];
+
+	it('one object\'s parents and dominator are read by checked slices, equal to the computed ones, without reading them whole', async () => {
+		const file = await withAnalyses();
+		const next = await load(file);
+		const {store} = next.result;
+		const n = store.objectCount;
+		// The retained sizes' check compares with the object's own size: read it first.
+		expect(store.objectSize.length).toBe(n);
+		const before = store.byteLength;
+		const ordinals = Array.from({length: 300}, (_, k) => Math.floor(k * (n - 1) / 299));
+		for (const ordinal of ordinals) {
+			expect([...store.parentsOf(ordinal)], String(ordinal)).toEqual(truthParents(ordinal));
+			expect(store.parentCount(ordinal)).toBe(truthParents(ordinal).length);
+			expect(savedDominanceOf(store, ordinal)).toEqual({idom: truthDominators.idom[ordinal], retainedSize: truthDominators.retainedSize[ordinal]});
+		}
+
+		// Neither the parents nor the dominators were read whole.
+		expect(store.byteLength).toBe(before);
+		expect(next.notes).toEqual([]);
+		// Past a few thousand slices, the whole parents are read instead (a pass over every object stays fast).
+		for (let ordinal = 0; ordinal < n; ordinal++) {
+			expect(store.parentCount(ordinal)).toBe(truthParents(ordinal).length);
+		}
+
+		expect(n > 4096 ? store.byteLength > before : true).toBe(true);
+	});
+
+	it('a slice from a damaged block is never used: one note, and the answer from the whole (computed) analyses', async () => {
+		const file = await withAnalyses();
+		const good = readFileSync(companionOf(file));
+		const n = truth.store.objectCount;
+		const busiest = Array.from({length: n}, (_, k) => k).sort((a, b) => truthParents(b).length - truthParents(a).length)[0]!;
+		for (const [name, ordinal, element] of [
+			['parentSources', busiest, truth.store.firstParent[busiest]!],
+			['firstParent', busiest, busiest],
+			['idom', 5, 5],
+			['retainedSize', 5, 5],
+		] as const) {
+			writeFileSync(companionOf(file), good, {mode: 0o600});
+			const section = sectionOf(file, name);
+			flipByte(companionOf(file), section.offset + (element * (name === 'retainedSize' ? 8 : 4)) + 1);
+			const next = await load(file);
+			const {store} = next.result;
+			if (name === 'idom' || name === 'retainedSize') {
+				expect(savedDominanceOf(store, ordinal), name).toBeUndefined();
+			} else {
+				expect([...store.parentsOf(ordinal)], name).toEqual(truthParents(ordinal));
+			}
+
+			expect(next.notes, name).toEqual([expect.stringMatching(new RegExp(`unusable \\(block \\d+ of ${name} fails its checksum\\)`))]);
+			// The parents built instead are saved after the current task: let that happen before the next case.
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise(resolve => {
+				setImmediate(resolve);
+			});
+		}
+	});
+
+	it('a slice with impossible values (checksums right) is never used', async () => {
+		const file = await withAnalyses();
+		const identity = identifyDump(file, {collapse: true, removeExpensive: false})!;
+		const binding = {indexBytes: statSync(indexOf(file)).size, headerCrc: readFileSync(indexOf(file)).readUInt32LE(20)};
+		const n = truth.store.objectCount;
+		const bad = {...truthDominators, idom: truthDominators.idom.slice(), retainedSize: truthDominators.retainedSize.slice()};
+		bad.idom[5] = n;
+		bad.retainedSize[6] = Number.NaN;
+		const firstParent = truth.store.firstParent.slice();
+		const parentSources = truth.store.parentSources.slice();
+		const withParent = truth.store.firstParent.findIndex((offset, k) => k < n && truth.store.firstParent[k + 1]! > offset);
+		parentSources[firstParent[withParent]!] = n + 3;
+		writeAnalysesFile(companionOf(file), binding, identity, truth.store, {parents: {firstParent, parentSources}, dominators: bad});
+		for (const [what, check, message] of [
+			['idom', (store: LoadResult['store']) => expect(savedDominanceOf(store, 5)).toBeUndefined(), /dominator of object 5 is outside/],
+			['retained', (store: LoadResult['store']) => expect(savedDominanceOf(store, 6)).toBeUndefined(), /retained size of object 6 is impossible/],
+			['parent', (store: LoadResult['store']) => expect([...store.parentsOf(withParent)]).toEqual(truthParents(withParent)), /parent of object \d+ is outside|parent \d+ points outside/],
+		] as const) {
+			// eslint-disable-next-line no-await-in-loop
+			const next = await load(file);
+			check(next.result.store);
+			expect(next.notes[0], what).toMatch(message);
+		}
+	});
+
 	it('of an older index (the dump changed and was indexed again) are ignored without a note, then replaced', async () => {
 		const file = await withAnalyses();
 		const old = readFileSync(companionOf(file));
@@ -395,6 +489,51 @@ describe.skipIf(found.length === 0)('values read from the open index', () => {
 		}
 
 		expect(next.result.store.isLoaded('valueBytes')).toBe(false);
+	});
+
+	it('a reopened dump knows its dicts\' order and its count of references from the index, without a pass over the columns', async () => {
+		const file = copyDump();
+		await load(file);
+		const next = await load(file);
+		expect(next.result.index?.read).toBe(true);
+		expect(isTraverseOrderDump(next.result.store)).toBe(isTraverseOrderDump(truth.store));
+		expect(next.result.store.isLoaded('objectLength')).toBe(false);
+		expect(next.result.store.isLoaded('firstChild')).toBe(false);
+		// The count of references comes from the index's table of sections.
+		expect(next.result.store.edgeCount).toBe(truth.store.edgeCount);
+		expect(next.result.store.isLoaded('childTargets')).toBe(false);
+	});
+
+	it('are streamed by searches and the duplicate-string scan: the same hits and report as parsed, the arena never read whole', async () => {
+		const file = copyDump();
+		await load(file);
+		const next = await load(file);
+		const {store} = next.result;
+		expect(next.result.index?.read).toBe(true);
+		const n = truth.store.objectCount;
+		// A list in no particular order (as a list sorted by size is), both ways.
+		const shuffled = Uint32Array.from({length: n}, (_, k) => (k * 7919) % n);
+		expect(new Set(shuffled).size).toBe(n);
+		const samples = stringOrdinals().filter((_, k) => k % 97 === 0).map(ordinal => truth.store.value(ordinal)!);
+		const needles = [...samples.map(value => value.slice(1, 6)), 'no such value at all', '\\', 'é'].filter(needle => needle !== '');
+		expect(needles.length).toBeGreaterThan(5);
+		let hits = 0;
+		for (const needle of needles) {
+			const parsed = makeMatcher(truth.store, needle, false);
+			const indexed = makeMatcher(store, needle, false);
+			const expected = [...shuffled].filter(target => parsed(target));
+			expect([...shuffled].filter(target => indexed(target)), needle).toEqual(expected);
+			hits += expected.length;
+			for (const direction of [1, -1] as const) {
+				expect(findInList(shuffled, 5, direction, indexed), needle).toEqual(findInList(shuffled, 5, direction, parsed));
+			}
+		}
+
+		expect(hits).toBeGreaterThan(0);
+		const report = findDuplicateStrings(store, 1000);
+		expect(report).toEqual(findDuplicateStrings(truth.store, 1000));
+		expect(report.duplicatedValues).toBeGreaterThan(0);
+		expect(store.isLoaded('valueBytes')).toBe(false);
 	});
 
 	it('detect an index changed in place after it was opened (never an answer from it)', async () => {
