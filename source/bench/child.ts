@@ -5,11 +5,14 @@
  */
 
 import {spawn} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const hookUrl = pathToFileURL(join(here, 'peak-rss.js')).href;
+/** The built hook (beside this file in dist/, or in dist/ when this runs from the sources). */
+const hookFile = existsSync(join(here, 'peak-rss.js')) ? join(here, 'peak-rss.js') : join(here, '..', '..', 'dist', 'bench', 'peak-rss.js');
+const hookUrl = pathToFileURL(hookFile).href;
 /** What peak-rss.js writes before the bytes. */
 export const PEAK_RSS_MARKER = 'meliae-bench-peak-rss';
 

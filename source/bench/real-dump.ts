@@ -113,7 +113,7 @@ export async function ensureRealDump(options: RealDumpOptions, label: string): P
 	}
 
 	const {python, stdlibOnly} = await pythonFor(options);
-	for (const suffix of ['', '.meta.json', '.bench.json', '.alloc.json.gz', '.gz']) {
+	for (const suffix of ['', '.meta.json', '.bench.json', '.alloc.json.gz', '.gz', '.for-reference.json']) {
 		rmSync(file + suffix, {force: true});
 	}
 

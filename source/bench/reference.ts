@@ -9,7 +9,8 @@
  * before the summary), the time to retained sizes the sum of all of them.
  */
 
-import {existsSync, statSync} from 'node:fs';
+import {once} from 'node:events';
+import {createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync} from 'node:fs';
 import {isAbsolute, join, resolve} from 'node:path';
 import {runChild} from './child.js';
 
@@ -67,7 +68,8 @@ export function parseReferenceOutput(stdout: string): {phases: Record<string, nu
 export async function runReference(loader: string, dump: string): Promise<ReferenceFigures> {
 	const result = await runChild(process.execPath, [loader, dump], {peakRss: true, timeoutMs: 30 * 60_000});
 	if (result.code !== 0) {
-		const detail = result.stderr.trim().split('\n').at(-1) ?? '';
+		const lines = result.stderr.trim().split('\n');
+		const detail = lines.find(line => line.startsWith('Error')) ?? lines.at(-1) ?? '';
 		throw new Error(`reference loader exited with ${result.code ?? result.signal}${detail === '' ? '' : `: ${detail}`}`);
 	}
 
@@ -77,4 +79,51 @@ export async function runReference(loader: string, dump: string): Promise<Refere
 	}
 
 	return {...parsed, wallMs: result.wallMs, maxRssBytes: result.maxRssBytes};
+}
+
+/** The key the reference loader cannot read (a list of strings: `__slots__` names of a type). */
+const SLOTS_KEY = /, "slots": \[[^\]\n]*\]/g;
+
+/**
+ * The dump as the reference loader can read it: the dump itself, or, when
+ * it has `"slots"` lists (dumps of real heaps do), a copy without them,
+ * `FILE.for-reference.json`, made once and kept while newer than the dump.
+ * The copy has the same objects and references.
+ */
+export async function referenceInput(file: string): Promise<{path: string; stripped: boolean}> {
+	const copy = file + '.for-reference.json';
+	if (existsSync(copy) && statSync(copy).mtimeMs >= statSync(file).mtimeMs) {
+		return {path: copy, stripped: true};
+	}
+
+	const partial = copy + '.partial';
+	const out = createWriteStream(partial);
+	let rest = '';
+	let found = false;
+	const write = async (text: string): Promise<void> => {
+		if (!out.write(text)) {
+			await once(out, 'drain');
+		}
+	};
+
+	for await (const chunk of createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 22})) {
+		const text = rest + (chunk as string);
+		const end = text.lastIndexOf('\n') + 1;
+		rest = text.slice(end);
+		const whole = text.slice(0, end);
+		const replaced = whole.replace(SLOTS_KEY, '');
+		found ||= replaced.length !== whole.length;
+		await write(replaced);
+	}
+
+	await write(rest.replace(SLOTS_KEY, ''));
+	out.end();
+	await once(out, 'close');
+	if (!found) {
+		rmSync(partial, {force: true});
+		return {path: file, stripped: false};
+	}
+
+	renameSync(partial, copy);
+	return {path: copy, stripped: true};
 }

@@ -35,7 +35,7 @@ import {explorerFirstFrame, hasTmux} from './first-frame.js';
 import {generateDump, type GenerateResult, GENERATOR_VERSION, isMainModule, parseCount} from './generate.js';
 import type {LoadFigures} from './load-one.js';
 import {ensureGzipCopy, ensureRealDump, type RealDumpMeta} from './real-dump.js';
-import {findReferenceLoader, runReference} from './reference.js';
+import {findReferenceLoader, referenceInput, runReference} from './reference.js';
 import {
 	type DumpInfo, formatReport, type IndexBenchJson, type KeyFigures, type PythonFigures, type Report, sizeLabel, type SubjectReport,
 } from './report.js';
@@ -244,6 +244,16 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 		report.notes.push('reference loader not found; skipped');
 	}
 
+	// The reference loader reads no "slots" lists (real dumps have them): it gets a copy without.
+	let referenceDump = subject.plain;
+	if (reference !== undefined && subject.kind === 'real') {
+		const input = await attempt(report, 'reference loader', async () => referenceInput(subject.plain));
+		if (input?.stripped === true) {
+			referenceDump = input.path;
+			report.notes.push('the reference loader reads a copy without the "slots" lists of types, which it cannot parse');
+		}
+	}
+
 	if (parts.has('plain') || reference !== undefined) {
 		for (let run = 0; run < runs; run++) {
 			if (parts.has('plain')) {
@@ -258,7 +268,7 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 			if (reference !== undefined) {
 				say(`reference loader, run ${run + 1}/${runs}`);
 				// eslint-disable-next-line no-await-in-loop
-				const figures = await attempt(report, 'reference loader', async () => runReference(reference, subject.plain));
+				const figures = await attempt(report, 'reference loader', async () => runReference(reference, referenceDump));
 				if (figures !== undefined) {
 					report.reference.push(figures);
 				}
