@@ -81,12 +81,18 @@ export async function runChild(command: string, args: readonly string[], options
 	});
 }
 
+/** ": " and the line of a child's standard error that says what went wrong (not a stack frame), or nothing. */
+export function errorLine(stderr: string): string {
+	const lines = stderr.trim().split('\n').map(line => line.trim()).filter(line => line !== '' && !line.startsWith('at ') && !line.startsWith('Node.js v'));
+	const line = lines.find(candidate => /error/i.test(candidate)) ?? lines.at(-1);
+	return line === undefined ? '' : `: ${line}`;
+}
+
 /** The child's last non-empty line of standard output, parsed as JSON; throws when it failed. */
 export function lastJson<T>(what: string, result: ChildResult): T {
 	if (result.code !== 0) {
 		const reason = result.signal === null ? `exited with ${result.code}` : `killed by ${result.signal}`;
-		const detail = result.stderr.trim().split('\n').at(-1) ?? '';
-		throw new Error(`${what} ${reason}${detail === '' ? '' : `: ${detail}`}`);
+		throw new Error(`${what} ${reason}${errorLine(result.stderr)}`);
 	}
 
 	const last = result.stdout.trimEnd().split('\n').at(-1) ?? '';

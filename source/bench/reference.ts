@@ -12,7 +12,7 @@
 import {once} from 'node:events';
 import {createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync} from 'node:fs';
 import {isAbsolute, join, resolve} from 'node:path';
-import {runChild} from './child.js';
+import {errorLine, runChild} from './child.js';
 
 export const REFERENCE_ENV = 'MELIAE_TUI_REFERENCE_LOADER';
 
@@ -68,9 +68,7 @@ export function parseReferenceOutput(stdout: string): {phases: Record<string, nu
 export async function runReference(loader: string, dump: string): Promise<ReferenceFigures> {
 	const result = await runChild(process.execPath, [loader, dump], {peakRss: true, timeoutMs: 30 * 60_000});
 	if (result.code !== 0) {
-		const lines = result.stderr.trim().split('\n');
-		const detail = lines.find(line => line.startsWith('Error')) ?? lines.at(-1) ?? '';
-		throw new Error(`reference loader exited with ${result.code ?? result.signal}${detail === '' ? '' : `: ${detail}`}`);
+		throw new Error(`reference loader exited with ${result.code ?? result.signal}${errorLine(result.stderr)}`);
 	}
 
 	const parsed = parseReferenceOutput(result.stdout);

@@ -29,7 +29,7 @@ import os from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
-import {lastJson, runChild} from './child.js';
+import {errorLine, lastJson, runChild} from './child.js';
 import {bytesNeeded, type DiskPlan, diskShortage} from './disk.js';
 import {explorerFirstFrame, hasTmux} from './first-frame.js';
 import {generateDump, type GenerateResult, GENERATOR_VERSION, isMainModule, parseCount} from './generate.js';
@@ -346,7 +346,7 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 				const figures = await attempt(report, 'diff', async () => {
 					const result = await runChild(process.execPath, [cliScript, 'diff', subject.plain, subject.second!, '--index-dir', ctx.indexDir], {peakRss: true, timeoutMs: 60 * 60_000});
 					if (result.code !== 0) {
-						throw new Error(`meliae-tui diff exited with ${result.code ?? result.signal}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+						throw new Error(`meliae-tui diff exited with ${result.code ?? result.signal}${errorLine(result.stderr)}`);
 					}
 
 					return {wallMs: result.wallMs, maxRssBytes: result.maxRssBytes};
@@ -529,7 +529,7 @@ async function main(argv: string[]): Promise<number> {
 			}
 
 			const dump: DumpInfo = {
-				label: `real ${sizeLabel(Math.round(real.objects / 10_000) * 10_000)}`,
+				label: `real ${(real.objects / 1e6).toFixed(2)}M`,
 				kind: 'real',
 				objects: real.objects,
 				textBytes: real.bytes,
