@@ -5,7 +5,7 @@
  *   {file, bytes, fileBytes, objects, refs, msToSummary, msTotal,
  *    phases: [{name, ms}], maxRssBytes, ...}
  *
- * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]]
+ * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]] [--retained]
  *
  * With --index the load uses the persisted index as the command line does
  * (reads it when there is one, writes it otherwise); `index` in the figures
@@ -17,10 +17,14 @@
  * parents; `summarizeTypes` runs there.
  * `msTotal` is the time until everything is done: parents and collapse
  * included, plus the summary.
+ * With --retained, `msToRetained` is the time until retained sizes are
+ * known too (the dominator tree computed at once after the load, as
+ * `top` does); `msTotal` still stops before it.
  */
 
 import {statSync} from 'node:fs';
 import {parseArgs} from 'node:util';
+import {computeDominators} from '../core/analyses/dominators.js';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {loadDump} from '../core/dump/load.js';
 import {tuneForLoading} from '../core/util/tuning.js';
@@ -41,6 +45,8 @@ export type LoadFigures = {
 	readonly refs: number;
 	readonly msToSummary: number;
 	readonly msTotal: number;
+	/** With --retained: until the retained sizes are known. */
+	readonly msToRetained?: number;
 	readonly phases: ReadonlyArray<{readonly name: string; readonly ms: number}>;
 	readonly maxRssBytes: number;
 	readonly types: number;
@@ -53,7 +59,7 @@ export type LoadFigures = {
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-export async function loadOne(file: string, options: {collapse?: boolean; workers?: number; index?: boolean; indexDir?: string} = {}): Promise<LoadFigures> {
+export async function loadOne(file: string, options: {collapse?: boolean; workers?: number; index?: boolean; indexDir?: string; retained?: boolean} = {}): Promise<LoadFigures> {
 	const started = performance.now();
 	const phases: Array<{name: string; ms: number}> = [];
 	let summaryReadyMs: number | undefined;
@@ -80,6 +86,18 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 	const summaryMs = performance.now() - summaryStarted;
 	phases.push({name: 'summary', ms: round(summaryMs)});
 	const {store, problems} = result;
+	let msToRetained: number | undefined;
+	if (options.retained === true) {
+		const dominatorsStarted = performance.now();
+		const dominators = computeDominators(store);
+		if (dominators.objectCount !== store.objectCount) {
+			throw new Error('dominators: wrong object count');
+		}
+
+		phases.push({name: 'retained', ms: round(performance.now() - dominatorsStarted)});
+		msToRetained = round(performance.now() - started);
+	}
+
 	return {
 		file,
 		bytes: result.textBytes,
@@ -90,6 +108,7 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 		refs: store.edgeCount,
 		msToSummary: round(summaryReadyMs ?? loadedMs + summaryMs),
 		msTotal: round(loadedMs + summaryMs),
+		...(msToRetained === undefined ? {} : {msToRetained}),
 		phases,
 		maxRssBytes: process.resourceUsage().maxRSS * 1024,
 		types: summary.types.length,
@@ -110,12 +129,13 @@ async function main(argv: string[]): Promise<number> {
 			workers: {type: 'string'},
 			index: {type: 'boolean', default: false},
 			'index-dir': {type: 'string'},
+			retained: {type: 'boolean', default: false},
 		},
 		allowPositionals: true,
 		strict: true,
 	});
 	if (positionals.length !== 1) {
-		process.stderr.write('Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N]\n');
+		process.stderr.write('Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]] [--retained]\n');
 		return 2;
 	}
 
@@ -124,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
 		workers: values.workers === undefined ? undefined : Number(values.workers),
 		index: values.index,
 		indexDir: values['index-dir'],
+		retained: values.retained,
 	});
 	process.stdout.write(JSON.stringify(figures) + '\n');
 	return 0;

@@ -1,62 +1,119 @@
 /**
  * The benchmark driver (`npm run bench`).
  *
- * Generates synthetic dumps (cached in bench-data/, regenerated when missing
- * or when the generator's version changes), loads each one several times in a
- * fresh child process (`dist/bench/load-one.js`), runs the Python baseline
- * once per size, and prints medians next to the targets. Figures only: the
- * targets are printed, never enforced.
+ * On synthetic dumps of each size (cached in bench-data/, regenerated when
+ * missing or when the generator's version changes) and on a real
+ * application dump made at bench time (bench/real_heap.py, cached likewise),
+ * it measures, each load in a fresh child process:
  *
- * Usage: npm run bench -- [--sizes 1e6,5e6] [--runs 3] [--skip-python]
- *          [--only load|plain|gzip|python|generate] [--json] [--seed 1]
- *          [--data-dir DIR] [--regenerate]
+ * - the first open, as the command line does it (parse, write the index,
+ *   then retained sizes), plain and gzip, alternating with the reference
+ *   loader when it is there;
+ * - the reopen from the index (to summary, to retained sizes, peak), and the
+ *   explorer's first frame in a real terminal (tmux);
+ * - `summarize`/`show`/`path`/`top` wall clock, the index's size and the cost
+ *   of writing it (dist/bench/index-bench.js --json);
+ * - `diff` of two indexed dumps, and key-press latency in the explorer
+ *   (dist/bench/ui-keys.js), on the big dumps;
+ * - the Python baseline;
+ *
+ * and prints every figure beside its target (never enforced).
+ *
+ * Usage: npm run bench -- [--sizes 1e6,5e6] [--runs 3] [--only PARTS]
+ *          [--skip-python] [--skip-real] [--no-venv] [--real-objects 2M]
+ *          [--json] [--seed 1] [--data-dir DIR] [--regenerate]
  */
 
-import {spawn} from 'node:child_process';
-import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {errorLine, lastJson, runChild} from './child.js';
+import {bytesNeeded, type DiskPlan, diskShortage} from './disk.js';
+import {explorerFirstFrame, hasTmux} from './first-frame.js';
 import {generateDump, type GenerateResult, GENERATOR_VERSION, isMainModule, parseCount} from './generate.js';
 import type {LoadFigures} from './load-one.js';
+import {ensureGzipCopy, ensureRealDump, type RealDumpMeta} from './real-dump.js';
+import {findReferenceLoader, referenceInput, runReference} from './reference.js';
+import {
+	type DumpInfo, formatReport, type IndexBenchJson, type KeyFigures, type PythonFigures, type Report, sizeLabel, type SubjectReport,
+} from './report.js';
+
+export {median, sizeLabel} from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/bench/run.js → the repository root. */
 const repoRoot = resolve(here, '..', '..');
 const loadOneScript = join(here, 'load-one.js');
+const indexBenchScript = join(here, 'index-bench.js');
+const uiKeysScript = join(here, 'ui-keys.js');
+const cliScript = join(here, '..', 'cli.js');
 const pythonScript = join(repoRoot, 'bench', 'python_baseline.py');
 
-/** Targets printed next to the figures (not enforced). */
-export const TARGETS = {
-	summaryMs5M: 2800,
-	totalMs5M: 4000,
-	summaryMs1M: 600,
-	rssBytesPerObject5M: 110,
-	gzipRatio: 1.3,
-	scaling5Mover1M: 5.5,
-} as const;
+export const PARTS = ['generate', 'plain', 'gzip', 'reference', 'reopen', 'explorer', 'commands', 'diff', 'keys', 'python'] as const;
+export type Part = typeof PARTS[number];
 
-type Variant = 'plain' | 'gzip';
-
-type Selection = {
-	/** Make sure both dumps of each size exist (the only work when nothing else is selected). */
-	generate: boolean;
-	plain: boolean;
-	gzip: boolean;
-	python: boolean;
+export type Selection = {
+	readonly parts: ReadonlySet<Part>;
+	readonly synthetic: boolean;
+	readonly real: boolean;
 };
 
-export type PythonFigures = {
-	readonly file: string;
-	readonly objects: number;
-	readonly refs: number;
-	readonly msLoad: number;
-	readonly msParents: number;
-	readonly msSummary: number;
-	readonly msTotal: number;
-	readonly maxRssBytes: number;
-};
+/**
+ * `--only`: parts (load = plain and gzip; `all` = every part) and dumps
+ * (`synthetic`, `real`). No part named: every part; no dump named: both.
+ */
+export function parseSelection(only: string | undefined, options: {skipPython?: boolean; skipReal?: boolean} = {}): Selection {
+	const parts = new Set<Part>();
+	let synthetic = false;
+	let real = false;
+	for (const word of (only ?? '').split(',').map(part => part.trim()).filter(Boolean)) {
+		if (word === 'load') {
+			parts.add('plain');
+			parts.add('gzip');
+		} else if (word === 'all') {
+			for (const part of PARTS) {
+				parts.add(part);
+			}
+		} else if (word === 'synthetic') {
+			synthetic = true;
+		} else if (word === 'real') {
+			real = true;
+		} else if ((PARTS as readonly string[]).includes(word)) {
+			parts.add(word as Part);
+		} else {
+			throw new RangeError(`--only: unknown part "${word}" (${['load', ...PARTS, 'all', 'synthetic', 'real'].join(', ')})`);
+		}
+	}
+
+	if (parts.size === 0) {
+		for (const part of PARTS) {
+			if (part !== 'generate') {
+				parts.add(part);
+			}
+		}
+	}
+
+	if (!synthetic && !real) {
+		synthetic = true;
+		real = true;
+	}
+
+	if (options.skipPython === true) {
+		parts.delete('python');
+	}
+
+	return {parts, synthetic, real: real && options.skipReal !== true};
+}
+
+/** Sizes that get `diff` and the key presses: 5M and more, or the largest when none is. */
+export function bigSizes(sizes: readonly number[]): number[] {
+	const big = sizes.filter(objects => objects >= 5_000_000);
+	return big.length > 0 ? big : (sizes.length > 0 ? [Math.max(...sizes)] : []);
+}
+
+// ---------------------------------------------------------------- synthetic dumps
 
 type Meta = GenerateResult & {
 	readonly generatorVersion: number;
@@ -64,114 +121,34 @@ type Meta = GenerateResult & {
 	readonly gzip: boolean;
 };
 
-type Medians = {
-	readonly runs: number;
-	readonly failures: number;
-	readonly bytes: number;
-	readonly fileBytes: number;
-	readonly objects: number;
-	readonly msToSummary: number;
-	readonly msTotal: number;
-	readonly maxRssBytes: number;
-	readonly phases: Readonly<Record<string, number>>;
-};
-
-type Row = {
-	readonly objects: number;
-	readonly variant: Variant;
-	readonly file: string;
-	readonly runs: LoadFigures[];
-	readonly errors: string[];
-	medians?: Medians;
-};
-
-// ---------------------------------------------------------------- helpers
-
-export function median(values: readonly number[]): number {
-	if (values.length === 0) {
-		return Number.NaN;
-	}
-
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = sorted.length >> 1;
-	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-export function sizeLabel(objects: number): string {
-	if (objects % 1_000_000 === 0) {
-		return `${objects / 1_000_000}M`;
-	}
-
-	if (objects % 1000 === 0) {
-		return `${objects / 1000}k`;
-	}
-
-	return String(objects);
-}
-
-export function parseSelection(only: string | undefined, skipPython: boolean): Selection {
-	if (only === undefined) {
-		return {generate: false, plain: true, gzip: true, python: !skipPython};
-	}
-
-	const selection: Selection = {generate: false, plain: false, gzip: false, python: false};
-	for (const part of only.split(',').map(word => word.trim()).filter(Boolean)) {
-		switch (part) {
-			case 'load': {
-				selection.plain = true;
-				selection.gzip = true;
-				break;
-			}
-
-			case 'plain':
-			case 'gzip':
-			case 'python': {
-				selection[part] = true;
-				break;
-			}
-
-			case 'generate': {
-				selection.generate = true;
-				break;
-			}
-
-			default: {
-				throw new RangeError(`--only: unknown part "${part}" (load, plain, gzip, python, generate)`);
-			}
-		}
-	}
-
-	if (skipPython) {
-		selection.python = false;
-	}
-
-	return selection;
-}
+type Variant = 'plain' | 'gzip';
 
 function dumpPath(dataDir: string, objects: number, seed: number, variant: Variant): string {
 	return join(dataDir, `synthetic-${sizeLabel(objects)}-seed${seed}.json${variant === 'gzip' ? '.gz' : ''}`);
 }
 
-function readMeta(file: string): Meta | undefined {
+function cachedMeta(file: string, objects: number, seed: number, variant: Variant): Meta | undefined {
+	let meta: Meta;
 	try {
-		return JSON.parse(readFileSync(file + '.meta.json', 'utf8')) as Meta;
+		meta = JSON.parse(readFileSync(file + '.meta.json', 'utf8')) as Meta;
 	} catch {
 		return undefined;
 	}
+
+	const ok = existsSync(file) && meta.generatorVersion === GENERATOR_VERSION && meta.objects === objects
+		&& meta.seed === seed && meta.gzip === (variant === 'gzip') && statSync(file).size === meta.fileBytes;
+	return ok ? meta : undefined;
 }
 
 /** Generate the dump unless a cached copy from this generator version is there. */
 async function ensureDump(file: string, objects: number, seed: number, variant: Variant, force: boolean): Promise<Meta> {
-	const meta = readMeta(file);
-	if (
-		!force && meta !== undefined && existsSync(file) && meta.generatorVersion === GENERATOR_VERSION
-		&& meta.objects === objects && meta.seed === seed && meta.gzip === (variant === 'gzip')
-		&& statSync(file).size === meta.fileBytes
-	) {
+	const meta = force ? undefined : cachedMeta(file, objects, seed, variant);
+	if (meta !== undefined) {
 		return meta;
 	}
 
-	log(`generating ${sizeLabel(objects)} objects (${variant}) → ${file}`);
+	log(`generating ${sizeLabel(objects)} objects (${variant}, seed ${seed}) → ${file}`);
+	rmSync(file + '.meta.json', {force: true});
 	const result = await generateDump({objects, seed, out: file, gzip: variant === 'gzip'});
 	const fresh: Meta = {...result, generatorVersion: GENERATOR_VERSION, seed, gzip: variant === 'gzip'};
 	writeFileSync(file + '.meta.json', JSON.stringify(fresh, undefined, '\t') + '\n');
@@ -180,231 +157,239 @@ async function ensureDump(file: string, objects: number, seed: number, variant: 
 	return fresh;
 }
 
-/** Run a command; resolve with its stdout's last non-empty line parsed as JSON. */
-async function runJson<T>(command: string, args: readonly string[]): Promise<T> {
-	return new Promise((resolvePromise, reject) => {
-		const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'inherit']});
-		let out = '';
-		child.stdout.setEncoding('utf8');
-		child.stdout.on('data', (chunk: string) => {
-			out += chunk;
-		});
-		child.on('error', reject);
-		child.on('close', code => {
-			const last = out.trimEnd().split('\n').at(-1) ?? '';
-			if (code !== 0) {
-				reject(new Error(`${command} ${args.join(' ')} exited with ${code}`));
-				return;
-			}
-
-			try {
-				resolvePromise(JSON.parse(last) as T);
-			} catch {
-				reject(new Error(`${command} ${args.join(' ')}: no JSON figures in its output`));
-			}
-		});
-	});
-}
-
-function summarizeRuns(runs: readonly LoadFigures[], failures: number): Medians {
-	const phaseNames = [...new Set(runs.flatMap(run => run.phases.map(phase => phase.name)))];
-	const phases: Record<string, number> = {};
-	for (const name of phaseNames) {
-		phases[name] = median(runs.map(run => run.phases.filter(phase => phase.name === name).reduce((sum, phase) => sum + phase.ms, 0)));
-	}
-
-	return {
-		runs: runs.length,
-		failures,
-		bytes: runs[0]?.bytes ?? Number.NaN,
-		fileBytes: runs[0]?.fileBytes ?? Number.NaN,
-		objects: runs[0]?.objects ?? Number.NaN,
-		msToSummary: median(runs.map(run => run.msToSummary)),
-		msTotal: median(runs.map(run => run.msTotal)),
-		maxRssBytes: median(runs.map(run => run.maxRssBytes)),
-		phases,
-	};
-}
+// ---------------------------------------------------------------- measuring
 
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
-const seconds = (ms: number): string => (ms / 1000).toFixed(2);
-const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '–');
 
 function log(message: string): void {
 	process.stderr.write(message + '\n');
 }
 
-function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-	const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map(row => row[i]!.length)));
-	const line = (cells: readonly string[]): string => cells
-		.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-		.join('  ');
-	return [line(header), ...rows.map(row => line(row))].join('\n');
-}
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-function verdict(value: number, limit: number): string {
-	if (!Number.isFinite(value)) {
-		return 'not measured';
-	}
-
-	return value <= limit ? 'ok' : 'over';
-}
-
-/** The loads table, the phases, and any errors. */
-function formatLoads(rows: readonly Row[]): string[] {
-	const out: string[] = [];
-	const cells = rows.filter(row => row.medians !== undefined && row.medians.runs > 0).map(row => {
-		const m = row.medians!;
-		return [
-			`${sizeLabel(row.objects)} ${row.variant}`,
-			mb(m.fileBytes),
-			(m.bytes / 1e6 / (m.msToSummary / 1000)).toFixed(0),
-			`${(m.objects / (m.msToSummary / 1000) / 1e6).toFixed(2)}M`,
-			seconds(m.msToSummary),
-			seconds(m.msTotal),
-			mb(m.maxRssBytes),
-			(m.maxRssBytes / m.objects).toFixed(0),
-			`${m.runs}${m.failures > 0 ? ` (${m.failures} failed)` : ''}`,
-		];
-	});
-	out.push(table(
-		['dump', 'file MB', 'load MB/s', 'objects/s', 'summary s', 'total s', 'peak RSS MB', 'RSS B/obj', 'runs'],
-		cells,
-	));
-	out.push('');
-	out.push('Phases (median ms):');
-	for (const row of rows) {
-		if (row.medians === undefined || row.medians.runs === 0) {
-			continue;
-		}
-
-		const phases = Object.entries(row.medians.phases).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ');
-		out.push(`  ${`${sizeLabel(row.objects)} ${row.variant}`.padEnd(10)} ${phases}`);
-	}
-
-	for (const row of rows) {
-		for (const error of row.errors) {
-			out.push(`  ${sizeLabel(row.objects)} ${row.variant}: ${error}`);
-		}
-	}
-
-	return out;
-}
-
-// ---------------------------------------------------------------- report
-
-type Report = {
-	readonly environment: Record<string, unknown>;
-	readonly dumps: Meta[];
-	readonly rows: Row[];
-	readonly python: Array<{objects: number; figures?: PythonFigures; error?: string}>;
+type Context = {
+	readonly runs: number;
+	readonly keyRounds: number;
+	readonly dataDir: string;
+	/** Where the kept indexes of the bench's dumps are (`--index-dir`). */
+	readonly indexDir: string;
+	readonly parts: ReadonlySet<Part>;
+	readonly referenceLoader: string | undefined;
+	readonly tmux: boolean;
 };
 
-function find(rows: readonly Row[], objects: number, variant: Variant): Medians | undefined {
-	return rows.find(row => row.objects === objects && row.variant === variant)?.medians;
+async function loadOne(file: string, args: readonly string[]): Promise<LoadFigures> {
+	const result = await runChild(process.execPath, [loadOneScript, file, ...args], {timeoutMs: 60 * 60_000});
+	return lastJson<LoadFigures>('load-one', result);
 }
 
-export function formatReport(report: Report, sizes: readonly number[]): string {
-	const out: string[] = [];
-	const env = report.environment;
-	out.push(`meliae-tui load benchmark: ${String(env.node)}, ${String(env.cpus)}× ${String(env.cpu)}, `
-		+ `${String(env.memoryGb)} GB RAM, load average ${String(env.loadAverage)} at start`);
-	out.push('');
-	out.push(table(
-		['dump', 'objects', 'text MB', 'file MB', 'refs', 'refs/obj', 'B/line', 'generated MB/s'],
-		report.dumps.map(meta => [
-			`${sizeLabel(meta.objects)} ${meta.gzip ? 'gzip' : 'plain'}`,
-			String(meta.objects),
-			mb(meta.bytes),
-			mb(meta.fileBytes),
-			String(meta.refs),
-			(meta.refs / meta.objects).toFixed(2),
-			(meta.bytes / meta.objects).toFixed(1),
-			(meta.bytes / 1e6 / (meta.ms / 1000)).toFixed(0),
-		]),
-	));
-	if (report.rows.length === 0 && report.python.length === 0) {
-		return out.join('\n');
-	}
-
-	if (report.rows.length > 0) {
-		out.push('', ...formatLoads(report.rows));
-	}
-
-	// Targets.
-	const small = sizes.includes(1_000_000) ? 1_000_000 : Math.min(...sizes);
-	const large = sizes.includes(5_000_000) ? 5_000_000 : Math.max(...sizes);
-	const plainLarge = find(report.rows, large, 'plain');
-	const plainSmall = find(report.rows, small, 'plain');
-	const gzipLarge = find(report.rows, large, 'gzip');
-	const targetRows: string[][] = [];
-	const target = (what: string, value: number, shown: string, limit: string, limitValue: number): void => {
-		targetRows.push([what, Number.isFinite(value) ? shown : '–', limit, verdict(value, limitValue)]);
-	};
-
-	const L = sizeLabel(large);
-	const S = sizeLabel(small);
-	const summaryLarge = plainLarge?.msToSummary ?? Number.NaN;
-	const totalLarge = plainLarge?.msTotal ?? Number.NaN;
-	target(`${L} time to summary`, summaryLarge, `${seconds(summaryLarge)} s`, `≤ ${seconds(TARGETS.summaryMs5M)} s`, TARGETS.summaryMs5M);
-	target(`${L} with parents + collapse`, totalLarge, `${seconds(totalLarge)} s`, `≤ ${seconds(TARGETS.totalMs5M)} s`, TARGETS.totalMs5M);
-	const summarySmall = plainSmall?.msToSummary ?? Number.NaN;
-	target(`${S} time to summary`, summarySmall, `${seconds(summarySmall)} s`, `≤ ${seconds(TARGETS.summaryMs1M)} s`, TARGETS.summaryMs1M);
-	const rssPerObject = plainLarge === undefined ? Number.NaN : plainLarge.maxRssBytes / plainLarge.objects;
-	target(`${L} peak RSS per object`, rssPerObject, `${rssPerObject.toFixed(0)} B`, `≤ ${TARGETS.rssBytesPerObject5M} B`, TARGETS.rssBytesPerObject5M);
-	const gzipRatio = gzipLarge === undefined || plainLarge === undefined ? Number.NaN : gzipLarge.msTotal / plainLarge.msTotal;
-	target(`${L} gzip / plain (total time)`, gzipRatio, ratio(gzipRatio), `≤ ${TARGETS.gzipRatio}×`, TARGETS.gzipRatio);
-	const timeScaling = plainLarge === undefined || plainSmall === undefined || large === small ? Number.NaN : plainLarge.msTotal / plainSmall.msTotal;
-	target(`${L} / ${S} total time`, timeScaling, ratio(timeScaling), `≤ ${TARGETS.scaling5Mover1M}×`, TARGETS.scaling5Mover1M);
-	const rssScaling = plainLarge === undefined || plainSmall === undefined || large === small ? Number.NaN : plainLarge.maxRssBytes / plainSmall.maxRssBytes;
-	target(`${L} / ${S} peak RSS`, rssScaling, ratio(rssScaling), `≤ ${TARGETS.scaling5Mover1M}×`, TARGETS.scaling5Mover1M);
-	if (report.rows.length > 0) {
-		out.push('');
-		out.push('Targets (printed, not enforced):');
-		out.push(table(['figure', 'measured', 'target', ''], targetRows).split('\n').map(line => `  ${line}`).join('\n'));
-	}
-
-	// Python baseline.
-	const pythonRows = report.python.map(({objects, figures, error}) => {
-		const ours = find(report.rows, objects, 'plain');
-		if (figures === undefined) {
-			return [sizeLabel(objects), error ?? 'not run', '', '', '', '', '', ''];
+/** A first open as the command line does it: a fresh index written (then deleted), retained sizes. */
+async function firstOpen(ctx: Context, file: string): Promise<LoadFigures> {
+	const scratch = mkdtempSync(join(ctx.dataDir, 'first-open-'));
+	try {
+		const figures = await loadOne(file, ['--index', '--index-dir', scratch, '--retained']);
+		if (figures.index?.read !== false) {
+			throw new Error('the first open wrote no index');
 		}
 
-		return [
-			sizeLabel(objects),
-			seconds(figures.msTotal),
-			`${seconds(figures.msLoad)} + ${seconds(figures.msParents)} + ${seconds(figures.msSummary)}`,
-			mb(figures.maxRssBytes),
-			ours === undefined ? '–' : seconds(ours.msTotal),
-			ours === undefined ? '–' : mb(ours.maxRssBytes),
-			ours === undefined ? '–' : ratio(figures.msTotal / ours.msTotal),
-			ours === undefined ? '–' : ratio(figures.maxRssBytes / ours.maxRssBytes),
-		];
-	});
-	if (pythonRows.length > 0) {
-		out.push('');
-		out.push('Python baseline (json.loads per line, a dict per object, parents, summary), run once:');
-		out.push(table(
-			['dump', 'python s', 'load + parents + summary', 'python RSS MB', 'ours s', 'ours RSS MB', 'speedup', 'memory ratio'],
-			pythonRows,
-		).split('\n').map(line => `  ${line}`).join('\n'));
+		return figures;
+	} finally {
+		rmSync(scratch, {recursive: true, force: true});
+	}
+}
+
+/** Make sure the dump has its index in the bench's index directory. */
+async function ensureIndexed(ctx: Context, file: string): Promise<void> {
+	const figures = await loadOne(file, ['--index', '--index-dir', ctx.indexDir]);
+	if (figures.index === undefined) {
+		throw new Error(`${file}: no index was read or written`);
+	}
+}
+
+type Subject = {
+	readonly label: string;
+	readonly kind: 'synthetic' | 'real';
+	readonly objects: number;
+	readonly plain: string;
+	readonly gzip?: string;
+	/** A second dump of the same shape, for `diff`. */
+	readonly second?: string;
+	readonly big: boolean;
+};
+
+async function attempt<T>(subject: SubjectReport, what: string, body: () => Promise<T>): Promise<T | undefined> {
+	try {
+		return await body();
+	} catch (error) {
+		const message = `${what}: ${errorText(error)}`;
+		log(`  ${subject.label}: ${message}`);
+		subject.errors.push(message);
+		return undefined;
+	}
+}
+
+async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
+	const report: SubjectReport = {
+		label: subject.label, kind: subject.kind, objects: subject.objects, file: subject.plain,
+		firstOpen: [], gzip: [], reference: [], reopen: [], explorer: [], diff: [], errors: [], notes: [],
+	};
+	const {parts, runs} = ctx;
+	const say = (what: string): void => {
+		log(`${subject.label}: ${what}`);
+	};
+
+	// First open, alternating with the reference loader: ours, reference, ours, reference...
+	const reference = parts.has('reference') ? ctx.referenceLoader : undefined;
+	if (parts.has('reference') && reference === undefined) {
+		report.notes.push('reference loader not found; skipped');
 	}
 
-	return out.join('\n');
+	// The reference loader reads no "slots" lists (real dumps have them): it gets a copy without.
+	let referenceDump = subject.plain;
+	if (reference !== undefined && subject.kind === 'real') {
+		const input = await attempt(report, 'reference loader', async () => referenceInput(subject.plain));
+		if (input?.stripped === true) {
+			referenceDump = input.path;
+			report.notes.push('the reference loader reads a copy without the "slots" lists of types, which it cannot parse');
+		}
+	}
+
+	if (parts.has('plain') || reference !== undefined) {
+		for (let run = 0; run < runs; run++) {
+			if (parts.has('plain')) {
+				say(`first open, run ${run + 1}/${runs}`);
+				// eslint-disable-next-line no-await-in-loop
+				const figures = await attempt(report, 'first open', async () => firstOpen(ctx, subject.plain));
+				if (figures !== undefined) {
+					report.firstOpen.push(figures);
+				}
+			}
+
+			if (reference !== undefined) {
+				say(`reference loader, run ${run + 1}/${runs}`);
+				// eslint-disable-next-line no-await-in-loop
+				const figures = await attempt(report, 'reference loader', async () => runReference(reference, referenceDump));
+				if (figures !== undefined) {
+					report.reference.push(figures);
+				}
+			}
+		}
+	}
+
+	if (parts.has('gzip') && subject.gzip !== undefined) {
+		for (let run = 0; run < runs; run++) {
+			say(`first open of the gzip copy, run ${run + 1}/${runs}`);
+			// eslint-disable-next-line no-await-in-loop
+			const figures = await attempt(report, 'gzip', async () => firstOpen(ctx, subject.gzip!));
+			if (figures !== undefined) {
+				report.gzip.push(figures);
+			}
+		}
+	}
+
+	const needsIndex = parts.has('reopen') || parts.has('explorer') || parts.has('keys') || (parts.has('diff') && subject.big);
+	const indexed = needsIndex && (await attempt(report, 'index', async () => {
+		say('indexing');
+		await ensureIndexed(ctx, subject.plain);
+		return true;
+	})) === true;
+	if (indexed && parts.has('reopen')) {
+		for (let run = 0; run < runs; run++) {
+			say(`reopen, run ${run + 1}/${runs}`);
+			// eslint-disable-next-line no-await-in-loop
+			const figures = await attempt(report, 'reopen', async () => {
+				const read = await loadOne(subject.plain, ['--index', '--index-dir', ctx.indexDir, '--retained']);
+				if (read.index?.read !== true) {
+					throw new Error('the reopen did not read the index');
+				}
+
+				return read;
+			});
+			if (figures !== undefined) {
+				report.reopen.push(figures);
+			}
+		}
+	}
+
+	if (indexed && parts.has('explorer')) {
+		if (ctx.tmux) {
+			for (let run = 0; run < runs; run++) {
+				say(`explorer's first frame, run ${run + 1}/${runs}`);
+				// eslint-disable-next-line no-await-in-loop
+				const ms = await attempt(report, 'explorer', async () => explorerFirstFrame(cliScript, [subject.plain, '--index-dir', ctx.indexDir]));
+				if (ms !== undefined) {
+					report.explorer.push(ms);
+				}
+			}
+		} else {
+			report.notes.push('tmux is not installed: the explorer\'s first frame is not measured');
+		}
+	}
+
+	if (parts.has('commands')) {
+		say('commands and index figures (index-bench.js)');
+		report.commands = await attempt(report, 'index-bench', async () =>
+			lastJson<IndexBenchJson>('index-bench', await runChild(process.execPath, [indexBenchScript, subject.plain, '--runs', String(runs), '--json'], {showStderr: true, timeoutMs: 2 * 60 * 60_000})));
+	}
+
+	if (parts.has('diff') && subject.big) {
+		if (subject.second === undefined) {
+			report.notes.push('no second dump: `diff` is not measured');
+		} else if (indexed && (await attempt(report, 'diff', async () => {
+			say('indexing the second dump');
+			await ensureIndexed(ctx, subject.second!);
+			return true;
+		})) === true) {
+			for (let run = 0; run < runs; run++) {
+				say(`diff, run ${run + 1}/${runs}`);
+				// eslint-disable-next-line no-await-in-loop
+				const figures = await attempt(report, 'diff', async () => {
+					const result = await runChild(process.execPath, [cliScript, 'diff', subject.plain, subject.second!, '--index-dir', ctx.indexDir], {peakRss: true, timeoutMs: 60 * 60_000});
+					if (result.code !== 0) {
+						throw new Error(`meliae-tui diff exited with ${result.code ?? result.signal}${errorLine(result.stderr)}`);
+					}
+
+					return {wallMs: result.wallMs, maxRssBytes: result.maxRssBytes};
+				});
+				if (figures !== undefined) {
+					report.diff.push(figures);
+				}
+			}
+		}
+	}
+
+	if (indexed && parts.has('keys') && subject.big) {
+		say('key presses in the explorer (ui-keys.js)');
+		report.keys = await attempt(report, 'keys', async () =>
+			lastJson<KeyFigures>('ui-keys', await runChild(process.execPath, [uiKeysScript, '--dump', subject.plain, '--index-dir', ctx.indexDir, '--rounds', String(ctx.keyRounds), '--json'], {timeoutMs: 60 * 60_000})));
+	}
+
+	if (parts.has('python') && subject.kind === 'synthetic') {
+		say('Python baseline (one run; slow)');
+		report.python = await attempt(report, 'python', async () =>
+			lastJson<PythonFigures>('python baseline', await runChild('python3', [pythonScript, subject.plain, '--quiet'], {timeoutMs: 2 * 60 * 60_000})));
+	}
+
+	return report;
 }
 
 // ---------------------------------------------------------------- main
 
 const USAGE = `Usage: npm run bench -- [options]
-  --sizes LIST     object counts, comma-separated (default 1e6,5e6)
-  --runs N         loads per dump; medians are reported (default 3)
-  --skip-python    do not run the Python baseline
-  --only PARTS     load (plain and gzip), plain, gzip, python, generate; comma-separated
-  --json           print the raw figures as JSON instead of tables
-  --seed N         generator seed (default 1)
-  --data-dir DIR   where dumps are cached (default bench-data/)
-  --regenerate     regenerate the dumps even if cached`;
+  --sizes LIST        synthetic dumps' object counts, comma-separated (default 1e6,5e6; 20M is about 2.7 GB)
+  --runs N            loads of each kind per dump; medians are reported (default 3)
+  --only PARTS        comma-separated: load (plain and gzip), plain, gzip, reference, reopen, explorer,
+                      commands, diff, keys, python, generate (only make the dumps), all;
+                      and which dumps: synthetic, real (default: every part but generate, both dumps)
+  --skip-python       do not run the Python baseline
+  --skip-real         do not make or measure the real application dump
+  --no-venv           build the real heap from the standard library only (no pip)
+  --real-objects N    objects in the real application dump (default 2M)
+  --key-rounds N      rounds of key presses in ui-keys.js (default 20)
+  --json              print the raw figures as JSON instead of tables
+  --seed N            generator seed (default 1; the second dump of a size for diff uses N+1)
+  --data-dir DIR      where dumps and their indexes are kept (default bench-data/)
+  --regenerate        make the dumps again even if cached`;
 
 async function main(argv: string[]): Promise<number> {
 	const {values} = parseArgs({
@@ -412,8 +397,12 @@ async function main(argv: string[]): Promise<number> {
 		options: {
 			sizes: {type: 'string', default: '1e6,5e6'},
 			runs: {type: 'string', default: '3'},
-			'skip-python': {type: 'boolean', default: false},
 			only: {type: 'string'},
+			'skip-python': {type: 'boolean', default: false},
+			'skip-real': {type: 'boolean', default: false},
+			'no-venv': {type: 'boolean', default: false},
+			'real-objects': {type: 'string', default: '2M'},
+			'key-rounds': {type: 'string', default: '20'},
 			json: {type: 'boolean', default: false},
 			seed: {type: 'string', default: '1'},
 			'data-dir': {type: 'string'},
@@ -427,79 +416,143 @@ async function main(argv: string[]): Promise<number> {
 		return 0;
 	}
 
-	const sizes = values.sizes.split(',').map(part => parseCount(part));
-	const runs = parseCount(values.runs);
+	const selection = parseSelection(values.only, {skipPython: values['skip-python'], skipReal: values['skip-real']});
+	const sizes = selection.synthetic ? values.sizes.split(',').map(part => parseCount(part)) : [];
+	const runs = Math.max(1, parseCount(values.runs));
 	const seed = parseCount(values.seed);
-	const selection = parseSelection(values.only, values['skip-python']);
+	const realObjects = parseCount(values['real-objects']);
+	const {parts} = selection;
 	const dataDir = resolve(values['data-dir'] ?? join(repoRoot, 'bench-data'));
 	mkdirSync(dataDir, {recursive: true});
+	const big = new Set(bigSizes(sizes));
+	const wantsDiff = (objects: number): boolean => parts.has('diff') && big.has(objects);
+	const indexing = ['plain', 'gzip', 'reopen', 'explorer', 'commands', 'diff', 'keys'].some(part => parts.has(part as Part));
 
+	// Room for what this run writes.
+	const plan: DiskPlan = {
+		newPlain: sizes.filter(objects => values.regenerate || cachedMeta(dumpPath(dataDir, objects, seed, 'plain'), objects, seed, 'plain') === undefined),
+		newGzip: sizes.filter(objects => (parts.has('gzip') || parts.has('generate'))
+			&& (values.regenerate || cachedMeta(dumpPath(dataDir, objects, seed, 'gzip'), objects, seed, 'gzip') === undefined)),
+		newSecond: sizes.filter(objects => (wantsDiff(objects) || parts.has('generate'))
+			&& (values.regenerate || cachedMeta(dumpPath(dataDir, objects, seed + 1, 'plain'), objects, seed + 1, 'plain') === undefined)),
+		indexed: indexing ? [...sizes, ...(selection.real ? [realObjects] : [])] : [],
+	};
+	const shortage = diskShortage(dataDir, bytesNeeded(plan) + (selection.real ? realObjects * 350 : 0));
+	if (shortage !== undefined) {
+		process.stderr.write(`bench: ${shortage}\n`);
+		return 2;
+	}
+
+	const lookup = findReferenceLoader(repoRoot);
+	const notes: string[] = [];
+	if (parts.has('reference') && !lookup.found) {
+		notes.push(lookup.message);
+		log(lookup.message);
+	}
+
+	const tmux = hasTmux();
+	const ctx: Context = {
+		runs,
+		keyRounds: Math.max(1, parseCount(values['key-rounds'])),
+		dataDir,
+		indexDir: join(dataDir, 'index'),
+		parts,
+		referenceLoader: lookup.found ? lookup.path : undefined,
+		tmux,
+	};
+	mkdirSync(ctx.indexDir, {recursive: true});
 	const report: Report = {
 		environment: {
 			node: process.version,
 			cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
 			cpus: os.cpus().length,
 			memoryGb: Math.round(os.totalmem() / 2 ** 30),
-			loadAverage: os.loadavg()[0]!.toFixed(2),
+			loadAverageStart: os.loadavg().map(value => value.toFixed(2)).join(' '),
 			sizes,
 			runs,
 			seed,
 			generatorVersion: GENERATOR_VERSION,
+			referenceLoader: ctx.referenceLoader ?? null,
 		},
 		dumps: [],
-		rows: [],
-		python: [],
+		subjects: [],
+		notes,
 	};
-
-	const variants: Variant[] = [];
-	if (selection.plain || selection.python || selection.generate) {
-		variants.push('plain');
-	}
-
-	if (selection.gzip || selection.generate) {
-		variants.push('gzip');
-	}
+	log(`load average at start: ${String(report.environment.loadAverageStart)}`);
+	const measuring = [...parts].some(part => part !== 'generate');
 
 	for (const objects of sizes) {
-		for (const variant of variants) {
-			const file = dumpPath(dataDir, objects, seed, variant);
-			report.dumps.push(await ensureDump(file, objects, seed, variant, values.regenerate));
-			if (!selection[variant]) {
-				continue;
+		const label = sizeLabel(objects);
+		const plain = dumpPath(dataDir, objects, seed, 'plain');
+		const meta = await ensureDump(plain, objects, seed, 'plain', values.regenerate);
+		const gzipFile = parts.has('gzip') || parts.has('generate') ? dumpPath(dataDir, objects, seed, 'gzip') : undefined;
+		const gzipMeta = gzipFile === undefined ? undefined : await ensureDump(gzipFile, objects, seed, 'gzip', values.regenerate);
+		const second = wantsDiff(objects) || parts.has('generate') ? dumpPath(dataDir, objects, seed + 1, 'plain') : undefined;
+		if (second !== undefined) {
+			await ensureDump(second, objects, seed + 1, 'plain', values.regenerate);
+		}
+
+		report.dumps.push({
+			label, kind: 'synthetic', objects, refs: meta.refs, textBytes: meta.bytes, fileBytes: meta.fileBytes, gzipBytes: gzipMeta?.fileBytes,
+			note: `generated at ${(meta.bytes / 1e6 / (meta.ms / 1000)).toFixed(0)} MB/s`,
+		});
+		if (measuring) {
+			report.subjects.push(await measure(ctx, {label, kind: 'synthetic', objects, plain, gzip: gzipFile, second, big: big.has(objects)}));
+		}
+	}
+
+	if (selection.real) {
+		const realOptions = {repoRoot, dataDir, objects: realObjects, seed, venv: !values['no-venv'], regenerate: values.regenerate, log};
+		const label = sizeLabel(realObjects);
+		let real: RealDumpMeta | undefined;
+		try {
+			real = await ensureRealDump(realOptions, label);
+		} catch (error) {
+			notes.push(`the real application dump could not be made: ${errorText(error)}`);
+			log(`bench: the real application dump could not be made: ${errorText(error)}`);
+		}
+
+		if (real !== undefined) {
+			const packages = Object.entries(real.packages).map(([name, version]) => (version === null ? `no ${name}` : `${name} ${version}`)).join(', ');
+			if (real.stdlibOnly !== undefined) {
+				notes.push(`the real heap holds the standard library only (${real.stdlibOnly})`);
 			}
 
-			const row: Row = {objects, variant, file, runs: [], errors: []};
-			report.rows.push(row);
-			for (let i = 0; i < runs; i++) {
-				log(`load ${sizeLabel(objects)} ${variant}: run ${i + 1}/${runs}`);
+			const gzipFile = parts.has('gzip') || parts.has('generate') ? await ensureGzipCopy(real.file, log) : undefined;
+			let second: string | undefined;
+			if (parts.has('diff') || parts.has('generate')) {
 				try {
-					row.runs.push(await runJson<LoadFigures>(process.execPath, [loadOneScript, file]));
+					second = (await ensureRealDump({...realOptions, seed: seed + 1}, label)).file;
 				} catch (error) {
-					row.errors.push(error instanceof Error ? error.message : String(error));
+					notes.push(`the second real dump could not be made: ${errorText(error)}`);
 				}
 			}
 
-			row.medians = summarizeRuns(row.runs, row.errors.length);
-		}
-
-		if (selection.python) {
-			const file = dumpPath(dataDir, objects, seed, 'plain');
-			log(`python baseline ${sizeLabel(objects)} (one run; slow)`);
-			try {
-				report.python.push({objects, figures: await runJson<PythonFigures>('python3', [pythonScript, file, '--quiet'])});
-			} catch (error) {
-				report.python.push({objects, error: error instanceof Error ? error.message : String(error)});
+			const dump: DumpInfo = {
+				label: `real ${(real.objects / 1e6).toFixed(2)}M`,
+				kind: 'real',
+				objects: real.objects,
+				textBytes: real.bytes,
+				fileBytes: real.bytes,
+				gzipBytes: gzipFile === undefined ? undefined : statSync(gzipFile).size,
+				note: `Python ${real.python}; ${packages}`,
+			};
+			report.dumps.push(dump);
+			if (measuring) {
+				report.subjects.push(await measure(ctx, {label: dump.label, kind: 'real', objects: real.objects, plain: real.file, gzip: gzipFile, second, big: true}));
 			}
 		}
 	}
 
+	report.environment.loadAverageEnd = os.loadavg().map(value => value.toFixed(2)).join(' ');
 	if (values.json) {
 		process.stdout.write(JSON.stringify(report, undefined, '\t') + '\n');
 	} else {
-		process.stdout.write(formatReport(report, sizes) + '\n');
+		process.stdout.write(formatReport(report) + '\n');
 	}
 
-	return report.rows.some(row => row.errors.length > 0) ? 1 : 0;
+	// Non-zero only when a load failed; never on time.
+	return report.subjects.some(subject => subject.errors.length > 0) ? 1 : 0;
 }
 
 if (isMainModule(import.meta.url)) {
@@ -508,7 +561,7 @@ if (isMainModule(import.meta.url)) {
 			process.exitCode = code;
 		},
 		(error: unknown) => {
-			process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+			process.stderr.write(`bench: ${errorText(error)}\n${USAGE}\n`);
 			process.exitCode = 2;
 		},
 	);
