@@ -32,7 +32,7 @@ import {parseArgs} from 'node:util';
 import {DominatorJob, type DominatorPhase, type Dominators} from '../core/analyses/dominators.js';
 import {findPath} from '../core/analyses/paths.js';
 import {loadDump} from '../core/dump/load.js';
-import {tuneForLoading} from '../core/util/tuning.js';
+import {NODE_FLAGS, tuneForLoading} from '../core/util/tuning.js';
 import {NO_LENGTH} from '../core/graph/layout.js';
 import {GraphStore} from '../core/graph/store.js';
 import type {Command, CommandContext} from '../commands/context.js';
@@ -308,7 +308,7 @@ async function child(kind: string, files: string[]): Promise<void> {
 
 function inChild(kind: string, files: string[]): {ms: number; peakRss: number; code: number} {
 	const script = fileURLToPath(import.meta.url);
-	const result = spawnSync(process.execPath, [script, '--child', kind, ...files], {encoding: 'utf8', maxBuffer: 1 << 20});
+	const result = spawnSync(process.execPath, [...NODE_FLAGS, script, '--child', kind, ...files], {encoding: 'utf8', maxBuffer: 1 << 20});
 	if (result.status !== 0) {
 		throw new Error(`${kind} child failed: ${result.stderr}`);
 	}
@@ -336,7 +336,7 @@ async function main(argv: string[]): Promise<void> {
 
 	if (gc === undefined) {
 		// Memory figures need a collector we can call: run again with it.
-		const again = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...argv], {stdio: 'inherit'});
+		const again = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', fileURLToPath(import.meta.url), ...argv], {stdio: 'inherit'});
 		process.exitCode = again.status ?? 1;
 		return;
 	}

@@ -10,6 +10,7 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {NODE_FLAGS} from '../core/util/tuning.js';
 
 export function hasTmux(): boolean {
 	return spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0;
@@ -27,7 +28,7 @@ export async function explorerFirstFrame(cli: string, args: readonly string[], t
 	const errors = join(directory, 'stderr');
 	const socket = `meliae-bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 	const tmux = (...words: string[]): string => execFileSync('tmux', ['-L', socket, ...words], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
-	const command = ['env', 'MELIAE_TUI_TIMING=1', 'CI=false', process.execPath, cli, ...args].map(word => quote(word)).join(' ');
+	const command = ['env', 'MELIAE_TUI_TIMING=1', 'CI=false', process.execPath, ...NODE_FLAGS, cli, ...args].map(word => quote(word)).join(' ');
 	try {
 		tmux('-f', '/dev/null', 'new-session', '-d', '-x', '80', '-y', '24', '-s', 'bench', `${command} 2>${quote(errors)}`);
 		const started = performance.now();

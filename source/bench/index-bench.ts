@@ -27,6 +27,7 @@ import {analysesPath, savedDominators} from '../core/index/persisted.js';
 import {isMainModule} from './generate.js';
 import type {LoadFigures} from './load-one.js';
 import {median} from './run.js';
+import {NODE_FLAGS} from '../core/util/tuning.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const loadOneScript = join(here, 'load-one.js');
@@ -34,7 +35,7 @@ const cliScript = join(here, '..', 'cli.js');
 const defaultDump = join(here, '..', '..', 'bench-data', 'index-bench-5M.json');
 
 function loadOne(file: string, extra: readonly string[]): LoadFigures {
-	const child = spawnSync(process.execPath, [loadOneScript, file, ...extra], {encoding: 'utf8', maxBuffer: 1 << 24});
+	const child = spawnSync(process.execPath, [...NODE_FLAGS, loadOneScript, file, ...extra], {encoding: 'utf8', maxBuffer: 1 << 24});
 	if (child.status !== 0) {
 		throw new Error(`load-one failed: ${child.stderr.trim()}`);
 	}
@@ -45,7 +46,7 @@ function loadOne(file: string, extra: readonly string[]): LoadFigures {
 /** Wall-clock milliseconds of one CLI run, process start included. */
 function cliWall(args: readonly string[]): number {
 	const started = performance.now();
-	const child = spawnSync(process.execPath, [cliScript, ...args], {encoding: 'utf8', maxBuffer: 1 << 26});
+	const child = spawnSync(process.execPath, [...NODE_FLAGS, cliScript, ...args], {encoding: 'utf8', maxBuffer: 1 << 26});
 	const ms = performance.now() - started;
 	if (child.status !== 0) {
 		throw new Error(`meliae-tui ${args.join(' ')} failed: ${child.stderr.trim()}`);
@@ -103,7 +104,7 @@ async function reopenHere(file: string, indexDir: string): Promise<ReopenFigures
 }
 
 function reopenChild(file: string, indexDir: string): ReopenFigures {
-	const child = spawnSync(process.execPath, [benchScript, file, '--reopen-child', indexDir], {encoding: 'utf8', maxBuffer: 1 << 24});
+	const child = spawnSync(process.execPath, [...NODE_FLAGS, benchScript, file, '--reopen-child', indexDir], {encoding: 'utf8', maxBuffer: 1 << 24});
 	if (child.status !== 0) {
 		throw new Error(`reopen failed: ${child.stderr.trim()}`);
 	}

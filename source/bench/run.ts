@@ -39,6 +39,7 @@ import {findReferenceLoader, referenceInput, runReference} from './reference.js'
 import {
 	type DumpInfo, formatReport, type IndexBenchJson, type KeyFigures, type PythonFigures, type Report, sizeLabel, type SubjectReport,
 } from './report.js';
+import {NODE_FLAGS} from '../core/util/tuning.js';
 
 export {median, sizeLabel} from './report.js';
 
@@ -179,7 +180,7 @@ type Context = {
 };
 
 async function loadOne(file: string, args: readonly string[]): Promise<LoadFigures> {
-	const result = await runChild(process.execPath, [loadOneScript, file, ...args], {timeoutMs: 60 * 60_000});
+	const result = await runChild(process.execPath, [...NODE_FLAGS, loadOneScript, file, ...args], {timeoutMs: 60 * 60_000});
 	return lastJson<LoadFigures>('load-one', result);
 }
 
@@ -329,7 +330,7 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 	if (parts.has('commands')) {
 		say('commands and index figures (index-bench.js)');
 		report.commands = await attempt(report, 'index-bench', async () =>
-			lastJson<IndexBenchJson>('index-bench', await runChild(process.execPath, [indexBenchScript, subject.plain, '--runs', String(runs), '--json'], {showStderr: true, timeoutMs: 2 * 60 * 60_000})));
+			lastJson<IndexBenchJson>('index-bench', await runChild(process.execPath, [...NODE_FLAGS, indexBenchScript, subject.plain, '--runs', String(runs), '--json'], {showStderr: true, timeoutMs: 2 * 60 * 60_000})));
 	}
 
 	if (parts.has('diff') && subject.big) {
@@ -344,7 +345,7 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 				say(`diff, run ${run + 1}/${runs}`);
 				// eslint-disable-next-line no-await-in-loop
 				const figures = await attempt(report, 'diff', async () => {
-					const result = await runChild(process.execPath, [cliScript, 'diff', subject.plain, subject.second!, '--index-dir', ctx.indexDir], {peakRss: true, timeoutMs: 60 * 60_000});
+					const result = await runChild(process.execPath, [...NODE_FLAGS, cliScript, 'diff', subject.plain, subject.second!, '--index-dir', ctx.indexDir], {peakRss: true, timeoutMs: 60 * 60_000});
 					if (result.code !== 0) {
 						throw new Error(`meliae-tui diff exited with ${result.code ?? result.signal}${errorLine(result.stderr)}`);
 					}
@@ -361,7 +362,7 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 	if (indexed && parts.has('keys') && subject.big) {
 		say('key presses in the explorer (ui-keys.js)');
 		report.keys = await attempt(report, 'keys', async () =>
-			lastJson<KeyFigures>('ui-keys', await runChild(process.execPath, [uiKeysScript, '--dump', subject.plain, '--index-dir', ctx.indexDir, '--rounds', String(ctx.keyRounds), '--json'], {timeoutMs: 60 * 60_000})));
+			lastJson<KeyFigures>('ui-keys', await runChild(process.execPath, [...NODE_FLAGS, uiKeysScript, '--dump', subject.plain, '--index-dir', ctx.indexDir, '--rounds', String(ctx.keyRounds), '--json'], {timeoutMs: 60 * 60_000})));
 	}
 
 	if (parts.has('python') && subject.kind === 'synthetic') {
