@@ -18,13 +18,15 @@
  * `msTotal` is the time until everything is done: parents and collapse
  * included, plus the summary.
  * With --retained, `msToRetained` is the time until retained sizes are
- * known too (the dominator tree computed at once after the load, as
- * `top` does); `msTotal` still stops before it.
+ * known too, as `top` gets them: with --index, read from the analyses
+ * saved with the index, else computed at once after the load (and, with
+ * --index, saved); `msTotal` still stops before it.
  */
 
 import {statSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 import {computeDominators} from '../core/analyses/dominators.js';
+import {saveAnalyses, savedDominators} from '../core/index/saved-analyses.js';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {loadDump} from '../core/dump/load.js';
 import {tuneForLoading} from '../core/util/tuning.js';
@@ -89,7 +91,13 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 	let msToRetained: number | undefined;
 	if (options.retained === true) {
 		const dominatorsStarted = performance.now();
-		const dominators = computeDominators(store);
+		// As the commands do: saved with the index, read; else computed, then saved with it.
+		const saved = options.index === true ? savedDominators(store) : undefined;
+		const dominators = saved ?? computeDominators(store);
+		if (saved === undefined && options.index === true) {
+			saveAnalyses(store, dominators);
+		}
+
 		if (dominators.objectCount !== store.objectCount) {
 			throw new Error('dominators: wrong object count');
 		}

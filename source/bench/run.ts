@@ -199,9 +199,9 @@ async function firstOpen(ctx: Context, file: string): Promise<LoadFigures> {
 	}
 }
 
-/** Make sure the dump has its index in the bench's index directory. */
+/** Make sure the dump has its index (and the analyses saved with it, as `meliae-tui index` leaves them) in the bench's index directory. */
 async function ensureIndexed(ctx: Context, file: string): Promise<void> {
-	const figures = await loadOne(file, ['--index', '--index-dir', ctx.indexDir]);
+	const figures = await loadOne(file, ['--index', '--index-dir', ctx.indexDir, '--retained']);
 	if (figures.index === undefined) {
 		throw new Error(`${file}: no index was read or written`);
 	}
