@@ -150,7 +150,7 @@ try {
 		console.error(error);
 	} else {
 		const message = error instanceof Error ? error.message : String(error);
-		process.stderr.write(`meliae-tui: internal error: ${message.split('\n')[0]} (set MELIAE_TUI_DEBUG=1 for details)\n`);
+		process.stderr.write(`meliae-tui: internal error: ${escapeControls(message.split('\n')[0]!)} (set MELIAE_TUI_DEBUG=1 for details)\n`);
 	}
 
 	if (!(error instanceof Error && error.name === 'IndexReadError')) {

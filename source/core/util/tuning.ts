@@ -33,7 +33,7 @@ export function tuneForLoading(): void {
 	}
 
 	tuned = true;
-	if (availableParallelism() <= 2 || process.execArgv.includes(NODE_FLAGS[0]!)) {
+	if (availableParallelism() <= 2) {
 		v8.setFlagsFromString('--no-concurrent-recompilation');
 	}
 }

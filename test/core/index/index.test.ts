@@ -119,6 +119,20 @@ function flipByte(file: string, position: number): void {
 	closeSync(fd);
 }
 
+/**
+ * The index written just now is read lazily: the damage is found when the
+ * part is first used, never an answer from it; the next load parses and
+ * gives the truth.
+ */
+async function foundOnUseThenRebuilt(file: string, what: string, message: RegExp): Promise<void> {
+	const next = await load(file, {parents: false});
+	expect(next.result.index?.read, what).toBe(true);
+	damagedOnUse(next, file, what, message);
+	const rebuilt = await load(file);
+	expect(rebuilt.result.index?.read, what).toBe(false);
+	sameResult(rebuilt.result, truth);
+}
+
 describe.skipIf(found.length === 0)('the persisted index', () => {
 	beforeAll(async () => {
 		const dir = scratchDir('meliae-index-');
@@ -352,13 +366,8 @@ describe.skipIf(found.length === 0)('the persisted index', () => {
 			const bad = columns();
 			change(bad);
 			writeIndexFile(indexOf(file), identity, new GraphStore(bad), facts);
-			// Read lazily: found when the column is first used, never an answer from it.
-			const next = await load(file, {parents: false});
-			expect(next.result.index?.read, what).toBe(true);
-			damagedOnUse(next, file, what, message);
-			const rebuilt = await load(file);
-			expect(rebuilt.result.index?.read, what).toBe(false);
-			sameResult(rebuilt.result, truth);
+			// eslint-disable-next-line no-await-in-loop
+			await foundOnUseThenRebuilt(file, what, message);
 		}
 	});
 
@@ -391,12 +400,8 @@ describe.skipIf(found.length === 0)('the persisted index', () => {
 			change(slots);
 			const columns = {...store, typeNames: [...store.typeNames], firstParent: store.firstParent, parentSources: store.parentSources};
 			writeIndexFile(indexOf(file), identity, new GraphStore(columns, AddressIndex.attach(store.objectAddress, slots, n)), facts);
-			const next = await load(file, {parents: false});
-			expect(next.result.index?.read, what).toBe(true);
-			damagedOnUse(next, file, what, message);
-			const rebuilt = await load(file);
-			expect(rebuilt.result.index?.read, what).toBe(false);
-			sameResult(rebuilt.result, truth);
+			// eslint-disable-next-line no-await-in-loop
+			await foundOnUseThenRebuilt(file, what, message);
 		}
 	});
 
