@@ -52,7 +52,7 @@ export function installedMemlab(dir: string): MemlabLookup {
 }
 
 /** Run npm (npm's own configuration: its registry, its cache). */
-async function npm(args: readonly string[], timeoutMs: number): Promise<{code: number | null; output: string}> {
+async function npm(args: readonly string[], timeoutMs: number): Promise<{code: number | null; output: string; failure?: string}> {
 	return new Promise(resolvePromise => {
 		const child = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, {
 			stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,7 +70,7 @@ async function npm(args: readonly string[], timeoutMs: number): Promise<{code: n
 		}, timeoutMs);
 		child.on('error', error => {
 			clearTimeout(timer);
-			resolvePromise({code: null, output: error.message});
+			resolvePromise({code: null, output: '', failure: error.message});
 		});
 		child.on('close', code => {
 			clearTimeout(timer);
@@ -96,7 +96,9 @@ export async function ensureMemlab(dir: string, log: (message: string) => void =
 		return installed;
 	}
 
-	const reason = result.code === 0 ? 'npm installed no @memlab/core' : `npm install exited with ${result.code ?? 'a signal'}${errorLine(result.output)}`;
+	const reason = result.failure === undefined
+		? (result.code === 0 ? 'npm installed no @memlab/core' : `npm install ${result.code === null ? 'was stopped' : `exited with ${result.code}`}${errorLine(result.output)}`)
+		: `npm could not run: ${result.failure}`;
 	return {found: false, message: `memlab could not be installed (${reason}); skipped`};
 }
 
@@ -278,9 +280,11 @@ export function memlabRatio(report: MemlabReport | undefined, oursRetainedMs: nu
 
 /**
  * "memlab on the same graph: X s, Y MB; ours first open to retained: Z s
- * => X/Z times (target ≥ 8×)", or undefined when memlab did not run.
+ * => X/Z times (target ≥ 8×)", then the CPU seconds of both processes
+ * when ours are known (on a busy machine they say more than wall time), or
+ * undefined when memlab did not run.
  */
-export function memlabLine(report: MemlabReport | undefined, oursRetainedMs: number): string | undefined {
+export function memlabLine(report: MemlabReport | undefined, oursRetainedMs: number, oursCpuMs = Number.NaN): string | undefined {
 	if (report === undefined || report.runs.length === 0) {
 		return undefined;
 	}
@@ -289,7 +293,8 @@ export function memlabLine(report: MemlabReport | undefined, oursRetainedMs: num
 	const ratio = memlabRatio(report, oursRetainedMs);
 	const verdict = Number.isFinite(ratio) ? (ratio >= MEMLAB_TARGET_RATIO ? ' ok' : ' under') : '';
 	return `memlab on the same graph: ${secs(f.msToRetained)}, ${megabytes(f.maxRssBytes)}; ours first open to retained: ${secs(oursRetainedMs)}`
-		+ ` => ${Number.isFinite(ratio) ? ratio.toFixed(1) : '–'} times (target ≥ ${MEMLAB_TARGET_RATIO}×)${verdict}`;
+		+ ` => ${Number.isFinite(ratio) ? ratio.toFixed(1) : '–'} times (target ≥ ${MEMLAB_TARGET_RATIO}×)${verdict}`
+		+ (Number.isFinite(oursCpuMs) ? `; CPU: memlab ${secs(f.cpuMs)}, ours ${secs(oursCpuMs)} => ${(f.cpuMs / oursCpuMs).toFixed(1)} times` : '');
 }
 
 /** The details: conversion, memlab's phases, wall and CPU time, the agreement of retained sizes. */

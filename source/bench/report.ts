@@ -327,7 +327,7 @@ export function formatReport(report: Report): string {
 
 	// memlab on the same graph.
 	const memlabLines = subjects.filter(subject => subject.memlab !== undefined && subject.memlab.runs.length > 0).flatMap(subject => [
-		`  ${subject.label}: ${memlabLine(subject.memlab, figuresOf(subject).firstRetainedMs)!}`,
+		`  ${subject.label}: ${memlabLine(subject.memlab, figuresOf(subject).firstRetainedMs, med(subject.firstOpen, run => run.cpuMs))!}`,
 		...memlabDetails(subject.label, subject.memlab!).map(line => `  ${line}`),
 	]);
 	if (memlabLines.length > 0) {
