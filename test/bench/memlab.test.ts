@@ -1,4 +1,4 @@
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {computeDominators, type Dominators} from '../../source/core/analyses/dominators.js';
@@ -9,6 +9,7 @@ import {generateDump} from '../../source/bench/generate.js';
 import {EDGE_FIELDS, EDGE_TYPES, NODE_FIELDS, NODE_TYPES, nodeIdOf, rootChildren, writeHeapSnapshot} from '../../source/bench/heapsnapshot.js';
 import {agreement, ensureMemlab, installedMemlab, memlabLine, memlabRetained, type MemlabReport} from '../../source/bench/memlab.js';
 import {parseSelection} from '../../source/bench/run.js';
+import {runChild} from '../../source/bench/child.js';
 import {type DumpObject, dumpText, tempDir, writeDump} from '../helpers/dump-lines.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -318,4 +319,23 @@ it('says in one line that memlab is skipped when it cannot be installed (no npm)
 	} finally {
 		process.env.PATH = path;
 	}
+});
+
+const runScript = join(repoRoot, 'dist', 'bench', 'run.js');
+
+describe.skipIf(!memlab.found || !existsSync(runScript))('npm run bench -- --only memlab', () => {
+	it('converts the dump, runs memlab beside our first open and prints the ratio and the agreement', async () => {
+		const dataDir = join(tempDir(), 'bench-data');
+		mkdirSync(dataDir, {recursive: true});
+		// memlab as installed, where the bench looks for it (no install here).
+		symlinkSync(resolve(memlabDir), join(dataDir, 'memlab'));
+		const result = await runChild(process.execPath, [runScript, '--sizes', '20k', '--runs', '1', '--only', 'memlab,synthetic', '--data-dir', dataDir], {timeoutMs: 300_000});
+		expect(result.stderr).not.toMatch(/failed|could not/);
+		expect(result.code).toBe(0);
+		expect(result.stdout).toMatch(/20k: memlab on the same graph: \d+\.\d\d s, \d+ MB; ours first open to retained: \d+\.\d\d s => \d+\.\d times \(target ≥ 8×\) (ok|under); CPU: memlab/);
+		expect(result.stdout).toMatch(/retained sizes agree with ours on 41 objects/);
+		expect(result.stdout).toMatch(/memlab on the same graph \/ ours +≥ 8× +\d+\.\d\d× (ok|under)/);
+		// The snapshot is deleted after the part.
+		expect(readdirSync(join(dataDir, 'memlab')).filter(file => file.endsWith('.heapsnapshot'))).toEqual([]);
+	}, 300_000);
 });
