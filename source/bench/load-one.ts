@@ -51,6 +51,8 @@ export type LoadFigures = {
 	readonly msToRetained?: number;
 	readonly phases: ReadonlyArray<{readonly name: string; readonly ms: number}>;
 	readonly maxRssBytes: number;
+	/** CPU time of the process (user + system, every thread), start-up included, at the end. */
+	readonly cpuMs?: number;
 	readonly types: number;
 	readonly collapsedDicts: number;
 	readonly unresolvedReferences: number;
@@ -119,6 +121,7 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 		...(msToRetained === undefined ? {} : {msToRetained}),
 		phases,
 		maxRssBytes: process.resourceUsage().maxRSS * 1024,
+		cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
 		types: summary.types.length,
 		collapsedDicts: problems.collapsedDicts,
 		unresolvedReferences: problems.unresolvedReferences,

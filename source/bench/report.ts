@@ -5,6 +5,7 @@
  */
 
 import type {LoadFigures} from './load-one.js';
+import {MEMLAB_TARGET_RATIO, memlabDetails, memlabLine, memlabRatio, type MemlabReport} from './memlab.js';
 import type {ReferenceFigures} from './reference.js';
 
 /** Targets of the persisted index and the faster first load (issue 9), on the 5M dump and on the real one. */
@@ -94,6 +95,8 @@ export type SubjectReport = {
 	readonly diff: Array<{readonly wallMs: number; readonly maxRssBytes: number}>;
 	keys?: KeyFigures;
 	python?: PythonFigures;
+	/** memlab on the same graph (`memlab` part). */
+	memlab?: MemlabReport;
 	/** Failures, one line each ("reopen: ..."). */
 	readonly errors: string[];
 	/** Parts skipped and why. */
@@ -322,6 +325,16 @@ export function formatReport(report: Report): string {
 		out.push(table(['dump', 'ours: summary', 'reference', 'ours: retained', 'reference', 'ours: peak MB', 'reference', 'ours / reference (retained)'], referenceRows, '  '));
 	}
 
+	// memlab on the same graph.
+	const memlabLines = subjects.filter(subject => subject.memlab !== undefined && subject.memlab.runs.length > 0).flatMap(subject => [
+		`  ${subject.label}: ${memlabLine(subject.memlab, figuresOf(subject).firstRetainedMs, med(subject.firstOpen, run => run.cpuMs))!}`,
+		...memlabDetails(subject.label, subject.memlab!).map(line => `  ${line}`),
+	]);
+	if (memlabLines.length > 0) {
+		out.push('', 'memlab on the same graph (a V8 heap snapshot of the dump; its heap loader, then its dominators and retained sizes; run alternately with our first open), medians:');
+		out.push(...memlabLines);
+	}
+
 	// Reopen.
 	const reopenRows = subjects.filter(subject => subject.reopen.length > 0 || subject.explorer.length > 0).map(subject => {
 		const f = figuresOf(subject);
@@ -377,6 +390,10 @@ export function formatReport(report: Report): string {
 		const b = (value: number): string => `${value.toFixed(0)} B`;
 		row('first open: to summary', `≤ ${s(TARGETS.firstSummaryMs)}`, TARGETS.firstSummaryMs, f => f.firstSummaryMs, s);
 		row('first open: to retained sizes', `≤ ${s(TARGETS.firstRetainedMs)}`, TARGETS.firstRetainedMs, f => f.firstRetainedMs, s);
+		rows.push(['  memlab on the same graph / ours', `≥ ${MEMLAB_TARGET_RATIO}×`, ...columns.map((subject, i) => {
+			const ratio = memlabRatio(subject.memlab, all[i]!.firstRetainedMs);
+			return Number.isFinite(ratio) ? `${times(ratio)} ${ratio >= MEMLAB_TARGET_RATIO ? 'ok' : 'under'}` : 'not measured';
+		})]);
 		row('first open: peak per object', `≤ ${TARGETS.firstPeakBytesPerObject} B`, TARGETS.firstPeakBytesPerObject, (f, subject) => f.firstPeakBytes / subject.objects, b);
 		row('reopen: to summary', `≤ ${s(TARGETS.reopenSummaryMs)}`, TARGETS.reopenSummaryMs, f => f.reopenSummaryMs, s);
 		row('reopen: to retained sizes', `≤ ${s(TARGETS.reopenRetainedMs)}`, TARGETS.reopenRetainedMs, f => f.reopenRetainedMs, s);
@@ -393,7 +410,6 @@ export function formatReport(report: Report): string {
 		row('key press p99 (worst view)', `< ${TARGETS.keyP99Ms} ms`, TARGETS.keyP99Ms - 1e-9, f => f.keyP99Ms, value => `${value.toFixed(1)} ms`);
 		out.push('', 'Every figure beside its target (printed, not enforced):');
 		out.push(table(['figure', 'target', ...columns.map(subject => subject.label)], rows, '  '));
-		out.push('  (memlab ≥ 8× slower on the same graph: not measured here; memlab is not part of the bench)');
 	}
 
 	// Growth from one size to the next.

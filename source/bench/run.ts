@@ -15,6 +15,8 @@
  *   of writing it (dist/bench/index-bench.js --json);
  * - `diff` of two indexed dumps, and key-press latency in the explorer
  *   (dist/bench/ui-keys.js), on the big dumps;
+ * - memlab on the same graph (a V8 heap snapshot made from the dump), alternating
+ *   with our first open;
  * - the Python baseline;
  *
  * and prints every figure beside its target (never enforced).
@@ -32,6 +34,7 @@ import {parseArgs} from 'node:util';
 import {errorLine, lastJson, runChild} from './child.js';
 import {bytesNeeded, type DiskPlan, diskShortage} from './disk.js';
 import {explorerFirstFrame, hasTmux} from './first-frame.js';
+import {ensureMemlab, type MemlabLookup, MemlabSubject, SNAPSHOT_BYTES_PER_OBJECT} from './memlab.js';
 import {generateDump, type GenerateResult, GENERATOR_VERSION, isMainModule, parseCount} from './generate.js';
 import type {LoadFigures} from './load-one.js';
 import {ensureGzipCopy, ensureRealDump, type RealDumpMeta} from './real-dump.js';
@@ -52,7 +55,7 @@ const uiKeysScript = join(here, 'ui-keys.js');
 const cliScript = join(here, '..', 'cli.js');
 const pythonScript = join(repoRoot, 'bench', 'python_baseline.py');
 
-export const PARTS = ['generate', 'plain', 'gzip', 'reference', 'reopen', 'explorer', 'commands', 'diff', 'keys', 'python'] as const;
+export const PARTS = ['generate', 'plain', 'gzip', 'reference', 'reopen', 'explorer', 'commands', 'diff', 'keys', 'python', 'memlab'] as const;
 export type Part = typeof PARTS[number];
 
 export type Selection = {
@@ -176,6 +179,8 @@ type Context = {
 	readonly indexDir: string;
 	readonly parts: ReadonlySet<Part>;
 	readonly referenceLoader: string | undefined;
+	/** memlab, installed in the data directory (`memlab` part). */
+	readonly memlab: MemlabLookup | undefined;
 	readonly tmux: boolean;
 };
 
@@ -255,9 +260,20 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 		}
 	}
 
-	if (parts.has('plain') || reference !== undefined) {
+	// memlab on the same graph: the dump converted once, then memlab alternately with ours (its ratio needs ours).
+	const memlab = parts.has('memlab') && ctx.memlab?.found === true
+		? await attempt(report, 'memlab', async () => {
+			say('converting to a V8 heap snapshot for memlab');
+			return MemlabSubject.start(ctx.memlab as MemlabLookup & {found: true}, subject.plain);
+		})
+		: undefined;
+	if (memlab !== undefined) {
+		report.memlab = memlab.report;
+	}
+
+	if (parts.has('plain') || reference !== undefined || memlab !== undefined) {
 		for (let run = 0; run < runs; run++) {
-			if (parts.has('plain')) {
+			if (parts.has('plain') || memlab !== undefined) {
 				say(`first open, run ${run + 1}/${runs}`);
 				// eslint-disable-next-line no-await-in-loop
 				const figures = await attempt(report, 'first open', async () => firstOpen(ctx, subject.plain));
@@ -274,8 +290,16 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 					report.reference.push(figures);
 				}
 			}
+
+			if (memlab !== undefined) {
+				say(`memlab, run ${run + 1}/${runs}`);
+				// eslint-disable-next-line no-await-in-loop
+				await attempt(report, 'memlab', async () => memlab.run());
+			}
 		}
 	}
+
+	memlab?.finish();
 
 	if (parts.has('gzip') && subject.gzip !== undefined) {
 		for (let run = 0; run < runs; run++) {
@@ -380,7 +404,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --sizes LIST        synthetic dumps' object counts, comma-separated (default 1e6,5e6; 20M is about 2.7 GB)
   --runs N            loads of each kind per dump; medians are reported (default 3)
   --only PARTS        comma-separated: load (plain and gzip), plain, gzip, reference, reopen, explorer,
-                      commands, diff, keys, python, generate (only make the dumps), all;
+                      commands, diff, keys, python, memlab (with our first open), generate (only make the dumps), all;
                       and which dumps: synthetic, real (default: every part but generate, both dumps)
   --skip-python       do not run the Python baseline
   --skip-real         do not make or measure the real application dump
@@ -438,7 +462,8 @@ async function main(argv: string[]): Promise<number> {
 			&& (values.regenerate || cachedMeta(dumpPath(dataDir, objects, seed + 1, 'plain'), objects, seed + 1, 'plain') === undefined)),
 		indexed: indexing ? [...sizes, ...(selection.real ? [realObjects] : [])] : [],
 	};
-	const shortage = diskShortage(dataDir, bytesNeeded(plan) + (selection.real ? realObjects * 350 : 0));
+	const memlabBytes = parts.has('memlab') ? (Math.max(0, ...sizes, selection.real ? realObjects : 0) * SNAPSHOT_BYTES_PER_OBJECT) + 100e6 : 0;
+	const shortage = diskShortage(dataDir, bytesNeeded(plan) + (selection.real ? realObjects * 350 : 0) + memlabBytes);
 	if (shortage !== undefined) {
 		process.stderr.write(`bench: ${shortage}\n`);
 		return 2;
@@ -451,6 +476,12 @@ async function main(argv: string[]): Promise<number> {
 		log(lookup.message);
 	}
 
+	const memlabLookup = parts.has('memlab') ? await ensureMemlab(join(dataDir, 'memlab'), log) : undefined;
+	if (memlabLookup?.found === false) {
+		notes.push(memlabLookup.message);
+		log(memlabLookup.message);
+	}
+
 	const tmux = hasTmux();
 	const ctx: Context = {
 		runs,
@@ -459,6 +490,7 @@ async function main(argv: string[]): Promise<number> {
 		indexDir: join(dataDir, 'index'),
 		parts,
 		referenceLoader: lookup.found ? lookup.path : undefined,
+		memlab: memlabLookup,
 		tmux,
 	};
 	mkdirSync(ctx.indexDir, {recursive: true});
