@@ -159,7 +159,7 @@ const openSlices = new FinalizationRegistry<number>(fd => {
 });
 
 /** Blocks read (and checked) per unit of work when the dominators are read whole. */
-const BLOCKS_PER_UNIT = 4;
+const BLOCKS_PER_UNIT = 2;
 
 /**
  * The companion, open: one object's parents, dominator and retained size
@@ -517,7 +517,7 @@ export class SavedDominatorsRead {
 				}
 
 				case 4: {
-					const end = Math.min(n, this.position + (1 << 16));
+					const end = Math.min(n, this.position + (1 << 14));
 					this.zeroSized += checkAgainstSizes(this.idom, this.retainedSize, this.store.objectSize, this.position, end);
 					this.position = end;
 					if (end === n) {
@@ -530,7 +530,7 @@ export class SavedDominatorsRead {
 				}
 
 				case 5: {
-					const end = Math.min(n, this.position + (1 << 16));
+					const end = Math.min(n, this.position + (1 << 14));
 					checkZeroSizedChains(this.idom, this.store.objectSize, this.state!, this.position, end);
 					this.position = end;
 					if (end === n) {

@@ -639,7 +639,7 @@ export type ColumnLoad = {
 };
 
 /** Bytes of a column read (and checked) per unit of a stepped load. */
-const STEP_BYTES = 512 * 1024;
+const STEP_BYTES = 128 * 1024;
 
 /** Open `path` for reading an index (no links followed). */
 export function openIndex(path: string): number {
