@@ -14,6 +14,8 @@ import {type LoadOptions, type LoadResult, loadDump} from '../../../source/core/
 import {analysesPath} from '../../../source/core/index/analyses-file.js';
 import {IndexReadError} from '../../../source/core/index/index-source.js';
 import {savedLargestRetained} from '../../../source/core/index/saved-analyses.js';
+import {ExplorerModel} from '../../../source/ui/state/model.js';
+import {summarizeTypes} from '../../../source/core/analyses/summary.js';
 import {runCli} from '../../helpers/cli.js';
 import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
 
@@ -145,5 +147,33 @@ describe.skipIf(found.length === 0)('slices of an index and its analyses', () =>
 		expect(damaged.code).toBe(0);
 		expect(damaged.stdout).toBe(expected.stdout);
 		expect(damaged.stderr).toMatch(/^meliae-tui: note: saved analyses .* are unusable \(block \d+ of retainedSize fails its checksum\); computing them\n/);
+	});
+
+	it('the explorer shows the summary and queues the retained sizes without reading a column or the saved analyses; they come in background slices', async () => {
+		const file = copyDump();
+		const env = {XDG_CACHE_HOME: join(file, '..', 'cache')};
+		expect((await runCli(['index', file], {env})).code).toBe(0);
+		const next = await load(file);
+		const {store} = next.result;
+		const model = new ExplorerModel([{file, store}]);
+		expect(model.summary('size')).toEqual(summarizeTypes(truth.store, 'size'));
+		let ready = false;
+		model.requestRetained(() => {
+			ready = true;
+		});
+		// The first frame needs nothing more: no column, no saved analyses read yet.
+		expect(store.byteLength).toBe(0);
+		expect(model.retained.status).toBe('computing');
+		let slices = 0;
+		while (model.jobs.run(1) && !ready) {
+			slices++;
+		}
+
+		expect(ready).toBe(true);
+		expect(slices).toBeGreaterThan(3);
+		const {dominators} = model;
+		expect([...dominators!.retainedSize]).toEqual([...truthDominators.retainedSize]);
+		expect([...dominators!.idom]).toEqual([...truthDominators.idom]);
+		expect(next.notes).toEqual([]);
 	});
 });
