@@ -529,6 +529,43 @@ function checkTypeTotals(totals: Float64Array, n: number, typeCount: number): vo
 	}
 }
 
+// Small loops of one kind each (they run once, at open: kept monomorphic so they optimize at once).
+
+function allBelow(values: Uint32Array, limit: number): boolean {
+	for (let i = 0; i < values.length; i++) {
+		if (values[i]! >= limit) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+function allSizes(values: Float64Array): boolean {
+	for (let i = 0; i < values.length; i++) {
+		const value = values[i]!;
+		if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+function ascendingTo(values: Uint32Array, limit: number): boolean {
+	let previous = 0;
+	for (let i = 0; i < values.length; i++) {
+		const value = values[i]!;
+		if (value > limit || value < previous) {
+			return false;
+		}
+
+		previous = value;
+	}
+
+	return true;
+}
+
 /** The small sections read when the index is opened, against the counts. */
 function checkSmallSections(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
 	const expect = (name: SectionName, length: number): void => {
@@ -563,26 +600,20 @@ function checkSmallSections(columns: Record<SectionName, AnyArray | undefined>, 
 	if (columns.foldedDictOwner !== undefined) {
 		expect('foldedDictSize', columns.foldedDictOwner.length);
 		expect('foldedDictLength', columns.foldedDictOwner.length);
-		for (const owner of columns.foldedDictOwner) {
-			if (owner >= n) {
-				throw damaged('its folded-dict record names an object outside the table');
-			}
+		if (!allBelow(columns.foldedDictOwner as Uint32Array, n)) {
+			throw damaged('its folded-dict record names an object outside the table');
 		}
 
-		for (const size of columns.foldedDictSize as Float64Array) {
-			if (!Number.isFinite(size) || size < 0) {
-				throw damaged('its folded-dict record has a size that is not a size');
-			}
+		if (!allSizes(columns.foldedDictSize as Float64Array)) {
+			throw damaged('its folded-dict record has a size that is not a size');
 		}
 	}
 
 	if (columns.foldedAddress !== undefined) {
 		const keptBefore = columns.foldedKeptBefore as Uint32Array;
 		expect('foldedKeptBefore', columns.foldedAddress.length);
-		for (let j = 0; j < keptBefore.length; j++) {
-			if (keptBefore[j]! > n || (j > 0 && keptBefore[j]! < keptBefore[j - 1]!)) {
-				throw damaged('its folded-object record is out of order');
-			}
+		if (!ascendingTo(keptBefore, n)) {
+			throw damaged('its folded-object record is out of order');
 		}
 	}
 }
