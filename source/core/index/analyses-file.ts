@@ -20,13 +20,16 @@
  * parents (firstParent, parentSources) and the dominators (idom,
  * retainedSize, representatives, typeRetainedSize, typeRetainedCount).
  *
- * Reading checks, before anything is used: the fixed part, the header's
- * and each section's CRC-32 and bounds, the binding, then the values:
- * parents as the index's (CSR offsets ascending and spanning, sources in
- * the table); every idom an ordinal other than itself or the root marker,
- * with no cycle; every retained size finite, at least the object's own
- * size, at most its dominator's retained size and the total; the
- * representatives ascending and in the table; the per-type sums finite.
+ * Opening checks the fixed part, the header's CRC-32, the section table's
+ * bounds and the binding. The parts are then read when used: the parents,
+ * idom and retained sizes a 64 KiB block at a time (each block by its own
+ * CRC-32, `NAME.blockCrc`), the small sections whole (by their section's
+ * CRC-32); and every value used is checked: parents as the index's (CSR
+ * offsets ascending and spanning, sources in the table); every idom an
+ * ordinal other than itself or the root marker, with no cycle (when read
+ * whole); every retained size finite, at least the object's own size, at
+ * most its dominator's retained size and the total; the representatives
+ * ascending and in the table; the per-type sums finite.
  */
 
 import {closeSync, constants, openSync} from 'node:fs';

@@ -17,12 +17,14 @@
  * Opening checks the magic, version, byte order, the header's checksum
  * and shape, each section's bounds and element size, every column's length
  * against the counts, the dump's identity, and reads the small sections
- * (checksums and ranges); any failure there is an IndexProblem and the
- * caller parses the dump instead. The columns themselves are read when
+ * (checksums and ranges; among them the summary's per-type totals, so a
+ * reopen summarizes without reading a column); any failure there is an
+ * IndexProblem and the caller parses the dump instead. The columns themselves are read when
  * first used, each checked then (checksum, and against the others' lengths:
  * every CSR offset within its edge array and ascending, every target and
  * type id within its table), and values one 64 KiB block at a time, each
- * block by its own checksum (see index-source.ts).
+ * block by its own checksum (see index-source.ts); one object's parents
+ * likewise, by the checksums of their blocks (`NAME.blockCrc`).
  *
  * Writing goes to a new file (O_EXCL, mode 0600) in the target's
  * directory, is synced, then renamed over the target: a reader sees the
