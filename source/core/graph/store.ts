@@ -92,7 +92,6 @@ function settle(store: GraphStore, key: string, value: unknown): void {
 
 /** Each column (and the address index) as a getter that reads it once, then is replaced by the array. */
 function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
-
 	for (const name of LAZY_COLUMNS) {
 		if (name === 'firstParent' || name === 'parentSources') {
 			continue;

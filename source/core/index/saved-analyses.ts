@@ -198,25 +198,18 @@ export type SavedLargest = {
  */
 export function savedLargestRetained(store: GraphStore, count: number): SavedLargest | undefined {
 	const entry = bound.get(store);
-	if (entry === undefined) {
+	// Dominators in memory already: the caller uses them.
+	const slices = entry === undefined || entry.dominators !== undefined ? undefined : slicesOf(store, entry, 'dominators');
+	if (slices === undefined) {
 		return undefined;
 	}
 
-	if (entry.dominators === undefined) {
-		const slices = slicesOf(store, entry, 'dominators');
-		if (slices === undefined) {
-			return undefined;
-		}
-
-		try {
-			return {totalSize: slices.totalSize!, representativeCount: slices.representativeCount, ...slices.largestRetained(count)};
-		} catch (error) {
-			dropSlices(entry, error);
-			return undefined;
-		}
+	try {
+		return {totalSize: slices.totalSize!, representativeCount: slices.representativeCount, ...slices.largestRetained(count)};
+	} catch (error) {
+		dropSlices(entry!, error);
+		return undefined;
 	}
-
-	return undefined;
 }
 
 /**
