@@ -4,7 +4,8 @@
  * to summary, total with parents, peak RSS), the first command that
  * computes the retained sizes on it and saves them (`top`), then a reopen
  * to summary and to retained sizes as a command does it (columns read on
- * first use, saved dominators; times from process start, peak RSS), the
+ * first use, the largest saved retained sizes streamed as `top` reads
+ * them; times from process start, peak RSS), the
  * index's and the analyses file's size against the dump's text, and
  * `summarize`, `show`, `path`, `top` and `retained` wall clock (process
  * start included) on the indexed dump and with --no-index. Every load runs
@@ -23,7 +24,7 @@ import {parseArgs} from 'node:util';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {computeDominators} from '../core/analyses/dominators.js';
 import {loadDump} from '../core/dump/load.js';
-import {analysesPath, savedDominators} from '../core/index/persisted.js';
+import {analysesPath, savedDominators, savedLargestRetained} from '../core/index/persisted.js';
 import {isMainModule} from './generate.js';
 import type {LoadFigures} from './load-one.js';
 import {median} from './run.js';
@@ -89,7 +90,9 @@ async function reopenHere(file: string, indexDir: string): Promise<ReopenFigures
 
 	summarizeTypes(result.store);
 	const msToSummary = performance.now();
-	const saved = savedDominators(result.store);
+	// As `top` gets them: the largest saved retained sizes streamed; else the dominators whole.
+	const largest = savedLargestRetained(result.store, 10);
+	const saved = largest ?? savedDominators(result.store);
 	const dominators = saved ?? computeDominators(result.store);
 	if (dominators.totalSize < 0) {
 		throw new Error('impossible dominators');

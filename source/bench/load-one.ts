@@ -26,7 +26,7 @@
 import {statSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 import {computeDominators} from '../core/analyses/dominators.js';
-import {saveAnalyses, savedDominators} from '../core/index/saved-analyses.js';
+import {saveAnalyses, savedDominators, savedLargestRetained} from '../core/index/saved-analyses.js';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {loadDump} from '../core/dump/load.js';
 import {tuneForLoading} from '../core/util/tuning.js';
@@ -93,15 +93,19 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 	let msToRetained: number | undefined;
 	if (options.retained === true) {
 		const dominatorsStarted = performance.now();
-		// As the commands do: saved with the index, read; else computed, then saved with it.
-		const saved = options.index === true ? savedDominators(store) : undefined;
-		const dominators = saved ?? computeDominators(store);
-		if (saved === undefined && options.index === true) {
-			saveAnalyses(store, dominators);
-		}
+		// As `top` does: the largest saved retained sizes streamed from the
+		// analyses saved with the index; else computed, then saved with it.
+		const largest = options.index === true ? savedLargestRetained(store, 20) : undefined;
+		if (largest === undefined) {
+			const saved = options.index === true ? savedDominators(store) : undefined;
+			const dominators = saved ?? computeDominators(store);
+			if (saved === undefined && options.index === true) {
+				saveAnalyses(store, dominators);
+			}
 
-		if (dominators.objectCount !== store.objectCount) {
-			throw new Error('dominators: wrong object count');
+			if (dominators.objectCount !== store.objectCount) {
+				throw new Error('dominators: wrong object count');
+			}
 		}
 
 		phases.push({name: 'retained', ms: round(performance.now() - dominatorsStarted)});

@@ -14,7 +14,7 @@ import {humanBytes} from '../core/format/size.js';
 import {summaryTitle} from '../core/format/summary-table.js';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {NO_OBJECT} from '../core/graph/layout.js';
-import {savedDominators, saveAnalyses} from '../core/index/persisted.js';
+import {savedDominanceOf, savedDominators, savedLargestRetained, saveAnalyses} from '../core/index/persisted.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {stringifyJson} from '../core/util/json-out.js';
 import {type Command, type CommandContext, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK} from './context.js';
@@ -99,7 +99,44 @@ export function topObjects(store: GraphStore, dominators: Dominators, by: TopOrd
 	return by === 'retained' ? topRetainers(dominators, limit) : topByKey(store.objectSize, limit, store.objectCount);
 }
 
-export function topObjectJson(store: GraphStore, dominators: Dominators, ordinal: number): Record<string, unknown> {
+/** What a row of `top` shows of the dominators: the whole Dominators, or the shown objects' figures alone. */
+export type RetainedFigures = {
+	readonly totalSize: number;
+	readonly retainedSize: {readonly [ordinal: number]: number};
+	readonly idom: {readonly [ordinal: number]: number};
+	readonly representatives: {readonly length: number};
+};
+
+/**
+ * The top objects and their figures from the retained sizes saved with the
+ * index, without reading the dominators whole: the retained sizes are
+ * streamed (by retained size) and the shown objects' dominators read alone,
+ * each checked. Undefined when none are saved or a part cannot be read
+ * (one note): the dominators are then computed.
+ */
+function savedTop(store: GraphStore, by: TopOrder, limit: number): {ordinals: Uint32Array; figures: RetainedFigures} | undefined {
+	const largest = savedLargestRetained(store, by === 'retained' ? limit : 0);
+	if (largest === undefined) {
+		return undefined;
+	}
+
+	const ordinals = by === 'retained' ? largest.ordinals : topByKey(store.objectSize, limit, store.objectCount);
+	const retainedSize: Record<number, number> = {};
+	const idom: Record<number, number> = {};
+	for (const ordinal of ordinals) {
+		const dominance = savedDominanceOf(store, ordinal);
+		if (dominance === undefined) {
+			return undefined;
+		}
+
+		retainedSize[ordinal] = dominance.retainedSize;
+		idom[ordinal] = dominance.idom;
+	}
+
+	return {ordinals, figures: {totalSize: largest.totalSize, retainedSize, idom, representatives: {length: largest.representativeCount}}};
+}
+
+export function topObjectJson(store: GraphStore, dominators: RetainedFigures, ordinal: number): Record<string, unknown> {
 	const dominator = dominators.idom[ordinal]!;
 	const kind = store.valueKind(ordinal);
 	return {
@@ -115,7 +152,7 @@ export function topObjectJson(store: GraphStore, dominators: Dominators, ordinal
 export const TOP_HEADER = ' Rank     Retained   %       Size Object';
 
 /** Rows: rank, retained size, its share of the dump (truncated, as meliae's %), own size, repr. */
-export function topRows(store: GraphStore, dominators: Dominators, ordinals: Uint32Array): string[] {
+export function topRows(store: GraphStore, dominators: RetainedFigures, ordinals: Uint32Array): string[] {
 	const total = dominators.totalSize;
 	return Array.from(ordinals, (ordinal, rank) => padLeft(String(rank + 1), 5)
 		+ padLeft(humanBytes(dominators.retainedSize[ordinal]!), 13)
@@ -130,8 +167,14 @@ export const main: Command = async ctx => withExit(async () => {
 	const limit = limitFlag(ctx, 20);
 	const result = await loadForCommand(ctx, ctx.input[0]!);
 	const {store} = result;
-	const dominators = await dominatorsForCommand(ctx, store);
-	const ordinals = topObjects(store, dominators, by, limit);
+	// Saved with the index: the shown objects' figures alone; else the whole dominators.
+	let top = savedTop(store, by, limit);
+	if (top === undefined) {
+		const whole = await dominatorsForCommand(ctx, store);
+		top = {ordinals: topObjects(store, whole, by, limit), figures: whole};
+	}
+
+	const {ordinals, figures: dominators} = top;
 	if (ctx.flags['json'] === true) {
 		ctx.stdout.write(stringifyJson({
 			file: result.file,

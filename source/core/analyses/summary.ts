@@ -62,6 +62,64 @@ function hasTies(ids: readonly number[], counts: Float64Array, sizes: Float64Arr
 }
 
 /**
+ * The whole store's per-type totals, four numbers per type id: count, total
+ * size, largest size (-1 when none) and the address of the first object of
+ * that size (0 when none). Saved with the index (see index-file.ts), so a
+ * reopened dump has its summary without reading a column.
+ */
+export const TYPE_TOTAL_FIELDS = 4;
+
+const savedTotals = new WeakMap<GraphStore, Float64Array>();
+
+/** Use `totals` (as typeTotalsOf makes them, checked) for the whole store's summary instead of a pass over its columns. */
+export function recordTypeTotals(store: GraphStore, totals: Float64Array): void {
+	savedTotals.set(store, totals);
+}
+
+/** Whether the whole store's totals are known without a pass over its columns. */
+export function hasRecordedTypeTotals(store: GraphStore): boolean {
+	return savedTotals.has(store);
+}
+
+/** The whole store's per-type totals (see TYPE_TOTAL_FIELDS): recorded, else one pass over the type and size columns. */
+export function typeTotalsOf(store: GraphStore): Float64Array {
+	const saved = savedTotals.get(store);
+	if (saved !== undefined) {
+		return saved;
+	}
+
+	const typeCount = store.typeNames.length;
+	const totals = new Float64Array(typeCount * TYPE_TOTAL_FIELDS);
+	const maxOrdinal = new Uint32Array(typeCount);
+	for (let t = 0; t < typeCount; t++) {
+		totals[(t * TYPE_TOTAL_FIELDS) + 2] = -1;
+	}
+
+	const {objectType, objectSize} = store;
+	const n = store.objectCount;
+	for (let i = 0; i < n; i++) {
+		const type = objectType[i]!;
+		const at = type * TYPE_TOTAL_FIELDS;
+		const size = objectSize[i]!;
+		totals[at]++;
+		totals[at + 1] += size;
+		if (size > totals[at + 2]!) {
+			totals[at + 2] = size;
+			maxOrdinal[type] = i;
+		}
+	}
+
+	if (n > 0) {
+		const {objectAddress} = store;
+		for (let t = 0; t < typeCount; t++) {
+			totals[(t * TYPE_TOTAL_FIELDS) + 3] = totals[t * TYPE_TOTAL_FIELDS] === 0 ? 0 : objectAddress[maxOrdinal[t]!]!;
+		}
+	}
+
+	return totals;
+}
+
+/**
  * Whether the summary of the whole store has two types with the same size
  * and count (meliae's type order then decides between them).
  */
@@ -69,12 +127,20 @@ export function summaryHasTies(store: GraphStore): boolean {
 	const typeCount = store.typeNames.length;
 	const counts = new Float64Array(typeCount);
 	const sizes = new Float64Array(typeCount);
-	const {objectType, objectSize} = store;
-	const n = store.objectCount;
-	for (let i = 0; i < n; i++) {
-		const type = objectType[i]!;
-		counts[type]++;
-		sizes[type] += objectSize[i]!;
+	const saved = savedTotals.get(store);
+	if (saved === undefined) {
+		const {objectType, objectSize} = store;
+		const n = store.objectCount;
+		for (let i = 0; i < n; i++) {
+			const type = objectType[i]!;
+			counts[type]++;
+			sizes[type] += objectSize[i]!;
+		}
+	} else {
+		for (let t = 0; t < typeCount; t++) {
+			counts[t] = saved[t * TYPE_TOTAL_FIELDS]!;
+			sizes[t] = saved[(t * TYPE_TOTAL_FIELDS) + 1]!;
+		}
 	}
 
 	const present: number[] = [];
@@ -91,8 +157,14 @@ export function summaryHasTies(store: GraphStore): boolean {
  * Summarize the objects whose `member[i]` is non-zero, or all objects when
  * `member` is undefined. `order` is the order meliae met the members in
  * (its walk), for ties; the whole dump's order is meliae's table order.
+ * The whole store's summary comes from recorded totals when there are
+ * (an index's), without reading a column.
  */
 export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', member?: Uint8Array, order?: Uint32Array): Summary {
+	if (member === undefined) {
+		return summaryFromTotals(store, typeTotalsOf(store), by);
+	}
+
 	const typeCount = store.typeNames.length;
 	const counts = new Float64Array(typeCount);
 	const sizes = new Float64Array(typeCount);
@@ -103,7 +175,7 @@ export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', mem
 	let totalSize = 0;
 	const n = store.objectCount;
 	for (let i = 0; i < n; i++) {
-		if (member !== undefined && member[i] === 0) {
+		if (member[i] === 0) {
 			continue;
 		}
 
@@ -127,11 +199,7 @@ export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', mem
 		}
 	}
 
-	let rank: Uint32Array | undefined;
-	if (hasTies(present, counts, sizes)) {
-		rank = member === undefined ? meliaeTypeRank(store) : (order === undefined ? undefined : meliaeTypeRankOf(store, order));
-	}
-
+	const rank = hasTies(present, counts, sizes) && order !== undefined ? meliaeTypeRankOf(store, order) : undefined;
 	const types: TypeSummary[] = [];
 	for (const t of present) {
 		types.push({
@@ -145,5 +213,36 @@ export function summarizeTypes(store: GraphStore, by: SummaryOrder = 'size', mem
 		});
 	}
 
+	return {totalCount, totalSize, types: sortTypeSummaries(types, by)};
+}
+
+/** The whole store's summary from its per-type totals (see typeTotalsOf). */
+function summaryFromTotals(store: GraphStore, totals: Float64Array, by: SummaryOrder): Summary {
+	const typeCount = store.typeNames.length;
+	const counts = new Float64Array(typeCount);
+	const sizes = new Float64Array(typeCount);
+	const present: number[] = [];
+	let totalCount = 0;
+	let totalSize = 0;
+	for (let t = 0; t < typeCount; t++) {
+		counts[t] = totals[t * TYPE_TOTAL_FIELDS]!;
+		sizes[t] = totals[(t * TYPE_TOTAL_FIELDS) + 1]!;
+		if (counts[t] !== 0) {
+			present.push(t);
+			totalCount += counts[t]!;
+			totalSize += sizes[t]!;
+		}
+	}
+
+	const rank = hasTies(present, counts, sizes) ? meliaeTypeRank(store) : undefined;
+	const types: TypeSummary[] = present.map(t => ({
+		typeId: t,
+		type: store.typeNames[t]!,
+		count: counts[t]!,
+		size: sizes[t]!,
+		maxSize: totals[(t * TYPE_TOTAL_FIELDS) + 2]!,
+		maxAddress: totals[(t * TYPE_TOTAL_FIELDS) + 3]!,
+		tieRank: rank?.[t] ?? 0,
+	}));
 	return {totalCount, totalSize, types: sortTypeSummaries(types, by)};
 }

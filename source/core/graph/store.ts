@@ -54,6 +54,10 @@ export type ColumnSource = {
 	readValue(start: number, end: number): Uint8Array;
 	/** A column's length (elements) without reading it. */
 	lengthOf?(name: LazyColumn): number;
+	/** A column read in steps (see GraphStore.loadColumnSteps). */
+	loadSteps?(name: LazyColumn): {step(deadline: number): boolean; result(): Float64Array | Uint32Array | Uint8Array};
+	/** One object's parents, read alone (checked); undefined when they cannot be read so. */
+	parentsOf?(ordinal: number): Uint32Array | undefined;
 };
 
 export type SourcedColumns = {
@@ -82,12 +86,12 @@ function isLoaded(store: GraphStore, name: LazyColumn): boolean {
 	return descriptor === undefined ? false : descriptor.get === undefined;
 }
 
+function settle(store: GraphStore, key: string, value: unknown): void {
+	Object.defineProperty(store, key, {value, writable: false, enumerable: true, configurable: false});
+}
+
 /** Each column (and the address index) as a getter that reads it once, then is replaced by the array. */
 function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
-	const settle = (key: string, value: unknown): void => {
-		Object.defineProperty(store, key, {value, writable: false, enumerable: true, configurable: false});
-	};
-
 	for (const name of LAZY_COLUMNS) {
 		if (name === 'firstParent' || name === 'parentSources') {
 			continue;
@@ -98,7 +102,7 @@ function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
 			enumerable: true,
 			get() {
 				const column = source.load(name);
-				settle(name, column);
+				settle(store, name, column);
 				return column;
 			},
 		});
@@ -111,7 +115,7 @@ function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
 			const addressIndex = source.has('addressSlots')
 				? AddressIndex.attach(store.objectAddress, source.load('addressSlots') as Uint32Array, store.objectCount)
 				: buildAddressIndex(store.objectAddress, store.objectCount);
-			settle('addressIndex', addressIndex);
+			settle(store, 'addressIndex', addressIndex);
 			return addressIndex;
 		},
 	});
@@ -192,6 +196,11 @@ export class GraphStore {
 			defineLazyColumns(this, columns.source);
 			if (columns.source.has('firstParent')) {
 				this.parentsOnDisk = true;
+				const {source} = columns;
+				if (source.parentsOf !== undefined) {
+					this.parentsReader = ordinal => source.parentsOf!(ordinal);
+				}
+
 				this.parentsSource = () => ({
 					firstParent: columns.source.load('firstParent') as Uint32Array,
 					parentSources: columns.source.load('parentSources') as Uint32Array,
@@ -438,6 +447,35 @@ export class GraphStore {
 		}
 
 		return this.valueBytes.subarray(start, end);
+	}
+
+	/**
+	 * Read column `name` in steps (a program that must keep answering keys
+	 * calls `step(deadline)` between them): true once it is in memory.
+	 * Reads it whole at the first step when the source cannot do steps.
+	 */
+	loadColumnSteps(name: Exclude<LazyColumn, 'firstParent' | 'parentSources' | 'addressSlots'>): {step(deadline: number): boolean} {
+		const source = sources.get(this);
+		const load = isLoaded(this, name) ? undefined : source?.loadSteps?.(name);
+		return {
+			step: deadline => {
+				if (isLoaded(this, name)) {
+					return true;
+				}
+
+				if (load === undefined) {
+					void this[name];
+					return true;
+				}
+
+				if (!load.step(deadline)) {
+					return false;
+				}
+
+				settle(this, name, load.result());
+				return true;
+			},
+		};
 	}
 
 	/** Whether a column is in memory (always, unless the store reads columns from a source). */

@@ -20,24 +20,28 @@
  * parents (firstParent, parentSources) and the dominators (idom,
  * retainedSize, representatives, typeRetainedSize, typeRetainedCount).
  *
- * Reading checks, before anything is used: the fixed part, the header's
- * and each section's CRC-32 and bounds, the binding, then the values:
- * parents as the index's (CSR offsets ascending and spanning, sources in
- * the table); every idom an ordinal other than itself or the root marker,
- * with no cycle; every retained size finite, at least the object's own
- * size, at most its dominator's retained size and the total; the
- * representatives ascending and in the table; the per-type sums finite.
+ * Opening checks the fixed part, the header's CRC-32, the section table's
+ * bounds and the binding. The parts are then read when used: the parents,
+ * idom and retained sizes a 64 KiB block at a time (each block by its own
+ * CRC-32, `NAME.blockCrc`), the small sections whole (by their section's
+ * CRC-32); and every value used is checked: parents as the index's (CSR
+ * offsets ascending and spanning, sources in the table); every idom an
+ * ordinal other than itself or the root marker, with no cycle (when read
+ * whole); every retained size finite, at least the object's own size, at
+ * most its dominator's retained size and the total; the representatives
+ * ascending and in the table; the per-type sums finite.
  */
 
-import {closeSync, constants, openSync, readSync} from 'node:fs';
+import {closeSync, constants, openSync} from 'node:fs';
 import type {Dominators} from '../analyses/dominators.js';
 import {NO_OBJECT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
 import {type DumpIdentity, sameIdentity} from './identity.js';
 import {
-	type AnyArray, type ArrayKind, bytesOf, checkOffsets, checksum, damaged, elementBytes, type IndexBinding, IndexProblem, isCount,
-	openSections, readSection, type SectionEntry, writeSectionFile,
+	type AnyArray, type ArrayKind, blockChecksums, bytesOf, checkOffsets, damaged, type IndexBinding, IndexProblem, isCount,
+	openSections, readSection, type SectionEntry, SLICE_BLOCK, writeSectionFile,
 } from './index-file.js';
+import {blockCrcName, parentsSlice, SlicedSections} from './index-source.js';
 
 export const ANALYSES_MAGIC = 'MTUIANLS';
 /** Bump on any change to the layout or to what the sections mean. */
@@ -51,9 +55,7 @@ const DOMINATORS = [
 /** Sections a command reads a slice of (one object's parents, its dominator): each has a checksum per block. */
 const SLICED = ['firstParent', 'parentSources', 'idom', 'retainedSize'] as const;
 export type SlicedSection = typeof SLICED[number];
-/** The size of a checksummed block of a sliced section. */
-export const SLICE_BLOCK = 64 * 1024;
-const blockCrcName = (name: string): string => `${name}.blockCrc`;
+export {SLICE_BLOCK} from './index-file.js';
 const KNOWN = new Map<string, ArrayKind>([...PARENTS, ...DOMINATORS, ...SLICED.map(name => [blockCrcName(name), 'u32'] as const)]);
 
 type AnalysesHeader = {
@@ -105,20 +107,11 @@ export function writeAnalysesFile(target: string, binding: IndexBinding, identit
 
 	for (const [name, array] of [...arrays]) {
 		if ((SLICED as readonly string[]).includes(name)) {
-			arrays.push([blockCrcName(name), blockChecksums(bytesOf(array))]);
+			arrays.push([blockCrcName(name), blockChecksums(bytesOf(array), SLICE_BLOCK)]);
 		}
 	}
 
 	return writeSectionFile(target, ANALYSES_MAGIC, ANALYSES_VERSION, header, arrays).bytes;
-}
-
-function blockChecksums(bytes: Uint8Array): Uint32Array {
-	const crcs = new Uint32Array(Math.ceil(bytes.length / SLICE_BLOCK));
-	for (let b = 0; b < crcs.length; b++) {
-		crcs[b] = checksum(bytes.subarray(b * SLICE_BLOCK, Math.min(bytes.length, (b + 1) * SLICE_BLOCK)));
-	}
-
-	return crcs;
 }
 
 /** The saved parents, checked against the store's size. */
@@ -131,81 +124,6 @@ function checkParents(firstParent: Uint32Array, parentSources: Uint32Array, n: n
 	for (let e = 0; e < parentSources.length; e++) {
 		if (parentSources[e]! >= n) {
 			throw damaged(`parent ${e} points outside the object table`);
-		}
-	}
-}
-
-/** The saved dominators, checked against the store: nothing out of range, no cycle, sizes that add up. */
-function checkDominators(store: GraphStore, d: Dominators): void {
-	const n = store.objectCount;
-	const {idom, retainedSize, representatives, typeRetainedSize, typeRetainedCount} = d;
-	if (idom.length !== n || retainedSize.length !== n) {
-		throw damaged('its dominators do not have one entry per object');
-	}
-
-	if (typeRetainedSize.length !== store.typeCount || typeRetainedCount.length !== store.typeCount) {
-		throw damaged('its per-type retained sizes do not have one entry per type');
-	}
-
-	if (!Number.isFinite(d.totalSize) || d.totalSize < 0 || !isCount(d.parentlessCount) || d.parentlessCount > n) {
-		throw damaged('its dominator totals are not sizes');
-	}
-
-	// An object's retained size is its own plus its dominated objects': at
-	// least its own, and at most its dominator's minus the dominator's own.
-	// Along a cycle of dominators that would make every size 0, so only
-	// objects of size 0 can be on one; those chains are walked below.
-	const size = store.objectSize;
-	let zeroSized = 0;
-	for (let i = 0; i < n; i++) {
-		const parent = idom[i]!;
-		if (parent !== NO_OBJECT && (parent >= n || parent === i)) {
-			throw damaged(`the dominator of object ${i} is outside the object table`);
-		}
-
-		const retained = retainedSize[i]!;
-		if (!Number.isFinite(retained) || retained < size[i]! || retained > d.totalSize
-			|| (parent !== NO_OBJECT && retainedSize[parent]! - size[parent]! < retained)) {
-			throw damaged(`the retained size of object ${i} is impossible`);
-		}
-
-		zeroSized += size[i] === 0 ? 1 : 0;
-	}
-
-	if (zeroSized > 0) {
-		// 0 unseen, 1 on the current chain, 2 known to end at the root or at an object with a size.
-		const state = new Uint8Array(n);
-		const chain: number[] = [];
-		for (let start = 0; start < n; start++) {
-			chain.length = 0;
-			let current = start;
-			while (current !== NO_OBJECT && size[current] === 0 && state[current] === 0) {
-				state[current] = 1;
-				chain.push(current);
-				current = idom[current]!;
-			}
-
-			if (current !== NO_OBJECT && state[current] === 1) {
-				throw damaged(`the dominators of object ${current} form a cycle`);
-			}
-
-			for (const k of chain) {
-				state[k] = 2;
-			}
-		}
-	}
-
-	for (let k = 0; k < representatives.length; k++) {
-		if (representatives[k]! >= n || (k > 0 && representatives[k]! <= representatives[k - 1]!)) {
-			throw damaged('its representatives are out of order or outside the object table');
-		}
-	}
-
-	for (let t = 0; t < typeRetainedSize.length; t++) {
-		const bytes = typeRetainedSize[t]!;
-		const count = typeRetainedCount[t]!;
-		if (!Number.isFinite(bytes) || bytes < 0 || bytes > d.totalSize || !Number.isSafeInteger(count) || count < 0 || count > n) {
-			throw damaged('its per-type retained sizes are not sizes');
 		}
 	}
 }
@@ -243,18 +161,20 @@ const openSlices = new FinalizationRegistry<number>(fd => {
 	} catch {}
 });
 
+/** Blocks read (and checked) per unit of work when the dominators are read whole. */
+const BLOCKS_PER_UNIT = 2;
+
 /**
- * Slices of the companion's parents and dominators, for a command that
- * needs one object's (show): each 64 KiB block read is checked by its own
- * checksum, a few kept. Every slice is also checked against the store
- * (parents: offsets ascending within the sources, sources in the table;
- * a dominator within the table, a retained size within the totals): a
- * damaged block or value throws IndexProblem. The file stays open while
- * this object lives, so a companion replaced meanwhile is not mixed in.
+ * The companion, open: one object's parents, dominator and retained size
+ * read by checked slices (show), the largest retained sizes streamed (top),
+ * or the dominators read whole in steps (the explorer, retained). Every
+ * 64 KiB block read is checked by its own checksum, and every value
+ * against the store and the totals: a damaged block or value throws
+ * IndexProblem. The file stays open while this object lives, so a
+ * companion replaced meanwhile is not mixed in.
  */
 export class AnalysesSlices {
-	private readonly blocks = new Map<string, Uint8Array>();
-	private readonly blockCrcs = new Map<string, Uint32Array>();
+	private readonly sections: SlicedSections;
 
 	private constructor(
 		private readonly fd: number,
@@ -262,8 +182,11 @@ export class AnalysesSlices {
 		private readonly store: GraphStore,
 		/** The dominators' total size, when saved. */
 		readonly totalSize: number | undefined,
+		/** Objects with no parent, when the dominators are saved. */
+		readonly parentlessCount: number | undefined,
 	) {
-		openSlices.register(this, fd);
+		openSlices.register(this, fd, this);
+		this.sections = new SlicedSections(fd, entries, KNOWN);
 	}
 
 	/** Open the companion at `path`: undefined when it is not there or belongs to another index; throws IndexProblem when damaged. */
@@ -288,49 +211,66 @@ export class AnalysesSlices {
 			}
 
 			const header = opened.header as AnalysesHeader;
-			return new AnalysesSlices(fd, opened.entries, store, typeof header.totalSize === 'number' ? header.totalSize : undefined);
+			const slices = new AnalysesSlices(
+				fd, opened.entries, store,
+				typeof header.totalSize === 'number' ? header.totalSize : undefined,
+				typeof header.parentlessCount === 'number' ? header.parentlessCount : undefined,
+			);
+			const present = DOMINATORS.filter(([name]) => opened.entries.has(name)).length;
+			if (present !== 0 && present !== DOMINATORS.length) {
+				throw damaged('it has part of the dominators');
+			}
+
+			if (present !== 0 && (slices.totalSize === undefined || !Number.isFinite(slices.totalSize) || slices.totalSize < 0
+				|| !isCount(slices.parentlessCount) || slices.parentlessCount > store.objectCount)) {
+				throw damaged('its dominator totals are not sizes');
+			}
+
+			return slices;
 		} catch (error) {
 			closeSync(fd);
 			throw error;
 		}
 	}
 
+	/** Close the file now (else when this object is collected); nothing may be read after. */
+	close(): void {
+		openSlices.unregister(this);
+		try {
+			closeSync(this.fd);
+		} catch {}
+	}
+
 	/** Whether the companion holds this group (with its block checksums). */
 	has(group: AnalysesGroup): boolean {
 		const names = group === 'parents' ? ['firstParent', 'parentSources'] : ['idom', 'retainedSize'];
-		return names.every(name => this.entries.has(name) && this.entries.has(blockCrcName(name)));
+		return names.every(name => this.sections.has(name));
+	}
+
+	/** How many cycles unreachable from any object the dominators count (the representatives), without reading them. */
+	get representativeCount(): number {
+		return this.sections.length('representatives');
 	}
 
 	/** One object's parents (ordinals of its referrers, ascending), checked. */
 	parentsOf(ordinal: number): Uint32Array {
-		const offsets = this.read('firstParent', ordinal, ordinal + 2) as Uint32Array;
-		const sourcesBytes = this.entries.get('parentSources')!.bytes;
-		const start = offsets[0]!;
-		const end = offsets[1]!;
-		if (end < start || end * 4 > sourcesBytes) {
-			throw damaged(`the parents of object ${ordinal} lie outside its parents`);
-		}
-
-		const parents = this.read('parentSources', start, end) as Uint32Array;
-		for (let k = 0; k < parents.length; k++) {
-			if (parents[k]! >= this.store.objectCount) {
-				throw damaged(`a parent of object ${ordinal} is outside the object table`);
-			}
-		}
-
-		return parents;
+		return parentsSlice(this.sections, ordinal, this.store.objectCount);
 	}
 
 	/** One object's saved immediate dominator (NO_OBJECT for none) and retained size, checked. */
 	dominanceOf(ordinal: number): {idom: number; retainedSize: number} {
-		const idom = (this.read('idom', ordinal, ordinal + 1) as Uint32Array)[0]!;
-		const retainedSize = (this.read('retainedSize', ordinal, ordinal + 1) as Float64Array)[0]!;
 		const n = this.store.objectCount;
+		if (ordinal < 0 || ordinal >= n) {
+			throw damaged(`object ${ordinal} is outside the object table`);
+		}
+
+		const idom = (this.sections.read('idom', ordinal, ordinal + 1) as Uint32Array)[0]!;
+		const retainedSize = (this.sections.read('retainedSize', ordinal, ordinal + 1) as Float64Array)[0]!;
 		if (idom !== NO_OBJECT && (idom >= n || idom === ordinal)) {
 			throw damaged(`the dominator of object ${ordinal} is outside the object table`);
 		}
 
-		if (this.totalSize === undefined || !Number.isFinite(this.totalSize) || !Number.isFinite(retainedSize)
+		if (this.totalSize === undefined || !Number.isFinite(retainedSize)
 			|| retainedSize < this.store.objectSize[ordinal]! || retainedSize > this.totalSize) {
 			throw damaged(`the retained size of object ${ordinal} is impossible`);
 		}
@@ -338,77 +278,381 @@ export class AnalysesSlices {
 		return {idom, retainedSize};
 	}
 
-	/** Elements [start, end) of a sliced section, each block it touches checked. */
-	private read(name: SlicedSection, start: number, end: number): AnyArray {
-		const entry = this.entries.get(name);
-		if (entry === undefined) {
-			throw damaged(`it has no ${name}`);
+	/**
+	 * One object's dominance as dominanceOf, and checked against its
+	 * dominator's too (its retained size holds this one's and its own).
+	 */
+	checkedDominanceOf(ordinal: number): {idom: number; retainedSize: number} {
+		const own = this.dominanceOf(ordinal);
+		if (own.idom !== NO_OBJECT) {
+			const parent = this.dominanceOf(own.idom);
+			if (parent.retainedSize - this.store.objectSize[own.idom]! < own.retainedSize) {
+				throw damaged(`the retained size of object ${ordinal} is impossible`);
+			}
 		}
 
-		const kind = KNOWN.get(name)!;
-		const size = elementBytes(kind);
-		const from = start * size;
-		const to = end * size;
-		if (to > entry.bytes) {
-			throw damaged(`a slice of ${name} lies outside it`);
-		}
-
-		const out = kind === 'f64' ? new Float64Array(end - start) : new Uint32Array(end - start);
-		const bytes = bytesOf(out);
-		for (let b = Math.floor(from / SLICE_BLOCK); b * SLICE_BLOCK < to; b++) {
-			const block = this.block(name, entry, b);
-			const lo = Math.max(from, b * SLICE_BLOCK);
-			const hi = Math.min(to, (b + 1) * SLICE_BLOCK);
-			bytes.set(block.subarray(lo - (b * SLICE_BLOCK), hi - (b * SLICE_BLOCK)), lo - from);
-		}
-
-		return out;
+		return own;
 	}
 
-	private block(name: SlicedSection, entry: SectionEntry, index: number): Uint8Array {
-		const key = `${name}:${index}`;
-		const cached = this.blocks.get(key);
-		if (cached !== undefined) {
-			return cached;
+	/**
+	 * The `count` objects with the largest saved retained sizes, largest
+	 * first (ties: lower ordinal first, as topRetainers), with their sizes:
+	 * the retained sizes are streamed block by block (each checked, each
+	 * value finite and within the total), never held whole; the objects
+	 * returned are checked as checkedDominanceOf does.
+	 */
+	largestRetained(count: number): {ordinals: Uint32Array; retainedSizes: Float64Array} {
+		const n = this.store.objectCount;
+		const k = Math.max(0, Math.min(count, n));
+		const heap = new RetainedHeap(k);
+		const total = this.totalSize ?? 0;
+		const buffer = new Float64Array((SLICE_BLOCK / 8) * BLOCKS_PER_UNIT * 4);
+		const bytes = bytesOf(buffer);
+		const blocks = this.sections.blockCount('retainedSize');
+		if (this.sections.length('retainedSize') !== n) {
+			throw damaged('its dominators do not have one entry per object');
 		}
 
-		let crcs = this.blockCrcs.get(name);
-		if (crcs === undefined) {
-			const crcEntry = this.entries.get(blockCrcName(name));
-			if (crcEntry === undefined) {
-				throw damaged(`it has no checksums for the blocks of ${name}`);
+		let ordinal = 0;
+		for (let b = 0; b < blocks && k > 0; b += BLOCKS_PER_UNIT * 4) {
+			const got = this.sections.readBlocks('retainedSize', b, BLOCKS_PER_UNIT * 4, bytes) / 8;
+			for (let j = 0; j < got; j++, ordinal++) {
+				const size = buffer[j]!;
+				if (!(size >= 0) || size > total) {
+					throw damaged(`the retained size of object ${ordinal} is impossible`);
+				}
+
+				heap.offer(size, ordinal);
+			}
+		}
+
+		const ordinals = heap.result();
+		const retainedSizes = new Float64Array(ordinals.length);
+		for (const [k2, shown] of ordinals.entries()) {
+			retainedSizes[k2] = this.checkedDominanceOf(shown).retainedSize;
+		}
+
+		return {ordinals, retainedSizes};
+	}
+
+	/** The dominators read whole, in steps (see SavedDominatorsRead); undefined when none are saved. */
+	readDominators(): SavedDominatorsRead | undefined {
+		return this.has('dominators') ? new SavedDominatorsRead(this.fd, this.entries, this.sections, this.store, this.totalSize!, this.parentlessCount!) : undefined;
+	}
+}
+
+/** The k largest (size, ordinal) pairs fed in ascending ordinal order: a bounded min-heap. */
+class RetainedHeap {
+	private readonly sizes: Float64Array;
+	private readonly ordinals: Uint32Array;
+	private length = 0;
+
+	constructor(private readonly k: number) {
+		this.sizes = new Float64Array(k);
+		this.ordinals = new Uint32Array(k);
+	}
+
+	/** Ordinals come ascending: an equal size ranks below the ones kept. */
+	offer(size: number, ordinal: number): void {
+		const {sizes, ordinals} = this;
+		if (this.length < this.k) {
+			let i = this.length++;
+			while (i > 0) {
+				const up = (i - 1) >> 1;
+				if (!(size < sizes[up]! || (size === sizes[up] && ordinal > ordinals[up]!))) {
+					break;
+				}
+
+				sizes[i] = sizes[up]!;
+				ordinals[i] = ordinals[up]!;
+				i = up;
 			}
 
-			crcs = readSection(this.fd, crcEntry, 'u32') as Uint32Array;
-			if (crcs.length !== Math.ceil(entry.bytes / SLICE_BLOCK)) {
-				throw damaged(`its block checksums do not cover ${name}`);
+			sizes[i] = size;
+			ordinals[i] = ordinal;
+			return;
+		}
+
+		if (this.k === 0 || size <= sizes[0]!) {
+			return;
+		}
+
+		let i = 0;
+		for (;;) {
+			const left = (2 * i) + 1;
+			if (left >= this.length) {
+				break;
 			}
 
-			this.blockCrcs.set(name, crcs);
-		}
-
-		const length = Math.min(SLICE_BLOCK, entry.bytes - (index * SLICE_BLOCK));
-		const block = new Uint8Array(length);
-		let done = 0;
-		while (done < length) {
-			const got = readSync(this.fd, block, done, length - done, entry.offset + (index * SLICE_BLOCK) + done);
-			if (got === 0) {
-				throw damaged('the file ends early (truncated)');
+			const right = left + 1;
+			const lower = right < this.length && (sizes[right]! < sizes[left]! || (sizes[right] === sizes[left] && ordinals[right]! > ordinals[left]!)) ? right : left;
+			if (!(sizes[lower]! < size || (sizes[lower] === size && ordinals[lower]! > ordinal))) {
+				break;
 			}
 
-			done += got;
+			sizes[i] = sizes[lower]!;
+			ordinals[i] = ordinals[lower]!;
+			i = lower;
 		}
 
-		if (checksum(block) !== crcs[index]) {
-			throw damaged(`block ${index} of ${name} fails its checksum`);
+		sizes[i] = size;
+		ordinals[i] = ordinal;
+	}
+
+	/** Largest first, ties lower ordinal first. */
+	result(): Uint32Array {
+		const order = Array.from({length: this.length}, (_, i) => i)
+			.sort((a, b) => (this.sizes[b]! - this.sizes[a]!) || (this.ordinals[a]! - this.ordinals[b]!));
+		return Uint32Array.from(order, i => this.ordinals[i]!);
+	}
+}
+
+/**
+ * The saved dominators read whole, in steps of a few blocks: `step(deadline)`
+ * works until the deadline (true when done), so the explorer reads them
+ * between key presses. Checked as they come: each block by its checksum,
+ * every dominator an object other than itself (or the root), every retained
+ * size finite and within the total; then, with the objects' sizes (read in
+ * steps too when on disk), every retained size at least the object's own and
+ * at most its dominator's less the dominator's own, and no cycle of
+ * dominators (only objects of size 0 can be on one: their chains are walked).
+ * Throws IndexProblem on the first failure.
+ */
+export class SavedDominatorsRead {
+	private phase = 0;
+	private position = 0;
+	private readonly idom: Uint32Array;
+	private readonly retainedSize: Float64Array;
+	private small: {representatives: Uint32Array; typeRetainedSize: Float64Array; typeRetainedCount: Float64Array} | undefined;
+	private sizes: {step(deadline: number): boolean} | undefined;
+	private state: Uint8Array | undefined;
+	private zeroSized = 0;
+	private done: Dominators | undefined;
+
+	constructor(
+		private readonly fd: number,
+		private readonly entries: ReadonlyMap<string, SectionEntry>,
+		private readonly sections: SlicedSections,
+		private readonly store: GraphStore,
+		private readonly totalSize: number,
+		private readonly parentlessCount: number,
+	) {
+		const n = store.objectCount;
+		if (sections.length('idom') !== n || sections.length('retainedSize') !== n) {
+			throw damaged('its dominators do not have one entry per object');
 		}
 
-		this.blocks.set(key, block);
-		if (this.blocks.size > 64) {
-			this.blocks.delete(this.blocks.keys().next().value!);
+		if (sections.length('typeRetainedSize') !== store.typeCount || sections.length('typeRetainedCount') !== store.typeCount) {
+			throw damaged('its per-type retained sizes do not have one entry per type');
 		}
 
-		return block;
+		this.idom = new Uint32Array(n);
+		this.retainedSize = new Float64Array(n);
+	}
+
+	/** Share done, 0..1 (reading counts for most of it). */
+	fraction(): number {
+		const n = Math.max(1, this.store.objectCount);
+		switch (this.phase) {
+			case 0: {
+				return 0.4 * this.position / n;
+			}
+
+			case 1: {
+				return 0.4 + (0.4 * this.position / n);
+			}
+
+			default: {
+				return Math.min(1, 0.8 + (0.2 * this.position / n));
+			}
+		}
+	}
+
+	/** Work until `deadline` (performance.now()); true when read and checked. Throws IndexProblem. */
+	step(deadline = Number.POSITIVE_INFINITY): boolean {
+		const n = this.store.objectCount;
+		while (this.done === undefined) {
+			switch (this.phase) {
+				case 0:
+				case 1: {
+					// idom, then retainedSize: a few checked blocks at a time.
+					const name = this.phase === 0 ? 'idom' : 'retainedSize';
+					const array = this.phase === 0 ? this.idom : this.retainedSize;
+					const per = SLICE_BLOCK / array.BYTES_PER_ELEMENT;
+					const from = this.position;
+					const bytes = bytesOf(array).subarray(from * array.BYTES_PER_ELEMENT);
+					const got = from < n ? this.sections.readBlocks(name, from / per, BLOCKS_PER_UNIT, bytes) / array.BYTES_PER_ELEMENT : 0;
+					if (this.phase === 0) {
+						checkIdom(this.idom, from, from + got);
+					} else {
+						checkRetainedRange(this.retainedSize, from, from + got, this.totalSize);
+					}
+
+					this.position += got;
+					if (this.position >= n) {
+						this.phase++;
+						this.position = 0;
+					}
+
+					break;
+				}
+
+				case 2: {
+					// The small sections, whole; then the objects' sizes.
+					const read = (name: string, kind: ArrayKind): AnyArray => readSection(this.fd, this.entries.get(name)!, kind);
+					this.small = {
+						representatives: read('representatives', 'u32') as Uint32Array,
+						typeRetainedSize: read('typeRetainedSize', 'f64') as Float64Array,
+						typeRetainedCount: read('typeRetainedCount', 'f64') as Float64Array,
+					};
+					checkSmall(this.small, n, this.totalSize);
+					this.sizes = this.store.loadColumnSteps('objectSize');
+					this.phase = 3;
+					break;
+				}
+
+				case 3: {
+					if (this.sizes!.step(deadline)) {
+						this.phase = 4;
+					}
+
+					break;
+				}
+
+				case 4: {
+					const end = Math.min(n, this.position + (1 << 14));
+					this.zeroSized += checkAgainstSizes(this.idom, this.retainedSize, this.store.objectSize, this.position, end);
+					this.position = end;
+					if (end === n) {
+						this.phase = this.zeroSized > 0 ? 5 : 6;
+						this.position = 0;
+						this.state = this.zeroSized > 0 ? new Uint8Array(n) : undefined;
+					}
+
+					break;
+				}
+
+				case 5: {
+					const end = Math.min(n, this.position + (1 << 14));
+					checkZeroSizedChains(this.idom, this.store.objectSize, this.state!, this.position, end);
+					this.position = end;
+					if (end === n) {
+						this.phase = 6;
+						this.state = undefined;
+					}
+
+					break;
+				}
+
+				default: {
+					this.done = {
+						objectCount: n,
+						idom: this.idom,
+						retainedSize: this.retainedSize,
+						totalSize: this.totalSize,
+						parentlessCount: this.parentlessCount,
+						...this.small!,
+					};
+				}
+			}
+
+			if (this.done === undefined && performance.now() > deadline) {
+				return false;
+			}
+		}
+
+		return true;
+	}
+
+	result(): Dominators {
+		if (this.done === undefined) {
+			throw new Error('the saved dominators are not read yet');
+		}
+
+		return this.done;
+	}
+}
+
+// One small function per check: each loop stays monomorphic and is optimized alone.
+
+function checkIdom(idom: Uint32Array, from: number, to: number): void {
+	const n = idom.length;
+	for (let i = from; i < to; i++) {
+		const parent = idom[i]!;
+		if (parent !== NO_OBJECT && (parent >= n || parent === i)) {
+			throw damaged(`the dominator of object ${i} is outside the object table`);
+		}
+	}
+}
+
+function checkRetainedRange(retainedSize: Float64Array, from: number, to: number, total: number): void {
+	for (let i = from; i < to; i++) {
+		const retained = retainedSize[i]!;
+		if (!(retained >= 0) || retained > total) {
+			throw damaged(`the retained size of object ${i} is impossible`);
+		}
+	}
+}
+
+/**
+ * An object's retained size is its own plus its dominated objects': at
+ * least its own, and at most its dominator's minus the dominator's own.
+ * Along a cycle of dominators that would make every size 0, so only
+ * objects of size 0 can be on one (see checkZeroSizedChains). Returns how
+ * many objects of size 0 there are in [from, to).
+ */
+function checkAgainstSizes(idom: Uint32Array, retainedSize: Float64Array, size: Float64Array, from: number, to: number): number {
+	let zeroSized = 0;
+	for (let i = from; i < to; i++) {
+		const parent = idom[i]!;
+		const retained = retainedSize[i]!;
+		if (retained < size[i]! || (parent !== NO_OBJECT && retainedSize[parent]! - size[parent]! < retained)) {
+			throw damaged(`the retained size of object ${i} is impossible`);
+		}
+
+		zeroSized += size[i] === 0 ? 1 : 0;
+	}
+
+	return zeroSized;
+}
+
+/** Chains of dominators through objects of size 0 from [from, to) end: at the root or an object with a size. */
+function checkZeroSizedChains(idom: Uint32Array, size: Float64Array, state: Uint8Array, from: number, to: number): void {
+	// 0 unseen, 1 on the current chain, 2 known to end at the root or at an object with a size.
+	const chain: number[] = [];
+	for (let start = from; start < to; start++) {
+		chain.length = 0;
+		let current = start;
+		while (current !== NO_OBJECT && size[current] === 0 && state[current] === 0) {
+			state[current] = 1;
+			chain.push(current);
+			current = idom[current]!;
+		}
+
+		if (current !== NO_OBJECT && state[current] === 1) {
+			throw damaged(`the dominators of object ${current} form a cycle`);
+		}
+
+		for (const k of chain) {
+			state[k] = 2;
+		}
+	}
+}
+
+function checkSmall(small: {representatives: Uint32Array; typeRetainedSize: Float64Array; typeRetainedCount: Float64Array}, n: number, total: number): void {
+	const {representatives, typeRetainedSize, typeRetainedCount} = small;
+	for (let k = 0; k < representatives.length; k++) {
+		if (representatives[k]! >= n || (k > 0 && representatives[k]! <= representatives[k - 1]!)) {
+			throw damaged('its representatives are out of order or outside the object table');
+		}
+	}
+
+	for (let t = 0; t < typeRetainedSize.length; t++) {
+		const bytes = typeRetainedSize[t]!;
+		const count = typeRetainedCount[t]!;
+		if (!Number.isFinite(bytes) || bytes < 0 || bytes > total || !Number.isSafeInteger(count) || count < 0 || count > n) {
+			throw damaged('its per-type retained sizes are not sizes');
+		}
 	}
 }
 
@@ -422,6 +666,21 @@ export class AnalysesSlices {
 export function readAnalysesGroup(path: string, binding: IndexBinding, identity: DumpIdentity, store: GraphStore, group: 'parents'): SavedParents | undefined;
 export function readAnalysesGroup(path: string, binding: IndexBinding, identity: DumpIdentity, store: GraphStore, group: 'dominators'): Dominators | undefined;
 export function readAnalysesGroup(path: string, binding: IndexBinding, identity: DumpIdentity, store: GraphStore, group: AnalysesGroup): SavedParents | Dominators | undefined {
+	if (group === 'dominators') {
+		const slices = AnalysesSlices.open(path, binding, identity, store);
+		try {
+			const read = slices?.readDominators();
+			if (read === undefined) {
+				return undefined;
+			}
+
+			read.step();
+			return read.result();
+		} finally {
+			slices?.close();
+		}
+	}
+
 	const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
 	try {
 		const opened = openBound(fd, binding, identity, store);
@@ -429,45 +688,19 @@ export function readAnalysesGroup(path: string, binding: IndexBinding, identity:
 			return undefined;
 		}
 
-		const header = opened.header as AnalysesHeader;
-
-		const names = group === 'parents' ? PARENTS : DOMINATORS;
-		const present = names.filter(([name]) => opened.entries.has(name)).length;
+		const present = PARENTS.filter(([name]) => opened.entries.has(name)).length;
 		if (present === 0) {
 			return undefined;
 		}
 
-		if (present !== names.length) {
-			throw damaged(`it has part of the ${group}`);
+		if (present !== PARENTS.length) {
+			throw damaged('it has part of the parents');
 		}
 
-		const arrays = new Map<string, AnyArray>();
-		for (const [name, kind] of names) {
-			arrays.set(name, readSection(fd, opened.entries.get(name)!, kind));
-		}
-
-		if (group === 'parents') {
-			const parents = {firstParent: arrays.get('firstParent') as Uint32Array, parentSources: arrays.get('parentSources') as Uint32Array};
-			checkParents(parents.firstParent, parents.parentSources, store.objectCount);
-			return parents;
-		}
-
-		if (typeof header.totalSize !== 'number' || typeof header.parentlessCount !== 'number') {
-			throw damaged('its dominator totals are missing');
-		}
-
-		const dominators: Dominators = {
-			objectCount: store.objectCount,
-			idom: arrays.get('idom') as Uint32Array,
-			retainedSize: arrays.get('retainedSize') as Float64Array,
-			totalSize: header.totalSize,
-			parentlessCount: header.parentlessCount,
-			representatives: arrays.get('representatives') as Uint32Array,
-			typeRetainedSize: arrays.get('typeRetainedSize') as Float64Array,
-			typeRetainedCount: arrays.get('typeRetainedCount') as Float64Array,
-		};
-		checkDominators(store, dominators);
-		return dominators;
+		const firstParent = readSection(fd, opened.entries.get('firstParent')!, 'u32') as Uint32Array;
+		const parentSources = readSection(fd, opened.entries.get('parentSources')!, 'u32') as Uint32Array;
+		checkParents(firstParent, parentSources, store.objectCount);
+		return {firstParent, parentSources};
 	} finally {
 		closeSync(fd);
 	}

@@ -17,12 +17,14 @@
  * Opening checks the magic, version, byte order, the header's checksum
  * and shape, each section's bounds and element size, every column's length
  * against the counts, the dump's identity, and reads the small sections
- * (checksums and ranges); any failure there is an IndexProblem and the
- * caller parses the dump instead. The columns themselves are read when
+ * (checksums and ranges; among them the summary's per-type totals, so a
+ * reopen summarizes without reading a column); any failure there is an
+ * IndexProblem and the caller parses the dump instead. The columns themselves are read when
  * first used, each checked then (checksum, and against the others' lengths:
  * every CSR offset within its edge array and ascending, every target and
  * type id within its table), and values one 64 KiB block at a time, each
- * block by its own checksum (see index-source.ts).
+ * block by its own checksum (see index-source.ts); one object's parents
+ * likewise, by the checksums of their blocks (`NAME.blockCrc`).
  *
  * Writing goes to a new file (O_EXCL, mode 0600) in the target's
  * directory, is synced, then renamed over the target: a reader sees the
@@ -43,12 +45,13 @@ import type {LoadProblems} from '../dump/load.js';
 import {setSlotNames, slotNamesOf} from '../graph/slot-names.js';
 import {foldedDicts, recordFoldedDicts} from '../waste/folded-dicts.js';
 import {GraphStore} from '../graph/store.js';
+import {recordTypeTotals, TYPE_TOTAL_FIELDS, typeTotalsOf} from '../analyses/summary.js';
 import {type DumpIdentity, sameIdentity} from './identity.js';
 import {type ColumnLengths, IndexColumnSource, openIndex, VALUE_BLOCK} from './index-source.js';
 
 export const INDEX_MAGIC = 'MTUIINDX';
 /** Bump on any change to the layout or to what the columns mean. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 export const BYTE_ORDER_MARK = 0x01_02_03_04;
 export const FIXED_BYTES = 24;
 /** A header bigger than this is not ours (type names and slot lists are small). */
@@ -97,17 +100,22 @@ const SECTIONS = [
 	['addressSlots', 'u32'],
 	['typeRank', 'u32'],
 	['valueBlockCrc', 'u32'],
+	['typeTotals', 'f64'],
+	['firstParent.blockCrc', 'u32'],
+	['parentSources.blockCrc', 'u32'],
 ] as const satisfies ReadonlyArray<readonly [string, ArrayKind]>;
 
 type SectionName = typeof SECTIONS[number][0];
 const OPTIONAL: ReadonlySet<SectionName> = new Set([
 	'firstParent', 'parentSources', 'valuesOnlyOwners', 'foldedAddress', 'foldedKeptBefore',
 	'foldedDictOwner', 'foldedDictSize', 'foldedDictLength', 'addressSlots', 'typeRank',
+	'firstParent.blockCrc', 'parentSources.blockCrc',
 ]);
 /** Read when first used (see index-source.ts); the others, small, when the index is opened. */
 const LAZY: ReadonlySet<SectionName> = new Set([
 	'objectAddress', 'objectType', 'objectSize', 'objectLength', 'objectFlags', 'valueOffset', 'valueBytes',
 	'firstChild', 'childTargets', 'unresolvedAddress', 'firstParent', 'parentSources', 'addressSlots', 'valueBlockCrc',
+	'firstParent.blockCrc', 'parentSources.blockCrc',
 ]);
 
 export const elementBytes = (kind: ArrayKind): number => kind === 'f64' ? 8 : (kind === 'u32' ? 4 : 1);
@@ -192,10 +200,14 @@ export function replaceable(path: string, magic = INDEX_MAGIC): boolean {
 	}
 }
 
-function blockChecksums(bytes: Uint8Array): Uint32Array {
-	const crcs = new Uint32Array(Math.ceil(bytes.length / VALUE_BLOCK));
+/** The size of a checksummed block of a section read in slices (parents, dominators, retained sizes). */
+export const SLICE_BLOCK = 64 * 1024;
+
+/** A CRC-32 per `block` bytes. */
+export function blockChecksums(bytes: Uint8Array, block = VALUE_BLOCK): Uint32Array {
+	const crcs = new Uint32Array(Math.ceil(bytes.length / block));
 	for (let b = 0; b < crcs.length; b++) {
-		crcs[b] = checksum(bytes.subarray(b * VALUE_BLOCK, Math.min(bytes.length, (b + 1) * VALUE_BLOCK)));
+		crcs[b] = checksum(bytes.subarray(b * block, Math.min(bytes.length, (b + 1) * block)));
 	}
 
 	return crcs;
@@ -222,7 +234,17 @@ function columnsOf(store: GraphStore): Partial<Record<SectionName, AnyArray>> {
 		typeRank: meliaeTypeRank(store),
 		// Values are read one by one from the file: each block is checked on its own.
 		valueBlockCrc: blockChecksums(store.valueBytes),
-		...(store.hasParents ? {firstParent: store.firstParent, parentSources: store.parentSources} : {}),
+		// The summary's per-type totals: a reopen shows it without reading a column.
+		typeTotals: typeTotalsOf(store),
+		// Parents are read one object's at a time (show): each block is checked on its own.
+		...(store.hasParents
+			? {
+				firstParent: store.firstParent,
+				parentSources: store.parentSources,
+				'firstParent.blockCrc': blockChecksums(bytesOf(store.firstParent), SLICE_BLOCK),
+				'parentSources.blockCrc': blockChecksums(bytesOf(store.parentSources), SLICE_BLOCK),
+			}
+			: {}),
 		...(valuesOnlyOwnersOf(store) === undefined ? {} : {valuesOnlyOwners: valuesOnlyOwnersOf(store)}),
 		...(folded === undefined ? {} : {foldedAddress: folded.address, foldedKeptBefore: folded.keptBefore}),
 		// Each folded instance dict's owner, size and len (the waste inspections read them).
@@ -474,6 +496,78 @@ export function checkOffsets(name: string, offsets: Uint32Array, edges: number):
 	}
 }
 
+/**
+ * The per-type totals (see typeTotalsOf): one row per type; counts whole
+ * and adding up to the objects; sizes finite; the largest at most the
+ * total and at least its share (total / count); an address for each type
+ * present.
+ */
+function checkTypeTotals(totals: Float64Array, n: number, typeCount: number): void {
+	if (totals.length !== typeCount * TYPE_TOTAL_FIELDS) {
+		throw damaged(`typeTotals has ${totals.length} entries where ${typeCount * TYPE_TOTAL_FIELDS} are expected`);
+	}
+
+	let objects = 0;
+	for (let t = 0; t < typeCount; t++) {
+		const at = t * TYPE_TOTAL_FIELDS;
+		const count = totals[at]!;
+		const size = totals[at + 1]!;
+		const largest = totals[at + 2]!;
+		const address = totals[at + 3]!;
+		const sane = count === 0
+			? size === 0 && largest === -1
+			: Number.isSafeInteger(count) && count > 0 && Number.isFinite(size) && size >= 0
+				&& Number.isFinite(largest) && largest >= 0 && largest <= size && size <= largest * count
+				&& Number.isSafeInteger(address) && address >= 0;
+		if (!sane) {
+			throw damaged(`its summary of type ${t} is impossible`);
+		}
+
+		objects += count;
+	}
+
+	if (objects !== n) {
+		throw damaged(`its summary counts ${objects} objects where it has ${n}`);
+	}
+}
+
+// Small loops of one kind each (they run once, at open: kept monomorphic so they optimize at once).
+
+function allBelow(values: Uint32Array, limit: number): boolean {
+	for (let i = 0; i < values.length; i++) {
+		if (values[i]! >= limit) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+function allSizes(values: Float64Array): boolean {
+	for (let i = 0; i < values.length; i++) {
+		const value = values[i]!;
+		if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
+			return false;
+		}
+	}
+
+	return true;
+}
+
+function ascendingTo(values: Uint32Array, limit: number): boolean {
+	let previous = 0;
+	for (let i = 0; i < values.length; i++) {
+		const value = values[i]!;
+		if (value > limit || value < previous) {
+			return false;
+		}
+
+		previous = value;
+	}
+
+	return true;
+}
+
 /** The small sections read when the index is opened, against the counts. */
 function checkSmallSections(columns: Record<SectionName, AnyArray | undefined>, n: number, typeCount: number): void {
 	const expect = (name: SectionName, length: number): void => {
@@ -486,6 +580,7 @@ function checkSmallSections(columns: Record<SectionName, AnyArray | undefined>, 
 		throw damaged('its values-only dict record is longer than the object table');
 	}
 
+	checkTypeTotals(columns.typeTotals as Float64Array, n, typeCount);
 	if (columns.typeRank !== undefined) {
 		expect('typeRank', typeCount);
 		for (const rank of columns.typeRank) {
@@ -507,26 +602,20 @@ function checkSmallSections(columns: Record<SectionName, AnyArray | undefined>, 
 	if (columns.foldedDictOwner !== undefined) {
 		expect('foldedDictSize', columns.foldedDictOwner.length);
 		expect('foldedDictLength', columns.foldedDictOwner.length);
-		for (const owner of columns.foldedDictOwner) {
-			if (owner >= n) {
-				throw damaged('its folded-dict record names an object outside the table');
-			}
+		if (!allBelow(columns.foldedDictOwner as Uint32Array, n)) {
+			throw damaged('its folded-dict record names an object outside the table');
 		}
 
-		for (const size of columns.foldedDictSize as Float64Array) {
-			if (!Number.isFinite(size) || size < 0) {
-				throw damaged('its folded-dict record has a size that is not a size');
-			}
+		if (!allSizes(columns.foldedDictSize as Float64Array)) {
+			throw damaged('its folded-dict record has a size that is not a size');
 		}
 	}
 
 	if (columns.foldedAddress !== undefined) {
 		const keptBefore = columns.foldedKeptBefore as Uint32Array;
 		expect('foldedKeptBefore', columns.foldedAddress.length);
-		for (let j = 0; j < keptBefore.length; j++) {
-			if (keptBefore[j]! > n || (j > 0 && keptBefore[j]! < keptBefore[j - 1]!)) {
-				throw damaged('its folded-object record is out of order');
-			}
+		if (!ascendingTo(keptBefore, n)) {
+			throw damaged('its folded-object record is out of order');
 		}
 	}
 }
@@ -734,6 +823,8 @@ export function readIndexFile(path: string, identity: DumpIdentity, onRead?: (by
 		if (columns.typeRank !== undefined) {
 			recordMeliaeTypeRank(store, columns.typeRank as Uint32Array);
 		}
+
+		recordTypeTotals(store, columns.typeTotals as Float64Array);
 
 		if (columns.foldedDictOwner !== undefined) {
 			recordFoldedDicts(store, {

@@ -13,11 +13,13 @@
  */
 
 import {closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync, unlinkSync} from 'node:fs';
+import {crc32} from 'node:zlib';
 import {escapeControls} from '../format/escape.js';
 import {UNRESOLVED_BIT, UNRESOLVED_MASK} from '../graph/layout.js';
 import type {ColumnSource, LazyColumn} from '../graph/store.js';
 import {
-	type AnyArray, type ArrayKind, checkOffsets, checksum, damaged, elementBytes, IndexProblem, readSection, type SectionEntry,
+	type AnyArray, type ArrayKind, bytesOf, checkOffsets, checksum, damaged, elementBytes, IndexProblem, readSection, type SectionEntry,
+	SLICE_BLOCK,
 } from './index-file.js';
 
 /** The value arena's checksum blocks. */
@@ -88,16 +90,16 @@ function checkAddressSlots(slots: Uint32Array, n: number): void {
 
 // One small function per kind of check: each loop stays monomorphic and is optimized alone.
 
-function checkTypes(types: Uint32Array, typeCount: number): void {
-	for (let i = 0; i < types.length; i++) {
+function checkTypes(types: Uint32Array, typeCount: number, from = 0, to = types.length): void {
+	for (let i = from; i < to; i++) {
 		if (types[i]! >= typeCount) {
 			throw damaged(`object ${i} has a type id outside the type table`);
 		}
 	}
 }
 
-function checkSizes(sizes: Float64Array): void {
-	for (let i = 0; i < sizes.length; i++) {
+function checkSizes(sizes: Float64Array, from = 0, to = sizes.length): void {
+	for (let i = from; i < to; i++) {
 		const size = sizes[i]!;
 		if (!(size >= 0) || size > Number.MAX_SAFE_INTEGER) {
 			throw damaged(`object ${i} has an impossible size`);
@@ -240,6 +242,87 @@ export class IndexColumnSource implements ColumnSource {
 		return this.entries.has(name);
 	}
 
+	/** The sections read by checked slices (the parents). */
+	private sliced: SlicedSections | undefined;
+
+	/** One object's parents read by checked blocks, when the index holds them with block checksums; else undefined. */
+	parentsOf(ordinal: number): Uint32Array | undefined {
+		this.sliced ??= new SlicedSections(this.fd, this.entries, this.kinds, () => {
+			this.checkUnchanged();
+		});
+		if (!this.sliced.has('firstParent') || !this.sliced.has('parentSources')) {
+			return undefined;
+		}
+
+		return this.guard(() => parentsSlice(this.sliced!, ordinal, this.lengths.objects));
+	}
+
+	/**
+	 * Read column `name` in steps of STEP_BYTES (for a program that must
+	 * keep answering keys): its checksum is carried from piece to piece and
+	 * compared at the end, then the whole column is checked as load() does.
+	 */
+	loadSteps(name: LazyColumn): ColumnLoad {
+		const entry = this.entries.get(name);
+		if (entry === undefined) {
+			return {step: () => true, result: () => this.load(name)};
+		}
+
+		const kind = this.kinds.get(name)!;
+		const column = newArray(kind, entry.bytes / elementBytes(kind));
+		const bytes = bytesOf(column);
+		let done = 0;
+		let crc = 0;
+		let checked = false;
+		return {
+			step: deadline => this.guard(() => {
+				while (done < bytes.length) {
+					const piece = bytes.subarray(done, Math.min(bytes.length, done + STEP_BYTES));
+					this.checkUnchanged();
+					readAt(this.fd, piece, entry.offset + done);
+					crc = crc32(piece, crc);
+					// Checks of one element at a time go piece by piece; the others at the end.
+					const size = elementBytes(kind);
+					if (name === 'objectSize') {
+						checkSizes(column as Float64Array, done / size, (done + piece.length) / size);
+					} else if (name === 'objectType') {
+						checkTypes(column as Uint32Array, this.lengths.types, done / size, (done + piece.length) / size);
+					}
+
+					done += piece.length;
+					if (performance.now() > deadline) {
+						return false;
+					}
+				}
+
+				if (!checked) {
+					if ((crc >>> 0) !== entry.crc) {
+						throw damaged(`section ${name} fails its checksum`);
+					}
+
+					if (name === 'objectSize' || name === 'objectType') {
+						if (column.length !== this.lengths.objects) {
+							throw damaged(`${name} has ${column.length} entries where ${this.lengths.objects} are expected`);
+						}
+					} else {
+						checkColumn(name, column, this.lengths);
+					}
+
+					checked = true;
+				}
+
+				return true;
+			}),
+			result: () => {
+				if (!checked) {
+					throw new Error(`${name} is not read yet`);
+				}
+
+				return column;
+			},
+		};
+	}
+
 	lengthOf(name: LazyColumn): number {
 		const entry = this.entries.get(name);
 		return entry === undefined ? 0 : entry.bytes / elementBytes(this.kinds.get(name)!);
@@ -372,6 +455,191 @@ export class IndexColumnSource implements ColumnSource {
 		return this.failed;
 	}
 }
+
+/** The section holding a CRC-32 per SLICE_BLOCK bytes of section `name`. */
+export const blockCrcName = (name: string): string => `${name}.blockCrc`;
+
+function newArray(kind: ArrayKind, length: number): AnyArray {
+	return kind === 'f64' ? new Float64Array(length) : (kind === 'u32' ? new Uint32Array(length) : new Uint8Array(length));
+}
+
+/** Read `bytes.length` bytes at `position`, all of them. */
+function readAt(fd: number, bytes: Uint8Array, position: number): void {
+	let done = 0;
+	while (done < bytes.length) {
+		const got = readSync(fd, bytes, done, bytes.length - done, position + done);
+		if (got === 0) {
+			throw damaged('the file ends early (truncated)');
+		}
+
+		done += got;
+	}
+}
+
+/**
+ * Sections of an open section file read a slice at a time: each block of
+ * SLICE_BLOCK bytes is checked by its own CRC-32 (in the section
+ * `NAME.blockCrc`) when it is read. A few blocks are kept for slices;
+ * `readBlocks` streams, keeping none. Throws IndexProblem on damage.
+ */
+export class SlicedSections {
+	private readonly blocks = new Map<string, Uint8Array>();
+	private readonly crcs = new Map<string, Uint32Array>();
+
+	/** @param beforeRead called before each read from the file (to check it is unchanged) */
+	constructor(
+		private readonly fd: number,
+		private readonly entries: ReadonlyMap<string, SectionEntry>,
+		private readonly kinds: ReadonlyMap<string, ArrayKind>,
+		private readonly beforeRead?: () => void,
+	) {}
+
+	/** Whether section `name` is there with its block checksums. */
+	has(name: string): boolean {
+		return this.entries.has(name) && this.entries.has(blockCrcName(name));
+	}
+
+	/** Elements in section `name` (0 when absent). */
+	length(name: string): number {
+		const entry = this.entries.get(name);
+		return entry === undefined ? 0 : entry.bytes / elementBytes(this.kinds.get(name)!);
+	}
+
+	/** Blocks in section `name`. */
+	blockCount(name: string): number {
+		return Math.ceil((this.entries.get(name)?.bytes ?? 0) / SLICE_BLOCK);
+	}
+
+	/** Elements [start, end) of section `name`, each block they touch checked. */
+	read(name: string, start: number, end: number): AnyArray {
+		const entry = this.entry(name);
+		const kind = this.kinds.get(name)!;
+		const size = elementBytes(kind);
+		const from = start * size;
+		const to = end * size;
+		if (start < 0 || to < from || to > entry.bytes) {
+			throw damaged(`a slice of ${name} lies outside it`);
+		}
+
+		const out = newArray(kind, end - start);
+		const bytes = bytesOf(out);
+		for (let b = Math.floor(from / SLICE_BLOCK); b * SLICE_BLOCK < to; b++) {
+			const block = this.cachedBlock(name, entry, b);
+			const lo = Math.max(from, b * SLICE_BLOCK);
+			const hi = Math.min(to, (b + 1) * SLICE_BLOCK);
+			bytes.set(block.subarray(lo - (b * SLICE_BLOCK), hi - (b * SLICE_BLOCK)), lo - from);
+		}
+
+		return out;
+	}
+
+	/**
+	 * Blocks [first, first + count) of section `name` into `into` (at its
+	 * start; it must hold them), each checked; returns the bytes read.
+	 */
+	readBlocks(name: string, first: number, count: number, into: Uint8Array): number {
+		const entry = this.entry(name);
+		const crcs = this.crcsOf(name, entry);
+		const from = first * SLICE_BLOCK;
+		const to = Math.min(entry.bytes, (first + count) * SLICE_BLOCK);
+		if (first < 0 || to <= from || to - from > into.length) {
+			throw damaged(`a slice of ${name} lies outside it`);
+		}
+
+		this.beforeRead?.();
+		readAt(this.fd, into.subarray(0, to - from), entry.offset + from);
+		for (let b = first; b * SLICE_BLOCK < to; b++) {
+			const lo = (b * SLICE_BLOCK) - from;
+			if (checksum(into.subarray(lo, Math.min(to - from, lo + SLICE_BLOCK))) !== crcs[b]) {
+				throw damaged(`block ${b} of ${name} fails its checksum`);
+			}
+		}
+
+		return to - from;
+	}
+
+	private entry(name: string): SectionEntry {
+		const entry = this.entries.get(name);
+		if (entry === undefined) {
+			throw damaged(`it has no ${name}`);
+		}
+
+		return entry;
+	}
+
+	private crcsOf(name: string, entry: SectionEntry): Uint32Array {
+		let crcs = this.crcs.get(name);
+		if (crcs === undefined) {
+			const crcEntry = this.entries.get(blockCrcName(name));
+			if (crcEntry === undefined) {
+				throw damaged(`it has no checksums for the blocks of ${name}`);
+			}
+
+			this.beforeRead?.();
+			crcs = readSection(this.fd, crcEntry, 'u32') as Uint32Array;
+			if (crcs.length !== Math.ceil(entry.bytes / SLICE_BLOCK)) {
+				throw damaged(`its block checksums do not cover ${name}`);
+			}
+
+			this.crcs.set(name, crcs);
+		}
+
+		return crcs;
+	}
+
+	private cachedBlock(name: string, entry: SectionEntry, index: number): Uint8Array {
+		const key = `${name}:${index}`;
+		const cached = this.blocks.get(key);
+		if (cached !== undefined) {
+			return cached;
+		}
+
+		const block = new Uint8Array(Math.min(SLICE_BLOCK, entry.bytes - (index * SLICE_BLOCK)));
+		this.readBlocks(name, index, 1, block);
+		this.blocks.set(key, block);
+		if (this.blocks.size > CACHED_BLOCKS) {
+			this.blocks.delete(this.blocks.keys().next().value!);
+		}
+
+		return block;
+	}
+}
+
+/**
+ * One object's parents from CSR sections `firstParent` / `parentSources`
+ * read by checked slices: offsets ascending within the sources, sources in
+ * the object table.
+ */
+export function parentsSlice(sections: SlicedSections, ordinal: number, objectCount: number): Uint32Array {
+	if (ordinal < 0 || ordinal >= objectCount) {
+		throw damaged(`object ${ordinal} is outside the object table`);
+	}
+
+	const offsets = sections.read('firstParent', ordinal, ordinal + 2) as Uint32Array;
+	const start = offsets[0]!;
+	const end = offsets[1]!;
+	if (end < start || end > sections.length('parentSources')) {
+		throw damaged(`the parents of object ${ordinal} lie outside its parents`);
+	}
+
+	const parents = sections.read('parentSources', start, end) as Uint32Array;
+	for (let k = 0; k < parents.length; k++) {
+		if (parents[k]! >= objectCount) {
+			throw damaged(`a parent of object ${ordinal} is outside the object table`);
+		}
+	}
+
+	return parents;
+}
+
+/** A column read in steps: `step(deadline)` reads and checks pieces until the deadline; true once it is whole and checked. */
+export type ColumnLoad = {
+	step(deadline: number): boolean;
+	result(): AnyArray;
+};
+
+/** Bytes of a column read (and checked) per unit of a stepped load. */
+const STEP_BYTES = 128 * 1024;
 
 /** Open `path` for reading an index (no links followed). */
 export function openIndex(path: string): number {

@@ -13,7 +13,7 @@ import {type DumpIdentity, indexCandidates, type IndexOptions, unchangedSince} f
 import {type IndexBinding, type IndexedFacts, type IndexRead, IndexProblem, readIndexFile, writeIndexFile} from './index-file.js';
 
 export {IndexProblem} from './index-file.js';
-export {bindToIndex, savedAnalysesBytes, savedDominanceOf, savedDominators, saveAnalyses} from './saved-analyses.js';
+export {bindToIndex, savedAnalysesBytes, savedDominanceOf, savedDominators, savedDominatorsJob, savedLargestRetained, saveAnalyses} from './saved-analyses.js';
 export {analysesPath} from './analyses-file.js';
 export {IndexReadError} from './index-source.js';
 export {identifyDump, indexCandidates, cacheDirectory, INDEX_SUFFIX} from './identity.js';

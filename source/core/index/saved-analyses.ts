@@ -10,7 +10,7 @@
 import type {Dominators} from '../analyses/dominators.js';
 import {escapeControls} from '../format/escape.js';
 import type {GraphStore} from '../graph/store.js';
-import {AnalysesSlices, analysesPath, readAnalysesGroup, type SavedParents, writeAnalysesFile} from './analyses-file.js';
+import {AnalysesSlices, analysesPath, readAnalysesGroup, type SavedDominatorsRead, type SavedParents, writeAnalysesFile} from './analyses-file.js';
 import type {DumpIdentity} from './identity.js';
 import {type IndexBinding, IndexProblem} from './index-file.js';
 
@@ -173,11 +173,99 @@ export function savedDominanceOf(store: GraphStore, ordinal: number): {idom: num
 	}
 
 	try {
-		return slices.dominanceOf(ordinal);
+		return slices.checkedDominanceOf(ordinal);
 	} catch (error) {
 		dropSlices(entry, error);
 		return undefined;
 	}
+}
+
+/** What `top` needs of the saved dominators: the largest retained sizes and the totals, without reading them whole. */
+export type SavedLargest = {
+	totalSize: number;
+	/** Cycles unreachable from any object (see Dominators.representatives). */
+	representativeCount: number;
+	/** Largest retained size first (ties: lower ordinal first). */
+	ordinals: Uint32Array;
+	retainedSizes: Float64Array;
+};
+
+/**
+ * The `count` objects that retain the most, from the saved retained sizes
+ * streamed block by block (each checked; see AnalysesSlices.largestRetained),
+ * without holding them whole; undefined when none are saved or they cannot
+ * be read (damage is one note).
+ */
+export function savedLargestRetained(store: GraphStore, count: number): SavedLargest | undefined {
+	const entry = bound.get(store);
+	// Dominators in memory already: the caller uses them.
+	const slices = entry === undefined || entry.dominators !== undefined ? undefined : slicesOf(store, entry, 'dominators');
+	if (slices === undefined) {
+		return undefined;
+	}
+
+	try {
+		return {totalSize: slices.totalSize!, representativeCount: slices.representativeCount, ...slices.largestRetained(count)};
+	} catch (error) {
+		dropSlices(entry!, error);
+		return undefined;
+	}
+}
+
+/**
+ * The saved dominators read in steps, for the explorer: `step(deadline)`
+ * works until the deadline and is true when finished; `result()` is then
+ * the dominators (checked), or undefined when there are none to read or they
+ * are unusable (one note) and must be computed. Nothing is read before the
+ * first step.
+ */
+export type SavedDominatorsJob = {
+	step(deadline: number): boolean;
+	fraction(): number;
+	result(): Dominators | undefined;
+};
+
+export function savedDominatorsJob(store: GraphStore): SavedDominatorsJob {
+	const entry = bound.get(store);
+	let read: SavedDominatorsRead | undefined;
+	let finished = entry === undefined || entry.dominators !== undefined;
+	return {
+		step(deadline) {
+			if (finished) {
+				return true;
+			}
+
+			try {
+				if (read === undefined) {
+					read = slicesOf(store, entry!, 'dominators')?.readDominators();
+					if (read === undefined) {
+						finished = true;
+						return true;
+					}
+				}
+
+				if (!read.step(deadline)) {
+					return false;
+				}
+
+				entry!.dominators = read.result();
+				entry!.dominatorsSaved = true;
+			} catch (error) {
+				// Damaged (or a column found damaged: that one is not ours to hide).
+				if (!(error instanceof IndexProblem)) {
+					throw error;
+				}
+
+				dropSlices(entry!, error);
+			}
+
+			read = undefined;
+			finished = true;
+			return true;
+		},
+		fraction: () => read?.fraction() ?? (finished ? 1 : 0),
+		result: () => entry?.dominators,
+	};
 }
 
 /** The index `store` is bound to, if any. */

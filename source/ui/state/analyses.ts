@@ -8,7 +8,7 @@
 import {DominatorJob, type Dominators} from '../../core/analyses/dominators.js';
 import {edgeName, findPath} from '../../core/analyses/paths.js';
 import type {GraphStore} from '../../core/graph/store.js';
-import {savedDominators, saveAnalyses} from '../../core/index/persisted.js';
+import {savedDominatorsJob, saveAnalyses} from '../../core/index/persisted.js';
 
 export type RetainedJob = {
 	/** Work until `deadline`; true when finished. */
@@ -33,20 +33,33 @@ export type Analyses = {
 
 export const coreAnalyses: Analyses = {
 	retained(store) {
-		// Saved with the dump's index by an earlier run: read, not computed.
-		const saved = savedDominators(store);
-		if (saved !== undefined) {
-			return {step: () => true, fraction: () => 1, result: () => saved};
-		}
-
-		const job = new DominatorJob(store);
+		// Saved with the dump's index by an earlier run: read (and checked) in
+		// steps like a computation, nothing before the first step; computed
+		// when there are none or they are unusable.
+		const saved = savedDominatorsJob(store);
+		let job: DominatorJob | undefined;
 		let result: Dominators | undefined;
 		return {
-			step: deadline => job.run(deadline),
-			fraction: () => job.progress().fraction,
+			step(deadline) {
+				if (job === undefined) {
+					if (!saved.step(deadline)) {
+						return false;
+					}
+
+					result = saved.result();
+					if (result !== undefined) {
+						return true;
+					}
+
+					job = new DominatorJob(store);
+				}
+
+				return job.run(deadline);
+			},
+			fraction: () => job === undefined ? saved.fraction() : job.progress().fraction,
 			result() {
 				if (result === undefined) {
-					result = job.result();
+					result = job!.result();
 					// For the next run on this dump (nothing when it has no index).
 					saveAnalyses(store, result);
 				}
