@@ -147,6 +147,23 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 			process.kill(process.pid, 'SIGTSTP');
 		};
 
+		// The first frame is the first write to the terminal once the
+		// explorer's screen is given to Ink (Ink may hold a frame back a
+		// few milliseconds after the last loading screen).
+		let firstFrameSeen = false;
+		const write = stdout.write;
+		if (timing !== undefined) {
+			stdout.write = ((...args: Parameters<typeof write>) => {
+				if (!firstFrameSeen) {
+					firstFrameSeen = true;
+					stdout.write = write;
+					timing.push(`first frame of the explorer at ${Math.round(performance.now())} ms after the process started`);
+				}
+
+				return write.apply(stdout, args);
+			}) as typeof write;
+		}
+
 		instance.rerender(
 			<App
 				onSuspend={suspend}
@@ -158,11 +175,6 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 				}}
 			/>,
 		);
-		if (timing !== undefined) {
-			setImmediate(() => {
-				timing.push(`first frame of the explorer at ${Math.round(performance.now())} ms after the process started`);
-			});
-		}
 
 		await instance.waitUntilExit();
 		if (failure !== undefined) {
