@@ -504,7 +504,7 @@ async function parseDump(file: string, options: LoadOptions): Promise<LoadResult
 
 		await enter('resolving');
 		const built = builder;
-		await abortable(service.resolve(built.objectAddress, built.index.slots, built.count, built.targets(), id => built.edgeBaseOf(id), chunk => {
+		await abortable(service.resolve(built.objectAddress, built.index.slots, built.count, built.index.slotKeys, built.targets(), id => built.edgeBaseOf(id), chunk => {
 			built.place(chunk);
 		}, options.signal), options.signal);
 		({store, duplicateCount, firstDuplicateLine} = built.finish());

@@ -220,6 +220,25 @@ describe('loadDump input handling', () => {
 		}
 	});
 
+	it('numbers unresolved addresses in dump order whichever thread resolves first (built code)', async () => {
+		const distLoad = new URL('../../../dist/core/dump/load.js', import.meta.url);
+		const built = await import(pathToFileURL(distLoad.pathname).href) as typeof import('../../../source/core/dump/load.js');
+		// Every object refers to an address of its own that no line describes,
+		// so each block brings new unresolved addresses.
+		const objects = bigObjects(30_000).map((object, i) => ({...object, refs: [...(object.refs ?? []), 7_000_000 + (i * 16)]}));
+		const file = writeDump(dumpText(objects));
+		const inThread = await loadDump(file, {workers: 0});
+		expect(inThread.store.unresolvedAddress.length).toBe(30_001);
+		// The unresolved address named by each reference, in dump order.
+		const named = (store: GraphStore): number[] => [...store.unresolvedAddress].slice(0, 50);
+		expect(named(inThread.store)).toEqual([1, ...Array.from({length: 49}, (_, i) => 7_000_000 + (i * 16))]);
+		for (let round = 0; round < 3; round++) {
+			const threaded = await built.loadDump(file, {workers: 2, blockSize: 16 * 1024});
+			expect([...threaded.store.unresolvedAddress]).toEqual([...inThread.store.unresolvedAddress]);
+			sameStore(threaded.store as GraphStore, inThread.store);
+		}
+	});
+
 	it('does not modify the dump file', async () => {
 		const file = writeDump(example);
 		const before = readFileSync(file);
