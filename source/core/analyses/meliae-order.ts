@@ -225,16 +225,42 @@ function ranksFor(store: GraphStore, firstMet: readonly number[]): Uint32Array {
 /** The type of a folded dict in typesInTableOrder (not an object of the store). */
 const FOLDED = 0xff_ff_ff_fe;
 
-/** Type ids in the order meliae first meets them among the store's objects (as steps). */
-function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
+/**
+ * meliae's object table for objects added in order, keyed by `hashes` (the
+ * low 32 bits of each address): slot -> the object's position in `hashes`,
+ * or EMPTY. A pure function of `hashes`, so it can be made on another
+ * thread (see meliae-table-thread.ts).
+ */
+export function objectTable(hashes: Uint32Array): Uint32Array {
+	return runSteps(objectTableSteps(hashes));
+}
+
+/**
+ * The key of each object of `store` in meliae's object table, in order: of
+ * a store before collapse, the hashes typesInTableOrder makes after it
+ * (collapse keeps the order of what it keeps and records what it folds).
+ */
+export function tableHashes(store: GraphStore): Uint32Array {
+	const {objectAddress} = store;
+	const hashes = new Uint32Array(store.objectCount);
+	for (let i = 0; i < hashes.length; i++) {
+		hashes[i] = objectAddress[i]! % 4_294_967_296;
+	}
+
+	return hashes;
+}
+
+/**
+ * Every object meliae's table held, in dump order (folded dicts where they
+ * were): the hash and the type of each (FOLDED for a folded dict).
+ */
+function * tableObjects(store: GraphStore, withHashes: boolean): Generator<void, {hashes: Uint32Array | undefined; types: Uint32Array}> {
 	const n = store.objectCount;
 	const extra = folded.get(store);
 	const foldedCount = extra?.address.length ?? 0;
 	const total = n + foldedCount;
 	const {objectAddress, objectType} = store;
-	// All objects meliae's table held, in dump order (folded dicts where
-	// they were): the hash and the type of each.
-	const hashes = new Uint32Array(total);
+	const hashes = withHashes ? new Uint32Array(total) : undefined;
 	const types = new Uint32Array(total);
 	let outSoFar = 0;
 	let jSoFar = 0;
@@ -243,13 +269,19 @@ function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
 		let j = jSoFar;
 		for (let i = from; i < to; i++) {
 			while (j < foldedCount && extra!.keptBefore[j] === i) {
-				hashes[out] = extra!.address[j]! % 4_294_967_296;
+				if (hashes !== undefined) {
+					hashes[out] = extra!.address[j]! % 4_294_967_296;
+				}
+
 				types[out++] = FOLDED;
 				j++;
 			}
 
 			if (i < n) {
-				hashes[out] = objectAddress[i]! % 4_294_967_296;
+				if (hashes !== undefined) {
+					hashes[out] = objectAddress[i]! % 4_294_967_296;
+				}
+
 				types[out++] = objectType[i]!;
 			}
 		}
@@ -257,17 +289,29 @@ function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
 		outSoFar = out;
 		jSoFar = j;
 	});
+	return {hashes, types};
+}
 
-	const table = yield * objectTableSteps(hashes);
-	// Types by the first slot that holds one of them.
-	const seen = new Uint8Array(store.typeNames.length);
+/**
+ * Type ids by the first slot of `table` that holds one of them (folded
+ * dicts skipped); undefined when the table does not hold each of the
+ * objects of `types` once.
+ */
+function typesBySlot(table: Uint32Array, types: Uint32Array, typeCount: number): number[] | undefined {
+	const seen = new Uint8Array(typeCount);
 	const ids: number[] = [];
+	let held = 0;
 	for (let slot = 0; slot < table.length; slot++) {
 		const k = table[slot]!;
 		if (k === EMPTY) {
 			continue;
 		}
 
+		if (k >= types.length) {
+			return undefined;
+		}
+
+		held++;
 		const type = types[k]!;
 		if (type !== FOLDED && seen[type] === 0) {
 			seen[type] = 1;
@@ -275,7 +319,14 @@ function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
 		}
 	}
 
-	return ids;
+	return held === types.length ? ids : undefined;
+}
+
+/** Type ids in the order meliae first meets them among the store's objects (as steps). */
+function * typesInTableOrder(store: GraphStore): Generator<void, number[]> {
+	const {hashes, types} = yield * tableObjects(store, true);
+	const table = yield * objectTableSteps(hashes!);
+	return typesBySlot(table, types, store.typeNames.length)!;
 }
 
 /**
@@ -298,6 +349,29 @@ export function * meliaeTypeRankSteps(store: GraphStore): Generator<void, Uint32
 		tieRanks.set(store, rank);
 	}
 
+	return rank;
+}
+
+/**
+ * meliaeTypeRankSteps, given meliae's object table already made (by
+ * objectTable, from tableHashes of the store before collapse): `table` must
+ * hold as many objects as the store plus its folded dicts, else it is
+ * ignored and the table is made here.
+ */
+export function * meliaeTypeRankFromTableSteps(store: GraphStore, table: Uint32Array): Generator<void, Uint32Array> {
+	let rank = tieRanks.get(store);
+	if (rank !== undefined) {
+		return rank;
+	}
+
+	const {types} = yield * tableObjects(store, false);
+	const ids = typesBySlot(table, types, store.typeNames.length);
+	if (ids === undefined) {
+		return yield * meliaeTypeRankSteps(store);
+	}
+
+	rank = ranksFor(store, ids);
+	tieRanks.set(store, rank);
 	return rank;
 }
 

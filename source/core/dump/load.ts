@@ -11,7 +11,8 @@ import {type AllocSites, setAllocSites} from '../alloc/sites.js';
 import type {Readable} from 'node:stream';
 import {collapseSteps} from '../analyses/collapse.js';
 import {expensiveSteps} from '../analyses/expensive.js';
-import {meliaeTypeRankSteps} from '../analyses/meliae-order.js';
+import {meliaeTypeRankFromTableSteps, meliaeTypeRankSteps, tableHashes} from '../analyses/meliae-order.js';
+import {type ObjectTableJob, startObjectTable} from '../analyses/meliae-table-thread.js';
 import {summaryHasTies} from '../analyses/summary.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
@@ -504,7 +505,7 @@ async function parseDump(file: string, options: LoadOptions): Promise<LoadResult
 
 		await enter('resolving');
 		const built = builder;
-		await abortable(service.resolve(built.objectAddress, built.index.slots, built.count, built.targets(), id => built.edgeBaseOf(id), chunk => {
+		await abortable(service.resolve(built.objectAddress, built.index.slots, built.count, built.index.slotKeys, built.targets(), id => built.edgeBaseOf(id), chunk => {
 			built.place(chunk);
 		}, options.signal), options.signal);
 		({store, duplicateCount, firstDuplicateLine} = built.finish());
@@ -543,22 +544,36 @@ async function parseDump(file: string, options: LoadOptions): Promise<LoadResult
 		}
 	};
 
-	let collapsedDicts = 0;
-	if (options.collapse ?? true) {
-		await enter('collapsing');
-		({store, collapsed: collapsedDicts} = await stepped(collapseSteps(store)));
-	}
-
-	if (options.removeExpensive ?? false) {
-		await enter('expensive');
-		({store} = await stepped(expensiveSteps(store)));
-	}
-
 	// meliae's order of types breaks ties in the summary and goes into the
 	// index: made here, in slices, rather than in one uninterruptible pass
-	// when the summary or the index first asks for it.
-	if (options.index === true || summaryHasTies(store)) {
-		await stepped(meliaeTypeRankSteps(store));
+	// when the summary or the index first asks for it. Its costly part,
+	// replaying meliae's object table, needs only the addresses as they are
+	// now: with cores to spare (the parse used threads) a thread makes it
+	// while collapse runs here. (remove_expensive adds an object the table
+	// holds too: then it is all made here.)
+	let tableJob: ObjectTableJob | undefined;
+	if (options.index === true && pool !== undefined && !(options.removeExpensive ?? false)) {
+		tableJob = startObjectTable(tableHashes(store));
+	}
+
+	let collapsedDicts = 0;
+	try {
+		if (options.collapse ?? true) {
+			await enter('collapsing');
+			({store, collapsed: collapsedDicts} = await stepped(collapseSteps(store)));
+		}
+
+		if (options.removeExpensive ?? false) {
+			await enter('expensive');
+			({store} = await stepped(expensiveSteps(store)));
+		}
+
+		if (options.index === true || summaryHasTies(store)) {
+			const table = tableJob === undefined ? undefined : await abortable(tableJob.table, options.signal);
+			await stepped(table === undefined ? meliaeTypeRankSteps(store) : meliaeTypeRankFromTableSteps(store, table));
+		}
+	} finally {
+		tableJob?.stop();
 	}
 
 	setSlotNames(store, slotNames);

@@ -312,6 +312,12 @@ class Columns {
 		this.childAddress = this.grow(this.childAddress, capacity, this.childLength);
 	}
 
+	/** A bigger childAddress, keeping its first `keep` entries (those of the object being written too). */
+	growChildren(keep: number): Float64Array {
+		this.childAddress = this.grow(this.childAddress, this.childAddress.length * 2, keep);
+		return this.childAddress;
+	}
+
 	/** Commit the object written at `count`, whose value ends at valueEnd and children at childEnd. */
 	commit(valueEnd: number, childEnd: number): void {
 		this.valueLength = valueEnd;
@@ -320,29 +326,13 @@ class Columns {
 		this.valueOffset[this.count] = valueEnd;
 		this.childOffset[this.count] = childEnd;
 	}
-}
 
-/** Lines longer than this reserve column space by looking first. */
-const LONG_LINE_BYTES = 1 << 16;
-
-/** Where `, "refs": [` starts (a bare quote never occurs inside a JSON string), or `end`. */
-function refsKeyAt(bytes: Uint8Array, from: number, end: number): number {
-	for (let p = bytes.indexOf(0x72, from); p >= 0 && p < end; p = bytes.indexOf(0x72, p + 1)) {
-		if (p >= from + 3 && matchesAt(bytes, p - 3, REFS_KEY)) {
-			return p - 3;
-		}
+	/** Take back the last object committed. */
+	uncommit(): void {
+		this.count--;
+		this.valueLength = this.valueOffset[this.count]!;
+		this.childLength = this.childOffset[this.count]!;
 	}
-
-	return end;
-}
-
-function countByte(bytes: Uint8Array, from: number, end: number, byte: number): number {
-	let count = 0;
-	for (let p = bytes.indexOf(byte, from); p >= 0 && p < end; p = bytes.indexOf(byte, p + 1)) {
-		count++;
-	}
-
-	return count;
 }
 
 /** A view of the first `length` elements: chunks are short-lived, so no copy. */
@@ -351,24 +341,31 @@ const exact = <T extends Float64Array | Uint32Array | Uint8Array>(array: T, leng
 
 /**
  * The fast path: canonical key order and meliae's spacing. Writes the
- * object at `columns.count` without committing it; returns false (having
- * committed nothing) when the line needs the slow path.
+ * object at `columns.count` and commits it when the line is canonical;
+ * returns the index just past the object's closing brace (where the line
+ * ends: `end` or a newline), or -1 (having committed nothing) when the line
+ * needs the slow path.
+ *
+ * `end` may be the end of the line or of the whole block: the line's end
+ * is where the object closes, so the caller need not look for the newline
+ * first. Nothing here reads past a newline (strings and tokens stop at
+ * one), so an object is never taken across two lines.
  *
  * The digit loop is written out at each of its four uses on purpose: as a
  * helper returning its end position through shared state it made the
  * whole parse 35–45% slower (measured on the 1M benchmark dump).
  */
-function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: Columns, types: TypeTable): boolean {
+function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: Columns, types: TypeTable): number {
 	// {"address": 
 	if (end - start < 40 || bytes[start + 2] !== 0x61 || !matchesAt(bytes, start, ADDRESS_KEY)) {
-		return false;
+		return -1;
 	}
 
 	let p = start + ADDRESS_KEY.length;
 	let number = 0;
 	let digit = bytes[p]! - 0x30;
 	if (digit < 0 || digit > 9) {
-		return false;
+		return -1;
 	}
 
 	do {
@@ -379,12 +376,12 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	const address = number;
 	if (address > Number.MAX_SAFE_INTEGER) {
 		// Not exact in a double: the slow path refuses the line.
-		return false;
+		return -1;
 	}
 
 	// , "type": "
 	if (bytes[p + 3] !== 0x74 || !matchesAt(bytes, p, TYPE_KEY)) {
-		return false;
+		return -1;
 	}
 
 	p += TYPE_KEY.length;
@@ -392,7 +389,7 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	let hash = 0x81_1c_9d_c5;
 	for (;;) {
 		if (p >= end) {
-			return false;
+			return -1;
 		}
 
 		const c = bytes[p]!;
@@ -400,11 +397,15 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 			break;
 		}
 
+		if (c === LF) {
+			return -1;
+		}
+
 		if (c === BACKSLASH) {
 			hash = Math.imul(hash ^ c, 0x01_00_01_93);
 			p++;
-			if (p >= end) {
-				return false;
+			if (p >= end || bytes[p] === LF) {
+				return -1;
 			}
 		}
 
@@ -416,14 +417,14 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	p++;
 	// , "size": 
 	if (bytes[p + 3] !== 0x73 || !matchesAt(bytes, p, SIZE_KEY)) {
-		return false;
+		return -1;
 	}
 
 	p += SIZE_KEY.length;
 	number = 0;
 	digit = bytes[p]! - 0x30;
 	if (digit < 0 || digit > 9) {
-		return false;
+		return -1;
 	}
 
 	do {
@@ -434,27 +435,23 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	const size = number;
 	let length = NO_LENGTH;
 	let flags = 0;
-	// An over-long line (a huge refs list) reserves what it holds, not its length.
-	const long = end - p > LONG_LINE_BYTES;
-	const refsAt = long ? refsKeyAt(bytes, p, end) : end;
-	columns.reserveValue(refsAt - p);
-	const valueBytes = columns.valueBytes;
 	const valueStart = columns.valueLength;
 	let valueEnd = valueStart;
 
 	// , "name": "...
 	if (bytes[p + 3] === 0x6e) {
 		if (!matchesAt(bytes, p, NAME_KEY)) {
-			return false;
+			return -1;
 		}
 
 		p += NAME_KEY.length;
 		const close = closingQuote(bytes, p, end);
 		if (close < 0) {
-			return false;
+			return -1;
 		}
 
-		valueEnd = copyBytes(bytes, p, close, valueBytes, valueEnd);
+		columns.reserveValue(close - p);
+		valueEnd = copyBytes(bytes, p, close, columns.valueBytes, valueEnd);
 		p = close + 1;
 		flags = FLAG_VALUE_STRING | FLAG_VALUE_IS_NAME;
 	}
@@ -462,14 +459,14 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	// , "len": 
 	if (bytes[p + 3] === 0x6c) {
 		if (!matchesAt(bytes, p, LEN_KEY)) {
-			return false;
+			return -1;
 		}
 
 		p += LEN_KEY.length;
 		number = 0;
 		digit = bytes[p]! - 0x30;
 		if (digit < 0 || digit > 9) {
-			return false;
+			return -1;
 		}
 
 		do {
@@ -483,7 +480,7 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	// , "value": 
 	if (bytes[p + 3] === 0x76) {
 		if (!matchesAt(bytes, p, VALUE_KEY)) {
-			return false;
+			return -1;
 		}
 
 		p += VALUE_KEY.length;
@@ -492,46 +489,46 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 		if (bytes[p] === QUOTE) {
 			const close = closingQuote(bytes, p + 1, end);
 			if (close < 0) {
-				return false;
+				return -1;
 			}
 
-			valueEnd = copyBytes(bytes, p + 1, close, valueBytes, valueEnd);
+			columns.reserveValue(close - p - 1);
+			valueEnd = copyBytes(bytes, p + 1, close, columns.valueBytes, valueEnd);
 			p = close + 1;
 			flags = FLAG_VALUE_STRING;
 		} else {
 			const tokenStart = p;
 			while (p < end) {
 				const c = bytes[p]!;
-				if (c === COMMA || c === CLOSE_BRACE || c === SPACE) {
+				if (c === COMMA || c === CLOSE_BRACE || c === SPACE || c === LF) {
 					break;
 				}
 
-				valueBytes[valueEnd++] = c;
 				p++;
 			}
 
 			if (p === tokenStart) {
-				return false;
+				return -1;
 			}
 
 			flags = FLAG_VALUE_TOKEN;
 			// "value": null means no value.
 			if (p - tokenStart === 4 && bytes[tokenStart] === 0x6e && bytes[tokenStart + 1] === 0x75) {
 				flags = 0;
-				valueEnd = valueStart;
+			} else {
+				columns.reserveValue(p - tokenStart);
+				valueEnd = copyBytes(bytes, tokenStart, p, columns.valueBytes, valueEnd);
 			}
 		}
 	}
 
 	// , "refs": [
 	if (bytes[p + 3] !== 0x72 || !matchesAt(bytes, p, REFS_KEY)) {
-		return false;
+		return -1;
 	}
 
 	p += REFS_KEY.length;
-	// Every reference takes at least two bytes ("1,").
-	columns.reserveChildren(long ? countByte(bytes, p, end, COMMA) + 1 : ((end - p) >> 1) + 1);
-	const childAddress = columns.childAddress;
+	let childAddress = columns.childAddress;
 	let childEnd = columns.childLength;
 	if (bytes[p] === CLOSE_BRACKET) {
 		p++;
@@ -544,7 +541,7 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 			number = 0;
 			digit = bytes[p]! - 0x30;
 			if (digit < 0 || digit > 9) {
-				return false;
+				return -1;
 			}
 
 			do {
@@ -553,7 +550,11 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 			} while (digit >= 0 && digit <= 9);
 
 			if (number > Number.MAX_SAFE_INTEGER) {
-				return false;
+				return -1;
+			}
+
+			if (childEnd === childAddress.length) {
+				childAddress = columns.growChildren(childEnd);
 			}
 
 			childAddress[childEnd++] = number;
@@ -574,22 +575,23 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 				}
 
 				if (bytes[p] !== COMMA) {
-					return false;
+					return -1;
 				}
 
 				p++;
 			} else {
-				return false;
+				return -1;
 			}
 
 			if (p >= end) {
-				return false;
+				return -1;
 			}
 		}
 	}
 
-	if (p !== end - 1 || bytes[p] !== CLOSE_BRACE) {
-		return false;
+	// The object closes the line: at its end, or just before a newline.
+	if (p >= end || bytes[p] !== CLOSE_BRACE || (p + 1 < end && bytes[p + 1] !== LF) || p + 1 - start < 40) {
+		return -1;
 	}
 
 	const i = columns.count;
@@ -599,10 +601,10 @@ function parseCanonical(bytes: Uint8Array, start: number, end: number, columns: 
 	columns.length[i] = length;
 	columns.flags[i] = flags;
 	columns.commit(valueEnd, childEnd);
-	return true;
+	return p + 1;
 }
 
-/** The index of the quote closing a string body that starts at p (escapes skipped), or -1. */
+/** The index of the quote closing a string body that starts at p (escapes skipped), or -1 (none before a newline or `end`). */
 function closingQuote(bytes: Uint8Array, p: number, end: number): number {
 	while (p < end) {
 		const c = bytes[p]!;
@@ -610,7 +612,18 @@ function closingQuote(bytes: Uint8Array, p: number, end: number): number {
 			return p;
 		}
 
-		p += c === BACKSLASH ? 2 : 1;
+		if (c === LF) {
+			return -1;
+		}
+
+		if (c === BACKSLASH) {
+			p++;
+			if (bytes[p] === LF) {
+				return -1;
+			}
+		}
+
+		p++;
 	}
 
 	return -1;
@@ -849,6 +862,28 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 	let firstCutLine = 0;
 	const block = bytes;
 	while (lineStart < end) {
+		if (block[lineStart] === OPEN_BRACE) {
+			// The common case, a canonical line: parsed without looking for
+			// its end first (the object's closing brace is where it ends).
+			columns.reserveObject();
+			const objectEnd = parseCanonical(block, lineStart, end, columns, types);
+			if (objectEnd >= 0 && objectEnd - lineStart <= MAX_STRING_BYTES) {
+				line++;
+				if (line !== lastObjectLine + 1) {
+					lineAnchors.push(columns.count - 1, line);
+				}
+
+				lastObjectLine = line;
+				lineStart = objectEnd + 1;
+				continue;
+			}
+
+			if (objectEnd >= 0) {
+				// Too long to keep whole (see below): taken back, and cut.
+				columns.uncommit();
+			}
+		}
+
 		let bytes = block;
 		let lineEnd = bytes.indexOf(LF, lineStart);
 		if (lineEnd < 0 || lineEnd >= end) {
@@ -886,7 +921,7 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 		}
 
 		// The common case: a canonical line, nothing around it.
-		if (bytes[s] === OPEN_BRACE && bytes[e - 1] === CLOSE_BRACE && parseCanonical(bytes, s, e, columns, types)) {
+		if (bytes[s] === OPEN_BRACE && bytes[e - 1] === CLOSE_BRACE && parseCanonical(bytes, s, e, columns, types) >= 0) {
 			if (line !== lastObjectLine + 1) {
 				lineAnchors.push(columns.count - 1, line);
 			}
@@ -952,7 +987,7 @@ function parseLines(bytes: Uint8Array, end: number, options: ParseOptions): Pars
 			continue;
 		}
 
-		if (!parseCanonical(bytes, s, e, columns, types)) {
+		if (parseCanonical(bytes, s, e, columns, types) < 0) {
 			try {
 				parseGeneral(bytes, s, e, columns, types, slotNames);
 			} catch (error) {

@@ -16,7 +16,7 @@ import {resolveAddresses} from './resolve.js';
 export type WorkerRequest =
 	| {kind: 'parse'; id: number; generation: number; bytes: Uint8Array; end: number; strict: boolean; expectedObjects?: number}
 	| {kind: 'recycle'; buffers: ArrayBuffer[]}
-	| {kind: 'resolve'; generation: number; ids: number[]; bases: number[]; keys: Float64Array; slots: Uint32Array; count: number; targets: Uint32Array}
+	| {kind: 'resolve'; generation: number; ids: number[]; bases: number[]; keys: Float64Array; slots: Uint32Array; count: number; slotKeys: Float64Array | undefined; targets: Uint32Array}
 	| {kind: 'drop'};
 
 export type WorkerResponse =
@@ -68,7 +68,7 @@ if (parentPort !== null) {
 		}
 
 		if (request.kind === 'resolve') {
-			const index = AddressIndex.attach(request.keys, request.slots, request.count);
+			const index = AddressIndex.attach(request.keys, request.slots, request.count, request.slotKeys);
 			for (const [k, id] of request.ids.entries()) {
 				const addresses = kept.get(id);
 				kept.delete(id);

@@ -83,7 +83,7 @@ export type ParseService = {
 	 * at each block's base. Calls `onChunk` as each block is done, in any order.
 	 */
 	resolve(
-		keys: Float64Array, slots: Uint32Array, count: number,
+		keys: Float64Array, slots: Uint32Array, count: number, slotKeys: Float64Array | undefined,
 		targets: Uint32Array, baseOf: (id: number) => number,
 		onChunk: (chunk: ResolvedChunk) => void,
 		signal?: AbortSignal,
@@ -111,12 +111,12 @@ export class InlineParser implements ParseService {
 	}
 
 	async resolve(
-		keys: Float64Array, slots: Uint32Array, count: number,
+		keys: Float64Array, slots: Uint32Array, count: number, slotKeys: Float64Array | undefined,
 		targets: Uint32Array, baseOf: (id: number) => number,
 		onChunk: (chunk: ResolvedChunk) => void,
 		signal?: AbortSignal,
 	): Promise<void> {
-		const index = AddressIndex.attach(keys, slots, count);
+		const index = AddressIndex.attach(keys, slots, count, slotKeys);
 		for (const [id, addresses] of this.kept) {
 			if (signal?.aborted) {
 				return;
@@ -248,7 +248,7 @@ export class ParserPool implements ParseService {
 	}
 
 	async resolve(
-		keys: Float64Array, slots: Uint32Array, count: number,
+		keys: Float64Array, slots: Uint32Array, count: number, slotKeys: Float64Array | undefined,
 		targets: Uint32Array, baseOf: (id: number) => number,
 		onChunk: (chunk: ResolvedChunk) => void,
 	): Promise<void> {
@@ -284,7 +284,7 @@ export class ParserPool implements ParseService {
 
 			for (const [workerIndex, ids] of byWorker.entries()) {
 				if (ids.length > 0) {
-					const request: WorkerRequest = {kind: 'resolve', generation: this.generation, ids, bases: ids.map(id => baseOf(id)), keys, slots, count, targets};
+					const request: WorkerRequest = {kind: 'resolve', generation: this.generation, ids, bases: ids.map(id => baseOf(id)), keys, slots, count, slotKeys, targets};
 					this.workers[workerIndex]!.postMessage(request);
 				}
 			}

@@ -6,6 +6,13 @@
  *
  * The slots may live in a SharedArrayBuffer so that worker threads resolve
  * references against the same table (read only) while it is complete.
+ *
+ * While a dump loads, the table can also keep each slot's address beside
+ * it (`slotKeys`, 8 bytes a slot, dropped once references are resolved):
+ * a probe then reads its slot's address and ordinal at once, instead of
+ * reading the ordinal and only then the address from the key column
+ * (another cache miss, waited for, at every probe). Resolving a dump's
+ * references is about twice as fast that way; the slots are the same.
  */
 
 import {inSlices, runSteps} from '../util/steps.js';
@@ -43,14 +50,25 @@ export type AddressIndexOptions = {
 	shared?: boolean;
 	/** A slot array to reuse (cleared) when it is big enough. */
 	reuse?: Uint32Array;
+	/** Keep each slot's address beside the slots (see slotKeys). */
+	slotKeys?: boolean;
 };
 
 function allocateSlots(capacity: number, shared: boolean): Uint32Array {
 	return shared ? new Uint32Array(new SharedArrayBuffer(capacity * 4)) : new Uint32Array(capacity);
 }
 
+function allocateSlotKeys(capacity: number, shared: boolean): Float64Array {
+	return shared ? new Float64Array(new SharedArrayBuffer(capacity * 8)) : new Float64Array(capacity);
+}
+
 export class AddressIndex {
 	slots: Uint32Array;
+	/**
+	 * The address of each occupied slot's entry (a copy of keys[slots[s] - 1]),
+	 * or undefined. Never holds tombstones: it is dropped before any removal.
+	 */
+	slotKeys: Float64Array | undefined;
 	private mask: number;
 	count = 0;
 	private readonly shared: boolean;
@@ -71,15 +89,22 @@ export class AddressIndex {
 		}
 
 		this.mask = this.slots.length - 1;
+		this.slotKeys = options.slotKeys === true ? allocateSlotKeys(this.slots.length, this.shared) : undefined;
 	}
 
-	/** A read-only view of a table built elsewhere (a worker's copy of the shared slots). */
-	static attach(keys: Float64Array, slots: Uint32Array, count: number): AddressIndex {
+	/** A read-only view of a table built elsewhere (a worker's copy of the shared slots, and of their addresses if kept). */
+	static attach(keys: Float64Array, slots: Uint32Array, count: number, slotKeys?: Float64Array): AddressIndex {
 		const index = new AddressIndex(keys, 0, {reuse: new Uint32Array(16)});
 		index.slots = slots;
 		index.mask = slots.length - 1;
 		index.count = count;
+		index.slotKeys = slotKeys?.length === slots.length ? slotKeys : undefined;
 		return index;
+	}
+
+	/** Stop keeping the slots' addresses (their memory goes). */
+	dropSlotKeys(): void {
+		this.slotKeys = undefined;
 	}
 
 	/** The key column moved (it grew): read keys from here on. */
@@ -99,17 +124,23 @@ export class AddressIndex {
 		const keys = this.keys;
 		const slots = this.slots;
 		const mask = this.mask;
+		const slotKeys = this.slotKeys === undefined ? undefined : allocateSlotKeys(slots.length, this.shared);
+		this.slotKeys = slotKeys;
 		for (const entry of old) {
 			if (entry === 0 || entry === TOMBSTONE) {
 				continue;
 			}
 
-			let slot = hashAddress(keys[entry - 1]!) & mask;
+			const address = keys[entry - 1]!;
+			let slot = hashAddress(address) & mask;
 			while (slots[slot] !== 0) {
 				slot = (slot + 1) & mask;
 			}
 
 			slots[slot] = entry;
+			if (slotKeys !== undefined) {
+				slotKeys[slot] = address;
+			}
 		}
 	}
 
@@ -123,6 +154,25 @@ export class AddressIndex {
 		const mask = this.mask;
 		const address = keys[ordinal]!;
 		let slot = hashAddress(address) & mask;
+		const slotKeys = this.slotKeys;
+		if (slotKeys !== undefined) {
+			for (;;) {
+				const entry = slots[slot]!;
+				if (entry === 0) {
+					slots[slot] = ordinal + 1;
+					slotKeys[slot] = address;
+					this.count++;
+					return NO_OBJECT;
+				}
+
+				if (slotKeys[slot] === address) {
+					return entry - 1;
+				}
+
+				slot = (slot + 1) & mask;
+			}
+		}
+
 		for (;;) {
 			const entry = slots[slot]!;
 			if (entry === 0) {
@@ -145,6 +195,24 @@ export class AddressIndex {
 		const slots = this.slots;
 		const mask = this.mask;
 		let slot = hashAddress(address) & mask;
+		const slotKeys = this.slotKeys;
+		if (slotKeys !== undefined) {
+			for (;;) {
+				// Both reads are issued together: neither waits for the other.
+				const key = slotKeys[slot];
+				const entry = slots[slot]!;
+				if (entry === 0) {
+					return NO_OBJECT;
+				}
+
+				if (key === address) {
+					return entry - 1;
+				}
+
+				slot = (slot + 1) & mask;
+			}
+		}
+
 		for (;;) {
 			const entry = slots[slot]!;
 			if (entry === 0) {
@@ -176,6 +244,8 @@ export class AddressIndex {
 	/** remapWith as steps: yields between slices of the slots (see util/steps.ts). */
 	* remapSteps(mapOrdinal: (old: number) => number, isRemoved: (old: number) => boolean, keys: Float64Array): Generator<void, void> {
 		const slots = this.slots;
+		// Entries leave or move: the addresses beside the slots would be stale.
+		this.slotKeys = undefined;
 		let removed = 0;
 		yield * inSlices(slots.length, (from, to) => {
 			for (let slot = from; slot < to; slot++) {

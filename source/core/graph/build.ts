@@ -58,6 +58,9 @@ export class StoreBuilder {
 	duplicateCount = 0;
 	firstDuplicateLine = 0;
 	private readonly unresolved = new AddressTable();
+	/** Resolved blocks not yet numbered (an earlier block is still being resolved), and the next block to number. */
+	private readonly resolvedAhead = new Map<number, Float64Array>();
+	private nextPlaced = 0;
 
 	/**
 	 * @param expectedObjects how many objects the dump probably holds: the
@@ -74,7 +77,7 @@ export class StoreBuilder {
 		this.valueOffset = new Uint32Array(this.capacity + 1);
 		this.firstChild = new Uint32Array(this.capacity + 1);
 		this.valueBytes = new Uint8Array(Math.max(4096, this.capacity * 12));
-		this.index = new AddressIndex(this.objectAddress, Math.max(1024, expectedObjects), {shared: true});
+		this.index = new AddressIndex(this.objectAddress, Math.max(1024, expectedObjects), {shared: true, slotKeys: true});
 	}
 
 	private reserve(count: number): void {
@@ -189,10 +192,21 @@ export class StoreBuilder {
 
 	/**
 	 * Block `id`'s references are in place; its unresolved ones carry
-	 * indexes into `unresolved`, to be made global.
+	 * indexes into `unresolved`, to be made global. Blocks may come in any
+	 * order (threads finish when they finish): they are numbered in block
+	 * order, so that the unresolved addresses get the same numbers whatever
+	 * thread resolved what.
 	 */
 	place(chunk: ResolvedChunk): void {
-		const {unresolved} = chunk;
+		this.resolvedAhead.set(chunk.id, chunk.unresolved);
+		for (let next = this.resolvedAhead.get(this.nextPlaced); next !== undefined; next = this.resolvedAhead.get(this.nextPlaced)) {
+			this.resolvedAhead.delete(this.nextPlaced);
+			this.number(this.nextPlaced, next);
+			this.nextPlaced++;
+		}
+	}
+
+	private number(id: number, unresolved: Float64Array): void {
 		if (unresolved.length === 0) {
 			return;
 		}
@@ -205,8 +219,8 @@ export class StoreBuilder {
 		}
 
 		const targets = this.targets();
-		const base = this.edgeBaseOf(chunk.id);
-		const end = base + (this.blockEdges.get(chunk.id) ?? 0);
+		const base = this.edgeBaseOf(id);
+		const end = base + (this.blockEdges.get(id) ?? 0);
 		for (let e = base; e < end; e++) {
 			const target = targets[e]!;
 			if (target >= UNRESOLVED_BIT) {
@@ -217,6 +231,12 @@ export class StoreBuilder {
 
 	/** The store (parents are built on first use). The builder must not be used afterwards. */
 	finish(): BuildResult {
+		if (this.resolvedAhead.size > 0 || this.nextPlaced !== this.edgeBase.size) {
+			throw new Error(`references of ${this.edgeBase.size - this.nextPlaced} blocks were not placed`);
+		}
+
+		// References are resolved: lookups by address are rare from here on.
+		this.index.dropSlotKeys();
 		let n = this.count;
 		let objectAddress = this.objectAddress.subarray(0, n);
 		let objectType = this.objectType.subarray(0, n);

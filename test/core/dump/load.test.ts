@@ -5,6 +5,7 @@ import {pathToFileURL} from 'node:url';
 import {gzipSync} from 'node:zlib';
 import {describe, expect, it} from 'vitest';
 import {DumpError, type LoadProgress, loadDump} from '../../../source/core/dump/load.js';
+import {meliaeTypeRank} from '../../../source/core/analyses/meliae-order.js';
 import type {GraphStore} from '../../../source/core/graph/store.js';
 import {dumpText, type DumpObject, loadLines, tempDir, writeDump} from '../../helpers/dump-lines.js';
 import {exampleDump} from '../../helpers/meliae-fixtures.js';
@@ -218,6 +219,54 @@ describe('loadDump input handling', () => {
 			sameStore(threaded.store as GraphStore, inThread.store);
 			expect(threaded.lines).toBe(inThread.lines);
 		}
+	});
+
+	it('numbers unresolved addresses in dump order whichever thread resolves first (built code)', async () => {
+		const distLoad = new URL('../../../dist/core/dump/load.js', import.meta.url);
+		const built = await import(pathToFileURL(distLoad.pathname).href) as typeof import('../../../source/core/dump/load.js');
+		// Every object refers to an address of its own that no line describes,
+		// so each block brings new unresolved addresses.
+		const objects = bigObjects(30_000).map((object, i) => ({...object, refs: [...(object.refs ?? []), 7_000_000 + (i * 16)]}));
+		const file = writeDump(dumpText(objects));
+		const inThread = await loadDump(file, {workers: 0});
+		expect(inThread.store.unresolvedAddress.length).toBe(30_001);
+		// The unresolved address named by each reference, in dump order.
+		const named = (store: GraphStore): number[] => [...store.unresolvedAddress].slice(0, 50);
+		expect(named(inThread.store)).toEqual([1, ...Array.from({length: 49}, (_, i) => 7_000_000 + (i * 16))]);
+		for (let round = 0; round < 3; round++) {
+			const threaded = await built.loadDump(file, {workers: 2, blockSize: 16 * 1024});
+			expect([...threaded.store.unresolvedAddress]).toEqual([...inThread.store.unresolvedAddress]);
+			sameStore(threaded.store as GraphStore, inThread.store);
+		}
+	});
+
+	it('gives meliae\'s type order made on a thread of its own the same as made here (built code)', async () => {
+		const distLoad = new URL('../../../dist/core/dump/load.js', import.meta.url);
+		const distOrder = new URL('../../../dist/core/analyses/meliae-order.js', import.meta.url);
+		const built = await import(pathToFileURL(distLoad.pathname).href) as typeof import('../../../source/core/dump/load.js');
+		const order = await import(pathToFileURL(distOrder.pathname).href) as typeof import('../../../source/core/analyses/meliae-order.js');
+		// Modules whose dicts collapse folds, among objects of 60 types of
+		// one size each (every type ties with others), at addresses whose low
+		// 32 bits crowd meliae's table, so that where each object lands
+		// depends on every object before it, folded dicts included.
+		const objects: DumpObject[] = [];
+		for (let i = 0; i < 12_000; i++) {
+			const address = (2 ** 40) + ((i * 7919) % 12_000) * 16 + ((i % 3) * (2 ** 33));
+			if (i % 50 === 0) {
+				objects.push({address, type: 'module', size: 56, name: `m${i}`, refs: [address + 8]}, {address: address + 8, type: 'dict', size: 56, len: 1, refs: []});
+			} else {
+				objects.push({address, type: `T${i % 60}`, size: 48, refs: []});
+			}
+		}
+
+		const file = writeDump(dumpText(objects));
+		const here = await loadDump(file, {workers: 0});
+		expect(here.problems.collapsedDicts).toBe(240);
+		const indexDir = join(tempDir(), 'order-index');
+		mkdirSync(indexDir, {recursive: true});
+		const threaded = await built.loadDump(file, {workers: 2, blockSize: 16 * 1024, index: true, indexDir, indexMinBytes: 0});
+		expect(threaded.index?.read).toBe(false);
+		expect([...order.meliaeTypeRank(threaded.store)]).toEqual([...meliaeTypeRank(here.store)]);
 	});
 
 	it('does not modify the dump file', async () => {

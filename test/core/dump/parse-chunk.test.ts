@@ -132,3 +132,75 @@ describe('parseChunk slow path and wrapping', () => {
 		expect(chunk.problems).toHaveLength(100);
 	});
 });
+
+describe('parseChunk reads a block as its lines one by one', () => {
+	type Chunk = ReturnType<typeof parse>;
+	/** Everything a chunk says about its objects, comparable across chunks. */
+	const objectsOf = (chunk: Chunk): unknown[] => Array.from({length: chunk.objectCount}, (_, i) => [
+		chunk.address[i], chunk.typeNames[chunk.typeId[i]!], chunk.size[i], chunk.length[i], chunk.flags[i],
+		[...chunk.valueBytes.subarray(chunk.valueOffset[i]!, chunk.valueOffset[i + 1]!)],
+		[...chunk.childAddress.subarray(chunk.childOffset[i]!, chunk.childOffset[i + 1]!)],
+	]);
+	const oneByOne = (lines: string[]): {objects: unknown[]; problems: number} => {
+		const parsed = lines.map(line => parse(line));
+		return {objects: parsed.flatMap(chunk => objectsOf(chunk)), problems: parsed.reduce((sum, chunk) => sum + chunk.problemCount, 0)};
+	};
+
+	it('never takes an object across a newline, whatever the next line holds', () => {
+		// Lines that are not whole objects, each followed by a line that would
+		// complete them if a parser read on past the newline.
+		const lines = [
+			'{"address": 11, "type": "str", "size": 50, "value": "no closing quote',
+			'", "refs": []}',
+			'{"address": 12, "type": "ty',
+			'pe", "size": 40, "refs": []}',
+			'{"address": 13, "type": "int", "size": 28, "value": 5',
+			', "refs": []}',
+			'{"address": 14, "type": "module", "size": 60, "name": "split\\',
+			'n", "refs": []}',
+			'{"address": 15, "type": "list", "size": 72, "len": 2, "refs": [1, 2,',
+			'3]}',
+			'{"address": 16, "type": "list", "size": 72, "len": 1, "refs": [1]',
+			'}',
+			'{"address": 17, "type": "tuple", "size": 56, "refs": [16]}\r',
+			'{"address": 18, "type": "tuple", "size": 56, "refs": [17]} ',
+			'{"address": 19, "type": "tuple", "size": 56, "refs": [18]}',
+		];
+		const whole = parse(lines.join('\n'));
+		const expected = oneByOne(lines);
+		expect(objectsOf(whole)).toEqual(expected.objects);
+		expect(whole.problemCount).toBe(expected.problems);
+		// The objects of the whole lines are there, with their own line numbers.
+		expect([...whole.address]).toEqual([17, 18, 19]);
+		expect(chunkLineOf(whole, 0)).toBe(13);
+		expect(chunkLineOf(whole, 2)).toBe(15);
+	});
+
+	it('gives the same columns for many objects with many references, values and names', () => {
+		const lines: string[] = [];
+		for (let i = 0; i < 3000; i++) {
+			const refs = Array.from({length: i % 97}, (_, k) => 140_000_000_000_000 + (i * 131) + (k * 16)).join(', ');
+			const kind = i % 4;
+			const middle = kind === 0 ? `, "name": "n${i}"` : (kind === 1 ? `, "len": ${i}, "value": "${'v'.repeat(i % 300)}"` : (kind === 2 ? `, "value": ${i * 7}` : ', "value": null'));
+			lines.push(`{"address": ${140_000_000_000_000 + (i * 48)}, "type": "t${i % 13}", "size": ${i * 8}${middle}, "refs": [${refs}]}`);
+			if (i % 500 === 0) {
+				lines.push('');
+			}
+		}
+
+		const whole = parse(lines.join('\n'));
+		expect(whole.objectCount).toBe(3000);
+		expect(whole.problemCount).toBe(0);
+		expect(objectsOf(whole)).toEqual(oneByOne(lines).objects);
+	});
+
+	it('reads a last line without a newline, and one longer than the longest string kept', () => {
+		const long = `{"address": 21, "type": "str", "size": 2000100, "value": "${'x'.repeat(2_000_000)}", "refs": []}`;
+		const lines = ['{"address": 20, "type": "dict", "size": 100, "refs": [21]}', long, '{"address": 22, "type": "list", "size": 64, "refs": [20, 21]}'];
+		const whole = parse(lines.join('\n'));
+		expect(objectsOf(whole)).toEqual(oneByOne(lines).objects);
+		expect(whole.cutStrings).toBe(1);
+		expect(whole.firstCutLine).toBe(2);
+		expect([...whole.address]).toEqual([20, 21, 22]);
+	});
+});
