@@ -6,21 +6,26 @@
  * one-off costs (opening the biggest type, an object with a million
  * parents). Figures only: nothing here fails on timing.
  *
- *   node dist/bench/ui-keys.js [--objects 5M] [--dump FILE [--index-dir DIR]] [--rounds 40] [--json]
+ *   node dist/bench/ui-keys.js [--objects 5M] [--dump FILE [--index-dir DIR]] [--rounds 40] [--json] [--trace MS] [--computing-only]
  *
  * --index-dir: load the dump through its persisted index in DIR (written
  * there on the first load). --json: a last line of figures for the bench
  * driver, {firstFrameMs, keyP50Ms, keyP99Ms, worstView, objects}: the p50
- * and p99 are the highest over the views measured key by key.
+ * and p99 are the highest over the views measured key by key. --trace MS:
+ * for each key slower than MS, the background steps and garbage
+ * collections between the key and its frame. --computing-only: only the
+ * keys pressed while retained sizes are computed.
  */
 
 import {EventEmitter} from 'node:events';
-import {realpathSync} from 'node:fs';
+import {readFileSync, realpathSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
+import {PerformanceObserver, type PerformanceEntry} from 'node:perf_hooks';
 import {parseArgs} from 'node:util';
 import {loadDump} from '../core/dump/load.js';
 import {FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH, UNRESOLVED_BIT} from '../core/graph/layout.js';
 import {GraphStore} from '../core/graph/store.js';
+import {SLICE_MS} from '../ui/state/jobs.js';
 
 // ------------------------------------------------------------------ synthetic store
 
@@ -154,6 +159,21 @@ export function syntheticStore(options: SyntheticOptions): GraphStore {
 
 // ------------------------------------------------------------------ in-memory terminal
 
+/**
+ * The main thread's time on a core and time waiting for one (ms), from
+ * Linux's schedstat: on a machine shared with other work, a key's wall time
+ * is its main thread's CPU time plus its wait for a core. Zeros elsewhere.
+ */
+const schedstatFile = `/proc/self/task/${process.pid}/schedstat`;
+function mainThreadTimes(): {cpuMs: number; waitMs: number} {
+	try {
+		const [cpu, wait] = readFileSync(schedstatFile, 'latin1').split(' ');
+		return {cpuMs: Number(cpu) / 1e6, waitMs: Number(wait) / 1e6};
+	} catch {
+		return {cpuMs: 0, waitMs: 0};
+	}
+}
+
 class FakeStdout extends EventEmitter {
 	columns = 80;
 	rows = 24;
@@ -162,8 +182,11 @@ class FakeStdout extends EventEmitter {
 	last = '';
 	/** performance.now() of the last write. */
 	wroteAt = 0;
+	/** The main thread's times at the last write. */
+	wroteTimes = {cpuMs: 0, waitMs: 0};
 	write = (data: string): boolean => {
 		this.wroteAt = performance.now();
+		this.wroteTimes = mainThreadTimes();
 		this.frames++;
 		this.last = data;
 		return true;
@@ -246,7 +269,18 @@ export function landmarks(store: GraphStore, synthetic: boolean): {hub: number; 
 	return {hub, fanOut};
 }
 
-export async function benchmark(store: GraphStore, rounds: number, log: (line: string) => void, visit = landmarks(store, true)): Promise<KeyFigures> {
+/** What ran around one slow key press: background steps, garbage collections, Ink's frames. */
+type TraceEvent = {readonly at: number; readonly ms: number; readonly what: string};
+
+export type BenchOptions = {
+	/** Say what ran around each key slower than this (ms). */
+	readonly traceOverMs?: number;
+	/** Only the keys while retained sizes compute. */
+	readonly computingOnly?: boolean;
+};
+
+export async function benchmark(store: GraphStore, rounds: number, log: (line: string) => void, visit = landmarks(store, true), options: BenchOptions = {}): Promise<KeyFigures> {
+	const traceOverMs = options.traceOverMs ?? Number.POSITIVE_INFINITY;
 	// Imported here so that NODE_ENV (set by main, as the CLI does) picks React's production build.
 	const [{render}, {createElement}, {App}, {ExplorerModel}] = await Promise.all([
 		import('ink'), import('react'), import('../app.js'), import('../ui/state/model.js'),
@@ -268,11 +302,46 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		},
 	});
 	const firstFrameMs = performance.now() - started;
+	// --trace: keep the recent background steps and collections, to say what a slow key waited for.
+	const events: TraceEvent[] = [];
+	let observer: PerformanceObserver | undefined;
+	if (Number.isFinite(traceOverMs)) {
+		model.jobs.onStep = (kind, at, ms) => {
+			events.push({at, ms, what: `step ${kind}`});
+		};
+
+		observer = new PerformanceObserver(list => {
+			addCollections(list.getEntries());
+		});
+		observer.observe({entryTypes: ['gc']});
+	}
+
+	function addCollections(entries: readonly PerformanceEntry[]): void {
+		for (const entry of entries) {
+			const detail = (entry as PerformanceEntry & {detail?: {kind?: number}}).detail;
+			events.push({at: entry.startTime, ms: entry.duration, what: `gc kind ${detail?.kind ?? '?'}`});
+		}
+	}
+
+	const explain = (key: string, t0: number, frameAt: number): void => {
+		if (observer !== undefined) {
+			addCollections(observer.takeRecords());
+		}
+
+		const around = events.filter(event => event.at + event.ms >= t0 - 1 && event.at <= frameAt);
+		const parts = around.map(event => `${event.what} ${event.ms.toFixed(1)} ms at ${(event.at - t0).toFixed(1)}`);
+		log(`  slow key ${JSON.stringify(key)}: ${(frameAt - t0).toFixed(1)} ms (main thread cpu ${lastCpuMs.toFixed(1)}, waiting for a core ${lastWaitMs.toFixed(1)}); ${parts.length === 0 ? 'no step or gc in between' : parts.join(', ')}`);
+		if (events.length > 10_000) {
+			events.splice(0, events.length - 1000);
+		}
+	};
+
 	log(`first frame (summary of ${store.typeNames.length} types): ${firstFrameMs.toFixed(1)} ms`);
 	const views: Array<{view: string; p50: number; p99: number}> = [];
 
-	/** CPU time (user + system, all threads) of the last key press, in ms. */
+	/** The main thread's CPU time from the last key press to its frame, and its wait for a core meanwhile (ms). */
 	let lastCpuMs = 0;
+	let lastWaitMs = 0;
 	let missing = 0;
 	/**
 	 * Press a key; the time until Ink has written the frame it causes (with
@@ -284,7 +353,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	const shows = (frame: string, until: Until): boolean => (typeof until === 'string' ? frame.includes(until) : until.test(frame));
 	const press = async (key: string, until?: Until, limitMs = 120_000): Promise<number> => {
 		const before = stdout.frames;
-		const cpu0 = process.cpuUsage();
+		const times0 = mainThreadTimes();
 		const t0 = performance.now();
 		stdin.write(key);
 		const done = (): boolean => (until === undefined ? stdout.frames > before : stdout.frames > before && shows(stdout.last, until));
@@ -294,8 +363,8 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 			await settle();
 		}
 
-		const cpu = process.cpuUsage(cpu0);
-		lastCpuMs = (cpu.user + cpu.system) / 1000;
+		lastCpuMs = stdout.wroteTimes.cpuMs - times0.cpuMs;
+		lastWaitMs = stdout.wroteTimes.waitMs - times0.waitMs;
 		if (!done()) {
 			missing++;
 			log(`  (no frame${until === undefined ? '' : ` showing "${String(until)}"`} after ${JSON.stringify(key)})`);
@@ -303,6 +372,10 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		}
 
 		const elapsed = stdout.wroteAt - t0;
+		if (elapsed > traceOverMs) {
+			explain(key, t0, stdout.wroteAt);
+		}
+
 		await settle();
 		return elapsed;
 	};
@@ -311,6 +384,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	const measure = async (view: string, keys: readonly string[]): Promise<void> => {
 		const times: number[] = [];
 		const cpus: number[] = [];
+		const waits: number[] = [];
 		for (let round = 0; round < rounds; round++) {
 			for (const key of keys) {
 				// eslint-disable-next-line no-await-in-loop
@@ -318,19 +392,21 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 				if (!Number.isNaN(time)) {
 					times.push(time);
 					cpus.push(lastCpuMs);
+					waits.push(lastWaitMs);
 				}
 			}
 		}
 
 		times.sort((a, b) => a - b);
 		cpus.sort((a, b) => a - b);
+		waits.sort((a, b) => a - b);
 		if (times.length === 0) {
 			log(`${view.padEnd(34)} no key drew a frame`);
 			return;
 		}
 
 		views.push({view: view.trim(), p50: percentile(times, 0.5), p99: percentile(times, 0.99)});
-		log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} ms (${times.length} keys)`);
+		log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} · wait p99 ${ms(percentile(waits, 0.99))} ms (${times.length} keys)`);
 	};
 
 	/** Keys typed in a row; the time of the last one, until its frame shows `until`. */
@@ -354,12 +430,18 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		}
 
 		const time = await press(keys.at(-1)!, until, limitMs);
-		log(`${what.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
+		log(`${what.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} · wait ${ms(lastWaitMs)} ms`);
 		return time;
 	};
 
 	// Keys while the dominator tree is computed in the background.
 	await measure('summary, retained computing: j k', ['j', 'k']);
+	if (options.computingOnly === true) {
+		instance.unmount();
+		const view = views[0] ?? {view: '', p50: Number.NaN, p99: Number.NaN};
+		return {firstFrameMs, keyP50Ms: view.p50, keyP99Ms: view.p99, worstView: view.view, missing};
+	}
+
 	const waitStarted = performance.now();
 	while (model.retained.status === 'computing') {
 		// eslint-disable-next-line no-await-in-loop
@@ -408,7 +490,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		await press('j');
 		// eslint-disable-next-line no-await-in-loop
 		const time = await press('l');
-		log(`${`expand level ${depth}`.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
+		log(`${`expand level ${depth}`.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} · wait ${ms(lastWaitMs)} ms`);
 	}
 
 	await measure('expanded tree: j k l h', ['j', 'k', 'l', 'h']);
@@ -433,9 +515,10 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	}
 
 	for (const [job, ms] of model.jobs.longestStepMs) {
-		log(`background job "${job}": longest slice ${ms.toFixed(1)} ms (asked for 8 ms)`);
+		log(`background job "${job}": longest slice ${ms.toFixed(1)} ms (slices of ${SLICE_MS} ms)`);
 	}
 
+	observer?.disconnect();
 	inkRenderMs.sort((a, b) => a - b);
 	log(`Ink layout+output per frame: p50 ${percentile(inkRenderMs, 0.5).toFixed(2)} ms, p99 ${percentile(inkRenderMs, 0.99).toFixed(2)} ms`);
 	instance.unmount();
@@ -458,6 +541,8 @@ async function main(argv: string[]): Promise<number> {
 			rounds: {type: 'string', default: '30'},
 			'index-dir': {type: 'string'},
 			json: {type: 'boolean', default: false},
+			trace: {type: 'string'},
+			'computing-only': {type: 'boolean', default: false},
 		},
 		strict: true,
 	});
@@ -479,7 +564,8 @@ async function main(argv: string[]): Promise<number> {
 		log(`${values.dump}: ${store.objectCount.toLocaleString('en-US')} objects, loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 	}
 
-	const figures = await benchmark(store, Number(values.rounds), log, landmarks(store, values.dump === undefined));
+	const traceOverMs = values.trace === undefined ? Number.POSITIVE_INFINITY : Number(values.trace);
+	const figures = await benchmark(store, Number(values.rounds), log, landmarks(store, values.dump === undefined), {traceOverMs, computingOnly: values['computing-only']});
 	if (values.json) {
 		log(JSON.stringify({...figures, objects: store.objectCount}));
 	}

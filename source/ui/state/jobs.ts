@@ -5,6 +5,13 @@
  * the store's arrays are plain ArrayBuffers, so a worker would need a copy
  * of the whole graph. A job is a resumable loop; the queue runs the newest
  * wanted job first and drops jobs nobody waits for any more.
+ *
+ * A job looks at the clock between units of work, so a step ends up to one
+ * unit past its deadline. The queue remembers, per kind of job, how far
+ * past its deadline the kind's steps have ended, and gives its next steps
+ * a deadline that much earlier: a job whose units are coarse (a pass over
+ * an array of millions between two looks at the clock) still ends its
+ * slice near the budget, and a key press waits for at most one short slice.
  */
 
 export type Job = {
@@ -12,13 +19,26 @@ export type Job = {
 	step(deadline: number): boolean;
 };
 
-type Entry = {key: string; job: Job; onDone: () => void};
+type Entry = {key: string; kind: string; job: Job; onDone: () => void};
+
+/** Milliseconds of background work between two looks at the keyboard. */
+export const SLICE_MS = 5;
+
+/** A step is always given at least this share of the slice, however late its kind has ended before. */
+const MIN_SHARE = 0.2;
+
+/** How fast a kind's remembered lateness fades when its steps end on time again (per step). */
+const LATENESS_DECAY = 0.9;
 
 export class JobQueue {
 	private entries: Entry[] = [];
 	private readonly keys = new Set<string>();
 	/** The longest single step seen, by job key prefix (ms): a step far past its deadline delays key presses. */
 	readonly longestStepMs = new Map<string, number>();
+	/** By job key prefix: how far past its deadline a step of that kind ends (ms, a decaying maximum). */
+	private readonly lateness = new Map<string, number>();
+	/** Called after every step (benchmarks trace what ran between key presses). */
+	onStep: ((kind: string, startedAt: number, ms: number) => void) | undefined;
 
 	/** Queue a job unless one with the same key is queued. */
 	add(key: string, job: Job, onDone: () => void): void {
@@ -27,7 +47,7 @@ export class JobQueue {
 		}
 
 		this.keys.add(key);
-		this.entries.push({key, job, onDone});
+		this.entries.push({key, kind: key.split(':')[0]!, job, onDone});
 	}
 
 	has(key: string): boolean {
@@ -50,15 +70,36 @@ export class JobQueue {
 		return this.entries.length;
 	}
 
-	/** Run for about `budgetMs`; true while work remains. */
+	/** How much earlier than the slice's end a step of this kind is asked to stop (ms). */
+	earlyBy(kind: string): number {
+		return this.lateness.get(kind) ?? 0;
+	}
+
+	/**
+	 * Run for about `budgetMs` (one slice): steps of the newest job, then of
+	 * the next ones, until the slice's end. True while work remains.
+	 */
 	run(budgetMs: number): boolean {
-		const deadline = performance.now() + budgetMs;
-		while (this.entries.length > 0 && performance.now() < deadline) {
-			const entry = this.entries[this.entries.length - 1]!;
+		const end = performance.now() + budgetMs;
+		for (;;) {
+			const entry = this.entries.at(-1);
 			const started = performance.now();
+			if (entry === undefined || started >= end) {
+				break;
+			}
+
+			const left = end - started;
+			const deadline = end - Math.min(this.earlyBy(entry.kind), left * (1 - MIN_SHARE));
 			const finished = entry.job.step(deadline);
-			const kind = entry.key.split(':')[0]!;
-			this.longestStepMs.set(kind, Math.max(this.longestStepMs.get(kind) ?? 0, performance.now() - started));
+			const stopped = performance.now();
+			const ms = stopped - started;
+			this.longestStepMs.set(entry.kind, Math.max(this.longestStepMs.get(entry.kind) ?? 0, ms));
+			if (!finished) {
+				// Only a step that stopped for its deadline says how late the kind stops.
+				this.lateness.set(entry.kind, Math.max(stopped - deadline, this.earlyBy(entry.kind) * LATENESS_DECAY, 0));
+			}
+
+			this.onStep?.(entry.kind, started, ms);
 			if (finished) {
 				this.entries.pop();
 				this.keys.delete(entry.key);
