@@ -7,11 +7,11 @@
  * wanted job first and drops jobs nobody waits for any more.
  *
  * A job looks at the clock between units of work, so a step ends up to one
- * unit past its deadline. The queue remembers, per kind of job, how far
- * past its deadline the kind's steps have ended, and gives its next steps
- * a deadline that much earlier: a job whose units are coarse (a pass over
- * an array of millions between two looks at the clock) still ends its
- * slice near the budget, and a key press waits for at most one short slice.
+ * unit past its deadline. The queue learns, per kind of job, how far past
+ * the slice's end the kind's steps run, and gives its next steps a deadline
+ * that much earlier: a job whose units are coarse (a pass over an array of
+ * millions between two looks at the clock) still ends its slices near the
+ * budget, and a key press waits for at most one short slice.
  */
 
 export type Job = {
@@ -24,19 +24,20 @@ type Entry = {key: string; kind: string; job: Job; onDone: () => void};
 /** Milliseconds of background work between two looks at the keyboard. */
 export const SLICE_MS = 5;
 
-/** A step is always given at least this share of the slice, however late its kind has ended before. */
-const MIN_SHARE = 0.2;
-
-/** How fast a kind's remembered lateness fades when its steps end on time again (per step). */
-const LATENESS_DECAY = 0.9;
+/** For each millisecond a slice ends before its end, its kind's steps stop this much later next time. */
+const EARLY_DECAY = 0.1;
 
 export class JobQueue {
 	private entries: Entry[] = [];
 	private readonly keys = new Set<string>();
 	/** The longest single step seen, by job key prefix (ms): a step far past its deadline delays key presses. */
 	readonly longestStepMs = new Map<string, number>();
-	/** By job key prefix: how far past its deadline a step of that kind ends (ms, a decaying maximum). */
-	private readonly lateness = new Map<string, number>();
+	/**
+	 * By job key prefix: how much earlier than the slice's end its steps are
+	 * asked to stop (ms). Grows by each overrun of the slice, shrinks slowly
+	 * while slices end early.
+	 */
+	private readonly early = new Map<string, number>();
 	/** Called after every step (benchmarks trace what ran between key presses). */
 	onStep: ((kind: string, startedAt: number, ms: number) => void) | undefined;
 
@@ -72,39 +73,43 @@ export class JobQueue {
 
 	/** How much earlier than the slice's end a step of this kind is asked to stop (ms). */
 	earlyBy(kind: string): number {
-		return this.lateness.get(kind) ?? 0;
+		return this.early.get(kind) ?? 0;
 	}
 
 	/**
-	 * Run for about `budgetMs` (one slice): steps of the newest job, then of
-	 * the next ones, until the slice's end. True while work remains.
+	 * Run one slice of about `budgetMs`: a step of the newest job; when it
+	 * finishes, a step of the next one, until the slice's end. A step that
+	 * stops unfinished has met its deadline, which ends the slice. Every
+	 * slice does some work. True while work remains.
 	 */
 	run(budgetMs: number): boolean {
 		const end = performance.now() + budgetMs;
+		let first = true;
 		for (;;) {
 			const entry = this.entries.at(-1);
 			const started = performance.now();
-			if (entry === undefined || started >= end) {
+			if (entry === undefined || (!first && started >= end)) {
 				break;
 			}
 
-			const left = end - started;
-			const deadline = end - Math.min(this.earlyBy(entry.kind), left * (1 - MIN_SHARE));
-			const finished = entry.job.step(deadline);
+			first = false;
+			const early = this.earlyBy(entry.kind);
+			const finished = entry.job.step(end - Math.min(early, budgetMs));
 			const stopped = performance.now();
 			const ms = stopped - started;
 			this.longestStepMs.set(entry.kind, Math.max(this.longestStepMs.get(entry.kind) ?? 0, ms));
-			if (!finished) {
-				// Only a step that stopped for its deadline says how late the kind stops.
-				this.lateness.set(entry.kind, Math.max(stopped - deadline, this.earlyBy(entry.kind) * LATENESS_DECAY, 0));
-			}
-
 			this.onStep?.(entry.kind, started, ms);
 			if (finished) {
 				this.entries.pop();
 				this.keys.delete(entry.key);
 				entry.onDone();
+				continue;
 			}
+
+			// Past the slice's end: stop that much earlier next time; before it: a little later.
+			const over = stopped - end;
+			this.early.set(entry.kind, Math.max(0, over > 0 ? early + over : early + (over * EARLY_DECAY)));
+			break;
 		}
 
 		return this.entries.length > 0;
