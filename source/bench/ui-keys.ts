@@ -17,7 +17,9 @@
  * keys pressed while retained sizes are computed.
  */
 
-import {EventEmitter} from 'node:events';
+import {spawn} from 'node:child_process';
+import {EventEmitter, once} from 'node:events';
+import {createServer, type AddressInfo, type Socket} from 'node:net';
 import {readFileSync, realpathSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {PerformanceObserver, type PerformanceEntry} from 'node:perf_hooks';
@@ -231,6 +233,73 @@ async function settle(): Promise<void> {
 	});
 }
 
+/**
+ * Another process that types keys into a socket, as a terminal's keys
+ * arrive: read by the event loop's poll, so a key that arrives while a
+ * background slice runs waits for the rest of it (keys pressed from this
+ * process always land between slices). It types each key after a random
+ * pause of 0-10 ms, so keys land anywhere in a slice, and says when it
+ * typed it (a monotonic clock both processes share).
+ */
+const TYPIST = `
+const net = require('node:net');
+const socket = net.connect(Number(process.argv[1]), '127.0.0.1');
+let pending = '';
+socket.on('data', data => {
+	pending += data;
+	for (let end = pending.indexOf('\\n'); end >= 0; end = pending.indexOf('\\n')) {
+		const key = pending.slice(0, end);
+		pending = pending.slice(end + 1);
+		setTimeout(() => socket.write(process.hrtime.bigint() + ' ' + key + '\\n'), Math.random() * 10);
+	}
+});
+socket.on('end', () => socket.end());
+`;
+
+type Typist = {
+	/** Have the other process type `key`; resolves with when it typed it (performance.now()). */
+	type(key: string): Promise<number>;
+	close(): void;
+};
+
+async function startTypist(deliver: (key: string) => void): Promise<Typist> {
+	const server = createServer();
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const child = spawn(process.execPath, ['-e', TYPIST, String((server.address() as AddressInfo).port)], {stdio: 'ignore'});
+	const [socket] = await once(server, 'connection') as [Socket];
+	// performance.now() = hrtime in ms - offset (both monotonic).
+	const offset = (Number(process.hrtime.bigint()) / 1e6) - performance.now();
+	let waiting: ((at: number) => void) | undefined;
+	let pending = '';
+	socket.on('data', (data: Buffer) => {
+		pending += data.toString('latin1');
+		for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+			const [ns, key] = pending.slice(0, end).split(' ') as [string, string];
+			pending = pending.slice(end + 1);
+			const typedAt = (Number(BigInt(ns)) / 1e6) - offset;
+			deliver(key);
+			const resolve = waiting;
+			waiting = undefined;
+			resolve?.(typedAt);
+		}
+	});
+	return {
+		async type(key) {
+			const typed = new Promise<number>(resolve => {
+				waiting = resolve;
+			});
+			socket.write(key + '\n');
+			return typed;
+		},
+		close() {
+			socket.end();
+			server.close();
+			child.kill();
+		},
+	};
+}
+
 export type KeyFigures = {
 	/** Render of the first frame, in this process (the store already loaded). */
 	readonly firstFrameMs: number;
@@ -409,6 +478,44 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} · wait p99 ${ms(percentile(waits, 0.99))} ms (${times.length} keys)`);
 	};
 
+	/** Keys typed by another process: the time from its typing to the frame (waiting for a running slice included). */
+	const typist = await startTypist(key => {
+		stdin.write(key);
+	});
+	const measureTyped = async (view: string, keys: readonly string[]): Promise<void> => {
+		const times: number[] = [];
+		for (let round = 0; round < rounds; round++) {
+			for (const key of keys) {
+				const before = stdout.frames;
+				// eslint-disable-next-line no-await-in-loop
+				const typedAt = await typist.type(key);
+				const t0 = performance.now();
+				while (stdout.frames === before && performance.now() - t0 < 2000) {
+					// eslint-disable-next-line no-await-in-loop
+					await settle();
+				}
+
+				if (stdout.frames === before) {
+					missing++;
+					continue;
+				}
+
+				times.push(stdout.wroteAt - typedAt);
+				if (stdout.wroteAt - typedAt > traceOverMs) {
+					lastCpuMs = Number.NaN;
+					lastWaitMs = Number.NaN;
+					explain(key, typedAt, stdout.wroteAt);
+				}
+			}
+		}
+
+		times.sort((a, b) => a - b);
+		if (times.length > 0) {
+			views.push({view: view.trim(), p50: percentile(times, 0.5), p99: percentile(times, 0.99)});
+			log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} ms, from the key's typing (${times.length} keys)`);
+		}
+	};
+
 	/** Keys typed in a row; the time of the last one, until its frame shows `until`. */
 	const once = async (what: string, keys: readonly string[], until: Until, limitMs?: number): Promise<number> => {
 		for (const key of keys.slice(0, -1)) {
@@ -436,7 +543,9 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 
 	// Keys while the dominator tree is computed in the background.
 	await measure('summary, retained computing: j k', ['j', 'k']);
+	await measureTyped('  the same, typed by another process', ['j', 'k']);
 	if (options.computingOnly === true) {
+		typist.close();
 		instance.unmount();
 		const view = views[0] ?? {view: '', p50: Number.NaN, p99: Number.NaN};
 		return {firstFrameMs, keyP50Ms: view.p50, keyP99Ms: view.p99, worstView: view.view, missing};
@@ -518,6 +627,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		log(`background job "${job}": longest slice ${ms.toFixed(1)} ms (slices of ${SLICE_MS} ms)`);
 	}
 
+	typist.close();
 	observer?.disconnect();
 	inkRenderMs.sort((a, b) => a - b);
 	log(`Ink layout+output per frame: p50 ${percentile(inkRenderMs, 0.5).toFixed(2)} ms, p99 ${percentile(inkRenderMs, 0.99).toFixed(2)} ms`);

@@ -106,9 +106,11 @@ export class JobQueue {
 				continue;
 			}
 
-			// Past the slice's end: stop that much earlier next time; before it: a little later.
+			// Past the slice's end: stop that much earlier next time; before it:
+			// a little later. Never more than a slice early (a step that lost its
+			// core to another process for 100 ms says nothing about its units).
 			const over = stopped - end;
-			this.early.set(entry.kind, Math.max(0, over > 0 ? early + over : early + (over * EARLY_DECAY)));
+			this.early.set(entry.kind, Math.min(budgetMs, Math.max(0, over > 0 ? early + over : early + (over * EARLY_DECAY))));
 			break;
 		}
 
