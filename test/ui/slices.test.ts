@@ -155,4 +155,24 @@ describe('slices of background work', () => {
 		expect(done).toBe(1);
 		expect(model.retained.status).toBe('ready');
 	});
+
+	test('retained sizes computed one unit a slice (deadline always past) equal those computed at once', () => {
+		const store = syntheticStore({objects: 30_000, seed: 9});
+		const sliced = new ExplorerModel([{file: 'synthetic', store}]);
+		sliced.requestRetained(() => undefined);
+		let slices = 0;
+		while (sliced.jobs.run(0)) {
+			slices++;
+			expect(slices).toBeLessThan(1_000_000);
+		}
+
+		const whole = new ExplorerModel([{file: 'synthetic', store: syntheticStore({objects: 30_000, seed: 9})}]);
+		whole.requestRetained(() => undefined);
+		whole.jobs.drain();
+		expect(sliced.retained.status).toBe('ready');
+		expect(whole.retained.status).toBe('ready');
+		// Many slices, each a unit of work: none did everything at once.
+		expect(slices).toBeGreaterThan(20);
+		expect([...sliced.retainedSize!]).toEqual([...whole.retainedSize!]);
+	});
 });
