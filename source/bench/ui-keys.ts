@@ -6,21 +6,28 @@
  * one-off costs (opening the biggest type, an object with a million
  * parents). Figures only: nothing here fails on timing.
  *
- *   node dist/bench/ui-keys.js [--objects 5M] [--dump FILE [--index-dir DIR]] [--rounds 40] [--json]
+ *   node dist/bench/ui-keys.js [--objects 5M] [--dump FILE [--index-dir DIR]] [--rounds 40] [--json] [--trace MS] [--computing-only]
  *
  * --index-dir: load the dump through its persisted index in DIR (written
  * there on the first load). --json: a last line of figures for the bench
  * driver, {firstFrameMs, keyP50Ms, keyP99Ms, worstView, objects}: the p50
- * and p99 are the highest over the views measured key by key.
+ * and p99 are the highest over the views measured key by key. --trace MS:
+ * for each key slower than MS, the background steps and garbage
+ * collections between the key and its frame. --computing-only: only the
+ * keys pressed while retained sizes are computed.
  */
 
-import {EventEmitter} from 'node:events';
-import {realpathSync} from 'node:fs';
+import {spawn} from 'node:child_process';
+import {EventEmitter, once} from 'node:events';
+import {createServer, type AddressInfo, type Socket} from 'node:net';
+import {readFileSync, realpathSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
+import {PerformanceObserver, type PerformanceEntry} from 'node:perf_hooks';
 import {parseArgs} from 'node:util';
 import {loadDump} from '../core/dump/load.js';
 import {FLAG_VALUE_STRING, FLAG_VALUE_TOKEN, NO_LENGTH, UNRESOLVED_BIT} from '../core/graph/layout.js';
 import {GraphStore} from '../core/graph/store.js';
+import {SLICE_MS} from '../ui/state/jobs.js';
 
 // ------------------------------------------------------------------ synthetic store
 
@@ -154,6 +161,21 @@ export function syntheticStore(options: SyntheticOptions): GraphStore {
 
 // ------------------------------------------------------------------ in-memory terminal
 
+/**
+ * The main thread's time on a core and time waiting for one (ms), from
+ * Linux's schedstat: on a machine shared with other work, a key's wall time
+ * is its main thread's CPU time plus its wait for a core. Zeros elsewhere.
+ */
+const schedstatFile = `/proc/self/task/${process.pid}/schedstat`;
+function mainThreadTimes(): {cpuMs: number; waitMs: number} {
+	try {
+		const [cpu, wait] = readFileSync(schedstatFile, 'latin1').split(' ');
+		return {cpuMs: Number(cpu) / 1e6, waitMs: Number(wait) / 1e6};
+	} catch {
+		return {cpuMs: 0, waitMs: 0};
+	}
+}
+
 class FakeStdout extends EventEmitter {
 	columns = 80;
 	rows = 24;
@@ -162,8 +184,11 @@ class FakeStdout extends EventEmitter {
 	last = '';
 	/** performance.now() of the last write. */
 	wroteAt = 0;
+	/** The main thread's times at the last write. */
+	wroteTimes = {cpuMs: 0, waitMs: 0};
 	write = (data: string): boolean => {
 		this.wroteAt = performance.now();
+		this.wroteTimes = mainThreadTimes();
 		this.frames++;
 		this.last = data;
 		return true;
@@ -208,6 +233,73 @@ async function settle(): Promise<void> {
 	});
 }
 
+/**
+ * Another process that types keys into a socket, as a terminal's keys
+ * arrive: read by the event loop's poll, so a key that arrives while a
+ * background slice runs waits for the rest of it (keys pressed from this
+ * process always land between slices). It types each key after a random
+ * pause of 0-10 ms, so keys land anywhere in a slice, and says when it
+ * typed it (a monotonic clock both processes share).
+ */
+const TYPIST = `
+const net = require('node:net');
+const socket = net.connect(Number(process.argv[1]), '127.0.0.1');
+let pending = '';
+socket.on('data', data => {
+	pending += data;
+	for (let end = pending.indexOf('\\n'); end >= 0; end = pending.indexOf('\\n')) {
+		const key = pending.slice(0, end);
+		pending = pending.slice(end + 1);
+		setTimeout(() => socket.write(process.hrtime.bigint() + ' ' + key + '\\n'), Math.random() * 10);
+	}
+});
+socket.on('end', () => socket.end());
+`;
+
+type Typist = {
+	/** Have the other process type `key`; resolves with when it typed it (performance.now()). */
+	type(key: string): Promise<number>;
+	close(): void;
+};
+
+async function startTypist(deliver: (key: string) => void): Promise<Typist> {
+	const server = createServer();
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const child = spawn(process.execPath, ['-e', TYPIST, String((server.address() as AddressInfo).port)], {stdio: 'ignore'});
+	const [socket] = await once(server, 'connection') as [Socket];
+	// performance.now() = hrtime in ms - offset (both monotonic).
+	const offset = (Number(process.hrtime.bigint()) / 1e6) - performance.now();
+	let waiting: ((at: number) => void) | undefined;
+	let pending = '';
+	socket.on('data', (data: Buffer) => {
+		pending += data.toString('latin1');
+		for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+			const [ns, key] = pending.slice(0, end).split(' ') as [string, string];
+			pending = pending.slice(end + 1);
+			const typedAt = (Number(BigInt(ns)) / 1e6) - offset;
+			deliver(key);
+			const resolve = waiting;
+			waiting = undefined;
+			resolve?.(typedAt);
+		}
+	});
+	return {
+		async type(key) {
+			const typed = new Promise<number>(resolve => {
+				waiting = resolve;
+			});
+			socket.write(key + '\n');
+			return typed;
+		},
+		close() {
+			socket.end();
+			server.close();
+			child.kill();
+		},
+	};
+}
+
 export type KeyFigures = {
 	/** Render of the first frame, in this process (the store already loaded). */
 	readonly firstFrameMs: number;
@@ -246,7 +338,18 @@ export function landmarks(store: GraphStore, synthetic: boolean): {hub: number; 
 	return {hub, fanOut};
 }
 
-export async function benchmark(store: GraphStore, rounds: number, log: (line: string) => void, visit = landmarks(store, true)): Promise<KeyFigures> {
+/** What ran around one slow key press: background steps, garbage collections, Ink's frames. */
+type TraceEvent = {readonly at: number; readonly ms: number; readonly what: string};
+
+export type BenchOptions = {
+	/** Say what ran around each key slower than this (ms). */
+	readonly traceOverMs?: number;
+	/** Only the keys while retained sizes compute. */
+	readonly computingOnly?: boolean;
+};
+
+export async function benchmark(store: GraphStore, rounds: number, log: (line: string) => void, visit = landmarks(store, true), options: BenchOptions = {}): Promise<KeyFigures> {
+	const traceOverMs = options.traceOverMs ?? Number.POSITIVE_INFINITY;
 	// Imported here so that NODE_ENV (set by main, as the CLI does) picks React's production build.
 	const [{render}, {createElement}, {App}, {ExplorerModel}] = await Promise.all([
 		import('ink'), import('react'), import('../app.js'), import('../ui/state/model.js'),
@@ -268,11 +371,46 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		},
 	});
 	const firstFrameMs = performance.now() - started;
+	// --trace: keep the recent background steps and collections, to say what a slow key waited for.
+	const events: TraceEvent[] = [];
+	let observer: PerformanceObserver | undefined;
+	if (Number.isFinite(traceOverMs)) {
+		model.jobs.onStep = (kind, at, ms) => {
+			events.push({at, ms, what: `step ${kind}`});
+		};
+
+		observer = new PerformanceObserver(list => {
+			addCollections(list.getEntries());
+		});
+		observer.observe({entryTypes: ['gc']});
+	}
+
+	function addCollections(entries: readonly PerformanceEntry[]): void {
+		for (const entry of entries) {
+			const detail = (entry as PerformanceEntry & {detail?: {kind?: number}}).detail;
+			events.push({at: entry.startTime, ms: entry.duration, what: `gc kind ${detail?.kind ?? '?'}`});
+		}
+	}
+
+	const explain = (key: string, t0: number, frameAt: number): void => {
+		if (observer !== undefined) {
+			addCollections(observer.takeRecords());
+		}
+
+		const around = events.filter(event => event.at + event.ms >= t0 - 1 && event.at <= frameAt);
+		const parts = around.map(event => `${event.what} ${event.ms.toFixed(1)} ms at ${(event.at - t0).toFixed(1)}`);
+		log(`  slow key ${JSON.stringify(key)}: ${(frameAt - t0).toFixed(1)} ms (main thread cpu ${lastCpuMs.toFixed(1)}, waiting for a core ${lastWaitMs.toFixed(1)}); ${parts.length === 0 ? 'no step or gc in between' : parts.join(', ')}`);
+		if (events.length > 10_000) {
+			events.splice(0, events.length - 1000);
+		}
+	};
+
 	log(`first frame (summary of ${store.typeNames.length} types): ${firstFrameMs.toFixed(1)} ms`);
 	const views: Array<{view: string; p50: number; p99: number}> = [];
 
-	/** CPU time (user + system, all threads) of the last key press, in ms. */
+	/** The main thread's CPU time from the last key press to its frame, and its wait for a core meanwhile (ms). */
 	let lastCpuMs = 0;
+	let lastWaitMs = 0;
 	let missing = 0;
 	/**
 	 * Press a key; the time until Ink has written the frame it causes (with
@@ -284,7 +422,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	const shows = (frame: string, until: Until): boolean => (typeof until === 'string' ? frame.includes(until) : until.test(frame));
 	const press = async (key: string, until?: Until, limitMs = 120_000): Promise<number> => {
 		const before = stdout.frames;
-		const cpu0 = process.cpuUsage();
+		const times0 = mainThreadTimes();
 		const t0 = performance.now();
 		stdin.write(key);
 		const done = (): boolean => (until === undefined ? stdout.frames > before : stdout.frames > before && shows(stdout.last, until));
@@ -294,8 +432,8 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 			await settle();
 		}
 
-		const cpu = process.cpuUsage(cpu0);
-		lastCpuMs = (cpu.user + cpu.system) / 1000;
+		lastCpuMs = stdout.wroteTimes.cpuMs - times0.cpuMs;
+		lastWaitMs = stdout.wroteTimes.waitMs - times0.waitMs;
 		if (!done()) {
 			missing++;
 			log(`  (no frame${until === undefined ? '' : ` showing "${String(until)}"`} after ${JSON.stringify(key)})`);
@@ -303,6 +441,10 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		}
 
 		const elapsed = stdout.wroteAt - t0;
+		if (elapsed > traceOverMs) {
+			explain(key, t0, stdout.wroteAt);
+		}
+
 		await settle();
 		return elapsed;
 	};
@@ -311,6 +453,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	const measure = async (view: string, keys: readonly string[]): Promise<void> => {
 		const times: number[] = [];
 		const cpus: number[] = [];
+		const waits: number[] = [];
 		for (let round = 0; round < rounds; round++) {
 			for (const key of keys) {
 				// eslint-disable-next-line no-await-in-loop
@@ -318,19 +461,59 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 				if (!Number.isNaN(time)) {
 					times.push(time);
 					cpus.push(lastCpuMs);
+					waits.push(lastWaitMs);
 				}
 			}
 		}
 
 		times.sort((a, b) => a - b);
 		cpus.sort((a, b) => a - b);
+		waits.sort((a, b) => a - b);
 		if (times.length === 0) {
 			log(`${view.padEnd(34)} no key drew a frame`);
 			return;
 		}
 
 		views.push({view: view.trim(), p50: percentile(times, 0.5), p99: percentile(times, 0.99)});
-		log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} ms (${times.length} keys)`);
+		log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} · cpu p50 ${ms(percentile(cpus, 0.5))} p99 ${ms(percentile(cpus, 0.99))} · wait p99 ${ms(percentile(waits, 0.99))} ms (${times.length} keys)`);
+	};
+
+	/** Keys typed by another process: the time from its typing to the frame (waiting for a running slice included). */
+	const typist = await startTypist(key => {
+		stdin.write(key);
+	});
+	const measureTyped = async (view: string, keys: readonly string[]): Promise<void> => {
+		const times: number[] = [];
+		for (let round = 0; round < rounds; round++) {
+			for (const key of keys) {
+				const before = stdout.frames;
+				// eslint-disable-next-line no-await-in-loop
+				const typedAt = await typist.type(key);
+				const t0 = performance.now();
+				while (stdout.frames === before && performance.now() - t0 < 2000) {
+					// eslint-disable-next-line no-await-in-loop
+					await settle();
+				}
+
+				if (stdout.frames === before) {
+					missing++;
+					continue;
+				}
+
+				times.push(stdout.wroteAt - typedAt);
+				if (stdout.wroteAt - typedAt > traceOverMs) {
+					lastCpuMs = Number.NaN;
+					lastWaitMs = Number.NaN;
+					explain(key, typedAt, stdout.wroteAt);
+				}
+			}
+		}
+
+		times.sort((a, b) => a - b);
+		if (times.length > 0) {
+			views.push({view: view.trim(), p50: percentile(times, 0.5), p99: percentile(times, 0.99)});
+			log(`${view.padEnd(34)} wall p50 ${ms(percentile(times, 0.5))} p99 ${ms(percentile(times, 0.99))} ms, from the key's typing (${times.length} keys)`);
+		}
 	};
 
 	/** Keys typed in a row; the time of the last one, until its frame shows `until`. */
@@ -354,12 +537,20 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		}
 
 		const time = await press(keys.at(-1)!, until, limitMs);
-		log(`${what.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
+		log(`${what.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} · wait ${ms(lastWaitMs)} ms`);
 		return time;
 	};
 
 	// Keys while the dominator tree is computed in the background.
 	await measure('summary, retained computing: j k', ['j', 'k']);
+	await measureTyped('  the same, typed by another process', ['j', 'k']);
+	if (options.computingOnly === true) {
+		typist.close();
+		instance.unmount();
+		const view = views[0] ?? {view: '', p50: Number.NaN, p99: Number.NaN};
+		return {firstFrameMs, keyP50Ms: view.p50, keyP99Ms: view.p99, worstView: view.view, missing};
+	}
+
 	const waitStarted = performance.now();
 	while (model.retained.status === 'computing') {
 		// eslint-disable-next-line no-await-in-loop
@@ -408,7 +599,7 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 		await press('j');
 		// eslint-disable-next-line no-await-in-loop
 		const time = await press('l');
-		log(`${`expand level ${depth}`.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} ms`);
+		log(`${`expand level ${depth}`.padEnd(34)} wall ${ms(time)} ms · cpu ${ms(lastCpuMs)} · wait ${ms(lastWaitMs)} ms`);
 	}
 
 	await measure('expanded tree: j k l h', ['j', 'k', 'l', 'h']);
@@ -417,13 +608,14 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	await once(`tree below the big ${store.typeNames[store.objectType[visit.fanOut]!]!} (R)`, [':', String(store.objectAddress[visit.fanOut]), KEYS.enter, 'R'], 'what it keeps alive');
 	// In a dump, the object with the most references may keep few of them alive alone: no "N more" row then.
 	if (Number.isNaN(await once('  to its "N more" row (G)', ['G'], 'more (Enter shows', 10_000))) {
-		log('  (no "N more" row: the tree below it is small)');
+		// Keys that move nothing draw nothing: each would wait 2 s for a frame.
+		log('  (no "N more" row: the tree below it is small, no keys measured there)');
 	} else {
 		await once('  "N more": 100 more (Enter)', [KEYS.enter], '[Retained]');
 		await once('  and to the next "N more" row (G)', ['G'], 'more (Enter shows');
+		await measure('big fan-out: k j PgUp PgDn', ['k', 'j', KEYS.pageUp, KEYS.pageDown]);
 	}
 
-	await measure('big fan-out: k j PgUp PgDn', ['k', 'j', KEYS.pageUp, KEYS.pageDown]);
 	await press(KEYS.escape);
 	await press(KEYS.escape);
 	await measure('summary: S (reverse)', ['S']);
@@ -433,9 +625,11 @@ export async function benchmark(store: GraphStore, rounds: number, log: (line: s
 	}
 
 	for (const [job, ms] of model.jobs.longestStepMs) {
-		log(`background job "${job}": longest slice ${ms.toFixed(1)} ms (asked for 8 ms)`);
+		log(`background job "${job}": longest slice ${ms.toFixed(1)} ms (slices of ${SLICE_MS} ms)`);
 	}
 
+	typist.close();
+	observer?.disconnect();
 	inkRenderMs.sort((a, b) => a - b);
 	log(`Ink layout+output per frame: p50 ${percentile(inkRenderMs, 0.5).toFixed(2)} ms, p99 ${percentile(inkRenderMs, 0.99).toFixed(2)} ms`);
 	instance.unmount();
@@ -458,6 +652,8 @@ async function main(argv: string[]): Promise<number> {
 			rounds: {type: 'string', default: '30'},
 			'index-dir': {type: 'string'},
 			json: {type: 'boolean', default: false},
+			trace: {type: 'string'},
+			'computing-only': {type: 'boolean', default: false},
 		},
 		strict: true,
 	});
@@ -479,7 +675,8 @@ async function main(argv: string[]): Promise<number> {
 		log(`${values.dump}: ${store.objectCount.toLocaleString('en-US')} objects, loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 	}
 
-	const figures = await benchmark(store, Number(values.rounds), log, landmarks(store, values.dump === undefined));
+	const traceOverMs = values.trace === undefined ? Number.POSITIVE_INFINITY : Number(values.trace);
+	const figures = await benchmark(store, Number(values.rounds), log, landmarks(store, values.dump === undefined), {traceOverMs, computingOnly: values['computing-only']});
 	if (values.json) {
 		log(JSON.stringify({...figures, objects: store.objectCount}));
 	}

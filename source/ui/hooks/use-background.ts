@@ -1,43 +1,20 @@
 import {useEffect, useRef} from 'react';
 import type {ExplorerModel} from '../state/model.js';
-
-/** Milliseconds of background work between two looks at the keyboard. */
-const SLICE_MS = 8;
+import {BackgroundPump} from '../state/pump.js';
 
 /**
- * Run the model's queued jobs in short slices (setImmediate, so key presses
- * are read between slices). Returns `pump`, to call after queueing a job.
+ * Run the model's queued jobs in short slices between key presses (see
+ * BackgroundPump). Returns `pump`, to call after queueing a job.
  */
 export function useBackground(model: ExplorerModel): () => void {
-	const handle = useRef<NodeJS.Immediate | undefined>(undefined);
-	const alive = useRef(true);
-	const pump = useRef((): void => {
-		if (handle.current !== undefined || !alive.current) {
-			return;
-		}
-
-		const tick = (): void => {
-			handle.current = undefined;
-			if (!alive.current) {
-				return;
-			}
-
-			if (model.jobs.run(SLICE_MS)) {
-				handle.current = setImmediate(tick);
-			}
-		};
-
-		handle.current = setImmediate(tick);
-	});
+	const pump = useRef<BackgroundPump | undefined>(undefined);
+	pump.current ??= new BackgroundPump(model.jobs);
 	useEffect(() => {
-		alive.current = true;
+		const current = pump.current!;
+		current.resume();
 		return () => {
-			alive.current = false;
-			if (handle.current !== undefined) {
-				clearImmediate(handle.current);
-				handle.current = undefined;
-			}
+			current.stop();
 		};
 	}, []);
-	return pump.current;
+	return pump.current.pump;
 }

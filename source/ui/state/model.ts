@@ -22,7 +22,7 @@ import {CandidatesJob, type Leaks, leaksOf} from './leaks.js';
 import {type Waste, WasteJob} from './waste.js';
 import {type LengthView, lengthView} from '../../core/waste/growing.js';
 import {flattenTree, TreePages, type TreeRows} from './tree.js';
-import {type Analyses, coreAnalyses, type Path} from './analyses.js';
+import {type Analyses, coreAnalyses, type Path, type RetainedJob} from './analyses.js';
 import {JobQueue} from './jobs.js';
 import type {RefOrder, SortKey} from './types.js';
 import {sortByRetained, TypeIndex} from './object-order.js';
@@ -477,11 +477,18 @@ export class ExplorerModel {
 			return;
 		}
 
-		const job = provider(this.store);
+		// Made in the first slice, not here: making it allocates the work
+		// arrays (about 28 bytes an object), which a key press must not wait for.
+		let job: RetainedJob | undefined;
 		this.retainedState = {status: 'computing', fraction: 0};
 		let reported = 0;
 		this.jobs.add('retained', {
 			step: deadline => {
+				if (job === undefined) {
+					job = provider(this.store);
+					return false;
+				}
+
 				const done = job.step(deadline);
 				const fraction = job.fraction();
 				this.retainedState = {status: 'computing', fraction};
@@ -494,7 +501,7 @@ export class ExplorerModel {
 				return done;
 			},
 		}, () => {
-			const dominators = job.result();
+			const dominators = job!.result();
 			this.retainedState = {status: 'ready', dominators};
 			// The dominator tree's children lists, ready before anyone presses R.
 			this.jobs.add('tree', new TreeBuildJob(dominators), () => undefined);
