@@ -2704,14 +2704,21 @@ export function isMainModule(moduleUrl: string): boolean {
 	}
 }
 
-if (isMainModule(import.meta.url)) {
+/** Runs `main` with the command line's arguments when this module is the script node was started with. */
+export function runIfMain(moduleUrl: string, name: string, main: (argv: string[]) => Promise<number>, failureCode = 1): void {
+	if (!isMainModule(moduleUrl)) {
+		return;
+	}
+
 	main(process.argv.slice(2)).then(
 		code => {
 			process.exitCode = code;
 		},
 		(error: unknown) => {
-			process.stderr.write(`generate: ${error instanceof Error ? error.message : String(error)}\n`);
-			process.exitCode = 2;
+			process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+			process.exitCode = failureCode;
 		},
 	);
 }
+
+runIfMain(import.meta.url, 'generate', main, 2);

@@ -34,7 +34,7 @@ import {loadDump} from '../core/dump/load.js';
 import {UNRESOLVED_BIT} from '../core/graph/layout.js';
 import type {GraphStore} from '../core/graph/store.js';
 import {tuneForLoading} from '../core/util/tuning.js';
-import {isMainModule} from './generate.js';
+import {runIfMain} from './generate.js';
 
 /** V8's node fields, in the order V8 writes them. */
 export const NODE_FIELDS = ['type', 'name', 'id', 'self_size', 'edge_count', 'trace_node_id', 'detachedness'] as const;
@@ -320,14 +320,4 @@ async function main(argv: string[]): Promise<number> {
 	return 0;
 }
 
-if (isMainModule(import.meta.url)) {
-	main(process.argv.slice(2)).then(
-		code => {
-			process.exitCode = code;
-		},
-		(error: unknown) => {
-			process.stderr.write(`heapsnapshot: ${error instanceof Error ? error.message : String(error)}\n`);
-			process.exitCode = 1;
-		},
-	);
-}
+runIfMain(import.meta.url, 'heapsnapshot', main);

@@ -30,7 +30,7 @@ import {saveAnalyses, savedDominators, savedLargestRetained} from '../core/index
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {loadDump} from '../core/dump/load.js';
 import {tuneForLoading} from '../core/util/tuning.js';
-import {isMainModule} from './generate.js';
+import {runIfMain} from './generate.js';
 
 export type LoadFigures = {
 	readonly file: string;
@@ -165,14 +165,4 @@ async function main(argv: string[]): Promise<number> {
 	return 0;
 }
 
-if (isMainModule(import.meta.url)) {
-	main(process.argv.slice(2)).then(
-		code => {
-			process.exitCode = code;
-		},
-		(error: unknown) => {
-			process.stderr.write(`load-one: ${error instanceof Error ? error.message : String(error)}\n`);
-			process.exitCode = 1;
-		},
-	);
-}
+runIfMain(import.meta.url, 'load-one', main);

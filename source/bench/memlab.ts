@@ -24,7 +24,7 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {NODE_FLAGS} from '../core/util/tuning.js';
 import {errorLine, lastJson, runChild} from './child.js';
-import {isMainModule} from './generate.js';
+import {runIfMain} from './generate.js';
 import type {ConvertFigures} from './heapsnapshot.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -387,14 +387,4 @@ async function main(argv: string[]): Promise<number> {
 	return 0;
 }
 
-if (isMainModule(import.meta.url)) {
-	main(process.argv.slice(2)).then(
-		code => {
-			process.exitCode = code;
-		},
-		(error: unknown) => {
-			process.stderr.write(`memlab: ${error instanceof Error ? error.message : String(error)}\n`);
-			process.exitCode = 1;
-		},
-	);
-}
+runIfMain(import.meta.url, 'memlab', main);
