@@ -5,7 +5,7 @@
  *   {file, bytes, fileBytes, objects, refs, msToSummary, msTotal,
  *    phases: [{name, ms}], maxRssBytes, ...}
  *
- * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]] [--retained]
+ * Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]] [--retained] [--no-parents]
  *
  * With --index the load uses the persisted index as the command line does
  * (reads it when there is one, writes it otherwise); `index` in the figures
@@ -20,7 +20,9 @@
  * With --retained, `msToRetained` is the time until retained sizes are
  * known too, as `top` gets them: with --index, read from the analyses
  * saved with the index, else computed at once after the load (and, with
- * --index, saved); `msTotal` still stops before it.
+ * --index, saved); `msTotal` still stops before it. With --no-parents,
+ * the load builds no referrers (as the commands load: an analysis that
+ * needs them builds them), so a reopen reads only what `top` reads.
  */
 
 import {statSync} from 'node:fs';
@@ -63,7 +65,7 @@ export type LoadFigures = {
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-export async function loadOne(file: string, options: {collapse?: boolean; workers?: number; index?: boolean; indexDir?: string; retained?: boolean} = {}): Promise<LoadFigures> {
+export async function loadOne(file: string, options: {collapse?: boolean; workers?: number; index?: boolean; indexDir?: string; retained?: boolean; parents?: boolean} = {}): Promise<LoadFigures> {
 	const started = performance.now();
 	const phases: Array<{name: string; ms: number}> = [];
 	let summaryReadyMs: number | undefined;
@@ -72,6 +74,8 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 		workers: options.workers,
 		index: options.index ?? false,
 		indexDir: options.indexDir,
+		// --no-parents: as the commands load (top, show, path), parents only when an analysis asks.
+		parents: options.parents ?? true,
 		onNote(note) {
 			process.stderr.write(`load-one: ${note}\n`);
 		},
@@ -145,12 +149,13 @@ async function main(argv: string[]): Promise<number> {
 			index: {type: 'boolean', default: false},
 			'index-dir': {type: 'string'},
 			retained: {type: 'boolean', default: false},
+			'no-parents': {type: 'boolean', default: false},
 		},
 		allowPositionals: true,
 		strict: true,
 	});
 	if (positionals.length !== 1) {
-		process.stderr.write('Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]] [--retained]\n');
+		process.stderr.write('Usage: node dist/bench/load-one.js FILE [--no-collapse] [--workers N] [--index [--index-dir DIR]] [--retained] [--no-parents]\n');
 		return 2;
 	}
 
@@ -160,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
 		index: values.index,
 		indexDir: values['index-dir'],
 		retained: values.retained,
+		parents: !values['no-parents'],
 	});
 	process.stdout.write(JSON.stringify(figures) + '\n');
 	return 0;

@@ -323,7 +323,7 @@ async function measure(ctx: Context, subject: Subject): Promise<SubjectReport> {
 			say(`reopen, run ${run + 1}/${runs}`);
 			// eslint-disable-next-line no-await-in-loop
 			const figures = await attempt(report, 'reopen', async () => {
-				const read = await loadOne(subject.plain, ['--index', '--index-dir', ctx.indexDir, '--retained']);
+				const read = await loadOne(subject.plain, ['--index', '--index-dir', ctx.indexDir, '--retained', '--no-parents']);
 				if (read.index?.read !== true) {
 					throw new Error('the reopen did not read the index');
 				}
