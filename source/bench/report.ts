@@ -7,6 +7,7 @@
 import type {LoadFigures} from './load-one.js';
 import {MEMLAB_TARGET_RATIO, memlabDetails, memlabLine, memlabRatio, type MemlabReport} from './memlab.js';
 import type {ReferenceFigures} from './reference.js';
+import type {KeyFigures as UiKeyFigures} from './ui-keys.js';
 
 /** Targets of the persisted index and the faster first load (issue 9), on the 5M dump and on the real one. */
 export const TARGETS = {
@@ -69,14 +70,8 @@ export type IndexBenchJson = {
 	readonly wallMs?: Readonly<Record<string, {readonly indexed?: number; readonly parsed?: number}>>;
 };
 
-export type KeyFigures = {
-	readonly firstFrameMs: number;
-	readonly keyP50Ms: number;
-	readonly keyP99Ms: number;
-	readonly worstView: string;
-	readonly missing: number;
-	readonly objects: number;
-};
+/** What ui-keys.js --json prints: its figures and the store's object count. */
+export type KeyFigures = UiKeyFigures & {readonly objects: number};
 
 export type SubjectReport = {
 	readonly label: string;

@@ -36,6 +36,7 @@ import {closeSync, constants, openSync} from 'node:fs';
 import type {Dominators} from '../analyses/dominators.js';
 import {NO_OBJECT} from '../graph/layout.js';
 import type {GraphStore} from '../graph/store.js';
+import {TopK} from '../util/top-k.js';
 import {type DumpIdentity, sameIdentity} from './identity.js';
 import {
 	type AnyArray, type ArrayKind, blockChecksums, bytesOf, checkOffsets, damaged, type IndexBinding, IndexProblem, isCount,
@@ -304,7 +305,7 @@ export class AnalysesSlices {
 	largestRetained(count: number): {ordinals: Uint32Array; retainedSizes: Float64Array} {
 		const n = this.store.objectCount;
 		const k = Math.max(0, Math.min(count, n));
-		const heap = new RetainedHeap(k);
+		const heap = new TopK(undefined, k);
 		const total = this.totalSize ?? 0;
 		const buffer = new Float64Array((SLICE_BLOCK / 8) * BLOCKS_PER_UNIT * 4);
 		const bytes = bytesOf(buffer);
@@ -322,7 +323,7 @@ export class AnalysesSlices {
 					throw damaged(`the retained size of object ${ordinal} is impossible`);
 				}
 
-				heap.offer(size, ordinal);
+				heap.offer(ordinal, size);
 			}
 		}
 
@@ -338,72 +339,6 @@ export class AnalysesSlices {
 	/** The dominators read whole, in steps (see SavedDominatorsRead); undefined when none are saved. */
 	readDominators(): SavedDominatorsRead | undefined {
 		return this.has('dominators') ? new SavedDominatorsRead(this.fd, this.entries, this.sections, this.store, this.totalSize!, this.parentlessCount!) : undefined;
-	}
-}
-
-/** The k largest (size, ordinal) pairs fed in ascending ordinal order: a bounded min-heap. */
-class RetainedHeap {
-	private readonly sizes: Float64Array;
-	private readonly ordinals: Uint32Array;
-	private length = 0;
-
-	constructor(private readonly k: number) {
-		this.sizes = new Float64Array(k);
-		this.ordinals = new Uint32Array(k);
-	}
-
-	/** Ordinals come ascending: an equal size ranks below the ones kept. */
-	offer(size: number, ordinal: number): void {
-		const {sizes, ordinals} = this;
-		if (this.length < this.k) {
-			let i = this.length++;
-			while (i > 0) {
-				const up = (i - 1) >> 1;
-				if (!(size < sizes[up]! || (size === sizes[up] && ordinal > ordinals[up]!))) {
-					break;
-				}
-
-				sizes[i] = sizes[up]!;
-				ordinals[i] = ordinals[up]!;
-				i = up;
-			}
-
-			sizes[i] = size;
-			ordinals[i] = ordinal;
-			return;
-		}
-
-		if (this.k === 0 || size <= sizes[0]!) {
-			return;
-		}
-
-		let i = 0;
-		for (;;) {
-			const left = (2 * i) + 1;
-			if (left >= this.length) {
-				break;
-			}
-
-			const right = left + 1;
-			const lower = right < this.length && (sizes[right]! < sizes[left]! || (sizes[right] === sizes[left] && ordinals[right]! > ordinals[left]!)) ? right : left;
-			if (!(sizes[lower]! < size || (sizes[lower] === size && ordinals[lower]! > ordinal))) {
-				break;
-			}
-
-			sizes[i] = sizes[lower]!;
-			ordinals[i] = ordinals[lower]!;
-			i = lower;
-		}
-
-		sizes[i] = size;
-		ordinals[i] = ordinal;
-	}
-
-	/** Largest first, ties lower ordinal first. */
-	result(): Uint32Array {
-		const order = Array.from({length: this.length}, (_, i) => i)
-			.sort((a, b) => (this.sizes[b]! - this.sizes[a]!) || (this.ordinals[a]! - this.ordinals[b]!));
-		return Uint32Array.from(order, i => this.ordinals[i]!);
 	}
 }
 
