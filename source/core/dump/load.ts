@@ -20,7 +20,8 @@ import type {GraphStore} from '../graph/store.js';
 import {escapeControls} from '../format/escape.js';
 import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
-import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
+import {type CpuMark, markCpu} from '../util/cpu-busy.js';
+import {currentWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
 import {DEFAULT_BLOCK_SIZE, DumpError, openDump} from './reader.js';
 import type {CutReport} from './long-line.js';
@@ -193,6 +194,8 @@ async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined
 const STEP_MS = 50;
 
 export async function loadDump(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+	// Measured from here, while the index is looked for: how busy the cores are, for the parser threads.
+	const cpuMark = options.workers === undefined ? markCpu() : undefined;
 	let identity: DumpIdentity | undefined;
 	let settings: IndexSettings | undefined;
 	let rebuild = false;
@@ -225,7 +228,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		}
 	}
 
-	const result = await parseDump(file, options);
+	const result = await parseDump(file, options, cpuMark);
 	if (identity !== undefined && settings !== undefined
 		&& (rebuild || identity.size >= (options.indexMinBytes ?? DEFAULT_INDEX_MIN_BYTES))) {
 		const phaseStarted = performance.now();
@@ -329,7 +332,7 @@ async function loadFromIndex(file: string, identity: DumpIdentity, settings: Ind
 	};
 }
 
-async function parseDump(file: string, options: LoadOptions): Promise<LoadResult> {
+async function parseDump(file: string, options: LoadOptions, cpuMark?: CpuMark): Promise<LoadResult> {
 	const started = performance.now();
 	let phaseStarted = started;
 	let phase: LoadPhase = 'reading';
@@ -366,7 +369,7 @@ async function parseDump(file: string, options: LoadOptions): Promise<LoadResult
 
 	// Unknown sizes (standard input) may be big: threads.
 	const wantedWorkers = options.workers
-		?? ((source.textBytesHint ?? Number.POSITIVE_INFINITY) >= WORKER_THRESHOLD ? defaultWorkerCount() : 0);
+		?? ((source.textBytesHint ?? Number.POSITIVE_INFINITY) >= WORKER_THRESHOLD ? await currentWorkerCount(cpuMark) : 0);
 	let pool: ParserPool | undefined;
 	let sharedPool = false;
 	if (wantedWorkers > 0 && workersAvailable()) {

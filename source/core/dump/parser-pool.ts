@@ -14,6 +14,7 @@ import type {BufferRecycler} from '../util/recycler.js';
 import {type ChunkHead, parseChunk, splitHead} from './parse-chunk.js';
 import {headBuffers, type WorkerRequest, type WorkerResponse} from './parse-worker.js';
 import {resolveAddresses} from './resolve.js';
+import {type CpuMark, othersBusy} from '../util/cpu-busy.js';
 
 const workerUrl = new URL('parse-worker.js', import.meta.url);
 
@@ -28,14 +29,30 @@ export function workersAvailable(): boolean {
 
 /**
  * Parser threads for a big dump: one per idle core, at most 4; none when
- * fewer than two cores are idle (by the 1-minute load average, rounded). On a
- * 2-core machine busy with other work the threads wait for a core: the
+ * fewer than two cores are idle (`busy`: cores' worth of other work, rounded).
+ * On a 2-core machine busy with other work the threads wait for a core: the
  * 5M-object dump then loaded 10-20% faster on this thread alone, with
  * 15% less CPU and 27 MB less memory.
  */
-export function defaultWorkerCount(cores = availableParallelism(), load = loadavg()[0]!): number {
-	const idle = Math.round(cores - load);
+export function defaultWorkerCount(cores = availableParallelism(), busy = loadavg()[0]!): number {
+	const idle = Math.round(cores - busy);
 	return idle < 2 ? 0 : Math.min(idle, 4);
+}
+
+/**
+ * defaultWorkerCount by how busy the machine is now: the other processes'
+ * CPU demand since `mark` (at least 60 ms before; see cpu-busy.ts), or the
+ * 1-minute load average where the kernel does not say. The load average
+ * lags by a minute: on an idle machine it still counted the command run
+ * just before, and kept a load on one thread that two would have made
+ * about 35% faster.
+ */
+export async function currentWorkerCount(mark: CpuMark | undefined, cores = availableParallelism()): Promise<number> {
+	if (cores < 2) {
+		return 0;
+	}
+
+	return defaultWorkerCount(cores, await othersBusy(mark) ?? loadavg()[0]!);
 }
 
 /** Block `id`'s references are in place; `unresolved` lists the addresses its UNRESOLVED_BIT | k targets name. */
