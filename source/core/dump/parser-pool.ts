@@ -41,7 +41,7 @@ export function defaultWorkerCount(cores = availableParallelism(), busy = loadav
 
 /**
  * defaultWorkerCount by how busy the machine is now: the other processes'
- * CPU demand since `mark` (at least 60 ms before; see cpu-busy.ts), or the
+ * CPU demand since `mark` (at least 40 ms before; see cpu-busy.ts), or the
  * 1-minute load average where the kernel does not say. The load average
  * lags by a minute: on an idle machine it still counted the command run
  * just before, and kept a load on one thread that two would have made

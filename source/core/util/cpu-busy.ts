@@ -59,7 +59,7 @@ const TICKS_PER_SECOND = 100;
  * since the mark (the kernel counts in 10 ms ticks). Undefined where the
  * kernel does not say (not Linux).
  */
-export async function othersBusy(since: CpuMark | undefined, minWindowMs = 60): Promise<number | undefined> {
+export async function othersBusy(since: CpuMark | undefined, minWindowMs = 40): Promise<number | undefined> {
 	if (since?.times === undefined) {
 		return undefined;
 	}
