@@ -16,9 +16,9 @@ import {type ObjectTableJob, startObjectTable} from '../analyses/meliae-table-th
 import {summaryHasTies} from '../analyses/summary.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
-import type {GraphStore} from '../graph/store.js';
+import {type GraphStore, leaveToSource} from '../graph/store.js';
 import {escapeControls} from '../format/escape.js';
-import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, saveIndex} from '../index/persisted.js';
+import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, indexWritesSettled, pendingIndexWrite, type SavedIndex, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
@@ -100,6 +100,13 @@ export type LoadOptions = {
 	env?: NodeJS.ProcessEnv;
 	/** One line each about the index (damaged and rebuilt, not written because ...). */
 	onNote?: (note: string) => void;
+	/**
+	 * Return as soon as the dump is loaded and let the index be written by
+	 * the I/O threads meanwhile (`indexWritten` in the result settles when
+	 * it is; saveAnalyses waits for it by itself). Default: return once it
+	 * is written.
+	 */
+	overlapIndexWrite?: boolean;
 };
 
 /** Dumps smaller than this parse in milliseconds: no index file beside them unless asked for. */
@@ -135,8 +142,18 @@ export type LoadResult = {
 	textBytes: number;
 	compressed: boolean;
 	file: string;
-	/** The index read (read: true) or written for this load, if any. */
+	/**
+	 * The index read (read: true) or written for this load, if any. With
+	 * overlapIndexWrite, set once the write finished (see indexWritten).
+	 */
 	index?: {path: string; bytes: number; read: boolean};
+	/**
+	 * Settles (never rejects) once the index this load writes is written
+	 * and the store bound to it (or not written: a note said why), with
+	 * `index`; at once when nothing is written. Until then the store's
+	 * arrays must not change.
+	 */
+	indexWritten?: Promise<LoadResult['index']>;
 	/** Allocation sites read from `FILE.alloc.json.gz` (never for standard input). */
 	alloc?: AllocSites;
 	/** Why the allocation-site file beside the dump was not used (`file:line: ...`). */
@@ -209,6 +226,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 			try {
 				const indexed = await loadFromIndex(file, identity, settings, options);
 				if (indexed.result !== undefined) {
+					indexed.result.indexWritten = Promise.resolve(indexed.result.index);
 					return indexed.result;
 				}
 
@@ -225,23 +243,60 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		}
 	}
 
+	if (options.index === true) {
+		// A store whose index is still being written stays in memory until
+		// it is: one at a time (a command loading dumps in a row).
+		await indexWritesSettled();
+	}
+
 	const result = await parseDump(file, options);
 	if (identity !== undefined && settings !== undefined
 		&& (rebuild || identity.size >= (options.indexMinBytes ?? DEFAULT_INDEX_MIN_BYTES))) {
-		const phaseStarted = performance.now();
-		options.onProgress?.({
-			phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: result.store.objectCount, elapsedMs: 0,
-		});
-		const {store, problems, lines, textBytes, compressed} = result;
-		const saved = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
-		options.onPhase?.('writing index', performance.now() - phaseStarted);
-		if (saved !== undefined) {
-			result.index = {path: saved.path, bytes: saved.bytes, read: false};
-			bindToIndex(store, saved.path, saved.binding, identity, settings.onNote);
+		const written = writeIndexFor(file, identity, result, settings, options);
+		if (options.overlapIndexWrite === true) {
+			result.indexWritten = written;
+		} else {
+			await written;
+			result.indexWritten = written;
 		}
+	} else {
+		result.indexWritten = Promise.resolve(result.index);
 	}
 
 	return result;
+}
+
+/**
+ * Write the index of a parsed dump: the checksums and layout now, the
+ * writes by the I/O threads (see saveIndex). Once written, the store is
+ * bound to it and leaves its values and address hash to it, as a store
+ * read from the index does. Never rejects: every failure is a note.
+ */
+async function writeIndexFor(file: string, identity: DumpIdentity, result: LoadResult, settings: IndexSettings, options: LoadOptions): Promise<LoadResult['index']> {
+	const phaseStarted = performance.now();
+	const {store, problems, lines, textBytes, compressed} = result;
+	options.onProgress?.({
+		phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: store.objectCount, elapsedMs: 0,
+	});
+	const saving = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
+	// Until it is written, analyses wait for it (saveAnalyses).
+	pendingIndexWrite(store, saving.catch(() => undefined));
+	let saved: SavedIndex | undefined;
+	try {
+		saved = await saving;
+	} catch (error) {
+		settings.onNote?.(`note: not writing an index: ${escapeControls((error as Error).message)}`);
+	}
+
+	options.onPhase?.('writing index', performance.now() - phaseStarted);
+	if (saved === undefined) {
+		return undefined;
+	}
+
+	result.index = {path: saved.path, bytes: saved.bytes, read: false};
+	bindToIndex(store, saved.path, saved.binding, identity, settings.onNote, saved.parentsWritten);
+	leaveToSource(store, saved.source);
+	return result.index;
 }
 
 /**

@@ -34,7 +34,7 @@
 
 import {randomBytes} from 'node:crypto';
 import {
-	closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync,
+	close, closeSync, constants, fstatSync, fsync, fsyncSync, lstatSync, open, openSync, readdirSync, readSync, renameSync, unlinkSync, write, writeSync,
 } from 'node:fs';
 import {endianness} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -307,14 +307,24 @@ export function removeStaleTemporaries(directory: string, now = Date.now()): num
 
 type SectionHeader = {sections: SectionEntry[]; fileBytes: number};
 
+/** A section file laid out and its temporary file created, nothing written yet. */
+type PreparedFile = {
+	temporary: string;
+	fd: number;
+	fixed: Buffer;
+	headerBytes: Buffer;
+	headerCrc: number;
+	fileBytes: number;
+	/** What to write where: the fixed part, the header, each section, the last section's padding. */
+	pieces: Array<{bytes: Uint8Array; position: number}>;
+};
+
 /**
- * Write a file of sections: the fixed part (magic, version, byte order,
- * header length and CRC), the JSON header, then each array 8-aligned.
- * Written to a new temporary file (O_EXCL, 0600), synced, then renamed
- * over `target`; no partial file is left. The header's `sections` (one
- * entry per array, in order) and `fileBytes` are filled in here.
+ * The synchronous part of a write: check the target is ours to replace,
+ * remove stale temporaries, checksum every array, lay the file out, and
+ * create the temporary file (O_EXCL, 0600).
  */
-export function writeSectionFile(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): {bytes: number; headerCrc: number} {
+function prepareSectionFile(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): PreparedFile {
 	if (!replaceable(target, magic)) {
 		throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
 	}
@@ -348,22 +358,60 @@ export function writeSectionFile(target: string, magic: string, version: number,
 	fixed.writeUInt32LE(BYTE_ORDER_MARK, 12);
 	fixed.writeUInt32LE(headerBytes.length, 16);
 	fixed.writeUInt32LE(headerCrc, 20);
+	const pieces = [{bytes: fixed as Uint8Array, position: 0}, {bytes: headerBytes as Uint8Array, position: FIXED_BYTES}];
+	let end = FIXED_BYTES + headerBytes.length;
+	for (const [index, section] of header.sections.entries()) {
+		pieces.push({bytes: bytesOf(arrays[index]![1]), position: section.offset});
+		end = section.offset + section.bytes;
+	}
+
+	if (end < header.fileBytes) {
+		pieces.push({bytes: new Uint8Array(header.fileBytes - end), position: end});
+	}
 
 	const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 	// O_EXCL: never write through a file or link someone put at this name.
 	const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+	return {temporary, fd, fixed, headerBytes, headerCrc, fileBytes: header.fileBytes, pieces};
+}
+
+/** Close and remove a temporary that is not renamed into place (errors ignored: it may be gone). */
+function abandon(prepared: PreparedFile): void {
+	try {
+		closeSync(prepared.fd);
+	} catch {}
+
+	try {
+		unlinkSync(prepared.temporary);
+	} catch {}
+}
+
+/** Sync the directory, so that the rename itself survives a crash (best effort). */
+function syncDirectory(target: string): void {
+	try {
+		const directory = openSync(dirname(target), 'r');
+		try {
+			fsyncSync(directory);
+		} finally {
+			closeSync(directory);
+		}
+	} catch {}
+}
+
+/**
+ * Write a file of sections: the fixed part (magic, version, byte order,
+ * header length and CRC), the JSON header, then each array 8-aligned.
+ * Written to a new temporary file (O_EXCL, 0600), synced, then renamed
+ * over `target`; no partial file is left. The header's `sections` (one
+ * entry per array, in order) and `fileBytes` are filled in here.
+ */
+export function writeSectionFile(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): {bytes: number; headerCrc: number} {
+	const prepared = prepareSectionFile(target, magic, version, header, arrays);
+	const {fd, temporary} = prepared;
 	let renamed = false;
 	try {
-		writeFully(fd, fixed, 0);
-		writeFully(fd, headerBytes, FIXED_BYTES);
-		for (const [index, section] of header.sections.entries()) {
-			writeFully(fd, bytesOf(arrays[index]![1]), section.offset);
-		}
-
-		const written = fstatSync(fd).size;
-		if (written < header.fileBytes) {
-			// The last section's padding.
-			writeFully(fd, new Uint8Array(header.fileBytes - written), written);
+		for (const piece of prepared.pieces) {
+			writeFully(fd, piece.bytes, piece.position);
 		}
 
 		fsyncSync(fd);
@@ -376,36 +424,130 @@ export function writeSectionFile(target: string, magic: string, version: number,
 		renamed = true;
 	} finally {
 		if (!renamed) {
-			try {
-				closeSync(fd);
-			} catch {}
-
-			try {
-				unlinkSync(temporary);
-			} catch {}
+			abandon(prepared);
 		}
 	}
 
-	// The rename itself survives a crash once the directory is synced.
-	try {
-		const directory = openSync(dirname(target), 'r');
-		try {
-			fsyncSync(directory);
-		} finally {
-			closeSync(directory);
-		}
-	} catch {}
-
-	return {bytes: header.fileBytes, headerCrc};
+	syncDirectory(target);
+	return {bytes: prepared.fileBytes, headerCrc: prepared.headerCrc};
 }
 
+/** `bytes` written at `position` by an I/O thread (the rest again, should it write less). */
+async function writeAsync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const from = (done: number): void => {
+			if (done >= bytes.length) {
+				resolve();
+				return;
+			}
+
+			write(fd, bytes, done, bytes.length - done, position + done, (error, written) => {
+				if (error === null) {
+					from(done + written);
+				} else {
+					reject(error);
+				}
+			});
+		};
+
+		from(0);
+	});
+}
+
+/** What an asynchronous write leaves: the file's size, its header's checksum, and the file open for reading. */
+export type WrittenSectionFile = {
+	bytes: number;
+	headerCrc: number;
+	/** The written file, open read-only (the caller owns it): what was written, whatever the name holds later. */
+	readFd: number;
+};
+
 /**
- * Save `store` as the index at `target`. Throws IndexProblem('foreign')
- * when a file that is not an index is in the way, and the file system's
- * errors (read-only, no space, ...) as they come; no partial file is left.
- * Returns the index's size in bytes and what binds companions to it.
+ * writeSectionFile with the copying, the sync, the rename and the
+ * directory sync done by the I/O threads: the checksums, the layout and
+ * the temporary's creation happen before this returns its promise, and
+ * every section's write is queued then too, so they proceed while this
+ * thread works on. The arrays must not change until the promise settles.
+ * Rejects as writeSectionFile throws; no partial file is left.
  */
-export function writeIndexFile(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): IndexBinding {
+export async function writeSectionFileAsync(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): Promise<WrittenSectionFile> {
+	const prepared = prepareSectionFile(target, magic, version, header, arrays);
+	const {fd, temporary} = prepared;
+	let readFd: number | undefined;
+	let renamed = false;
+	try {
+		readFd = openSync(temporary, constants.O_RDONLY | constants.O_NOFOLLOW);
+		// Every piece is queued at once, before this returns its promise: the
+		// I/O threads write them while this thread computes, even if it does
+		// not return to the event loop meanwhile. Settled together: no write
+		// is still running when a failed file is closed and removed.
+		const writes: Array<Promise<void>> = [];
+		for (const {bytes, position} of prepared.pieces) {
+			for (let start = 0; start < bytes.length; start += PIECE) {
+				writes.push(writeAsync(fd, bytes.subarray(start, Math.min(bytes.length, start + PIECE)), position + start));
+			}
+		}
+
+		const results = await Promise.allSettled(writes);
+		const failed = results.find(result => result.status === 'rejected');
+		if (failed !== undefined) {
+			throw failed.reason;
+		}
+
+		await fsyncAsync(fd);
+		if (!replaceable(target, magic)) {
+			throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
+		}
+
+		renameSync(temporary, target);
+		renamed = true;
+		closeSync(fd);
+	} catch (error) {
+		if (readFd !== undefined) {
+			try {
+				closeSync(readFd);
+			} catch {}
+		}
+
+		throw error;
+	} finally {
+		if (!renamed) {
+			abandon(prepared);
+		}
+	}
+
+	await new Promise<void>(resolve => {
+		// The rename itself survives a crash once the directory is synced.
+		open(dirname(target), 'r', (error, directory) => {
+			if (error !== null) {
+				resolve();
+				return;
+			}
+
+			fsync(directory, () => {
+				close(directory, () => {
+					resolve();
+				});
+			});
+		});
+	});
+	return {bytes: prepared.fileBytes, headerCrc: prepared.headerCrc, readFd: readFd!};
+}
+
+async function fsyncAsync(fd: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		fsync(fd, error => {
+			if (error === null) {
+				resolve();
+			} else {
+				reject(error);
+			}
+		});
+	});
+}
+
+/** The header and the arrays of `store`'s index (the arrays are the store's own: they must not change while written). */
+function indexContents(identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): {header: Header; arrays: Array<[string, AnyArray]>} {
 	const columns = columnsOf(store);
 	const slotNames: Array<[number, string[]]> = [...(slotNamesOf(store) ?? new Map<number, readonly string[]>())]
 		.map(([address, names]) => [address, [...names]]);
@@ -428,8 +570,64 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 		}
 	}
 
+	return {header, arrays};
+}
+
+/**
+ * Save `store` as the index at `target`. Throws IndexProblem('foreign')
+ * when a file that is not an index is in the way, and the file system's
+ * errors (read-only, no space, ...) as they come; no partial file is left.
+ * Returns the index's size in bytes and what binds companions to it.
+ */
+export function writeIndexFile(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): IndexBinding {
+	const {header, arrays} = indexContents(identity, store, facts);
 	const {bytes, headerCrc} = writeSectionFile(target, INDEX_MAGIC, INDEX_VERSION, header, arrays);
 	return {indexBytes: bytes, headerCrc};
+}
+
+/** An index written by writeIndexFileAsync. */
+export type WrittenIndex = {
+	binding: IndexBinding;
+	/** Whether the index holds the parents (they may have been built while it was written). */
+	parentsWritten: boolean;
+	/** The written file as a column source (values, address hash), open on the file written whatever its name holds later. */
+	source: IndexColumnSource;
+};
+
+/**
+ * writeIndexFile by the I/O threads (see writeSectionFileAsync): the
+ * checksums and the layout are made, and every write queued, before the
+ * promise is returned; the store's arrays must not change until it
+ * settles (building parents or dominators makes new arrays: that is fine).
+ */
+export async function writeIndexFileAsync(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): Promise<WrittenIndex> {
+	const {header, arrays} = indexContents(identity, store, facts);
+	const parentsWritten = arrays.some(([name]) => name === 'firstParent');
+	const length = (name: SectionName): number => {
+		const found = arrays.find(([section]) => section === name);
+		return found === undefined ? 0 : found[1].length;
+	};
+
+	const lengths: ColumnLengths = {
+		objects: store.objectCount,
+		types: header.typeNames.length,
+		edges: length('childTargets'),
+		unresolved: length('unresolvedAddress'),
+		valueBytes: length('valueBytes'),
+		parentEdges: length('parentSources'),
+		unresolvedReferences: header.unresolvedReferenceCount,
+	};
+	const written = await writeSectionFileAsync(target, INDEX_MAGIC, INDEX_VERSION, header, arrays);
+	let source: IndexColumnSource;
+	try {
+		const entries = new Map(header.sections.map(section => [section.name, section]));
+		source = new IndexColumnSource(target, written.readFd, fstatSync(written.readFd), entries, new Map<string, ArrayKind>(SECTIONS), lengths);
+	} catch (error) {
+		closeSync(written.readFd);
+		throw error;
+	}
+
+	return {binding: {indexBytes: written.bytes, headerCrc: written.headerCrc}, parentsWritten, source};
 }
 
 export function damaged(message: string): IndexProblem {

@@ -10,10 +10,11 @@ import {dirname} from 'node:path';
 import {escapeControls} from '../format/escape.js';
 import type {GraphStore} from '../graph/store.js';
 import {type DumpIdentity, indexCandidates, type IndexOptions, unchangedSince} from './identity.js';
-import {type IndexBinding, type IndexedFacts, type IndexRead, IndexProblem, readIndexFile, writeIndexFile} from './index-file.js';
+import {type IndexBinding, type IndexedFacts, type IndexRead, IndexProblem, readIndexFile, writeIndexFileAsync} from './index-file.js';
+import type {IndexColumnSource} from './index-source.js';
 
 export {IndexProblem} from './index-file.js';
-export {bindToIndex, savedAnalysesBytes, savedDominanceOf, savedDominators, savedDominatorsJob, savedLargestRetained, saveAnalyses} from './saved-analyses.js';
+export {bindToIndex, indexWritesSettled, pendingIndexWrite, savedAnalysesBytes, savedDominanceOf, savedDominators, savedDominatorsJob, savedLargestRetained, saveAnalyses} from './saved-analyses.js';
 export {analysesPath} from './analyses-file.js';
 export {IndexReadError} from './index-source.js';
 export {identifyDump, indexCandidates, cacheDirectory, INDEX_SUFFIX} from './identity.js';
@@ -74,7 +75,15 @@ export function findIndex(file: string, identity: DumpIdentity, settings: IndexS
 	return {read: undefined, unusable};
 }
 
-export type SavedIndex = {path: string; bytes: number; binding: IndexBinding};
+export type SavedIndex = {
+	path: string;
+	bytes: number;
+	binding: IndexBinding;
+	/** Whether the index holds the parents. */
+	parentsWritten: boolean;
+	/** The written file as a column source (see writeIndexFileAsync). */
+	source: IndexColumnSource;
+};
 
 /** Errors that mean "this directory will not take the file": try the next place. */
 const NOT_HERE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EEXIST']);
@@ -82,9 +91,11 @@ const NOT_HERE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EEXI
 /**
  * Save the index of a parsed dump in the first place that takes it. Undefined
  * (with a note) when none does, the disk is full, or the dump changed while
- * it was read.
+ * it was read; never rejects. The first place's checksums are made and its
+ * writes queued before this returns (see writeIndexFileAsync); the store's
+ * arrays must not change until the promise settles.
  */
-export function saveIndex(file: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts, settings: IndexSettings): SavedIndex | undefined {
+export async function saveIndex(file: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts, settings: IndexSettings): Promise<SavedIndex | undefined> {
 	if (!unchangedSince(file, identity)) {
 		settings.onNote?.(`note: ${shown(file)} changed while it was read; not indexing it`);
 		return undefined;
@@ -98,8 +109,9 @@ export function saveIndex(file: string, identity: DumpIdentity, store: GraphStor
 				mkdirSync(dirname(path), {recursive: true, mode: 0o700});
 			}
 
-			const binding = writeIndexFile(path, identity, store, facts);
-			return {path, bytes: binding.indexBytes, binding};
+			// eslint-disable-next-line no-await-in-loop
+			const written = await writeIndexFileAsync(path, identity, store, facts);
+			return {path, bytes: written.binding.indexBytes, binding: written.binding, parentsWritten: written.parentsWritten, source: written.source};
 		} catch (error) {
 			if (error instanceof IndexProblem) {
 				// A file that is not ours is in the way: the next place, if any.
