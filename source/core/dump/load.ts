@@ -18,7 +18,7 @@ import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
 import {type GraphStore, leaveToSource} from '../graph/store.js';
 import {escapeControls} from '../format/escape.js';
-import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, indexWritesSettled, pendingIndexWrite, type SavedIndex, saveIndex} from '../index/persisted.js';
+import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, indexWritesSettled, pendingIndexWrite, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {defaultWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
 import {BufferRecycler} from '../util/recycler.js';
@@ -252,13 +252,12 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 	const result = await parseDump(file, options);
 	if (identity !== undefined && settings !== undefined
 		&& (rebuild || identity.size >= (options.indexMinBytes ?? DEFAULT_INDEX_MIN_BYTES))) {
-		const written = writeIndexFor(file, identity, result, settings, options);
-		if (options.overlapIndexWrite === true) {
-			result.indexWritten = written;
-		} else {
-			await written;
-			result.indexWritten = written;
-		}
+		const {valuesLeft, written} = writeIndexFor(file, identity, result, settings, options);
+		result.indexWritten = written;
+		// With the overlap, the rest of the index is written while the caller
+		// goes on; the values and the address hash first, and the store reads
+		// them from the file before the caller's next big arrays are made.
+		await (options.overlapIndexWrite === true ? valuesLeft : written);
 	} else {
 		result.indexWritten = Promise.resolve(result.index);
 	}
@@ -268,35 +267,40 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 
 /**
  * Write the index of a parsed dump: the checksums and layout now, the
- * writes by the I/O threads (see saveIndex). Once written, the store is
- * bound to it and leaves its values and address hash to it, as a store
- * read from the index does. Never rejects: every failure is a note.
+ * writes by the I/O threads (see saveIndex). Once its values and address
+ * hash are written the store reads them from the file, as a store read
+ * from an index does, and its own are freed (`valuesLeft`); once it is
+ * written the store is bound to it (`written`). Neither rejects: every
+ * failure is a note.
  */
-async function writeIndexFor(file: string, identity: DumpIdentity, result: LoadResult, settings: IndexSettings, options: LoadOptions): Promise<LoadResult['index']> {
+function writeIndexFor(file: string, identity: DumpIdentity, result: LoadResult, settings: IndexSettings, options: LoadOptions): {valuesLeft: Promise<void>; written: Promise<LoadResult['index']>} {
 	const phaseStarted = performance.now();
 	const {store, problems, lines, textBytes, compressed} = result;
 	options.onProgress?.({
 		phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: store.objectCount, elapsedMs: 0,
 	});
 	const saving = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
-	// Until it is written, analyses wait for it (saveAnalyses).
-	pendingIndexWrite(store, saving.catch(() => undefined));
-	let saved: SavedIndex | undefined;
-	try {
-		saved = await saving;
-	} catch (error) {
-		settings.onNote?.(`note: not writing an index: ${escapeControls((error as Error).message)}`);
-	}
+	const valuesLeft = saving.firstWritten.then(source => {
+		if (source !== undefined) {
+			leaveToSource(store, source);
+		}
+	});
+	const written = saving.saved.then(saved => {
+		options.onPhase?.('writing index', performance.now() - phaseStarted);
+		if (saved === undefined) {
+			return undefined;
+		}
 
-	options.onPhase?.('writing index', performance.now() - phaseStarted);
-	if (saved === undefined) {
+		result.index = {path: saved.path, bytes: saved.bytes, read: false};
+		bindToIndex(store, saved.path, saved.binding, identity, settings.onNote, saved.parentsWritten);
+		return result.index;
+	}).catch((error: unknown) => {
+		settings.onNote?.(`note: not using the index written: ${escapeControls((error as Error).message)}`);
 		return undefined;
-	}
-
-	result.index = {path: saved.path, bytes: saved.bytes, read: false};
-	bindToIndex(store, saved.path, saved.binding, identity, settings.onNote, saved.parentsWritten);
-	leaveToSource(store, saved.source);
-	return result.index;
+	});
+	// Until it is written and the store bound to it, analyses wait (saveAnalyses).
+	pendingIndexWrite(store, written);
+	return {valuesLeft, written};
 }
 
 /**

@@ -454,40 +454,83 @@ async function writeAsync(fd: number, bytes: Uint8Array, position: number): Prom
 	});
 }
 
-/** What an asynchronous write leaves: the file's size, its header's checksum, and the file open for reading. */
+/** What an asynchronous write leaves: the file's size and its header's checksum. */
 export type WrittenSectionFile = {
 	bytes: number;
 	headerCrc: number;
-	/** The written file, open read-only (the caller owns it): what was written, whatever the name holds later. */
+};
+
+/** A section file being written by the I/O threads (see startSectionFileWrite). */
+export type SectionFileWrite = {
+	/** The temporary file, open read-only; the caller owns it (it stays readable whatever becomes of the names). */
 	readFd: number;
+	/** Each section's place in the file (the header's table, laid out). */
+	sections: readonly SectionEntry[];
+	/** True once the sections named `first` are all written (false when one could not be); never rejects. */
+	firstWritten: Promise<boolean>;
+	/** Settles once the file is synced and renamed into place (and the directory synced); rejects as writeSectionFile throws, leaving no file. */
+	done: Promise<WrittenSectionFile>;
 };
 
 /**
  * writeSectionFile with the copying, the sync, the rename and the
- * directory sync done by the I/O threads: the checksums, the layout and
- * the temporary's creation happen before this returns its promise, and
- * every section's write is queued then too, so they proceed while this
- * thread works on. The arrays must not change until the promise settles.
- * Rejects as writeSectionFile throws; no partial file is left.
+ * directory sync done by the I/O threads. The checksums, the layout and
+ * the temporary's creation happen here, and every write is queued here
+ * too (the sections named in `first` ahead of the others), so they proceed
+ * while this thread works on, even without returning to the event loop.
+ * The arrays must not change until `done` settles. Throws (here) as
+ * writeSectionFile does when the file cannot be begun.
  */
-export async function writeSectionFileAsync(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): Promise<WrittenSectionFile> {
+export function startSectionFileWrite(
+	target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>, first: ReadonlySet<string> = new Set(),
+): SectionFileWrite {
 	const prepared = prepareSectionFile(target, magic, version, header, arrays);
-	const {fd, temporary} = prepared;
-	let readFd: number | undefined;
-	let renamed = false;
+	let readFd: number;
 	try {
-		readFd = openSync(temporary, constants.O_RDONLY | constants.O_NOFOLLOW);
-		// Every piece is queued at once, before this returns its promise: the
-		// I/O threads write them while this thread computes, even if it does
-		// not return to the event loop meanwhile. Settled together: no write
-		// is still running when a failed file is closed and removed.
-		const writes: Array<Promise<void>> = [];
-		for (const {bytes, position} of prepared.pieces) {
-			for (let start = 0; start < bytes.length; start += PIECE) {
-				writes.push(writeAsync(fd, bytes.subarray(start, Math.min(bytes.length, start + PIECE)), position + start));
+		readFd = openSync(prepared.temporary, constants.O_RDONLY | constants.O_NOFOLLOW);
+	} catch (error) {
+		abandon(prepared);
+		throw error;
+	}
+
+	// pieces: the fixed part, the header, then one per array in order, then
+	// padding. No closure here may hold `arrays` or a piece: the callbacks
+	// below live until the file is written, and each array must be free to
+	// go once its own writes are done.
+	const early: Array<Promise<void>> = [];
+	const rest: Array<Promise<void>> = [];
+	for (let round = 0; round < 2; round++) {
+		for (const [index, piece] of prepared.pieces.entries()) {
+			const isEarly = index >= 2 && index - 2 < arrays.length && first.has(arrays[index - 2]![0]);
+			if (isEarly !== (round === 0)) {
+				continue;
+			}
+
+			for (let start = 0; start < piece.bytes.length; start += PIECE) {
+				(isEarly ? early : rest).push(writeAsync(prepared.fd, piece.bytes.subarray(start, Math.min(piece.bytes.length, start + PIECE)), piece.position + start));
 			}
 		}
+	}
 
+	prepared.pieces = [];
+	return {readFd, sections: header.sections, ...settleWrites(target, magic, prepared, early, rest)};
+}
+
+/** The promises of a write begun (a function of its own: its callbacks hold nothing else). */
+function settleWrites(target: string, magic: string, prepared: PreparedFile, early: Array<Promise<void>>, rest: Array<Promise<void>>): {firstWritten: Promise<boolean>; done: Promise<WrittenSectionFile>} {
+	const firstWritten = Promise.allSettled(early).then(results => results.every(result => result.status === 'fulfilled'));
+	const done = finishSectionFile(target, magic, prepared, [...early, ...rest]);
+	// Settled by whoever waits for it; never an unhandled rejection meanwhile.
+	done.catch(() => undefined);
+	return {firstWritten, done};
+}
+
+/** Wait for every write, then sync, check the target, rename, sync the directory; on failure remove the temporary. */
+async function finishSectionFile(target: string, magic: string, prepared: PreparedFile, writes: Array<Promise<void>>): Promise<WrittenSectionFile> {
+	const {fd, temporary} = prepared;
+	let renamed = false;
+	try {
+		// Settled together: no write is still running when a failed file is closed and removed.
 		const results = await Promise.allSettled(writes);
 		const failed = results.find(result => result.status === 'rejected');
 		if (failed !== undefined) {
@@ -502,14 +545,6 @@ export async function writeSectionFileAsync(target: string, magic: string, versi
 		renameSync(temporary, target);
 		renamed = true;
 		closeSync(fd);
-	} catch (error) {
-		if (readFd !== undefined) {
-			try {
-				closeSync(readFd);
-			} catch {}
-		}
-
-		throw error;
 	} finally {
 		if (!renamed) {
 			abandon(prepared);
@@ -531,7 +566,7 @@ export async function writeSectionFileAsync(target: string, magic: string, versi
 			});
 		});
 	});
-	return {bytes: prepared.fileBytes, headerCrc: prepared.headerCrc, readFd: readFd!};
+	return {bytes: prepared.fileBytes, headerCrc: prepared.headerCrc};
 }
 
 async function fsyncAsync(fd: number): Promise<void> {
@@ -585,49 +620,72 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 	return {indexBytes: bytes, headerCrc};
 }
 
-/** An index written by writeIndexFileAsync. */
-export type WrittenIndex = {
-	binding: IndexBinding;
-	/** Whether the index holds the parents (they may have been built while it was written). */
+/** An index being written by the I/O threads (see startIndexWrite). */
+export type IndexWrite = {
+	/** Whether the index holds the parents (they may be built while it is written: not then). */
 	parentsWritten: boolean;
-	/** The written file as a column source (values, address hash), open on the file written whatever its name holds later. */
+	/**
+	 * The file being written as a column source: once `firstWritten` is
+	 * true, the values and the address hash can be read from it (checked).
+	 * It stays open on the file written, whatever becomes of its name.
+	 */
 	source: IndexColumnSource;
+	/** True once the values (with their checksums) and the address hash are written. */
+	firstWritten: Promise<boolean>;
+	/** Settles once the index is in place; rejects as writeIndexFile throws. */
+	done: Promise<IndexBinding>;
 };
 
-/**
- * writeIndexFile by the I/O threads (see writeSectionFileAsync): the
- * checksums and the layout are made, and every write queued, before the
- * promise is returned; the store's arrays must not change until it
- * settles (building parents or dominators makes new arrays: that is fine).
- */
-export async function writeIndexFileAsync(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): Promise<WrittenIndex> {
-	const {header, arrays} = indexContents(identity, store, facts);
-	const parentsWritten = arrays.some(([name]) => name === 'firstParent');
-	const length = (name: SectionName): number => {
-		const found = arrays.find(([section]) => section === name);
-		return found === undefined ? 0 : found[1].length;
-	};
+/** The sections written first, so that the store can leave them to the file early. */
+const WRITTEN_FIRST: ReadonlySet<string> = new Set(['valueBytes', 'valueBlockCrc', 'addressSlots']);
 
+/**
+ * writeIndexFile by the I/O threads: the checksums and the layout are made,
+ * and every write queued (the values and the address hash first), before
+ * this returns; the store's arrays must not change until `done` settles
+ * (building parents or dominators makes new arrays: that is fine). Throws
+ * (here) as writeIndexFile does when the file cannot be begun.
+ */
+export function startIndexWrite(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): IndexWrite {
+	const {header, arrays} = indexContents(identity, store, facts);
 	const lengths: ColumnLengths = {
 		objects: store.objectCount,
 		types: header.typeNames.length,
-		edges: length('childTargets'),
-		unresolved: length('unresolvedAddress'),
-		valueBytes: length('valueBytes'),
-		parentEdges: length('parentSources'),
+		edges: 0,
+		unresolved: 0,
+		valueBytes: 0,
+		parentEdges: 0,
 		unresolvedReferences: header.unresolvedReferenceCount,
 	};
-	const written = await writeSectionFileAsync(target, INDEX_MAGIC, INDEX_VERSION, header, arrays);
-	let source: IndexColumnSource;
-	try {
-		const entries = new Map(header.sections.map(section => [section.name, section]));
-		source = new IndexColumnSource(target, written.readFd, fstatSync(written.readFd), entries, new Map<string, ArrayKind>(SECTIONS), lengths);
-	} catch (error) {
-		closeSync(written.readFd);
-		throw error;
+	let parentsWritten = false;
+	for (const [name, array] of arrays) {
+		parentsWritten ||= name === 'firstParent';
+		if (name === 'childTargets') {
+			lengths.edges = array.length;
+		} else if (name === 'unresolvedAddress') {
+			lengths.unresolved = array.length;
+		} else if (name === 'valueBytes') {
+			lengths.valueBytes = array.length;
+		} else if (name === 'parentSources') {
+			lengths.parentEdges = array.length;
+		}
 	}
 
-	return {binding: {indexBytes: written.bytes, headerCrc: written.headerCrc}, parentsWritten, source};
+	const write = startSectionFileWrite(target, INDEX_MAGIC, INDEX_VERSION, header, arrays, WRITTEN_FIRST);
+	const entries = new Map(write.sections.map(section => [section.name, section]));
+	// Read while the rest is written: its size and time are taken once it is whole (see sealed()).
+	const source = IndexColumnSource.writing(target, write.readFd, entries, new Map<string, ArrayKind>(SECTIONS), lengths);
+	return {parentsWritten, source, firstWritten: write.firstWritten, done: sealWhenDone(source, write.done)};
+}
+
+/** The binding once the file is written, the source sealed then (a function of its own: its callbacks hold nothing else). */
+function sealWhenDone(source: IndexColumnSource, done: Promise<WrittenSectionFile>): Promise<IndexBinding> {
+	const sealed = done.then(({bytes, headerCrc}) => {
+		source.sealed();
+		return {indexBytes: bytes, headerCrc};
+	});
+	sealed.catch(() => undefined);
+	return sealed;
 }
 
 export function damaged(message: string): IndexProblem {
