@@ -16,7 +16,8 @@ import {type ObjectTableJob, startObjectTable} from '../analyses/meliae-table-th
 import {summaryHasTies} from '../analyses/summary.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
-import {type GraphStore, leaveToSource} from '../graph/store.js';
+import {type GraphStore, leaveToSource, takeBackFromSource} from '../graph/store.js';
+import type {IndexColumnSource} from '../index/index-source.js';
 import {escapeControls} from '../format/escape.js';
 import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, indexWritesSettled, pendingIndexWrite, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
@@ -280,14 +281,24 @@ function writeIndexFor(file: string, identity: DumpIdentity, result: LoadResult,
 		phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: store.objectCount, elapsedMs: 0,
 	});
 	const saving = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
+	let left: IndexColumnSource | undefined;
 	const valuesLeft = saving.firstWritten.then(source => {
 		if (source !== undefined) {
 			leaveToSource(store, source);
+			left = source;
 		}
 	});
-	const written = saving.saved.then(saved => {
+	const written = saving.saved.then(async saved => {
 		options.onPhase?.('writing index', performance.now() - phaseStarted);
 		if (saved === undefined) {
+			await valuesLeft;
+			if (left !== undefined) {
+				// The values went to a file that is removed now: the store takes
+				// them back (read and checked), and the file's space is freed.
+				takeBackFromSource(store);
+				left.close();
+			}
+
 			return undefined;
 		}
 

@@ -136,6 +136,12 @@ export function leaveToSource(store: GraphStore, source: ColumnSource): void {
 	defineLazyColumns(store, source, ['valueBytes']);
 }
 
+/** Undo leaveToSource: the values and the address hash are read back (checked) and kept in memory. */
+export function takeBackFromSource(store: GraphStore): void {
+	void store.valueBytes;
+	void store.addressIndex;
+}
+
 function buildAddressIndex(objectAddress: Float64Array, count: number): AddressIndex {
 	const addressIndex = new AddressIndex(objectAddress);
 	for (let i = 0; i < count; i++) {

@@ -240,7 +240,18 @@ export class IndexColumnSource implements ColumnSource {
 		const now = stat ?? fstatSync(fd);
 		this.file = {ino: now.ino, dev: now.dev};
 		this.opened = stat === undefined ? undefined : {size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev};
-		openFiles.register(this, fd);
+		openFiles.register(this, fd, this);
+	}
+
+	private closed = false;
+
+	/** Close the file now (nothing may be read from it after). */
+	close(): void {
+		if (!this.closed) {
+			this.closed = true;
+			openFiles.unregister(this);
+			closeSync(this.fd);
+		}
 	}
 
 	/**

@@ -144,9 +144,19 @@ async function savePlaces(
 
 			const write = startIndexWrite(path, identity, store, facts);
 			onStarted(write);
-			// eslint-disable-next-line no-await-in-loop
-			const binding = await write.done;
-			return {path, bytes: binding.indexBytes, binding, parentsWritten: write.parentsWritten};
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				const binding = await write.done;
+				return {path, bytes: binding.indexBytes, binding, parentsWritten: write.parentsWritten};
+			} catch (error) {
+				// eslint-disable-next-line no-await-in-loop
+				if (!await write.firstWritten) {
+					// Not handed to the store (see firstWritten): closed here.
+					write.source.close();
+				}
+
+				throw error;
+			}
 		} catch (error) {
 			if (error instanceof IndexProblem) {
 				// A file that is not ours is in the way: the next place, if any.
