@@ -172,7 +172,7 @@ describe.skipIf(found.length === 0)('a first load writing its index while the ca
 			const file = copyDump();
 			const full = scratchDir('meliae-overlap-');
 			// Room for the values and the address hash, not for the rest.
-			execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', full]);
+			execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', full]);
 			try {
 				const first = await firstOpen(file, {indexDir: full});
 				const saving = saveAnalyses(first.result.store, computeDominators(first.result.store));
