@@ -120,12 +120,12 @@ export function bindToIndex(store: GraphStore, indexPath: string, binding: Index
 	bound.set(store, entry);
 	if (store.hasParents) {
 		if (!parentsInIndex) {
-			// Built while the index was written: saved beside it, as below.
-			setImmediate(() => {
-				if (!entry.parentsSaved) {
-					saveAnalysesNow(store);
-				}
-			});
+			// Built while the index was written (by an analysis on its way to
+			// the dominators, most likely, which then saves both in one
+			// file): saved beside it when the process has nothing left to do,
+			// if nothing saved them before. Held weakly: a store let go is
+			// not kept for this.
+			saveParentsBeforeExit(new WeakRef(store));
 		}
 
 		return;
@@ -160,6 +160,17 @@ export function bindToIndex(store: GraphStore, indexPath: string, binding: Index
 			}
 		});
 	};
+}
+
+/** A function of its own, so that the listener holds the store weakly only. */
+function saveParentsBeforeExit(held: WeakRef<GraphStore>): void {
+	process.once('beforeExit', () => {
+		const store = held.deref();
+		const entry = store === undefined ? undefined : bound.get(store);
+		if (store !== undefined && entry !== undefined && !entry.parentsSaved) {
+			saveAnalysesNow(store);
+		}
+	});
 }
 
 /** The companion opened for slices, when it holds `group` with its block checksums. */

@@ -229,6 +229,27 @@ describe.skipIf(found.length === 0)('a first load writing its index while the ca
 		expect((await firstOpen(file)).result.index?.read).toBe(true);
 	});
 
+	it('parents built while the index was written are saved beside it before the process ends', async () => {
+		const file = copyDump();
+		const script = [
+			`const {loadDump} = await import(${JSON.stringify(distLoad)});`,
+			`const result = await loadDump(${JSON.stringify(file)}, {workers: 0, index: true, overlapIndexWrite: true, parents: false});`,
+			// Built before the index is written (as an analysis on its way to the dominators does), never saved by anything else.
+			'result.store.ensureParents();',
+			'process.stdout.write(result.index === undefined ? "writing\\n" : "written\\n");',
+		].join('\n');
+		const ran = await run(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', script], {env: {...process.env, XDG_CACHE_HOME: cacheHome}});
+		expect(ran.stderr).toBe('');
+		expect(ran.stdout).toBe('writing\n');
+		expect(existsSync(indexOf(file))).toBe(true);
+		expect(existsSync(analysesPath(indexOf(file)))).toBe(true);
+		const reopened = await firstOpen(file);
+		expect(reopened.result.index?.read).toBe(true);
+		expect([...reopened.result.store.firstParent]).toEqual([...truth.store.firstParent]);
+		expect([...reopened.result.store.parentSources]).toEqual([...truth.store.parentSources]);
+		expect(reopened.notes).toEqual([]);
+	});
+
 	it('every write is settled before the process may end', async () => {
 		const file = copyDump();
 		const first = await firstOpen(file);
