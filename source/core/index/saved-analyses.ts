@@ -162,15 +162,26 @@ export function bindToIndex(store: GraphStore, indexPath: string, binding: Index
 	};
 }
 
-/** A function of its own, so that the listener holds the store weakly only. */
+/** Stores whose parents, built while their index was written, are saved before the process ends (held weakly). */
+const parentsBeforeExit = new Set<WeakRef<GraphStore>>();
+
+/** A function of its own, so that the listener holds the stores weakly only; one listener for all. */
 function saveParentsBeforeExit(held: WeakRef<GraphStore>): void {
-	process.once('beforeExit', () => {
-		const store = held.deref();
-		const entry = store === undefined ? undefined : bound.get(store);
-		if (store !== undefined && entry !== undefined && !entry.parentsSaved) {
-			saveAnalysesNow(store);
-		}
-	});
+	if (parentsBeforeExit.size === 0) {
+		process.once('beforeExit', () => {
+			const waiting = [...parentsBeforeExit];
+			parentsBeforeExit.clear();
+			for (const reference of waiting) {
+				const store = reference.deref();
+				const entry = store === undefined ? undefined : bound.get(store);
+				if (store !== undefined && entry !== undefined && !entry.parentsSaved) {
+					saveAnalysesNow(store);
+				}
+			}
+		});
+	}
+
+	parentsBeforeExit.add(held);
 }
 
 /** The companion opened for slices, when it holds `group` with its block checksums. */
