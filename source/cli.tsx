@@ -135,7 +135,8 @@ async function main(): Promise<number> {
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 	// A closed pipe (`| head`) is not an error worth a message.
 	if (error.code === 'EPIPE') {
-		process.exit(0);
+		// After a first load's index is written (or given up): no temporary left behind.
+		void import('./core/index/persisted.js').then(async ({indexWritesSettled}) => indexWritesSettled()).finally(() => process.exit(0));
 	}
 });
 

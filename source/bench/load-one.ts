@@ -27,7 +27,7 @@
 
 import {statSync} from 'node:fs';
 import {parseArgs} from 'node:util';
-import {computeDominators} from '../core/analyses/dominators.js';
+import {computeDominatorsAsync} from '../core/analyses/dominators.js';
 import {saveAnalyses, savedDominators, savedLargestRetained} from '../core/index/saved-analyses.js';
 import {summarizeTypes} from '../core/analyses/summary.js';
 import {loadDump} from '../core/dump/load.js';
@@ -76,6 +76,8 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 		indexDir: options.indexDir,
 		// --no-parents: as the commands load (top, show, path), parents only when an analysis asks.
 		parents: options.parents ?? true,
+		// As the commands load: the index is written while they go on.
+		overlapIndexWrite: true,
 		onNote(note) {
 			process.stderr.write(`load-one: ${note}\n`);
 		},
@@ -102,9 +104,11 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 		const largest = options.index === true ? savedLargestRetained(store, 20) : undefined;
 		if (largest === undefined) {
 			const saved = options.index === true ? savedDominators(store) : undefined;
-			const dominators = saved ?? computeDominators(store);
+			// In slices, as the commands compute them (the index is written meanwhile).
+			const dominators = saved ?? await computeDominatorsAsync(store, {sliceMs: 50});
 			if (saved === undefined && options.index === true) {
-				saveAnalyses(store, dominators);
+				// Waits for the index to be written first.
+				await saveAnalyses(store, dominators);
 			}
 
 			if (dominators.objectCount !== store.objectCount) {
@@ -116,6 +120,8 @@ export async function loadOne(file: string, options: {collapse?: boolean; worker
 		msToRetained = round(performance.now() - started);
 	}
 
+	// The index is written (or given up) before the figures are taken.
+	await result.indexWritten;
 	return {
 		file,
 		bytes: result.textBytes,

@@ -34,25 +34,28 @@ export const main: Command = async ctx => withExit(async () => {
 
 		// eslint-disable-next-line no-await-in-loop
 		const result = await loadForCommand(ctx, file, {parents: true, index: true, rewriteIndex: true, indexMinBytes: 0});
-		if (result.index === undefined) {
-			const why = isRegularFile(file) ? 'not indexed (see the note above)' : 'not a regular file (pipes and devices are not indexed)';
-			ctx.stderr.write(`meliae-tui: ${shown}: ${why}\n`);
-			code = Math.max(code, EXIT_FAILED);
-			continue;
-		}
-
-		const {path, bytes} = result.index;
-		const ratio = result.textBytes > 0 ? ` (${(bytes / result.textBytes).toFixed(2)}x the dump's text)` : '';
 		let analyses = '';
 		if (ctx.flags['analyses'] !== false) {
 			// Computed (and saved with the index) now, so that show, top,
-			// retained, report and the explorer read them.
+			// retained, report and the explorer read them; while the index
+			// is written, which saving them waits for.
 			// eslint-disable-next-line no-await-in-loop
 			await dominatorsForCommand(ctx, result.store);
 			const saved = savedAnalysesBytes(result.store);
 			analyses = saved === undefined ? ', retained sizes not saved' : `, retained sizes ${humanBytes(saved)}`;
 		}
 
+		// eslint-disable-next-line no-await-in-loop
+		const index = await result.indexWritten;
+		if (index === undefined) {
+			const why = isRegularFile(file) ? 'not indexed (see the note above)' : 'not a regular file (pipes and devices are not indexed)';
+			ctx.stderr.write(`meliae-tui: ${shown}: ${why}\n`);
+			code = Math.max(code, EXIT_FAILED);
+			continue;
+		}
+
+		const {path, bytes} = index;
+		const ratio = result.textBytes > 0 ? ` (${(bytes / result.textBytes).toFixed(2)}x the dump's text)` : '';
 		ctx.stdout.write(`${shown}: ${escapeControls(path)} ${humanBytes(bytes)}${ratio}, ${result.store.objectCount} objects${analyses}\n`);
 	}
 

@@ -50,6 +50,9 @@ export async function loadForCommand(ctx: CommandContext, file: string, extra: L
 			...loadOptionsFrom(ctx.flags),
 			// Built when an analysis asks for them (summarize, trend and diff never do).
 			parents: false,
+			// A first load's index is written while the command goes on (the
+			// dominators); saveAnalyses waits for it, and so does the process's exit.
+			overlapIndexWrite: true,
 			...extra,
 			signal: controller.signal,
 			onNote: ctx.flags['quiet'] === true ? undefined : note => {

@@ -6,7 +6,7 @@
  */
 
 import {
-	computeDominators, computeDominatorsAsync, type Dominators, DominatorsAbortedError, topByKey, topRetainers,
+	computeDominatorsAsync, type Dominators, DominatorsAbortedError, topByKey, topRetainers,
 } from '../core/analyses/dominators.js';
 import {formatInt, padLeft} from '../core/format/python.js';
 import {reprObject} from '../core/format/repr.js';
@@ -24,8 +24,10 @@ import {limitFlag} from './summarize.js';
 const USAGE = 'meliae-tui top DUMP [--by retained|size] [--limit N] [--json]';
 
 /**
- * Dominators for a command: at once when standard error is not a terminal,
- * else in slices with a progress line. Ctrl-C exits 130.
+ * Dominators for a command, in slices (a first load's index is written
+ * meanwhile, and the store leaves its values to it once written), with a
+ * progress line when standard error is a terminal. Ctrl-C exits 130 then.
+ * Saved with the index (once it is written) for the next command.
  */
 export async function dominatorsForCommand(ctx: CommandContext, store: GraphStore): Promise<Dominators> {
 	// Saved with the dump's index by an earlier command: read, not computed.
@@ -35,14 +37,16 @@ export async function dominatorsForCommand(ctx: CommandContext, store: GraphStor
 	}
 
 	const dominators = await computeForCommand(ctx, store);
-	saveAnalyses(store, dominators);
+	await saveAnalyses(store, dominators);
 	return dominators;
 }
 
 async function computeForCommand(ctx: CommandContext, store: GraphStore): Promise<Dominators> {
 	const showProgress = ctx.stderr.isTTY === true && ctx.flags['quiet'] !== true;
 	if (!showProgress) {
-		return computeDominators(store);
+		// Slices of 50 ms: the event loop turns between them, so that an
+		// index write going on finishes (and frees the values) meanwhile.
+		return computeDominatorsAsync(store, {sliceMs: 50});
 	}
 
 	const controller = new AbortController();

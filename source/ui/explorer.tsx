@@ -15,6 +15,7 @@ import {loadProblemLines} from '../common/load-warnings.js';
 import {readMeta} from '../core/analyses/trend.js';
 import {DumpError, LoadAbortedError, type LoadProgress, type LoadResult, loadDump} from '../core/dump/load.js';
 import {escapeControls} from '../core/format/escape.js';
+import {indexWritesSettled} from '../core/index/persisted.js';
 import {snapshotOf} from '../core/analyses/diff.js';
 import {lengthView} from '../core/waste/growing.js';
 import {Loading} from './components/Loading.js';
@@ -90,6 +91,8 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 	try {
 		const dumps: Array<DumpSource | OlderDump> = [];
 		const warnings: string[] = [];
+		const lateNotes: string[] = [];
+		let shown = false;
 		for (let index = 0; index < files.length; index++) {
 			let lastDraw = 0;
 			let lastPhase = '';
@@ -103,9 +106,12 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 				// The summary goes on screen first; parents are built when the
 				// background retained-size job (or an object view) first needs them.
 				parents: false,
+				// A first load's index is written while the explorer starts.
+				overlapIndexWrite: true,
 				signal: controller.signal,
 				onNote(note) {
-					warnings.push(note);
+					// A note of the index write that ends after the first frame: said on exit.
+					(shown ? lateNotes : warnings).push(note);
 				},
 				onProgress(progress) {
 					const now = performance.now();
@@ -176,12 +182,19 @@ export async function explore(ctx: CommandContext, keys?: NodeJS.ReadStream): Pr
 			/>,
 		);
 
+		shown = true;
 		await instance.waitUntilExit();
 		if (failure !== undefined) {
 			throw failure;
 		}
 
 		restore();
+		// The index of a first load may still be being written: its notes, if any, come after.
+		await indexWritesSettled();
+		for (const note of lateNotes) {
+			ctx.stderr.write(`meliae-tui: ${note}\n`);
+		}
+
 		if (timing !== undefined) {
 			ctx.stderr.write(`meliae-tui: timing: ${timing.join(', ')}\n`);
 		}

@@ -16,9 +16,10 @@ import {type ObjectTableJob, startObjectTable} from '../analyses/meliae-table-th
 import {summaryHasTies} from '../analyses/summary.js';
 import {StoreBuilder, TooManyObjectsError} from '../graph/build.js';
 import {setSlotNames} from '../graph/slot-names.js';
-import type {GraphStore} from '../graph/store.js';
+import {type GraphStore, leaveToSource, takeBackFromSource} from '../graph/store.js';
+import type {IndexColumnSource} from '../index/index-source.js';
 import {escapeControls} from '../format/escape.js';
-import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, saveIndex} from '../index/persisted.js';
+import {bindToIndex, type DumpIdentity, findIndex, identifyDump, IndexReadError, type IndexSettings, indexWritesSettled, pendingIndexWrite, saveIndex} from '../index/persisted.js';
 import {type ChunkHead, type LineProblem, MAX_KEPT_PROBLEMS} from './parse-chunk.js';
 import {type CpuMark, markCpu} from '../util/cpu-busy.js';
 import {currentWorkerCount, InlineParser, ParserPool, type ParseService, releaseSharedParsers, sharedParserPool, workersAvailable} from './parser-pool.js';
@@ -101,6 +102,13 @@ export type LoadOptions = {
 	env?: NodeJS.ProcessEnv;
 	/** One line each about the index (damaged and rebuilt, not written because ...). */
 	onNote?: (note: string) => void;
+	/**
+	 * Return as soon as the dump is loaded and let the index be written by
+	 * the I/O threads meanwhile (`indexWritten` in the result settles when
+	 * it is; saveAnalyses waits for it by itself). Default: return once it
+	 * is written.
+	 */
+	overlapIndexWrite?: boolean;
 };
 
 /** Dumps smaller than this parse in milliseconds: no index file beside them unless asked for. */
@@ -136,8 +144,18 @@ export type LoadResult = {
 	textBytes: number;
 	compressed: boolean;
 	file: string;
-	/** The index read (read: true) or written for this load, if any. */
+	/**
+	 * The index read (read: true) or written for this load, if any. With
+	 * overlapIndexWrite, set once the write finished (see indexWritten).
+	 */
 	index?: {path: string; bytes: number; read: boolean};
+	/**
+	 * Settles (never rejects) once the index this load writes is written
+	 * and the store bound to it (or not written: a note said why), with
+	 * `index`; at once when nothing is written. Until then the store's
+	 * arrays must not change.
+	 */
+	indexWritten?: Promise<LoadResult['index']>;
 	/** Allocation sites read from `FILE.alloc.json.gz` (never for standard input). */
 	alloc?: AllocSites;
 	/** Why the allocation-site file beside the dump was not used (`file:line: ...`). */
@@ -212,6 +230,7 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 			try {
 				const indexed = await loadFromIndex(file, identity, settings, options);
 				if (indexed.result !== undefined) {
+					indexed.result.indexWritten = Promise.resolve(indexed.result.index);
 					return indexed.result;
 				}
 
@@ -228,23 +247,74 @@ export async function loadDump(file: string, options: LoadOptions = {}): Promise
 		}
 	}
 
+	if (options.index === true) {
+		// A store whose index is still being written stays in memory until
+		// it is: one at a time (a command loading dumps in a row).
+		await indexWritesSettled();
+	}
+
 	const result = await parseDump(file, options, cpuMark);
 	if (identity !== undefined && settings !== undefined
 		&& (rebuild || identity.size >= (options.indexMinBytes ?? DEFAULT_INDEX_MIN_BYTES))) {
-		const phaseStarted = performance.now();
-		options.onProgress?.({
-			phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: result.store.objectCount, elapsedMs: 0,
-		});
-		const {store, problems, lines, textBytes, compressed} = result;
-		const saved = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
-		options.onPhase?.('writing index', performance.now() - phaseStarted);
-		if (saved !== undefined) {
-			result.index = {path: saved.path, bytes: saved.bytes, read: false};
-			bindToIndex(store, saved.path, saved.binding, identity, settings.onNote);
-		}
+		const {valuesLeft, written} = writeIndexFor(file, identity, result, settings, options);
+		result.indexWritten = written;
+		// With the overlap, the rest of the index is written while the caller
+		// goes on; the values and the address hash first, and the store reads
+		// them from the file before the caller's next big arrays are made.
+		await (options.overlapIndexWrite === true ? valuesLeft : written);
+	} else {
+		result.indexWritten = Promise.resolve(result.index);
 	}
 
 	return result;
+}
+
+/**
+ * Write the index of a parsed dump: the checksums and layout now, the
+ * writes by the I/O threads (see saveIndex). Once its values and address
+ * hash are written the store reads them from the file, as a store read
+ * from an index does, and its own are freed (`valuesLeft`); once it is
+ * written the store is bound to it (`written`). Neither rejects: every
+ * failure is a note.
+ */
+function writeIndexFor(file: string, identity: DumpIdentity, result: LoadResult, settings: IndexSettings, options: LoadOptions): {valuesLeft: Promise<void>; written: Promise<LoadResult['index']>} {
+	const phaseStarted = performance.now();
+	const {store, problems, lines, textBytes, compressed} = result;
+	options.onProgress?.({
+		phase: 'writing index', bytesRead: identity.size, bytesTotal: identity.size, objects: store.objectCount, elapsedMs: 0,
+	});
+	const saving = saveIndex(file, identity, store, {problems, lines, textBytes, compressed}, settings);
+	let left: IndexColumnSource | undefined;
+	const valuesLeft = saving.firstWritten.then(source => {
+		if (source !== undefined) {
+			leaveToSource(store, source);
+			left = source;
+		}
+	});
+	const written = saving.saved.then(async saved => {
+		options.onPhase?.('writing index', performance.now() - phaseStarted);
+		if (saved === undefined) {
+			await valuesLeft;
+			if (left !== undefined) {
+				// The values went to a file that is removed now: the store takes
+				// them back (read and checked), and the file's space is freed.
+				takeBackFromSource(store);
+				left.close();
+			}
+
+			return undefined;
+		}
+
+		result.index = {path: saved.path, bytes: saved.bytes, read: false};
+		bindToIndex(store, saved.path, saved.binding, identity, settings.onNote, saved.parentsWritten);
+		return result.index;
+	}).catch((error: unknown) => {
+		settings.onNote?.(`note: not using the index written: ${escapeControls((error as Error).message)}`);
+		return undefined;
+	});
+	// Until it is written and the store bound to it, analyses wait (saveAnalyses).
+	pendingIndexWrite(store, written);
+	return {valuesLeft, written};
 }
 
 /**

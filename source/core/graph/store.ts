@@ -91,9 +91,9 @@ function settle(store: GraphStore, key: string, value: unknown): void {
 }
 
 /** Each column (and the address index) as a getter that reads it once, then is replaced by the array. */
-function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
+function defineLazyColumns(store: GraphStore, source: ColumnSource, only?: readonly LazyColumn[]): void {
 	for (const name of LAZY_COLUMNS) {
-		if (name === 'firstParent' || name === 'parentSources') {
+		if (name === 'firstParent' || name === 'parentSources' || (only !== undefined && !only.includes(name))) {
 			continue;
 		}
 
@@ -119,6 +119,27 @@ function defineLazyColumns(store: GraphStore, source: ColumnSource): void {
 			return addressIndex;
 		},
 	});
+}
+
+/**
+ * Let a store made in memory read its values and its address hash from
+ * `source` (its index, just written) from now on, as a store read from the
+ * index does: the arrays in memory are dropped (freed once nothing else
+ * holds them). Every other column stays in memory.
+ */
+export function leaveToSource(store: GraphStore, source: ColumnSource): void {
+	if (sources.has(store)) {
+		return;
+	}
+
+	sources.set(store, source);
+	defineLazyColumns(store, source, ['valueBytes']);
+}
+
+/** Undo leaveToSource: the values and the address hash are read back (checked) and kept in memory. */
+export function takeBackFromSource(store: GraphStore): void {
+	void store.valueBytes;
+	void store.addressIndex;
 }
 
 function buildAddressIndex(objectAddress: Float64Array, count: number): AddressIndex {

@@ -34,7 +34,7 @@
 
 import {randomBytes} from 'node:crypto';
 import {
-	closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync,
+	close, closeSync, constants, fstatSync, fsync, fsyncSync, lstatSync, open, openSync, readdirSync, readSync, renameSync, unlinkSync, write, writeSync,
 } from 'node:fs';
 import {endianness} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -307,14 +307,24 @@ export function removeStaleTemporaries(directory: string, now = Date.now()): num
 
 type SectionHeader = {sections: SectionEntry[]; fileBytes: number};
 
+/** A section file laid out and its temporary file created, nothing written yet. */
+type PreparedFile = {
+	temporary: string;
+	fd: number;
+	fixed: Buffer;
+	headerBytes: Buffer;
+	headerCrc: number;
+	fileBytes: number;
+	/** What to write where: the fixed part, the header, each section, the last section's padding. */
+	pieces: Array<{bytes: Uint8Array; position: number}>;
+};
+
 /**
- * Write a file of sections: the fixed part (magic, version, byte order,
- * header length and CRC), the JSON header, then each array 8-aligned.
- * Written to a new temporary file (O_EXCL, 0600), synced, then renamed
- * over `target`; no partial file is left. The header's `sections` (one
- * entry per array, in order) and `fileBytes` are filled in here.
+ * The synchronous part of a write: check the target is ours to replace,
+ * remove stale temporaries, checksum every array, lay the file out, and
+ * create the temporary file (O_EXCL, 0600).
  */
-export function writeSectionFile(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): {bytes: number; headerCrc: number} {
+function prepareSectionFile(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): PreparedFile {
 	if (!replaceable(target, magic)) {
 		throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
 	}
@@ -348,22 +358,60 @@ export function writeSectionFile(target: string, magic: string, version: number,
 	fixed.writeUInt32LE(BYTE_ORDER_MARK, 12);
 	fixed.writeUInt32LE(headerBytes.length, 16);
 	fixed.writeUInt32LE(headerCrc, 20);
+	const pieces = [{bytes: fixed as Uint8Array, position: 0}, {bytes: headerBytes as Uint8Array, position: FIXED_BYTES}];
+	let end = FIXED_BYTES + headerBytes.length;
+	for (const [index, section] of header.sections.entries()) {
+		pieces.push({bytes: bytesOf(arrays[index]![1]), position: section.offset});
+		end = section.offset + section.bytes;
+	}
+
+	if (end < header.fileBytes) {
+		pieces.push({bytes: new Uint8Array(header.fileBytes - end), position: end});
+	}
 
 	const temporary = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 	// O_EXCL: never write through a file or link someone put at this name.
 	const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+	return {temporary, fd, fixed, headerBytes, headerCrc, fileBytes: header.fileBytes, pieces};
+}
+
+/** Close and remove a temporary that is not renamed into place (errors ignored: it may be gone). */
+function abandon(prepared: PreparedFile): void {
+	try {
+		closeSync(prepared.fd);
+	} catch {}
+
+	try {
+		unlinkSync(prepared.temporary);
+	} catch {}
+}
+
+/** Sync the directory, so that the rename itself survives a crash (best effort). */
+function syncDirectory(target: string): void {
+	try {
+		const directory = openSync(dirname(target), 'r');
+		try {
+			fsyncSync(directory);
+		} finally {
+			closeSync(directory);
+		}
+	} catch {}
+}
+
+/**
+ * Write a file of sections: the fixed part (magic, version, byte order,
+ * header length and CRC), the JSON header, then each array 8-aligned.
+ * Written to a new temporary file (O_EXCL, 0600), synced, then renamed
+ * over `target`; no partial file is left. The header's `sections` (one
+ * entry per array, in order) and `fileBytes` are filled in here.
+ */
+export function writeSectionFile(target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>): {bytes: number; headerCrc: number} {
+	const prepared = prepareSectionFile(target, magic, version, header, arrays);
+	const {fd, temporary} = prepared;
 	let renamed = false;
 	try {
-		writeFully(fd, fixed, 0);
-		writeFully(fd, headerBytes, FIXED_BYTES);
-		for (const [index, section] of header.sections.entries()) {
-			writeFully(fd, bytesOf(arrays[index]![1]), section.offset);
-		}
-
-		const written = fstatSync(fd).size;
-		if (written < header.fileBytes) {
-			// The last section's padding.
-			writeFully(fd, new Uint8Array(header.fileBytes - written), written);
+		for (const piece of prepared.pieces) {
+			writeFully(fd, piece.bytes, piece.position);
 		}
 
 		fsyncSync(fd);
@@ -376,36 +424,165 @@ export function writeSectionFile(target: string, magic: string, version: number,
 		renamed = true;
 	} finally {
 		if (!renamed) {
-			try {
-				closeSync(fd);
-			} catch {}
-
-			try {
-				unlinkSync(temporary);
-			} catch {}
+			abandon(prepared);
 		}
 	}
 
-	// The rename itself survives a crash once the directory is synced.
-	try {
-		const directory = openSync(dirname(target), 'r');
-		try {
-			fsyncSync(directory);
-		} finally {
-			closeSync(directory);
-		}
-	} catch {}
-
-	return {bytes: header.fileBytes, headerCrc};
+	syncDirectory(target);
+	return {bytes: prepared.fileBytes, headerCrc: prepared.headerCrc};
 }
 
+/** `bytes` written at `position` by an I/O thread (the rest again, should it write less). */
+async function writeAsync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const from = (done: number): void => {
+			if (done >= bytes.length) {
+				resolve();
+				return;
+			}
+
+			write(fd, bytes, done, bytes.length - done, position + done, (error, written) => {
+				if (error === null) {
+					from(done + written);
+				} else {
+					reject(error);
+				}
+			});
+		};
+
+		from(0);
+	});
+}
+
+/** What an asynchronous write leaves: the file's size and its header's checksum. */
+export type WrittenSectionFile = {
+	bytes: number;
+	headerCrc: number;
+};
+
+/** A section file being written by the I/O threads (see startSectionFileWrite). */
+export type SectionFileWrite = {
+	/** The temporary file, open read-only; the caller owns it (it stays readable whatever becomes of the names). */
+	readFd: number;
+	/** Each section's place in the file (the header's table, laid out). */
+	sections: readonly SectionEntry[];
+	/** True once the sections named `first` are all written (false when one could not be); never rejects. */
+	firstWritten: Promise<boolean>;
+	/** Settles once the file is synced and renamed into place (and the directory synced); rejects as writeSectionFile throws, leaving no file. */
+	done: Promise<WrittenSectionFile>;
+};
+
 /**
- * Save `store` as the index at `target`. Throws IndexProblem('foreign')
- * when a file that is not an index is in the way, and the file system's
- * errors (read-only, no space, ...) as they come; no partial file is left.
- * Returns the index's size in bytes and what binds companions to it.
+ * writeSectionFile with the copying, the sync, the rename and the
+ * directory sync done by the I/O threads. The checksums, the layout and
+ * the temporary's creation happen here, and every write is queued here
+ * too (the sections named in `first` ahead of the others), so they proceed
+ * while this thread works on, even without returning to the event loop.
+ * The arrays must not change until `done` settles. Throws (here) as
+ * writeSectionFile does when the file cannot be begun.
  */
-export function writeIndexFile(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): IndexBinding {
+export function startSectionFileWrite(
+	target: string, magic: string, version: number, header: SectionHeader, arrays: ReadonlyArray<readonly [string, AnyArray]>, first: ReadonlySet<string> = new Set(),
+): SectionFileWrite {
+	const prepared = prepareSectionFile(target, magic, version, header, arrays);
+	let readFd: number;
+	try {
+		readFd = openSync(prepared.temporary, constants.O_RDONLY | constants.O_NOFOLLOW);
+	} catch (error) {
+		abandon(prepared);
+		throw error;
+	}
+
+	// pieces: the fixed part, the header, then one per array in order, then
+	// padding. No closure here may hold `arrays` or a piece: the callbacks
+	// below live until the file is written, and each array must be free to
+	// go once its own writes are done.
+	const early: Array<Promise<void>> = [];
+	const rest: Array<Promise<void>> = [];
+	for (let round = 0; round < 2; round++) {
+		for (const [index, piece] of prepared.pieces.entries()) {
+			const isEarly = index >= 2 && index - 2 < arrays.length && first.has(arrays[index - 2]![0]);
+			if (isEarly !== (round === 0)) {
+				continue;
+			}
+
+			for (let start = 0; start < piece.bytes.length; start += PIECE) {
+				(isEarly ? early : rest).push(writeAsync(prepared.fd, piece.bytes.subarray(start, Math.min(piece.bytes.length, start + PIECE)), piece.position + start));
+			}
+		}
+	}
+
+	prepared.pieces = [];
+	return {readFd, sections: header.sections, ...settleWrites(target, magic, prepared, early, rest)};
+}
+
+/** The promises of a write begun (a function of its own: its callbacks hold nothing else). */
+function settleWrites(target: string, magic: string, prepared: PreparedFile, early: Array<Promise<void>>, rest: Array<Promise<void>>): {firstWritten: Promise<boolean>; done: Promise<WrittenSectionFile>} {
+	const firstWritten = Promise.allSettled(early).then(results => results.every(result => result.status === 'fulfilled'));
+	const done = finishSectionFile(target, magic, prepared, [...early, ...rest]);
+	// Settled by whoever waits for it; never an unhandled rejection meanwhile.
+	done.catch(() => undefined);
+	return {firstWritten, done};
+}
+
+/** Wait for every write, then sync, check the target, rename, sync the directory; on failure remove the temporary. */
+async function finishSectionFile(target: string, magic: string, prepared: PreparedFile, writes: Array<Promise<void>>): Promise<WrittenSectionFile> {
+	const {fd, temporary} = prepared;
+	let renamed = false;
+	try {
+		// Settled together: no write is still running when a failed file is closed and removed.
+		const results = await Promise.allSettled(writes);
+		const failed = results.find(result => result.status === 'rejected');
+		if (failed !== undefined) {
+			throw failed.reason;
+		}
+
+		await fsyncAsync(fd);
+		if (!replaceable(target, magic)) {
+			throw new IndexProblem(`${target} exists and is not an index file; not replacing it`, 'foreign');
+		}
+
+		renameSync(temporary, target);
+		renamed = true;
+		closeSync(fd);
+	} finally {
+		if (!renamed) {
+			abandon(prepared);
+		}
+	}
+
+	await new Promise<void>(resolve => {
+		// The rename itself survives a crash once the directory is synced.
+		open(dirname(target), 'r', (error, directory) => {
+			if (error !== null) {
+				resolve();
+				return;
+			}
+
+			fsync(directory, () => {
+				close(directory, () => {
+					resolve();
+				});
+			});
+		});
+	});
+	return {bytes: prepared.fileBytes, headerCrc: prepared.headerCrc};
+}
+
+async function fsyncAsync(fd: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		fsync(fd, error => {
+			if (error === null) {
+				resolve();
+			} else {
+				reject(error);
+			}
+		});
+	});
+}
+
+/** The header and the arrays of `store`'s index (the arrays are the store's own: they must not change while written). */
+function indexContents(identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): {header: Header; arrays: Array<[string, AnyArray]>} {
 	const columns = columnsOf(store);
 	const slotNames: Array<[number, string[]]> = [...(slotNamesOf(store) ?? new Map<number, readonly string[]>())]
 		.map(([address, names]) => [address, [...names]]);
@@ -428,8 +605,87 @@ export function writeIndexFile(target: string, identity: DumpIdentity, store: Gr
 		}
 	}
 
+	return {header, arrays};
+}
+
+/**
+ * Save `store` as the index at `target`. Throws IndexProblem('foreign')
+ * when a file that is not an index is in the way, and the file system's
+ * errors (read-only, no space, ...) as they come; no partial file is left.
+ * Returns the index's size in bytes and what binds companions to it.
+ */
+export function writeIndexFile(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): IndexBinding {
+	const {header, arrays} = indexContents(identity, store, facts);
 	const {bytes, headerCrc} = writeSectionFile(target, INDEX_MAGIC, INDEX_VERSION, header, arrays);
 	return {indexBytes: bytes, headerCrc};
+}
+
+/** An index being written by the I/O threads (see startIndexWrite). */
+export type IndexWrite = {
+	/** Whether the index holds the parents (they may be built while it is written: not then). */
+	parentsWritten: boolean;
+	/**
+	 * The file being written as a column source: once `firstWritten` is
+	 * true, the values and the address hash can be read from it (checked).
+	 * It stays open on the file written, whatever becomes of its name.
+	 */
+	source: IndexColumnSource;
+	/** True once the values (with their checksums) and the address hash are written. */
+	firstWritten: Promise<boolean>;
+	/** Settles once the index is in place; rejects as writeIndexFile throws. */
+	done: Promise<IndexBinding>;
+};
+
+/** The sections written first, so that the store can leave them to the file early. */
+const WRITTEN_FIRST: ReadonlySet<string> = new Set(['valueBytes', 'valueBlockCrc', 'addressSlots']);
+
+/**
+ * writeIndexFile by the I/O threads: the checksums and the layout are made,
+ * and every write queued (the values and the address hash first), before
+ * this returns; the store's arrays must not change until `done` settles
+ * (building parents or dominators makes new arrays: that is fine). Throws
+ * (here) as writeIndexFile does when the file cannot be begun.
+ */
+export function startIndexWrite(target: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts): IndexWrite {
+	const {header, arrays} = indexContents(identity, store, facts);
+	const lengths: ColumnLengths = {
+		objects: store.objectCount,
+		types: header.typeNames.length,
+		edges: 0,
+		unresolved: 0,
+		valueBytes: 0,
+		parentEdges: 0,
+		unresolvedReferences: header.unresolvedReferenceCount,
+	};
+	let parentsWritten = false;
+	for (const [name, array] of arrays) {
+		parentsWritten ||= name === 'firstParent';
+		if (name === 'childTargets') {
+			lengths.edges = array.length;
+		} else if (name === 'unresolvedAddress') {
+			lengths.unresolved = array.length;
+		} else if (name === 'valueBytes') {
+			lengths.valueBytes = array.length;
+		} else if (name === 'parentSources') {
+			lengths.parentEdges = array.length;
+		}
+	}
+
+	const write = startSectionFileWrite(target, INDEX_MAGIC, INDEX_VERSION, header, arrays, WRITTEN_FIRST);
+	const entries = new Map(write.sections.map(section => [section.name, section]));
+	// Read while the rest is written: its size and time are taken once it is whole (see sealed()).
+	const source = IndexColumnSource.writing(target, write.readFd, entries, new Map<string, ArrayKind>(SECTIONS), lengths);
+	return {parentsWritten, source, firstWritten: write.firstWritten, done: sealWhenDone(source, write.done)};
+}
+
+/** The binding once the file is written, the source sealed then (a function of its own: its callbacks hold nothing else). */
+function sealWhenDone(source: IndexColumnSource, done: Promise<WrittenSectionFile>): Promise<IndexBinding> {
+	const sealed = done.then(({bytes, headerCrc}) => {
+		source.sealed();
+		return {indexBytes: bytes, headerCrc};
+	});
+	sealed.catch(() => undefined);
+	return sealed;
 }
 
 export function damaged(message: string): IndexProblem {

@@ -217,7 +217,9 @@ const openFiles = new FinalizationRegistry<number>(fd => {
 });
 
 export class IndexColumnSource implements ColumnSource {
-	private readonly opened: Opened;
+	/** Size and time when opened (undefined while this process still writes the file: see writing()). */
+	private opened: Opened | undefined;
+	private readonly file: {ino: number; dev: number};
 	private readonly blocks = new Map<number, Uint8Array>();
 	private blockCrc: Uint32Array | undefined;
 	private failed: IndexReadError | undefined;
@@ -225,17 +227,47 @@ export class IndexColumnSource implements ColumnSource {
 	/**
 	 * @param fd the index, open; this source owns it from here (closed when
 	 *   the source is collected)
+	 * @param stat the file as opened; undefined while this process writes it
 	 */
 	constructor(
 		private readonly path: string,
 		private readonly fd: number,
-		stat: Stats,
+		stat: Stats | undefined,
 		private readonly entries: ReadonlyMap<string, SectionEntry>,
 		private readonly kinds: ReadonlyMap<string, ArrayKind>,
 		private readonly lengths: ColumnLengths,
 	) {
+		const now = stat ?? fstatSync(fd);
+		this.file = {ino: now.ino, dev: now.dev};
+		this.opened = stat === undefined ? undefined : {size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev};
+		openFiles.register(this, fd, this);
+	}
+
+	private closed = false;
+
+	/** Close the file now (nothing may be read from it after). */
+	close(): void {
+		if (!this.closed) {
+			this.closed = true;
+			openFiles.unregister(this);
+			closeSync(this.fd);
+		}
+	}
+
+	/**
+	 * A source on an index this process is writing (the temporary, open
+	 * read-only; `path` is where it will be renamed): the sections already
+	 * written can be read (each checked as always); whether it is changed
+	 * on disk is checked once it is whole and sealed() is called.
+	 */
+	static writing(path: string, fd: number, entries: ReadonlyMap<string, SectionEntry>, kinds: ReadonlyMap<string, ArrayKind>, lengths: ColumnLengths): IndexColumnSource {
+		return new IndexColumnSource(path, fd, undefined, entries, kinds, lengths);
+	}
+
+	/** The file is whole: from now on it must stay as it is now. */
+	sealed(): void {
+		const stat = fstatSync(this.fd);
 		this.opened = {size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev};
-		openFiles.register(this, fd);
 	}
 
 	has(name: LazyColumn): boolean {
@@ -419,6 +451,11 @@ export class IndexColumnSource implements ColumnSource {
 
 	/** The index must be as it was when opened: same file, size and time. */
 	private checkUnchanged(): void {
+		if (this.opened === undefined) {
+			// Still being written by this process (or its write failed: then removed, and only this process has it open).
+			return;
+		}
+
 		const now = fstatSync(this.fd);
 		if (now.size !== this.opened.size || now.mtimeMs !== this.opened.mtimeMs) {
 			throw damaged('it was changed on disk while in use');
@@ -447,7 +484,7 @@ export class IndexColumnSource implements ColumnSource {
 		this.failed = new IndexReadError(this.path, reason);
 		try {
 			const named = statSync(this.path);
-			if (named.ino === this.opened.ino && named.dev === this.opened.dev) {
+			if (named.ino === this.file.ino && named.dev === this.file.dev) {
 				unlinkSync(this.path);
 			}
 		} catch {}

@@ -10,10 +10,11 @@ import {dirname} from 'node:path';
 import {escapeControls} from '../format/escape.js';
 import type {GraphStore} from '../graph/store.js';
 import {type DumpIdentity, indexCandidates, type IndexOptions, unchangedSince} from './identity.js';
-import {type IndexBinding, type IndexedFacts, type IndexRead, IndexProblem, readIndexFile, writeIndexFile} from './index-file.js';
+import {type IndexBinding, type IndexedFacts, type IndexRead, IndexProblem, type IndexWrite, readIndexFile, startIndexWrite} from './index-file.js';
+import type {IndexColumnSource} from './index-source.js';
 
 export {IndexProblem} from './index-file.js';
-export {bindToIndex, savedAnalysesBytes, savedDominanceOf, savedDominators, savedDominatorsJob, savedLargestRetained, saveAnalyses} from './saved-analyses.js';
+export {bindToIndex, indexWritesSettled, pendingIndexWrite, savedAnalysesBytes, savedDominanceOf, savedDominators, savedDominatorsJob, savedLargestRetained, saveAnalyses} from './saved-analyses.js';
 export {analysesPath} from './analyses-file.js';
 export {IndexReadError} from './index-source.js';
 export {identifyDump, indexCandidates, cacheDirectory, INDEX_SUFFIX} from './identity.js';
@@ -74,17 +75,60 @@ export function findIndex(file: string, identity: DumpIdentity, settings: IndexS
 	return {read: undefined, unusable};
 }
 
-export type SavedIndex = {path: string; bytes: number; binding: IndexBinding};
+export type SavedIndex = {
+	path: string;
+	bytes: number;
+	binding: IndexBinding;
+	/** Whether the index holds the parents. */
+	parentsWritten: boolean;
+};
+
+/** An index being saved (see saveIndex). */
+export type IndexSaving = {
+	/**
+	 * The file being written as a column source, once its values and
+	 * address hash are written (the store can leave them to it then);
+	 * undefined when no place took them. Never rejects.
+	 */
+	firstWritten: Promise<IndexColumnSource | undefined>;
+	/** The index saved, or undefined (a note said why). Never rejects. */
+	saved: Promise<SavedIndex | undefined>;
+};
 
 /** Errors that mean "this directory will not take the file": try the next place. */
 const NOT_HERE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EEXIST']);
 
 /**
- * Save the index of a parsed dump in the first place that takes it. Undefined
- * (with a note) when none does, the disk is full, or the dump changed while
- * it was read.
+ * Save the index of a parsed dump in the first place that takes it:
+ * undefined (with a note) when none does, the disk is full, or the dump
+ * changed while it was read. The first place's checksums are made and its
+ * writes queued before this returns (see startIndexWrite), and written by
+ * the I/O threads; the store's arrays must not change until `saved` settles.
  */
-export function saveIndex(file: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts, settings: IndexSettings): SavedIndex | undefined {
+export function saveIndex(file: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts, settings: IndexSettings): IndexSaving {
+	let reportFirst: (source: IndexColumnSource | undefined) => void = () => undefined;
+	const firstWritten = new Promise<IndexColumnSource | undefined>(resolve => {
+		reportFirst = resolve;
+	});
+	const saved = savePlaces(file, identity, store, facts, settings, write => {
+		void write.firstWritten.then(written => {
+			if (written) {
+				reportFirst(write.source);
+			}
+		});
+	}).catch((error: unknown) => {
+		settings.onNote?.(`note: not writing an index: ${shown((error as Error).message)}`);
+		return undefined;
+	}).finally(() => {
+		// Resolved already when the values were written; else nothing to leave to.
+		reportFirst(undefined);
+	});
+	return {firstWritten, saved};
+}
+
+async function savePlaces(
+	file: string, identity: DumpIdentity, store: GraphStore, facts: IndexedFacts, settings: IndexSettings, onStarted: (write: IndexWrite) => void,
+): Promise<SavedIndex | undefined> {
 	if (!unchangedSince(file, identity)) {
 		settings.onNote?.(`note: ${shown(file)} changed while it was read; not indexing it`);
 		return undefined;
@@ -98,8 +142,21 @@ export function saveIndex(file: string, identity: DumpIdentity, store: GraphStor
 				mkdirSync(dirname(path), {recursive: true, mode: 0o700});
 			}
 
-			const binding = writeIndexFile(path, identity, store, facts);
-			return {path, bytes: binding.indexBytes, binding};
+			const write = startIndexWrite(path, identity, store, facts);
+			onStarted(write);
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				const binding = await write.done;
+				return {path, bytes: binding.indexBytes, binding, parentsWritten: write.parentsWritten};
+			} catch (error) {
+				// eslint-disable-next-line no-await-in-loop
+				if (!await write.firstWritten) {
+					// Not handed to the store (see firstWritten): closed here.
+					write.source.close();
+				}
+
+				throw error;
+			}
 		} catch (error) {
 			if (error instanceof IndexProblem) {
 				// A file that is not ours is in the way: the next place, if any.
@@ -125,4 +182,3 @@ export function saveIndex(file: string, identity: DumpIdentity, store: GraphStor
 	settings.onNote?.(`note: not writing an index: no place takes it (${refused.join('; ')})`);
 	return undefined;
 }
-

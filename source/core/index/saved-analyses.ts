@@ -37,6 +37,35 @@ type Bound = {
 
 const bound = new WeakMap<GraphStore, Bound>();
 
+/** Each store whose index is being written, with the write (it never rejects). */
+const writing = new WeakMap<GraphStore, Promise<unknown>>();
+/** Every index write not settled yet in this process. */
+const unsettled = new Set<Promise<unknown>>();
+
+/**
+ * Record that `store`'s index is being written: saveAnalyses waits for
+ * `written` (which must never reject) before it saves anything, since
+ * analyses are bound to the index they sit beside.
+ */
+export function pendingIndexWrite(store: GraphStore, written: Promise<unknown>): void {
+	const settled = written.finally(() => {
+		unsettled.delete(settled);
+		if (writing.get(store) === settled) {
+			writing.delete(store);
+		}
+	});
+	writing.set(store, settled);
+	unsettled.add(settled);
+}
+
+/** Resolves once every index write of this process has finished or been abandoned. */
+export async function indexWritesSettled(): Promise<void> {
+	while (unsettled.size > 0) {
+		// eslint-disable-next-line no-await-in-loop
+		await Promise.allSettled([...unsettled]);
+	}
+}
+
 const shown = (path: string): string => escapeControls(path);
 
 function noteDamaged(entry: Bound, error: unknown): void {
@@ -75,13 +104,13 @@ function readGroup(store: GraphStore, entry: Bound, group: 'parents' | 'dominato
  * it): its parents, when not in the index, come from the analyses file
  * when there, and are saved there once built.
  */
-export function bindToIndex(store: GraphStore, indexPath: string, binding: IndexBinding, identity: DumpIdentity, onNote?: (note: string) => void): void {
+export function bindToIndex(store: GraphStore, indexPath: string, binding: IndexBinding, identity: DumpIdentity, onNote?: (note: string) => void, parentsInIndex = store.hasParents): void {
 	const entry: Bound = {
 		indexPath,
 		binding,
 		identity,
-		parentsInIndex: store.hasParents,
-		parentsSaved: store.hasParents,
+		parentsInIndex,
+		parentsSaved: parentsInIndex,
 		dominatorsSaved: false,
 		dominators: undefined,
 		damagedSaid: false,
@@ -90,6 +119,15 @@ export function bindToIndex(store: GraphStore, indexPath: string, binding: Index
 	};
 	bound.set(store, entry);
 	if (store.hasParents) {
+		if (!parentsInIndex) {
+			// Built while the index was written (by an analysis on its way to
+			// the dominators, most likely, which then saves both in one
+			// file): saved beside it when the process has nothing left to do,
+			// if nothing saved them before. Held weakly: a store let go is
+			// not kept for this.
+			saveParentsBeforeExit(new WeakRef(store));
+		}
+
 		return;
 	}
 
@@ -118,10 +156,32 @@ export function bindToIndex(store: GraphStore, indexPath: string, binding: Index
 		// the dominators saves both in one file.
 		setImmediate(() => {
 			if (!entry.parentsSaved) {
-				saveAnalyses(store);
+				saveAnalysesNow(store);
 			}
 		});
 	};
+}
+
+/** Stores whose parents, built while their index was written, are saved before the process ends (held weakly). */
+const parentsBeforeExit = new Set<WeakRef<GraphStore>>();
+
+/** A function of its own, so that the listener holds the stores weakly only; one listener for all. */
+function saveParentsBeforeExit(held: WeakRef<GraphStore>): void {
+	if (parentsBeforeExit.size === 0) {
+		process.once('beforeExit', () => {
+			const waiting = [...parentsBeforeExit];
+			parentsBeforeExit.clear();
+			for (const reference of waiting) {
+				const store = reference.deref();
+				const entry = store === undefined ? undefined : bound.get(store);
+				if (store !== undefined && entry !== undefined && !entry.parentsSaved) {
+					saveAnalysesNow(store);
+				}
+			}
+		});
+	}
+
+	parentsBeforeExit.add(held);
 }
 
 /** The companion opened for slices, when it holds `group` with its block checksums. */
@@ -296,10 +356,22 @@ export function savedDominators(store: GraphStore): Dominators | undefined {
 /**
  * Save what was computed on `store` (its parents when built here, and
  * `dominators` when given) in its index's analyses file, if it is bound to
- * an index and something is not saved yet. Returns the file's size, or
- * undefined when nothing was written (a note says why when it failed).
+ * an index and something is not saved yet. When the store's index is still
+ * being written (a first load), this waits for it first: the analyses file
+ * is bound to the index written. Resolves to the file's size, or undefined
+ * when nothing was written (a note says why when it failed); never rejects.
  */
-export function saveAnalyses(store: GraphStore, dominators?: Dominators): number | undefined {
+export async function saveAnalyses(store: GraphStore, dominators?: Dominators): Promise<number | undefined> {
+	const written = writing.get(store);
+	if (written !== undefined) {
+		await written;
+	}
+
+	return saveAnalysesNow(store, dominators);
+}
+
+/** saveAnalyses for a store whose index is written (or that has none). */
+function saveAnalysesNow(store: GraphStore, dominators?: Dominators): number | undefined {
 	const entry = bound.get(store);
 	if (entry === undefined) {
 		return undefined;

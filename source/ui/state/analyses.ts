@@ -60,8 +60,9 @@ export const coreAnalyses: Analyses = {
 			result() {
 				if (result === undefined) {
 					result = job!.result();
-					// For the next run on this dump (nothing when it has no index).
-					saveAnalyses(store, result);
+					// For the next run on this dump (nothing when it has no index;
+					// after the index when it is still being written). Never rejects.
+					void saveAnalyses(store, result);
 				}
 
 				return result;
