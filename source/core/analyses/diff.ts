@@ -18,8 +18,9 @@
  * is not itself a candidate, and the types of its dominators above it.
  */
 
-import {AddressIndex} from '../graph/address-index.js';
+import type {AddressIndex} from '../graph/address-index.js';
 import {NO_OBJECT} from '../graph/layout.js';
+import {matchByAddress} from './address-join.js';
 import type {GraphStore} from '../graph/store.js';
 import {type Dominators, topByKey} from './dominators.js';
 
@@ -52,26 +53,37 @@ export function typeTotals(store: GraphStore): TypeTotals {
 	return {totalCount: store.objectCount, totalSize, typeNames: store.typeNames, counts, sizes};
 }
 
-/** What is kept of an older dump to compare a newer one with. */
-export type DumpSnapshot = {
+/** What is kept of an older dump to compare a newer one with (diffDumps). */
+export type DumpColumns = {
 	readonly totals: TypeTotals;
 	readonly objectCount: number;
 	readonly objectAddress: Float64Array;
 	readonly objectType: Uint32Array;
 	readonly objectSize: Float64Array;
+};
+
+/** DumpColumns and the dump's address hash, for lookups one object at a time (the explorer's jobs, in slices). */
+export type DumpSnapshot = DumpColumns & {
 	readonly addressIndex: AddressIndex;
 };
 
-/** Keep the columns needed for matching; the rest of `store` can then be dropped. */
-export function snapshotOf(store: GraphStore): DumpSnapshot {
+/**
+ * Keep the columns diffDumps needs; the rest of `store` can then be
+ * dropped. The address hash is not needed (nor, from an index file, read).
+ */
+export function columnsOf(store: GraphStore): DumpColumns {
 	return {
 		totals: typeTotals(store),
 		objectCount: store.objectCount,
 		objectAddress: store.objectAddress,
 		objectType: store.objectType,
 		objectSize: store.objectSize,
-		addressIndex: store.addressIndex,
 	};
+}
+
+/** columnsOf and the address hash. */
+export function snapshotOf(store: GraphStore): DumpSnapshot {
+	return {...columnsOf(store), addressIndex: store.addressIndex};
 }
 
 export type TypeDiff = {
@@ -117,28 +129,27 @@ function mapTypeIds(from: readonly string[], to: readonly string[]): Int32Array 
 }
 
 /** Compare a newer store with the snapshot of an older dump. */
-export function diffDumps(old: DumpSnapshot, store: GraphStore): DumpDiff {
+export function diffDumps(old: DumpColumns, store: GraphStore): DumpDiff {
 	const newTotals = typeTotals(store);
 	const toOld = mapTypeIds(old.totals.typeNames, store.typeNames);
 	const n = store.objectCount;
-	const isNew = new Uint8Array(n);
-	const matched = new Uint8Array(old.objectCount);
+	const {objectType, objectSize} = store;
+	const oldType = old.objectType;
+	const {newMatched, oldMatched: matched} = matchByAddress(old, store, toOld);
+	// The match's array becomes isNew in place.
+	const isNew = newMatched;
 	const newCount = new Float64Array(store.typeNames.length);
 	const newSize = new Float64Array(store.typeNames.length);
-	const {objectAddress, objectType, objectSize} = store;
-	const oldIndex = old.addressIndex;
-	const oldType = old.objectType;
 	let newObjects = 0;
 	for (let i = 0; i < n; i++) {
-		const type = objectType[i]!;
-		const o = oldIndex.get(objectAddress[i]!);
-		if (o !== NO_OBJECT && oldType[o] === toOld[type]) {
-			matched[o] = 1;
-		} else {
+		if (isNew[i] === 0) {
 			isNew[i] = 1;
+			const type = objectType[i]!;
 			newCount[type]++;
 			newSize[type] += objectSize[i]!;
 			newObjects++;
+		} else {
+			isNew[i] = 0;
 		}
 	}
 
@@ -187,14 +198,13 @@ function compareNames(a: string, b: string): number {
 
 /**
  * The objects new in the middle dump, kept to be looked for in the final
- * one: their addresses and type names (about 20 bytes each).
+ * one: their addresses and type names (12 bytes each).
  */
 export type NewObjects = {
-	readonly count: number;
+	readonly objectCount: number;
 	readonly typeNames: readonly string[];
 	readonly objectAddress: Float64Array;
 	readonly objectType: Uint32Array;
-	readonly addressIndex: AddressIndex;
 };
 
 export function newObjectsOf(store: GraphStore, isNew: Uint8Array): NewObjects {
@@ -205,38 +215,25 @@ export function newObjectsOf(store: GraphStore, isNew: Uint8Array): NewObjects {
 
 	const objectAddress = new Float64Array(count);
 	const objectType = new Uint32Array(count);
+	const addresses = store.objectAddress;
+	const types = store.objectType;
 	let out = 0;
 	for (let i = 0; i < store.objectCount; i++) {
 		if (isNew[i] === 1) {
-			objectAddress[out] = store.objectAddress[i]!;
-			objectType[out] = store.objectType[i]!;
+			objectAddress[out] = addresses[i]!;
+			objectType[out] = types[i]!;
 			out++;
 		}
 	}
 
-	const addressIndex = new AddressIndex(objectAddress, count);
-	for (let i = 0; i < count; i++) {
-		addressIndex.insert(i);
-	}
-
-	return {count, typeNames: store.typeNames, objectAddress, objectType, addressIndex};
+	return {objectCount: count, typeNames: store.typeNames, objectAddress, objectType};
 }
 
 /** 1 for each object of `store` that is one of `candidates` (same address and type name). */
 export function survivors(candidates: NewObjects, store: GraphStore): {member: Uint8Array; count: number} {
 	const toCandidate = mapTypeIds(candidates.typeNames, store.typeNames);
-	const member = new Uint8Array(store.objectCount);
-	const {objectAddress, objectType} = store;
-	let count = 0;
-	for (let i = 0; i < store.objectCount; i++) {
-		const c = candidates.addressIndex.get(objectAddress[i]!);
-		if (c !== NO_OBJECT && candidates.objectType[c] === toCandidate[objectType[i]!]) {
-			member[i] = 1;
-			count++;
-		}
-	}
-
-	return {member, count};
+	const {newMatched, matches} = matchByAddress(candidates, store, toCandidate);
+	return {member: newMatched, count: matches};
 }
 
 export type CandidateGroup = {
