@@ -23,7 +23,10 @@
  *
  * The partitions are made in rounds (by the hash's top bits, each round
  * taking a slice of the partitions) so that the entries in memory at once
- * stay under ROUND_ENTRIES, about 16 bytes times that.
+ * stay under about ROUND_ENTRIES (16 bytes each); a byte per object notes
+ * its round. At 5M objects a side that is 4 rounds, 38 MB of entries and
+ * 9 MB of round bytes, where the older dump's address table was 32 MB; more
+ * rounds cost a pass each over the round bytes, fewer a larger peak.
  */
 
 import {hashAddress} from '../graph/address-index.js';
@@ -74,31 +77,29 @@ export function joinShape(oldCount: number, newCount: number): JoinShape {
 	return {roundBits, bits};
 }
 
-function hashAll(objectAddress: Float64Array, count: number): Uint32Array {
-	const hashes = new Uint32Array(count);
-	for (let i = 0; i < count; i++) {
-		hashes[i] = hashAddress(objectAddress[i]!);
-	}
-
-	return hashes;
-}
-
 /**
- * How many entries fall in each partition of each round: a histogram of
- * the hash's top roundBits + bits bits (round r's partitions are
- * [r * 2 ** bits, (r + 1) * 2 ** bits)).
+ * Count the entries of each partition of each round (a histogram of the
+ * hash's top roundBits + bits bits: round r's partitions are
+ * [r * 2 ** bits, (r + 1) * 2 ** bits)), and note each object's round in
+ * `roundOf` (when there are rounds) so that a round's scatter skips the
+ * others without hashing them.
  */
-function histogram(hashes: Uint32Array, shape: JoinShape): Uint32Array {
+function histogram(objectAddress: Float64Array, count: number, shape: JoinShape, roundOf: Uint8Array | undefined): Uint32Array {
 	const allBits = shape.roundBits + shape.bits;
 	const counts = new Uint32Array(2 ** allBits);
 	if (allBits === 0) {
-		counts[0] = hashes.length;
+		counts[0] = count;
 		return counts;
 	}
 
 	const shift = 32 - allBits;
-	for (let i = 0; i < hashes.length; i++) {
-		counts[hashes[i]! >>> shift]++;
+	const partitionBits = shape.bits;
+	for (let i = 0; i < count; i++) {
+		const top = hashAddress(objectAddress[i]!) >>> shift;
+		counts[top]++;
+		if (roundOf !== undefined) {
+			roundOf[i] = top >>> partitionBits;
+		}
 	}
 
 	return counts;
@@ -121,34 +122,32 @@ function roundStarts(counts: Uint32Array, shape: JoinShape, round: number): Uint
  * through `typeMap` when given.
  */
 function scatter(
-	objectAddress: Float64Array,
-	objectType: Uint32Array,
+	side: MatchColumns,
 	typeMap: Uint32Array | undefined,
-	hashes: Uint32Array,
+	roundOf: Uint8Array | undefined,
 	shape: JoinShape,
 	round: number,
 	start: Uint32Array,
 	entries: Uint32Array,
 ): void {
-	const {roundBits, bits} = shape;
-	const partitions = 2 ** bits;
+	const {objectAddress, objectType} = side;
+	const partitions = 2 ** shape.bits;
 	const mask = partitions - 1;
 	// `>>> 32` would not shift at all: with no partition bits the shift is 31 and the mask 0.
-	const shift = bits === 0 ? 31 : 32 - roundBits - bits;
-	const roundShift = roundBits === 0 ? 0 : 32 - roundBits;
-	const all = roundBits === 0;
-	const n = hashes.length;
+	const shift = shape.bits === 0 ? 31 : 32 - shape.roundBits - shape.bits;
+	const n = side.objectCount;
 	const cursor = start.slice(0, partitions);
 	for (let i = 0; i < n; i++) {
-		const h = hashes[i]!;
-		if (!all && (h >>> roundShift) !== round) {
+		if (roundOf !== undefined && roundOf[i] !== round) {
 			continue;
 		}
 
+		const address = objectAddress[i]!;
+		const h = hashAddress(address);
 		const e = cursor[(h >>> shift) & mask]!++ * 4;
 		const type = objectType[i]!;
 		entries[e] = h;
-		entries[e + 1] = (objectAddress[i]! / TWO_32) >>> 0;
+		entries[e + 1] = (address / TWO_32) >>> 0;
 		entries[e + 2] = i;
 		entries[e + 3] = typeMap === undefined ? type : typeMap[type]!;
 	}
@@ -180,10 +179,10 @@ export function matchByAddress(
 		typeMap[t] = toOld[t]! < 0 ? NO_TYPE : toOld[t]!;
 	}
 
-	const oldHashes = hashAll(older.objectAddress, nOld);
-	const newHashes = hashAll(newer.objectAddress, nNew);
-	const oldCounts = histogram(oldHashes, shape);
-	const newCounts = histogram(newHashes, shape);
+	const oldRound = shape.roundBits === 0 ? undefined : new Uint8Array(nOld);
+	const newRound = shape.roundBits === 0 ? undefined : new Uint8Array(nNew);
+	const oldCounts = histogram(older.objectAddress, nOld, shape, oldRound);
+	const newCounts = histogram(newer.objectAddress, nNew, shape, newRound);
 	const rounds = 2 ** shape.roundBits;
 	const partitions = 2 ** shape.bits;
 	const oldStarts: Uint32Array[] = [];
@@ -208,8 +207,8 @@ export function matchByAddress(
 			continue;
 		}
 
-		scatter(older.objectAddress, older.objectType, undefined, oldHashes, shape, round, oldStart, oldEntries);
-		scatter(newer.objectAddress, newer.objectType, typeMap, newHashes, shape, round, newStart, newEntries);
+		scatter(older, undefined, oldRound, shape, round, oldStart, oldEntries);
+		scatter(newer, typeMap, newRound, shape, round, newStart, newEntries);
 		for (let p = 0; p < partitions; p++) {
 			const oldFrom = oldStart[p]!;
 			const oldTo = oldStart[p + 1]!;
