@@ -130,39 +130,45 @@ function mapTypeIds(from: readonly string[], to: readonly string[]): Int32Array 
 
 /** Compare a newer store with the snapshot of an older dump. */
 export function diffDumps(old: DumpColumns, store: GraphStore): DumpDiff {
-	const newTotals = typeTotals(store);
 	const toOld = mapTypeIds(old.totals.typeNames, store.typeNames);
 	const n = store.objectCount;
 	const {objectType, objectSize} = store;
 	const oldType = old.objectType;
 	const {newMatched, oldMatched: matched} = matchByAddress(old, store, toOld);
-	// The match's array becomes isNew in place.
+	// The match's array becomes isNew in place; the new store's totals in the same pass.
 	const isNew = newMatched;
-	const newCount = new Float64Array(store.typeNames.length);
-	const newSize = new Float64Array(store.typeNames.length);
+	const typeCount = store.typeNames.length;
+	const counts = new Float64Array(typeCount);
+	const sizes = new Float64Array(typeCount);
+	const newCount = new Float64Array(typeCount);
+	const newSize = new Float64Array(typeCount);
+	let totalSize = 0;
 	let newObjects = 0;
 	for (let i = 0; i < n; i++) {
-		if (isNew[i] === 0) {
-			isNew[i] = 1;
-			const type = objectType[i]!;
-			newCount[type]++;
-			newSize[type] += objectSize[i]!;
-			newObjects++;
-		} else {
-			isNew[i] = 0;
-		}
+		const type = objectType[i]!;
+		const size = objectSize[i]!;
+		const fresh = 1 - isNew[i]!;
+		isNew[i] = fresh;
+		counts[type]++;
+		sizes[type] += size;
+		totalSize += size;
+		newCount[type] += fresh;
+		newSize[type] += fresh * size;
+		newObjects += fresh;
 	}
 
+	const newTotals: TypeTotals = {totalCount: n, totalSize, typeNames: store.typeNames, counts, sizes};
 	const oldNames = old.totals.typeNames;
 	const freedCount = new Float64Array(oldNames.length);
 	const freedSize = new Float64Array(oldNames.length);
 	let freedObjects = 0;
+	const oldSize = old.objectSize;
 	for (let o = 0; o < old.objectCount; o++) {
-		if (matched[o] === 0) {
-			freedCount[oldType[o]!]++;
-			freedSize[oldType[o]!] += old.objectSize[o]!;
-			freedObjects++;
-		}
+		const freed = 1 - matched[o]!;
+		const type = oldType[o]!;
+		freedCount[type] += freed;
+		freedSize[type] += freed * oldSize[o]!;
+		freedObjects += freed;
 	}
 
 	const rows = new Map<string, TypeDiff>();
