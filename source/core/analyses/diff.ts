@@ -7,10 +7,13 @@
  * same address and type in both dumps is a survivor, which may still be a
  * new object allocated where an old one of the same type was freed.
  *
- * Memory: of an older dump only a snapshot is kept (its address column,
- * address hash and type column, shared with the store it came from: about
- * 19 bytes per object), so the rest of its store can be freed before the
- * next dump is loaded.
+ * Memory: of an older dump only its columns are kept (address, type and
+ * size, shared with the store it came from: 20 bytes per object), so the
+ * rest of its store can be freed before the next dump is loaded. Objects
+ * are matched by a partitioned join (address-join.ts), not by lookups in
+ * an address hash, which is neither needed nor, from an index, read; the
+ * explorer's jobs, which match in slices between frames, take a snapshot
+ * with the hash.
  *
  * Three dumps A, B, C (memlab's baseline, target, final): the leak
  * candidates are the objects new in B (not in A) that still exist in C.
