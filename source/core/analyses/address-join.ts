@@ -23,10 +23,12 @@
  *
  * The partitions are made in rounds (by the hash's top bits, each round
  * taking a slice of the partitions) so that the entries in memory at once
- * stay under about ROUND_ENTRIES (16 bytes each); a byte per object notes
- * its round. At 5M objects a side that is 4 rounds, 38 MB of entries and
- * 9 MB of round bytes, where the older dump's address table was 32 MB; more
- * rounds cost a pass each over the round bytes, fewer a larger peak.
+ * stay under about ROUND_ENTRIES (16 bytes each), in at most 8 rounds; a
+ * byte per object notes its round. At 5M objects a side that is 8 rounds,
+ * 19 MB of entries and 9 MB of round bytes, where the older dump's address
+ * table was 32 MB: a diff's peak is what it was with the table. Each round
+ * costs a pass over the round bytes (about 6 ms at 5M objects a side);
+ * 2 rounds instead of 8 would save about 50 ms for 18 MB more at the peak.
  */
 
 import {hashAddress} from '../graph/address-index.js';
@@ -50,7 +52,9 @@ export type AddressMatch = {
 /** Older entries per partition, about: with their table, well inside a core's L2 cache. */
 const PARTITION_ENTRIES = 2048;
 /** Entries of both sides partitioned at once, at most (about: the hash decides); more are done in rounds. */
-export const ROUND_ENTRIES = 3_000_000;
+export const ROUND_ENTRIES = 1_200_000;
+/** At most 2 ** MAX_ROUND_BITS rounds: each costs a pass over both sides' round bytes. */
+const MAX_ROUND_BITS = 3;
 /** A type id no older object has (type ids index a table). */
 const NO_TYPE = 0xff_ff_ff_ff;
 const TWO_32 = 4_294_967_296;
@@ -65,7 +69,7 @@ export type JoinShape = {
 /** How many rounds and partitions for these counts. */
 export function joinShape(oldCount: number, newCount: number): JoinShape {
 	let roundBits = 0;
-	while (roundBits < 8 && (oldCount + newCount) / (2 ** roundBits) > ROUND_ENTRIES) {
+	while (roundBits < MAX_ROUND_BITS && (oldCount + newCount) / (2 ** roundBits) > ROUND_ENTRIES) {
 		roundBits++;
 	}
 

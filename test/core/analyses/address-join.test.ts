@@ -196,6 +196,10 @@ describe('matchByAddress', () => {
 		expect(joinShape(100, 100)).toEqual({roundBits: 0, bits: 0});
 		const five = joinShape(4_700_000, 4_700_000);
 		expect(five.roundBits).toBeGreaterThan(0);
+		// Rounds stay few at any size (each is a pass over every object); the partitions grow instead.
+		const huge = joinShape(50_000_000, 50_000_000);
+		expect(huge.roundBits).toBeLessThanOrEqual(3);
+		expect(50_000_000 / (2 ** (huge.roundBits + huge.bits))).toBeLessThanOrEqual(2048);
 		// About 2048 older objects per partition.
 		expect(4_700_000 / (2 ** (five.roundBits + five.bits))).toBeGreaterThan(1024);
 		expect(4_700_000 / (2 ** (five.roundBits + five.bits))).toBeLessThanOrEqual(2048);
