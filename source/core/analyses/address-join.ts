@@ -27,8 +27,8 @@
  * byte per object notes its round. At 5M objects a side that is 8 rounds,
  * 19 MB of entries and 9 MB of round bytes, where the older dump's address
  * table was 32 MB: a diff's peak is what it was with the table. Each round
- * costs a pass over the round bytes (about 6 ms at 5M objects a side);
- * 2 rounds instead of 8 would save about 50 ms for 18 MB more at the peak.
+ * costs a pass over both sides' round bytes: measured at 5M objects a side,
+ * 2 rounds instead of 8 took about 50 ms less, for 18 MB more at the peak.
  */
 
 import {hashAddress} from '../graph/address-index.js';
@@ -52,7 +52,7 @@ export type AddressMatch = {
 /** Older entries per partition, about: with their table, well inside a core's L2 cache. */
 const PARTITION_ENTRIES = 2048;
 /** Entries of both sides partitioned at once, at most (about: the hash decides); more are done in rounds. */
-export const ROUND_ENTRIES = 1_200_000;
+const ROUND_ENTRIES = 1_200_000;
 /** At most 2 ** MAX_ROUND_BITS rounds: each costs a pass over both sides' round bytes. */
 const MAX_ROUND_BITS = 3;
 /** A type id no older object has (type ids index a table). */
@@ -109,7 +109,7 @@ function histogram(objectAddress: Float64Array, count: number, shape: JoinShape,
 	return counts;
 }
 
-/** Where each partition of a round starts in its entries (2 ** bits + 1 offsets), and how many it has in all. */
+/** Where each partition of a round starts in the round's entries: 2 ** bits + 1 offsets, the last one the round's count. */
 function roundStarts(counts: Uint32Array, shape: JoinShape, round: number): Uint32Array {
 	const partitions = 2 ** shape.bits;
 	const start = new Uint32Array(partitions + 1);
