@@ -24,6 +24,7 @@
 import type {AddressIndex} from '../graph/address-index.js';
 import {NO_OBJECT} from '../graph/layout.js';
 import {matchByAddress} from './address-join.js';
+import {hasRecordedTypeTotals, TYPE_TOTAL_FIELDS, typeTotalsOf} from './summary.js';
 import type {GraphStore} from '../graph/store.js';
 import {type Dominators, topByKey} from './dominators.js';
 
@@ -40,10 +41,26 @@ export type TypeTotals = {
 	readonly sizes: Float64Array;
 };
 
+/**
+ * Per-type counts and sizes: those recorded with the store (an index file
+ * holds them) when there are, so that no column is read; else one pass.
+ */
 export function typeTotals(store: GraphStore): TypeTotals {
 	const typeCount = store.typeNames.length;
 	const counts = new Float64Array(typeCount);
 	const sizes = new Float64Array(typeCount);
+	if (hasRecordedTypeTotals(store)) {
+		const recorded = typeTotalsOf(store);
+		let total = 0;
+		for (let type = 0; type < typeCount; type++) {
+			counts[type] = recorded[type * TYPE_TOTAL_FIELDS]!;
+			sizes[type] = recorded[(type * TYPE_TOTAL_FIELDS) + 1]!;
+			total += sizes[type]!;
+		}
+
+		return {totalCount: store.objectCount, totalSize: total, typeNames: store.typeNames, counts, sizes};
+	}
+
 	const {objectType, objectSize} = store;
 	let totalSize = 0;
 	for (let i = 0; i < store.objectCount; i++) {

@@ -1,3 +1,4 @@
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {
 	diffDumps, groupCandidates, newObjectsOf, snapshotOf, survivors, typeTotals,
@@ -5,7 +6,8 @@ import {
 import {computeDominators} from '../../../source/core/analyses/dominators.js';
 import {NO_OBJECT} from '../../../source/core/graph/layout.js';
 import type {GraphStore} from '../../../source/core/graph/store.js';
-import {type DumpObject, loadObjects} from '../../helpers/dump-lines.js';
+import {loadDump} from '../../../source/core/dump/load.js';
+import {dumpText, type DumpObject, loadObjects, tempDir, writeDump} from '../../helpers/dump-lines.js';
 
 const str = (address: number, value: string, size = 50): DumpObject => ({address, type: 'str', size, len: value.length, value});
 
@@ -103,6 +105,27 @@ describe('diffDumps', () => {
 		expect(Array.from(member)).toEqual(expectedMember);
 		expect(count).toBe(expectedMember.filter(flag => flag === 1).length);
 		expect(count).toBeGreaterThan(1000);
+	});
+
+	it('takes a reopened dump\'s totals from its index, without reading a column, equal to a pass over the columns', async () => {
+		const objects: DumpObject[] = [];
+		for (let i = 0; i < 3000; i++) {
+			objects.push(i % 3 === 0 ? str(16 * (i + 1), `s${i}`, 40 + (i % 7)) : {address: 16 * (i + 1), type: i % 3 === 1 ? 'dict' : 'Node', size: 100 + (i % 11), len: 0});
+		}
+
+		const file = writeDump(dumpText(objects));
+		const options = {workers: 0, index: true, indexMinBytes: 0, parents: false, env: {XDG_CACHE_HOME: join(tempDir(), 'cache')}} as const;
+		const parsed = (await loadDump(file, options)).store;
+		const reopened = await loadDump(file, options);
+		expect(reopened.index?.read).toBe(true);
+		const totals = typeTotals(reopened.store);
+		expect(reopened.store.isLoaded('objectType')).toBe(false);
+		expect(reopened.store.isLoaded('objectSize')).toBe(false);
+		const expected = typeTotals(parsed);
+		const byName = (t: typeof totals): Record<string, [number, number]> => Object.fromEntries(t.typeNames.map((name, id) => [name, [t.counts[id]!, t.sizes[id]!]]));
+		expect(byName(totals)).toEqual(byName(expected));
+		expect([totals.totalCount, totals.totalSize]).toEqual([expected.totalCount, expected.totalSize]);
+		expect(totals.totalSize).toBe(objects.reduce((sum, object) => sum + object.size, 0));
 	});
 
 	it('keeps totals by type name', async () => {
