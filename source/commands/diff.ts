@@ -8,7 +8,7 @@
  */
 
 import {
-	type CandidateGrouping, diffDumps, type DumpDiff, type DumpSnapshot, groupCandidates, newObjectsOf, REUSE_NOTE, snapshotOf, survivors,
+	type CandidateGrouping, diffDumps, type DumpDiff, type DumpColumns, groupCandidates, newObjectsOf, REUSE_NOTE, columnsOf, survivors,
 	type TypeTotals, typeTotals,
 } from '../core/analyses/diff.js';
 import type {Dominators} from '../core/analyses/dominators.js';
@@ -101,10 +101,10 @@ export async function compareDumps(ctx: CommandContext, files: readonly string[]
 	const names: string[] = [];
 	// Nothing may keep a store (or a snapshot no longer needed) alive while
 	// the next dump loads: each step runs in its own scope.
-	let old: DumpSnapshot | undefined = await (async () => {
+	let old: DumpColumns | undefined = await (async () => {
 		const {file, store} = await loadForCommand(ctx, files[0]!, {keepThreads: true});
 		names.push(file);
-		return snapshotOf(store);
+		return columnsOf(store);
 	})();
 	const second = await (async () => {
 		const {file, store} = await loadForCommand(ctx, files[1]!, {keepThreads: files.length > 2});

@@ -14,8 +14,8 @@
  */
 
 import {
-	type CandidateGrouping, diffDumps, type DumpDiff, type DumpSnapshot, groupCandidates, newObjectsOf, type NewObjects,
-	REUSE_NOTE, snapshotOf, survivors, typeTotals,
+	type CandidateGrouping, diffDumps, type DumpDiff, type DumpColumns, groupCandidates, newObjectsOf, type NewObjects,
+	REUSE_NOTE, columnsOf, survivors, typeTotals,
 } from '../core/analyses/diff.js';
 import type {Dominators} from '../core/analyses/dominators.js';
 import {topRetainers, typeRetainedSizes, type TypeRetained} from '../core/analyses/dominators.js';
@@ -87,8 +87,8 @@ async function buildReport(ctx: CommandContext, limit: number): Promise<Report> 
 	const current = dumps.at(-1)!;
 	const older = dumps.slice(0, -1);
 	const series: SeriesPoint[] = [];
-	let baseline: DumpSnapshot | undefined;
-	let previous: DumpSnapshot | undefined;
+	let baseline: DumpColumns | undefined;
+	let previous: DumpColumns | undefined;
 	let fresh: NewObjects | undefined;
 	const names: string[] = [];
 	for (const [i, dump] of older.entries()) {
@@ -97,14 +97,14 @@ async function buildReport(ctx: CommandContext, limit: number): Promise<Report> 
 		series.push(point);
 		names.push(point.name);
 		if (i === older.length - 2) {
-			baseline = snapshotOf(store);
+			baseline = columnsOf(store);
 		} else if (i === older.length - 1) {
 			if (baseline !== undefined) {
 				fresh = newObjectsOf(store, diffDumps(baseline, store).isNew);
 				baseline = undefined;
 			}
 
-			previous = snapshotOf(store);
+			previous = columnsOf(store);
 		}
 	}
 

@@ -7,7 +7,7 @@
  * list the comparison needs are kept.
  */
 
-import {type DumpSnapshot, diffDumps, groupCandidates, newObjectsOf, type NewObjects, snapshotOf, survivors, type TypeTotals, typeTotals} from '../core/analyses/diff.js';
+import {columnsOf, diffDumps, type DumpColumns, groupCandidates, newObjectsOf, type NewObjects, survivors, type TypeTotals, typeTotals} from '../core/analyses/diff.js';
 import {readMeta, trendOf, type TrendType} from '../core/analyses/trend.js';
 import {candidatesJson} from '../core/analyses/candidates-json.js';
 import type {Dominators} from '../core/analyses/dominators.js';
@@ -77,7 +77,7 @@ export class WatchAnalysis {
 	readonly tracker = new GrowthTracker();
 	/** Totals of the kept dumps, oldest first. */
 	private kept: Array<{file: string; totals: TypeTotals}> = [];
-	private previous: DumpSnapshot | undefined;
+	private previous: DumpColumns | undefined;
 	/** Objects new in the previous dump (compared with the one before). */
 	private fresh: NewObjects | undefined;
 
@@ -117,7 +117,7 @@ export class WatchAnalysis {
 			this.fresh = newObjectsOf(store, diff.isNew);
 		}
 
-		this.previous = snapshotOf(store);
+		this.previous = columnsOf(store);
 		const growing = this.kept.length < 2 ? [] : trendOf(this.kept.map(item => item.totals)).filter(row => row.growing).slice(0, LIST_LIMIT);
 		const meta = readMeta(file);
 		return {

@@ -7,10 +7,13 @@
  * same address and type in both dumps is a survivor, which may still be a
  * new object allocated where an old one of the same type was freed.
  *
- * Memory: of an older dump only a snapshot is kept (its address column,
- * address hash and type column, shared with the store it came from: about
- * 19 bytes per object), so the rest of its store can be freed before the
- * next dump is loaded.
+ * Memory: of an older dump only its columns are kept (address, type and
+ * size, shared with the store it came from: 20 bytes per object), so the
+ * rest of its store can be freed before the next dump is loaded. Objects
+ * are matched by a partitioned join (address-join.ts), not by lookups in
+ * an address hash, which is neither needed nor, from an index, read; the
+ * explorer's jobs, which match in slices between frames, take a snapshot
+ * with the hash.
  *
  * Three dumps A, B, C (memlab's baseline, target, final): the leak
  * candidates are the objects new in B (not in A) that still exist in C.
@@ -18,8 +21,10 @@
  * is not itself a candidate, and the types of its dominators above it.
  */
 
-import {AddressIndex} from '../graph/address-index.js';
+import type {AddressIndex} from '../graph/address-index.js';
 import {NO_OBJECT} from '../graph/layout.js';
+import {matchByAddress} from './address-join.js';
+import {hasRecordedTypeTotals, TYPE_TOTAL_FIELDS, typeTotalsOf} from './summary.js';
 import type {GraphStore} from '../graph/store.js';
 import {type Dominators, topByKey} from './dominators.js';
 
@@ -36,10 +41,26 @@ export type TypeTotals = {
 	readonly sizes: Float64Array;
 };
 
+/**
+ * Per-type counts and sizes: those recorded with the store (an index file
+ * holds them) when there are, so that no column is read; else one pass.
+ */
 export function typeTotals(store: GraphStore): TypeTotals {
 	const typeCount = store.typeNames.length;
 	const counts = new Float64Array(typeCount);
 	const sizes = new Float64Array(typeCount);
+	if (hasRecordedTypeTotals(store)) {
+		const recorded = typeTotalsOf(store);
+		let total = 0;
+		for (let type = 0; type < typeCount; type++) {
+			counts[type] = recorded[type * TYPE_TOTAL_FIELDS]!;
+			sizes[type] = recorded[(type * TYPE_TOTAL_FIELDS) + 1]!;
+			total += sizes[type]!;
+		}
+
+		return {totalCount: store.objectCount, totalSize: total, typeNames: store.typeNames, counts, sizes};
+	}
+
 	const {objectType, objectSize} = store;
 	let totalSize = 0;
 	for (let i = 0; i < store.objectCount; i++) {
@@ -52,26 +73,37 @@ export function typeTotals(store: GraphStore): TypeTotals {
 	return {totalCount: store.objectCount, totalSize, typeNames: store.typeNames, counts, sizes};
 }
 
-/** What is kept of an older dump to compare a newer one with. */
-export type DumpSnapshot = {
+/** What is kept of an older dump to compare a newer one with (diffDumps). */
+export type DumpColumns = {
 	readonly totals: TypeTotals;
 	readonly objectCount: number;
 	readonly objectAddress: Float64Array;
 	readonly objectType: Uint32Array;
 	readonly objectSize: Float64Array;
+};
+
+/** DumpColumns and the dump's address hash, for lookups one object at a time (the explorer's jobs, in slices). */
+export type DumpSnapshot = DumpColumns & {
 	readonly addressIndex: AddressIndex;
 };
 
-/** Keep the columns needed for matching; the rest of `store` can then be dropped. */
-export function snapshotOf(store: GraphStore): DumpSnapshot {
+/**
+ * Keep the columns diffDumps needs; the rest of `store` can then be
+ * dropped. The address hash is not needed (nor, from an index file, read).
+ */
+export function columnsOf(store: GraphStore): DumpColumns {
 	return {
 		totals: typeTotals(store),
 		objectCount: store.objectCount,
 		objectAddress: store.objectAddress,
 		objectType: store.objectType,
 		objectSize: store.objectSize,
-		addressIndex: store.addressIndex,
 	};
+}
+
+/** columnsOf and the address hash. */
+export function snapshotOf(store: GraphStore): DumpSnapshot {
+	return {...columnsOf(store), addressIndex: store.addressIndex};
 }
 
 export type TypeDiff = {
@@ -117,41 +149,46 @@ function mapTypeIds(from: readonly string[], to: readonly string[]): Int32Array 
 }
 
 /** Compare a newer store with the snapshot of an older dump. */
-export function diffDumps(old: DumpSnapshot, store: GraphStore): DumpDiff {
-	const newTotals = typeTotals(store);
+export function diffDumps(old: DumpColumns, store: GraphStore): DumpDiff {
 	const toOld = mapTypeIds(old.totals.typeNames, store.typeNames);
 	const n = store.objectCount;
-	const isNew = new Uint8Array(n);
-	const matched = new Uint8Array(old.objectCount);
-	const newCount = new Float64Array(store.typeNames.length);
-	const newSize = new Float64Array(store.typeNames.length);
-	const {objectAddress, objectType, objectSize} = store;
-	const oldIndex = old.addressIndex;
+	const {objectType, objectSize} = store;
 	const oldType = old.objectType;
+	const {newMatched, oldMatched: matched} = matchByAddress(old, store, toOld);
+	// The match's array becomes isNew in place; the new store's totals in the same pass.
+	const isNew = newMatched;
+	const typeCount = store.typeNames.length;
+	const counts = new Float64Array(typeCount);
+	const sizes = new Float64Array(typeCount);
+	const newCount = new Float64Array(typeCount);
+	const newSize = new Float64Array(typeCount);
+	let totalSize = 0;
 	let newObjects = 0;
 	for (let i = 0; i < n; i++) {
 		const type = objectType[i]!;
-		const o = oldIndex.get(objectAddress[i]!);
-		if (o !== NO_OBJECT && oldType[o] === toOld[type]) {
-			matched[o] = 1;
-		} else {
-			isNew[i] = 1;
-			newCount[type]++;
-			newSize[type] += objectSize[i]!;
-			newObjects++;
-		}
+		const size = objectSize[i]!;
+		const fresh = 1 - isNew[i]!;
+		isNew[i] = fresh;
+		counts[type]++;
+		sizes[type] += size;
+		totalSize += size;
+		newCount[type] += fresh;
+		newSize[type] += fresh * size;
+		newObjects += fresh;
 	}
 
+	const newTotals: TypeTotals = {totalCount: n, totalSize, typeNames: store.typeNames, counts, sizes};
 	const oldNames = old.totals.typeNames;
 	const freedCount = new Float64Array(oldNames.length);
 	const freedSize = new Float64Array(oldNames.length);
 	let freedObjects = 0;
+	const oldSize = old.objectSize;
 	for (let o = 0; o < old.objectCount; o++) {
-		if (matched[o] === 0) {
-			freedCount[oldType[o]!]++;
-			freedSize[oldType[o]!] += old.objectSize[o]!;
-			freedObjects++;
-		}
+		const freed = 1 - matched[o]!;
+		const type = oldType[o]!;
+		freedCount[type] += freed;
+		freedSize[type] += freed * oldSize[o]!;
+		freedObjects += freed;
 	}
 
 	const rows = new Map<string, TypeDiff>();
@@ -187,14 +224,13 @@ function compareNames(a: string, b: string): number {
 
 /**
  * The objects new in the middle dump, kept to be looked for in the final
- * one: their addresses and type names (about 20 bytes each).
+ * one: their addresses and type names (12 bytes each).
  */
 export type NewObjects = {
-	readonly count: number;
+	readonly objectCount: number;
 	readonly typeNames: readonly string[];
 	readonly objectAddress: Float64Array;
 	readonly objectType: Uint32Array;
-	readonly addressIndex: AddressIndex;
 };
 
 export function newObjectsOf(store: GraphStore, isNew: Uint8Array): NewObjects {
@@ -205,38 +241,25 @@ export function newObjectsOf(store: GraphStore, isNew: Uint8Array): NewObjects {
 
 	const objectAddress = new Float64Array(count);
 	const objectType = new Uint32Array(count);
+	const addresses = store.objectAddress;
+	const types = store.objectType;
 	let out = 0;
 	for (let i = 0; i < store.objectCount; i++) {
 		if (isNew[i] === 1) {
-			objectAddress[out] = store.objectAddress[i]!;
-			objectType[out] = store.objectType[i]!;
+			objectAddress[out] = addresses[i]!;
+			objectType[out] = types[i]!;
 			out++;
 		}
 	}
 
-	const addressIndex = new AddressIndex(objectAddress, count);
-	for (let i = 0; i < count; i++) {
-		addressIndex.insert(i);
-	}
-
-	return {count, typeNames: store.typeNames, objectAddress, objectType, addressIndex};
+	return {objectCount: count, typeNames: store.typeNames, objectAddress, objectType};
 }
 
 /** 1 for each object of `store` that is one of `candidates` (same address and type name). */
 export function survivors(candidates: NewObjects, store: GraphStore): {member: Uint8Array; count: number} {
 	const toCandidate = mapTypeIds(candidates.typeNames, store.typeNames);
-	const member = new Uint8Array(store.objectCount);
-	const {objectAddress, objectType} = store;
-	let count = 0;
-	for (let i = 0; i < store.objectCount; i++) {
-		const c = candidates.addressIndex.get(objectAddress[i]!);
-		if (c !== NO_OBJECT && candidates.objectType[c] === toCandidate[objectType[i]!]) {
-			member[i] = 1;
-			count++;
-		}
-	}
-
-	return {member, count};
+	const {newMatched, matches} = matchByAddress(candidates, store, toCandidate);
+	return {member: newMatched, count: matches};
 }
 
 export type CandidateGroup = {

@@ -1,10 +1,13 @@
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {
 	diffDumps, groupCandidates, newObjectsOf, snapshotOf, survivors, typeTotals,
 } from '../../../source/core/analyses/diff.js';
 import {computeDominators} from '../../../source/core/analyses/dominators.js';
+import {NO_OBJECT} from '../../../source/core/graph/layout.js';
 import type {GraphStore} from '../../../source/core/graph/store.js';
-import {type DumpObject, loadObjects} from '../../helpers/dump-lines.js';
+import {loadDump} from '../../../source/core/dump/load.js';
+import {dumpText, type DumpObject, loadObjects, tempDir, writeDump} from '../../helpers/dump-lines.js';
 
 const str = (address: number, value: string, size = 50): DumpObject => ({address, type: 'str', size, len: value.length, value});
 
@@ -42,6 +45,87 @@ describe('diffDumps', () => {
 		// Largest size growth first.
 		expect(diff.types.map(row => row.type)).toEqual(['set', 'dict', 'str', 'list', 'tuple']);
 		expect(Array.from(diff.isNew)).toEqual([0, 0, 0, 1, 1, 1]);
+	});
+
+	it('finds the new and freed objects of dumps cut into many partitions as lookups in the address table do', async () => {
+		// Three dumps of 12,000 objects: survivors, addresses reused by other types, fresh ones, in shuffled orders.
+		let state = 12_345;
+		const next = (): number => {
+			state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+			return state / 4_294_967_296;
+		};
+
+		const types = ['str', 'dict', 'list', 'tuple', 'Session', 'int'];
+		const dump = (base: DumpObject[], fresh: number, from: number): DumpObject[] => {
+			const kept = base.filter(() => next() < 0.6).map(object => (next() < 0.1 ? {...object, type: types[Math.floor(next() * types.length)]!, size: object.size + 8} : object));
+			const added = Array.from({length: fresh}, (_, i) => ({address: 0x7F_00_0000_0000 + ((from + i) * 48), type: types[Math.floor(next() * types.length)]!, size: 16 + Math.floor(next() * 500)}));
+			return [...kept, ...added].sort(() => next() - 0.5);
+		};
+
+		const first = dump([], 12_000, 0);
+		const second = dump(first, 5000, 12_000);
+		const third = dump(second, 5000, 17_000);
+		const [a, b, c] = [await loadObjects(first), await loadObjects(second), await loadObjects(third)];
+		expect(b.objectCount).toBeGreaterThan(4 * 2048);
+		const diff = diffDumps(snapshotOf(a), b);
+		// The previous way: each object of B looked up in A's address table.
+		const expectedNew: number[] = [];
+		const freedSizes = new Map<string, number>();
+		const matched = new Set<number>();
+		for (let i = 0; i < b.objectCount; i++) {
+			const o = a.addressIndex.get(b.objectAddress[i]!);
+			if (o !== NO_OBJECT && a.typeName(o) === b.typeName(i)) {
+				matched.add(o);
+				expectedNew.push(0);
+			} else {
+				expectedNew.push(1);
+			}
+		}
+
+		for (let o = 0; o < a.objectCount; o++) {
+			if (!matched.has(o)) {
+				freedSizes.set(a.typeName(o), (freedSizes.get(a.typeName(o)) ?? 0) + a.objectSize[o]!);
+			}
+		}
+
+		expect(Array.from(diff.isNew)).toEqual(expectedNew);
+		expect(diff.newObjects).toBe(expectedNew.filter(flag => flag === 1).length);
+		expect(diff.freedObjects).toBe(a.objectCount - matched.size);
+		expect(Object.fromEntries(diff.types.filter(row => row.freedObjects > 0).map(row => [row.type, row.freedObjectsSize])))
+			.toEqual(Object.fromEntries(freedSizes));
+		expect(diff.newObjects).toBeGreaterThan(5000);
+		expect(diff.newObjects).toBeLessThan(b.objectCount);
+		// Survivors in C of B's new objects, the same way.
+		const fresh = newObjectsOf(b, diff.isNew);
+		const {member, count} = survivors(fresh, c);
+		const expectedMember = Array.from({length: c.objectCount}, (_, i) => {
+			const o = b.addressIndex.get(c.objectAddress[i]!);
+			return o !== NO_OBJECT && diff.isNew[o] === 1 && b.typeName(o) === c.typeName(i) ? 1 : 0;
+		});
+		expect(Array.from(member)).toEqual(expectedMember);
+		expect(count).toBe(expectedMember.filter(flag => flag === 1).length);
+		expect(count).toBeGreaterThan(1000);
+	});
+
+	it('takes a reopened dump\'s totals from its index, without reading a column, equal to a pass over the columns', async () => {
+		const objects: DumpObject[] = [];
+		for (let i = 0; i < 3000; i++) {
+			objects.push(i % 3 === 0 ? str(16 * (i + 1), `s${i}`, 40 + (i % 7)) : {address: 16 * (i + 1), type: i % 3 === 1 ? 'dict' : 'Node', size: 100 + (i % 11), len: 0});
+		}
+
+		const file = writeDump(dumpText(objects));
+		const options = {workers: 0, index: true, indexMinBytes: 0, parents: false, env: {XDG_CACHE_HOME: join(tempDir(), 'cache')}} as const;
+		const parsed = (await loadDump(file, options)).store;
+		const reopened = await loadDump(file, options);
+		expect(reopened.index?.read).toBe(true);
+		const totals = typeTotals(reopened.store);
+		expect(reopened.store.isLoaded('objectType')).toBe(false);
+		expect(reopened.store.isLoaded('objectSize')).toBe(false);
+		const expected = typeTotals(parsed);
+		const byName = (t: typeof totals): Record<string, [number, number]> => Object.fromEntries(t.typeNames.map((name, id) => [name, [t.counts[id]!, t.sizes[id]!]]));
+		expect(byName(totals)).toEqual(byName(expected));
+		expect([totals.totalCount, totals.totalSize]).toEqual([expected.totalCount, expected.totalSize]);
+		expect(totals.totalSize).toBe(objects.reduce((sum, object) => sum + object.size, 0));
 	});
 
 	it('keeps totals by type name', async () => {
