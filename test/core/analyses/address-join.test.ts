@@ -1,20 +1,9 @@
 import {describe, expect, it} from 'vitest';
 import {type JoinShape, joinShape, type MatchColumns, matchByAddress} from '../../../source/core/analyses/address-join.js';
 import {hashAddress} from '../../../source/core/graph/address-index.js';
+import {seededRandom as random} from '../../helpers/random.js';
 
 const TWO_32 = 4_294_967_296;
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6D_2B_79_F5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / TWO_32;
-	};
-}
 
 function columns(addresses: readonly number[], types: readonly number[]): MatchColumns {
 	return {objectCount: addresses.length, objectAddress: Float64Array.from(addresses), objectType: Uint32Array.from(types)};
