@@ -4,13 +4,13 @@
  */
 
 import {type ChildProcessWithoutNullStreams, execFileSync, spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, realpathSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {existsSync, readFileSync, realpathSync} from 'node:fs';
 import {delimiter, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gunzipSync} from 'node:zlib';
 import {afterEach, inject} from 'vitest';
 import {run} from '../helpers/process.js';
+import {makeScratchDir} from '../helpers/scratch.js';
 
 export {type Finished, run} from '../helpers/process.js';
 
@@ -84,7 +84,7 @@ export function interpreters(): Interpreter[] {
 }
 
 export function scratchDir(prefix = 'meliae-capture-'): string {
-	return mkdtempSync(join(tmpdir(), prefix));
+	return makeScratchDir(prefix);
 }
 
 /** A running process whose output we can wait on line by line. */

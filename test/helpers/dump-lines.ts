@@ -3,11 +3,11 @@
  * and loads them through the real loader.
  */
 
-import {mkdtempSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {gzipSync} from 'node:zlib';
 import {type LoadOptions, type LoadResult, loadDump} from '../../source/core/dump/load.js';
+import {makeScratchDir, onScratchRemoved} from './scratch.js';
 import type {GraphStore} from '../../source/core/graph/store.js';
 
 export type DumpObject = {
@@ -45,10 +45,13 @@ export function dumpText(objects: readonly DumpObject[]): string {
 }
 
 let directory: string | undefined;
+onScratchRemoved(() => {
+	directory = undefined;
+});
 
-/** A fresh temporary directory for this test process. */
+/** A fresh temporary directory for this test file (removed after its tests). */
 export function tempDir(): string {
-	directory ??= mkdtempSync(join(tmpdir(), 'meliae-tui-test-'));
+	directory ??= makeScratchDir('meliae-tui-test-');
 	return directory;
 }
 
