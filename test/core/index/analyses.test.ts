@@ -16,7 +16,7 @@ import {
 import {join} from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {computeDominators, type Dominators} from '../../../source/core/analyses/dominators.js';
-import {type LoadOptions, type LoadResult, loadDump} from '../../../source/core/dump/load.js';
+import {type LoadOptions, type LoadResult} from '../../../source/core/dump/load.js';
 import {isTraverseOrderDump} from '../../../source/core/analyses/dict-layout.js';
 import {NO_OBJECT} from '../../../source/core/graph/layout.js';
 import {analysesPath, readAnalysesGroup, writeAnalysesFile} from '../../../source/core/index/analyses-file.js';
@@ -29,12 +29,11 @@ import {coreAnalyses} from '../../../source/ui/state/analyses.js';
 import {findInList, makeMatcher} from '../../../source/ui/state/search.js';
 import {cliPath, NODE_FLAGS, runCli} from '../../helpers/cli.js';
 import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
+import {copyDump as copyDumpOf, indexOf, type Loaded, loadNoted, pythonHeap, sameDominators, sectionOf} from './indexed.js';
 
 const programs = new URL('programs/', import.meta.url).pathname;
 const found = interpreters();
 const isRoot = process.getuid?.() === 0;
-
-type Loaded = {result: LoadResult; notes: string[]};
 
 let cacheHome = '';
 let original = '';
@@ -42,30 +41,12 @@ let truth: LoadResult;
 let truthDominators: Dominators;
 
 async function load(file: string, options: LoadOptions = {}): Promise<Loaded> {
-	const notes: string[] = [];
-	const result = await loadDump(file, {
-		workers: 0, index: true, parents: false, env: {XDG_CACHE_HOME: cacheHome}, onNote: note => notes.push(note), ...options,
-	});
-	return {result, notes};
+	return loadNoted(file, {workers: 0, index: true, parents: false, env: {XDG_CACHE_HOME: cacheHome}, ...options});
 }
 
-function copyDump(): string {
-	const file = join(scratchDir('meliae-analyses-'), 'heap.json');
-	copyFileSync(original, file);
-	return file;
-}
-
-const indexOf = (file: string): string => `${file}.mtui-index`;
+const copyDump = (): string => copyDumpOf(original, 'meliae-analyses-');
 const companionOf = (file: string): string => analysesPath(indexOf(file));
 
-function sameDominators(a: Dominators, b: Dominators): void {
-	expect(Buffer.from(a.idom.buffer, a.idom.byteOffset, a.idom.byteLength).equals(Buffer.from(b.idom.buffer, b.idom.byteOffset, b.idom.byteLength))).toBe(true);
-	expect([...a.retainedSize]).toEqual([...b.retainedSize]);
-	expect([...a.representatives]).toEqual([...b.representatives]);
-	expect([...a.typeRetainedSize]).toEqual([...b.typeRetainedSize]);
-	expect([...a.typeRetainedCount]).toEqual([...b.typeRetainedCount]);
-	expect([a.totalSize, a.parentlessCount]).toEqual([b.totalSize, b.parentlessCount]);
-}
 
 /** Dominators as a command gets them: saved ones, else computed and saved. */
 function dominatorsOf(loaded: Loaded): {dominators: Dominators; saved: boolean} {
@@ -98,12 +79,7 @@ function flipByte(file: string, position: number): void {
 
 describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 	beforeAll(async () => {
-		const dir = scratchDir('meliae-analyses-');
-		cacheHome = join(dir, 'cache');
-		original = join(dir, 'heap.json');
-		const made = await run(found[0]!.exe, [join(programs, 'heap.py'), original, pythonDir, '2000']);
-		expect(made.code).toBe(0);
-		truth = await loadDump(original, {workers: 0});
+		({original, cacheHome, truth} = await pythonHeap('meliae-analyses-', 2000));
 		truthDominators = computeDominators(truth.store);
 	}, 60_000);
 
@@ -263,11 +239,7 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 	});
 
 	/** Where a section of the companion lies (from its header). */
-	const sectionOf = (file: string, name: string): {offset: number; bytes: number} => {
-		const bytes = readFileSync(companionOf(file));
-		const header = JSON.parse(bytes.toString('utf8', 24, 24 + bytes.readUInt32LE(16))) as {sections: Array<{name: string; offset: number; bytes: number}>};
-		return header.sections.find(section => section.name === name)!;
-	};
+	const companionSection = (file: string, name: string): {offset: number; bytes: number} => sectionOf(companionOf(file), name);
 
 	const truthParents = (ordinal: number): number[] => [...truth.store.parentSources.subarray(truth.store.firstParent[ordinal]!, truth.store.firstParent[ordinal + 1]!)];
 
@@ -309,7 +281,7 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 			['retainedSize', 5, 5],
 		] as const) {
 			writeFileSync(companionOf(file), good, {mode: 0o600});
-			const section = sectionOf(file, name);
+			const section = companionSection(file, name);
 			flipByte(companionOf(file), section.offset + (element * (name === 'retainedSize' ? 8 : 4)) + 1);
 			const next = await load(file);
 			const {store} = next.result;
@@ -467,12 +439,7 @@ describe.skipIf(found.length === 0)('analyses saved with the index', () => {
 describe.skipIf(found.length === 0)('values read from the open index', () => {
 	beforeAll(async () => {
 		if (original === '') {
-			const dir = scratchDir('meliae-analyses-');
-			cacheHome = join(dir, 'cache');
-			original = join(dir, 'heap.json');
-			const made = await run(found[0]!.exe, [join(programs, 'heap.py'), original, pythonDir, '2000']);
-			expect(made.code).toBe(0);
-			truth = await loadDump(original, {workers: 0});
+			({original, cacheHome, truth} = await pythonHeap('meliae-analyses-', 2000));
 		}
 	}, 60_000);
 

@@ -25,18 +25,14 @@ import {GraphStore, LAZY_COLUMNS} from '../../../source/core/graph/store.js';
 import {identifyDump} from '../../../source/core/index/identity.js';
 import {INDEX_VERSION, writeIndexFile} from '../../../source/core/index/index-file.js';
 import {IndexReadError} from '../../../source/core/index/index-source.js';
-import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
+import {interpreters, run, scratchDir} from '../../capture/python.js';
+import {copyDump as copyDumpOf, indexOf, type Loaded, loadNoted, pythonHeap} from './indexed.js';
 
-const programs = new URL('programs/', import.meta.url).pathname;
 const found = interpreters();
 const isRoot = process.getuid?.() === 0;
 
-type Loaded = {result: LoadResult; notes: string[]};
-
 async function load(file: string, options: LoadOptions = {}): Promise<Loaded> {
-	const notes: string[] = [];
-	const result = await loadDump(file, {workers: 0, index: true, env: {XDG_CACHE_HOME: cacheHome}, onNote: note => notes.push(note), ...options});
-	return {result, notes};
+	return loadNoted(file, {workers: 0, index: true, env: {XDG_CACHE_HOME: cacheHome}, ...options});
 }
 
 let cacheHome = '';
@@ -44,12 +40,7 @@ let original = '';
 /** The truth: the same dump loaded without any index. */
 let truth: LoadResult;
 
-function copyDump(): string {
-	const dir = scratchDir('meliae-index-');
-	const file = join(dir, 'heap.json');
-	copyFileSync(original, file);
-	return file;
-}
+const copyDump = (): string => copyDumpOf(original, 'meliae-index-');
 
 function sameResult(a: LoadResult, b: LoadResult): void {
 	const x = a.store;
@@ -108,10 +99,6 @@ function damagedOnUse(loaded: Loaded, file: string, what: string, message: RegEx
 	expect(existsSync(indexOf(file)), what).toBe(false);
 }
 
-function indexOf(file: string): string {
-	return `${file}.mtui-index`;
-}
-
 function flipByte(file: string, position: number): void {
 	const bytes = readFileSync(file);
 	const fd = openSync(file, 'r+');
@@ -135,13 +122,7 @@ async function foundOnUseThenRebuilt(file: string, what: string, message: RegExp
 
 describe.skipIf(found.length === 0)('the persisted index', () => {
 	beforeAll(async () => {
-		const dir = scratchDir('meliae-index-');
-		cacheHome = join(dir, 'cache');
-		original = join(dir, 'heap.json');
-		const made = await run(found[0]!.exe, [join(programs, 'heap.py'), original, pythonDir, '2000']);
-		expect(made.stderr).toBe('');
-		expect(made.code).toBe(0);
-		truth = await loadDump(original, {workers: 0});
+		({original, cacheHome, truth} = await pythonHeap('meliae-index-', 2000));
 		expect(truth.problems.collapsedDicts).toBeGreaterThan(1000);
 		expect(slotNamesOf(truth.store)?.size).toBeGreaterThan(0);
 	}, 60_000);

@@ -13,15 +13,15 @@ import {execFileSync} from 'node:child_process';
 import {copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {computeDominators, type Dominators} from '../../../source/core/analyses/dominators.js';
+import {computeDominators} from '../../../source/core/analyses/dominators.js';
 import {type LoadOptions, type LoadResult, loadDump} from '../../../source/core/dump/load.js';
 import {NO_OBJECT} from '../../../source/core/graph/layout.js';
 import {analysesPath} from '../../../source/core/index/analyses-file.js';
 import {indexWritesSettled, savedDominators, saveAnalyses} from '../../../source/core/index/saved-analyses.js';
 import {NODE_FLAGS} from '../../helpers/cli.js';
-import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
+import {interpreters, run, scratchDir} from '../../capture/python.js';
+import {copyDump as copyDumpOf, indexOf, type Loaded, loadNoted, pythonHeap, sameDominators} from './indexed.js';
 
-const programs = new URL('programs/', import.meta.url).pathname;
 const distLoad = new URL('../../../dist/core/dump/load.js', import.meta.url).pathname;
 const found = interpreters();
 const isRoot = process.getuid?.() === 0;
@@ -31,29 +31,11 @@ let original = '';
 /** The same dump loaded without any index. */
 let truth: LoadResult;
 
-type Loaded = {result: LoadResult; notes: string[]};
-
 async function firstOpen(file: string, options: LoadOptions = {}): Promise<Loaded> {
-	const notes: string[] = [];
-	const result = await loadDump(file, {
-		workers: 0, index: true, parents: false, overlapIndexWrite: true, env: {XDG_CACHE_HOME: cacheHome}, onNote: note => notes.push(note), ...options,
-	});
-	return {result, notes};
+	return loadNoted(file, {workers: 0, index: true, parents: false, overlapIndexWrite: true, env: {XDG_CACHE_HOME: cacheHome}, ...options});
 }
 
-function copyDump(): string {
-	const file = join(scratchDir('meliae-overlap-'), 'heap.json');
-	copyFileSync(original, file);
-	return file;
-}
-
-const indexOf = (file: string): string => `${file}.mtui-index`;
-
-function sameDominators(a: Dominators, b: Dominators): void {
-	expect(Buffer.from(a.idom.buffer, a.idom.byteOffset, a.idom.byteLength).equals(Buffer.from(b.idom.buffer, b.idom.byteOffset, b.idom.byteLength))).toBe(true);
-	expect([...a.retainedSize]).toEqual([...b.retainedSize]);
-	expect(a.totalSize).toBe(b.totalSize);
-}
+const copyDump = (): string => copyDumpOf(original, 'meliae-overlap-');
 
 /** Every value as a parse gives it, and every address found where a parse finds it. */
 function answersAsParsed(result: LoadResult): void {
@@ -88,13 +70,7 @@ const onUnhandled = (reason: unknown): void => {
 describe.skipIf(found.length === 0)('a first load writing its index while the caller goes on', () => {
 	beforeAll(async () => {
 		process.on('unhandledRejection', onUnhandled);
-		const dir = scratchDir('meliae-overlap-');
-		cacheHome = join(dir, 'cache');
-		original = join(dir, 'heap.json');
-		const made = await run(found[0]!.exe, [join(programs, 'heap.py'), original, pythonDir, '2000']);
-		expect(made.stderr).toBe('');
-		expect(made.code).toBe(0);
-		truth = await loadDump(original, {workers: 0});
+		({original, cacheHome, truth} = await pythonHeap('meliae-overlap-', 2000));
 	}, 60_000);
 
 	afterAll(() => {

@@ -6,48 +6,31 @@
  * damaged block is never used.
  */
 
-import {closeSync, copyFileSync, existsSync, openSync, readFileSync, writeSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readFileSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {computeDominators, type Dominators, topRetainers} from '../../../source/core/analyses/dominators.js';
-import {type LoadOptions, type LoadResult, loadDump} from '../../../source/core/dump/load.js';
+import {type LoadOptions, type LoadResult} from '../../../source/core/dump/load.js';
 import {analysesPath} from '../../../source/core/index/analyses-file.js';
 import {IndexReadError} from '../../../source/core/index/index-source.js';
 import {savedLargestRetained} from '../../../source/core/index/saved-analyses.js';
 import {ExplorerModel} from '../../../source/ui/state/model.js';
 import {summarizeTypes} from '../../../source/core/analyses/summary.js';
 import {runCli} from '../../helpers/cli.js';
-import {interpreters, pythonDir, run, scratchDir} from '../../capture/python.js';
+import {interpreters} from '../../capture/python.js';
+import {copyDump as copyDumpOf, indexOf, type Loaded, loadNoted, pythonHeap, sectionOf} from './indexed.js';
 
-const programs = new URL('programs/', import.meta.url).pathname;
 const found = interpreters();
-
-type Loaded = {result: LoadResult; notes: string[]};
 
 let original = '';
 let truth: LoadResult;
 let truthDominators: Dominators;
 
 async function load(file: string, options: LoadOptions = {}): Promise<Loaded> {
-	const notes: string[] = [];
-	const result = await loadDump(file, {workers: 0, index: true, parents: false, env: {XDG_CACHE_HOME: join(file, '..', 'cache')}, onNote: note => notes.push(note), ...options});
-	return {result, notes};
+	return loadNoted(file, {workers: 0, index: true, parents: false, env: {XDG_CACHE_HOME: join(file, '..', 'cache')}, ...options});
 }
 
-function copyDump(): string {
-	const file = join(scratchDir('meliae-slices-'), 'heap.json');
-	copyFileSync(original, file);
-	return file;
-}
-
-const indexOf = (file: string): string => `${file}.mtui-index`;
-
-/** Where a section of a section file lies (from its header). */
-function sectionOf(path: string, name: string): {offset: number; bytes: number} {
-	const bytes = readFileSync(path);
-	const header = JSON.parse(bytes.toString('utf8', 24, 24 + bytes.readUInt32LE(16))) as {sections: Array<{name: string; offset: number; bytes: number}>};
-	return header.sections.find(section => section.name === name)!;
-}
+const copyDump = (): string => copyDumpOf(original, 'meliae-slices-');
 
 function flipByte(path: string, position: number): void {
 	const bytes = readFileSync(path);
@@ -60,10 +43,7 @@ const truthParents = (ordinal: number): number[] => [...truth.store.parentSource
 
 describe.skipIf(found.length === 0)('slices of an index and its analyses', () => {
 	beforeAll(async () => {
-		original = join(scratchDir('meliae-slices-'), 'heap.json');
-		const made = await run(found[0]!.exe, [join(programs, 'heap.py'), original, pythonDir, '3000']);
-		expect(made.code).toBe(0);
-		truth = await loadDump(original, {workers: 0});
+		({original, truth} = await pythonHeap('meliae-slices-', 3000));
 		truthDominators = computeDominators(truth.store);
 	}, 60_000);
 

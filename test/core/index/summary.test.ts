@@ -15,28 +15,21 @@ import {GraphStore} from '../../../source/core/graph/store.js';
 import {identifyDump} from '../../../source/core/index/identity.js';
 import {writeIndexFile} from '../../../source/core/index/index-file.js';
 import {interpreters, programsDir, pythonDir, run, scratchDir} from '../../capture/python.js';
+import {indexOf, type Loaded, loadNoted, sectionOf} from './indexed.js';
 
 const found = interpreters();
 const indexPrograms = new URL('programs/', import.meta.url).pathname;
 
-type Loaded = {result: LoadResult; notes: string[]};
-
 async function load(file: string, options: LoadOptions = {}): Promise<Loaded> {
-	const notes: string[] = [];
-	const result = await loadDump(file, {workers: 0, index: true, parents: false, env: {XDG_CACHE_HOME: join(file, '..', 'cache')}, onNote: note => notes.push(note), ...options});
-	return {result, notes};
+	return loadNoted(file, {workers: 0, index: true, parents: false, env: {XDG_CACHE_HOME: join(file, '..', 'cache')}, ...options});
 }
-
-const indexOf = (file: string): string => `${file}.mtui-index`;
 
 /** Per-object columns a summary would read. */
 const COLUMNS = ['objectType', 'objectSize', 'objectAddress'] as const;
 
 /** Where the saved summary lies in the index (from its header). */
 function summarySection(index: string): {offset: number; bytes: number} {
-	const bytes = readFileSync(index);
-	const header = JSON.parse(bytes.toString('utf8', 24, 24 + bytes.readUInt32LE(16))) as {sections: Array<{name: string; offset: number; bytes: number}>};
-	return header.sections.find(section => section.name === 'typeTotals')!;
+	return sectionOf(index, 'typeTotals');
 }
 
 type Dump = {label: string; file: string; truth: LoadResult; counted?: Record<string, number>};
