@@ -12,9 +12,8 @@ import {edgeName} from '../core/analyses/paths.js';
 import {walkReachable} from '../core/analyses/reachable.js';
 import {hexAddress} from '../core/format/address.js';
 import {escapeControls} from '../core/format/escape.js';
-import {pythonRepr} from '../core/format/python.js';
 import {formatRefValue} from '../core/format/ref-value.js';
-import {reprObject, reprTarget} from '../core/format/repr.js';
+import {reprObject, reprTarget, reprValue} from '../core/format/repr.js';
 import {meliaeSize} from '../core/format/size.js';
 import {FLAG_COLLAPSED, NO_OBJECT} from '../core/graph/layout.js';
 import type {GraphStore} from '../core/graph/store.js';
@@ -26,6 +25,8 @@ import {limitFlag} from './summarize.js';
 import {dominatorsForCommand} from './top.js';
 
 const USAGE = 'meliae-tui show DUMP ADDRESS [--json] [--limit N]';
+/** The value line shows this many characters at most (a hostile dump's value may be 1 MiB). */
+const SHOWN_VALUE_CHARS = 4096;
 
 /** Whether refs_as_dict makes sense for this object. */
 export function isDictLike(store: GraphStore, ordinal: number): boolean {
@@ -156,8 +157,9 @@ export function showText(store: GraphStore, ordinal: number, totalSize: number, 
 
 	const kind = store.valueKind(ordinal);
 	if (kind !== 'none') {
-		const value = store.value(ordinal)!;
-		lines.push(`${kind === 'name' ? 'name ' : 'value'}    ${kind === 'token' ? escapeControls(value) : pythonRepr(value)}`);
+		const characters = store.value(ordinal)!.length;
+		const cut = characters > SHOWN_VALUE_CHARS ? ` (${characters} characters; --json has them all)` : '';
+		lines.push(`${kind === 'name' ? 'name ' : 'value'}    ${reprValue(store, ordinal, SHOWN_VALUE_CHARS)!}${cut}`);
 	}
 
 	if (allocSitesOf(store) !== undefined) {

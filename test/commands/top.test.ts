@@ -14,6 +14,27 @@ const dump = writeDump(dumpText([
 type TopJson = {objects: Array<{address: number; type: string; size: number; retained_size: number; dominator: number | null}>; total_size: number};
 
 describe('meliae-tui top', () => {
+	it('keeps every line short when a value is huge, in top, path and show; --json keeps it whole', async () => {
+		const huge = 'h\u001B[2J'.repeat(100_000);
+		const file = writeDump(dumpText([
+			{address: 10, type: 'dict', size: 100, len: 1, refs: [11]},
+			{address: 11, type: 'str', size: 300_049, len: huge.length, value: huge},
+		]));
+		const longest = (text: string): number => Math.max(...text.split('\n').map(line => line.length));
+		for (const args of [['top', file], ['path', file, '11'], ['show', file, '11'], ['show', file, '10']]) {
+			const result = await runCli(args);
+			expect(result.code, args.join(' ')).toBe(0);
+			expect(result.stdout, args.join(' ')).toContain('str(11 300049B');
+			// 4096 characters at most, each ESC shown as four.
+			expect(longest(result.stdout), args.join(' ')).toBeLessThan(20_000);
+			expect(result.stdout).not.toContain('\u001B');
+		}
+
+		expect((await runCli(['show', file, '11'])).stdout).toContain(`(${huge.length} characters; --json has them all)`);
+		const json = JSON.parse((await runCli(['show', file, '11', '--json'])).stdout) as {value: string};
+		expect(json.value).toBe(huge);
+	});
+
 	it('lists the largest retained sizes as JSON', async () => {
 		const result = await runCli(['top', dump, '--json']);
 		expect(result.code).toBe(0);

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest';
 import {EX_REFERENCE_ADDRESS} from '../../source/core/analyses/expensive.js';
 import {guessInternDict, objectsOfType, refsAsDict, refsAsList, type RefValue} from '../../source/core/analyses/objects.js';
 import {summarizeReachable, totalSize, walkReachable} from '../../source/core/analyses/reachable.js';
-import {reprObject} from '../../source/core/format/repr.js';
+import {REPR_VALUE_CHARS, reprObject} from '../../source/core/format/repr.js';
 import {NO_OBJECT} from '../../source/core/graph/layout.js';
 import type {GraphStore} from '../../source/core/graph/store.js';
 import {childrenOf, type DumpObject, loadLines, loadObjects, parentsOf} from '../helpers/dump-lines.js';
@@ -258,6 +258,21 @@ describe('meliae object cases (test__loader)', () => {
 		expect(repr(1240, 12)).toBe('int(1240 12B 12345 12.0Btot)');
 		expect(repr(1240, 1024)).toBe('int(1240 12B 12345 1.0Ktot)');
 		expect(repr(1240, Math.trunc(1024 * 1024 * 10.5))).toBe('int(1240 12B 12345 10.5Mtot)');
+	});
+
+	it('keeps a value as dumped up to REPR_VALUE_CHARS characters, and cuts a longer one', async () => {
+		const dumped = 'v'.repeat(100);
+		const long = 'w'.repeat(5 * REPR_VALUE_CHARS);
+		const store = await loadObjects([
+			{address: 1, type: 'str', size: 149, value: dumped},
+			{address: 2, type: 'str', size: 1049, value: long},
+		], {collapse: false});
+		// meliae's dumpers write at most 100 characters: the repr is meliae's, whole.
+		expect(reprObject(store, store.indexOf(1))).toBe(`str(1 149B '${dumped}')`);
+		const cut = reprObject(store, store.indexOf(2));
+		expect(cut.startsWith(`str(2 1049B '${'w'.repeat(REPR_VALUE_CHARS)}`)).toBe(true);
+		expect(cut.length).toBeLessThan(REPR_VALUE_CHARS + 40);
+		expect(reprObject(store, store.indexOf(2), {maxValueChars: Number.POSITIVE_INFINITY})).toBe(`str(2 1049B '${long}')`);
 	});
 
 	it('computes total size with exclusions (test_compute_total_size)', async () => {

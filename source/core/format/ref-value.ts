@@ -2,14 +2,12 @@
 
 import type {RefValue} from '../analyses/objects.js';
 import type {GraphStore} from '../graph/store.js';
-import {escapeControls} from './escape.js';
-import {pythonRepr} from './python.js';
-import {reprObject} from './repr.js';
+import {reprObject, valueText} from './repr.js';
 
 export function formatRefValue(store: GraphStore, item: RefValue): string {
 	switch (item.kind) {
 		case 'value': {
-			return item.token ? escapeControls(item.text) : pythonRepr(item.text);
+			return valueText(item.text, item.token);
 		}
 
 		case 'none': {
